@@ -1,0 +1,69 @@
+//! Payloads of the frames a client sends.
+
+use crate::booking::BookingStatus;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// `authenticate`: first frame for clients that cannot set headers, or a
+/// fresh token for the same user mid-session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Authenticate {
+    /// A JWT.
+    pub token: String,
+}
+
+/// `join`: enter a room the user is entitled to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Join {
+    /// Room name, e.g. `booking-42`.
+    pub room: String,
+}
+
+/// `leave`: stop receiving a room's events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Leave {
+    /// Room name.
+    pub room: String,
+}
+
+/// `message`: a chat message. The first message to a new `chatId` creates
+/// the chat between the sender and `toUserId`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    /// The chat.
+    pub chat_id: String,
+    /// The text: non-blank, at most 4000 characters.
+    pub message: String,
+    /// The other participant; required when the chat does not exist yet.
+    #[serde(default)]
+    pub to_user_id: Option<String>,
+}
+
+/// `booking-update`: move a booking to another status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingUpdate {
+    /// The booking.
+    pub booking_id: String,
+    /// The status to move to.
+    pub status: BookingStatus,
+}
+
+/// `send-notification`: admins notify a user over the socket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendNotification {
+    /// Recipient.
+    pub to_user_id: String,
+    /// Headline.
+    pub title: String,
+    /// Body text.
+    pub body: String,
+    /// Category, e.g. `system`; defaults to `system`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// Arbitrary JSON for the client, e.g. a link target.
+    #[serde(default)]
+    pub data: Option<Value>,
+}

@@ -1,0 +1,28 @@
+//! Wire protocol of the UrutiBiz realtime server, defined once for the
+//! server, the desktop client and the generated TypeScript types.
+//!
+//! Every WebSocket frame is a JSON text frame `{"event", "data", "ref"?}`;
+//! events the server stores also carry `id` and `seq`.
+//!
+//! - [`frame`]: the envelope, how to parse a client frame and encode a
+//!   server frame.
+//! - [`event`]: the event names, client to server and server to client.
+//! - [`client`]: payloads a client sends.
+//! - [`server`]: payloads the server sends.
+//! - [`booking`]: booking statuses.
+//! - [`codes`]: error codes and WebSocket close codes.
+//! - [`room`]: room names and how they parse.
+#![deny(missing_docs)]
+
+pub mod booking;
+pub mod client;
+pub mod codes;
+pub mod event;
+pub mod frame;
+pub mod room;
+pub mod server;
+
+pub use booking::BookingStatus;
+pub use codes::{close, ErrorCode};
+pub use frame::{ClientFrame, FrameError, ServerFrame};
+pub use room::Room;

@@ -1,0 +1,125 @@
+//! Payloads of the frames the server sends.
+
+use crate::booking::BookingStatus;
+use crate::codes::ErrorCode;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// `authenticated`: the connection is in `rooms` already.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Authenticated {
+    /// The user id from the token.
+    pub user_id: String,
+    /// `host`, `renter`, `admin` or `service`.
+    pub role: String,
+    /// Rooms the connection is in.
+    pub rooms: Vec<String>,
+    /// The token's `exp`, Unix seconds.
+    pub expires_at: i64,
+}
+
+/// `notification`: a stored notification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    /// Stored event id.
+    pub id: String,
+    /// Category: `booking`, `message`, `system`, or a backend's own.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Headline.
+    pub title: String,
+    /// Body text.
+    pub body: String,
+    /// Arbitrary JSON, `{}` when none was given.
+    pub data: Value,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// `new-message`: a message from the other participant (or another
+/// connection of the same user).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewMessage {
+    /// The chat.
+    pub chat_id: String,
+    /// Stored message id.
+    pub message_id: String,
+    /// The author.
+    pub from_user_id: String,
+    /// The text.
+    pub message: String,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+}
+
+/// `message-sent`: the sender's message is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageSent {
+    /// The chat.
+    pub chat_id: String,
+    /// Stored message id.
+    pub message_id: String,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+}
+
+/// `booking-status-changed`: to both participants and `booking-<id>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingStatusChanged {
+    /// The booking.
+    pub booking_id: String,
+    /// New status.
+    pub status: BookingStatus,
+    /// Status before the change.
+    pub previous_status: BookingStatus,
+    /// User id of who made the change.
+    pub changed_by: String,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+}
+
+/// `booking-updated`: direct reply to a successful `booking-update`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingUpdated {
+    /// The booking.
+    pub booking_id: String,
+    /// New status.
+    pub status: BookingStatus,
+    /// Status before the change.
+    pub previous_status: BookingStatus,
+}
+
+/// `notification-sent`: direct reply to a successful `send-notification`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationSent {
+    /// Stored notification id.
+    pub id: String,
+    /// Recipient.
+    pub to_user_id: String,
+}
+
+/// `joined` and `left`: direct replies naming the room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomReply {
+    /// Room name.
+    pub room: String,
+}
+
+/// `error`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Error {
+    /// Machine-readable reason.
+    pub code: ErrorCode,
+    /// Human-readable detail.
+    pub message: String,
+    /// The `ref` of the frame that caused it.
+    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}

@@ -1,0 +1,234 @@
+//! Command line: `serve` runs the server, `token` mints a development token.
+
+use crate::auth::{JwtSettings, Role};
+use crate::config::{Config, Limits};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use jsonwebtoken::Algorithm;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Secret used by `--dev` when `JWT_SECRET` is empty. Refused otherwise.
+pub const DEV_SECRET: &str = "urutibiz-dev-secret-not-for-production";
+
+/// Secrets seen in sample configs; refused outside `--dev`.
+const KNOWN_DEFAULT_SECRETS: &[&str] =
+    &["your-jwt-secret-key", "secret", "changeme", "change-me", "jwt-secret", DEV_SECRET];
+
+/// Shortest HS256 secret accepted outside `--dev` (RFC 7518 §3.2: key >= hash size).
+const MIN_SECRET_BYTES: usize = 32;
+
+/// UrutiBiz realtime server.
+#[derive(Debug, Parser)]
+#[command(name = "realtime-server", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(Box<ServeArgs>),
+    /// Print a signed HS256 token for trying the server.
+    Token(TokenArgs),
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Accepted signature algorithms.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum JwtAlgorithm {
+    /// HMAC-SHA256 with `JWT_SECRET`.
+    Hs256,
+    /// RSA-SHA256 with a PEM public key.
+    Rs256,
+    /// ECDSA P-256 with a PEM public key.
+    Es256,
+}
+
+/// Token settings shared by `serve` and `token`.
+#[derive(Debug, Args)]
+pub struct JwtArgs {
+    /// HS256 secret.
+    #[arg(long = "jwt-secret", env = "JWT_SECRET", default_value = "", hide_env_values = true)]
+    pub secret: String,
+    /// Claim that holds the user id.
+    #[arg(long = "jwt-user-claim", env = "JWT_USER_CLAIM", default_value = "sub")]
+    pub user_claim: String,
+    /// Allow an empty or sample secret (uses a built-in development secret).
+    #[arg(long, env = "REALTIME_DEV")]
+    pub dev: bool,
+}
+
+/// `serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address for HTTP and WebSocket.
+    #[arg(long, env = "REALTIME_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// SQLite database file.
+    #[arg(long, env = "REALTIME_DB", default_value = "realtime.db")]
+    pub db: PathBuf,
+    /// Skip fsync on commit (faster; a power cut may lose the last commits,
+    /// a process crash loses nothing).
+    #[arg(long, env = "REALTIME_NO_FSYNC")]
+    pub no_fsync: bool,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+    /// Signature algorithm tokens must use.
+    #[arg(long = "jwt-algorithm", env = "JWT_ALGORITHM", value_enum, default_value = "HS256")]
+    pub algorithm: JwtAlgorithm,
+    /// PEM public key file for RS256/ES256.
+    #[arg(long = "jwt-public-key", env = "JWT_PUBLIC_KEY")]
+    pub public_key: Option<PathBuf>,
+    /// Required `iss` claim.
+    #[arg(long = "jwt-issuer", env = "JWT_ISSUER")]
+    pub issuer: Option<String>,
+    /// Required `aud` claim.
+    #[arg(long = "jwt-audience", env = "JWT_AUDIENCE")]
+    pub audience: Option<String>,
+    /// Clock skew tolerated on `exp`/`nbf`.
+    #[arg(long = "jwt-leeway", env = "JWT_LEEWAY", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub leeway: Duration,
+    /// Largest accepted frame in bytes.
+    #[arg(long, env = "REALTIME_MAX_FRAME_BYTES", default_value_t = 64 * 1024)]
+    pub max_frame_bytes: usize,
+    /// Frames queued per connection before it is closed as slow.
+    #[arg(long, env = "REALTIME_OUTBOUND_QUEUE", default_value_t = 256)]
+    pub outbound_queue: usize,
+    /// Rooms per connection.
+    #[arg(long, env = "REALTIME_MAX_ROOMS", default_value_t = 100)]
+    pub max_rooms: usize,
+    /// Sustained client frames per second per connection.
+    #[arg(long, env = "REALTIME_RATE", default_value_t = 20)]
+    pub rate_per_sec: u32,
+    /// Burst above the sustained rate.
+    #[arg(long, env = "REALTIME_BURST", default_value_t = 40)]
+    pub rate_burst: u32,
+    /// Rate-limited frames in a row before closing with 1008.
+    #[arg(long, env = "REALTIME_ABUSE_STRIKES", default_value_t = 100)]
+    pub abuse_strikes: u32,
+    /// Time allowed for the first `authenticate` frame.
+    #[arg(long, env = "REALTIME_AUTH_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub auth_timeout: Duration,
+    /// Interval between server pings.
+    #[arg(long, env = "REALTIME_PING_INTERVAL", default_value = "25s", value_parser = humantime::parse_duration)]
+    pub ping_interval: Duration,
+    /// Time allowed for a pong.
+    #[arg(long, env = "REALTIME_PONG_TIMEOUT", default_value = "20s", value_parser = humantime::parse_duration)]
+    pub pong_timeout: Duration,
+    /// Time clients get to read their close frame on shutdown.
+    #[arg(long, env = "REALTIME_SHUTDOWN_GRACE", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
+    /// TCP listen backlog; reconnect storms after a restart need a deep one.
+    #[arg(long, env = "REALTIME_BACKLOG", default_value_t = 4096)]
+    pub backlog: u32,
+    /// Log format.
+    #[arg(long, env = "REALTIME_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// `token` options.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+    /// User id.
+    #[arg(long)]
+    pub sub: String,
+    /// host, renter, admin or service.
+    #[arg(long, value_parser = parse_role)]
+    pub role: Role,
+    /// Lifetime, e.g. `15m`, `1h`, `7d`.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub ttl: Duration,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("unknown role `{s}`: use host, renter, admin or service"))
+}
+
+impl JwtArgs {
+    /// The HS256 secret, refusing empty and sample secrets outside `--dev`.
+    pub fn hs256_secret(&self) -> Result<Vec<u8>, String> {
+        if self.dev && self.secret.is_empty() {
+            return Ok(DEV_SECRET.as_bytes().to_vec());
+        }
+        if self.dev {
+            return Ok(self.secret.as_bytes().to_vec());
+        }
+        if self.secret.is_empty() {
+            return Err("JWT_SECRET is empty; set it, or pass --dev for local development".into());
+        }
+        if KNOWN_DEFAULT_SECRETS.iter().any(|s| s.eq_ignore_ascii_case(&self.secret)) {
+            return Err("JWT_SECRET is a sample value; set a real secret, or pass --dev".into());
+        }
+        if self.secret.len() < MIN_SECRET_BYTES {
+            return Err(format!(
+                "JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes; set a longer one, or pass --dev"
+            ));
+        }
+        Ok(self.secret.as_bytes().to_vec())
+    }
+}
+
+impl ServeArgs {
+    /// Validates the options into a [`Config`].
+    pub fn to_config(&self) -> Result<Config, String> {
+        let (algorithm, key) = match self.algorithm {
+            JwtAlgorithm::Hs256 => (Algorithm::HS256, self.jwt.hs256_secret()?),
+            JwtAlgorithm::Rs256 | JwtAlgorithm::Es256 => {
+                let path = self.public_key.as_ref().ok_or("--jwt-public-key is required for RS256/ES256")?;
+                let pem = std::fs::read(path)
+                    .map_err(|e| format!("reading {}: {e}", path.display()))?;
+                let alg = if matches!(self.algorithm, JwtAlgorithm::Rs256) {
+                    Algorithm::RS256
+                } else {
+                    Algorithm::ES256
+                };
+                (alg, pem)
+            }
+        };
+        if self.max_frame_bytes < 1024 {
+            return Err("--max-frame-bytes must be at least 1024".into());
+        }
+        if self.outbound_queue == 0 || self.max_rooms < 2 || self.rate_per_sec == 0 {
+            return Err("--outbound-queue, --rate must be positive and --max-rooms at least 2".into());
+        }
+        Ok(Config {
+            db_path: self.db.clone(),
+            fsync: !self.no_fsync,
+            jwt: JwtSettings {
+                algorithm,
+                key,
+                user_claim: self.jwt.user_claim.clone(),
+                issuer: self.issuer.clone(),
+                audience: self.audience.clone(),
+                leeway_secs: self.leeway.as_secs(),
+            },
+            limits: Limits {
+                max_frame_bytes: self.max_frame_bytes,
+                outbound_queue: self.outbound_queue,
+                max_rooms: self.max_rooms,
+                rate_per_sec: self.rate_per_sec,
+                rate_burst: self.rate_burst.max(1),
+                abuse_strikes: self.abuse_strikes.max(1),
+                auth_timeout: self.auth_timeout,
+                ping_interval: self.ping_interval,
+                pong_timeout: self.pong_timeout,
+                shutdown_grace: self.shutdown_grace,
+            },
+        })
+    }
+}

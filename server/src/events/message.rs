@@ -1,0 +1,68 @@
+//! `message`: a chat message. The first message to an unknown chat id
+//! creates the chat between the sender and `toUserId`; afterwards only its
+//! two participants may write to it.
+
+use super::{reply, Outcome, Refusal, Session};
+use crate::clock::now_ms;
+use crate::publish::{encode, new_event, new_id};
+use crate::store::Chat;
+use urutibiz_protocol::client::Message;
+use urutibiz_protocol::room::is_valid_id;
+use urutibiz_protocol::server::{MessageSent, NewMessage};
+use urutibiz_protocol::{event, ErrorCode, Room};
+
+/// Longest message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) -> Outcome {
+    let invalid = |m: &str| Refusal::new(ErrorCode::InvalidPayload, m);
+    if !is_valid_id(&p.chat_id) {
+        return Err(invalid("`chatId` must be 1-128 characters of letters, digits, _ - . : @"));
+    }
+    if p.message.trim().is_empty() {
+        return Err(invalid("`message` must not be blank"));
+    }
+    if p.message.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(invalid("`message` is longer than 4000 characters"));
+    }
+    let me = session.identity.user_id.clone();
+    let store = session.app.store.clone();
+    let chat = match store.chat(&p.chat_id).await? {
+        Some(chat) => chat,
+        None => {
+            let to = p
+                .to_user_id
+                .as_deref()
+                .ok_or_else(|| invalid("`toUserId` is required for the first message of a chat"))?;
+            if !is_valid_id(to) || to == me {
+                return Err(invalid("`toUserId` must be another user's id"));
+            }
+            store
+                .create_chat(Chat { id: p.chat_id.clone(), user_a: me.clone(), user_b: to.to_owned() })
+                .await?
+        }
+    };
+    let other = match (chat.user_a == me, chat.user_b == me) {
+        (true, _) => &chat.user_b,
+        (_, true) => &chat.user_a,
+        _ => return Err(Refusal::new(ErrorCode::Forbidden, "not a participant of this chat")),
+    };
+    if p.to_user_id.as_deref().is_some_and(|to| to != other) {
+        return Err(Refusal::new(ErrorCode::Forbidden, "`toUserId` is not the other participant"));
+    }
+    let id = new_id();
+    let at = now_ms();
+    let payload = NewMessage {
+        chat_id: chat.id.clone(),
+        message_id: id.clone(),
+        from_user_id: me.clone(),
+        message: p.message,
+        at,
+    };
+    let chat_room = Room::Chat(chat.id.clone()).to_string();
+    let stored = store.append(vec![new_event(chat_room.clone(), event::NEW_MESSAGE, id.clone(), at, &payload)]).await?;
+    let rooms = [format!("user-{me}"), format!("user-{other}"), chat_room];
+    session.app.hub.deliver(&rooms, &encode(&stored[0]), Some(session.outbox.id));
+    let sent = MessageSent { chat_id: chat.id, message_id: id, at };
+    Ok(reply(event::MESSAGE_SENT, &sent, reference))
+}

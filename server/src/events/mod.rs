@@ -1,0 +1,131 @@
+//! Client events, one file each, dispatched by [`ClientEvent`].
+
+mod authenticate;
+pub use authenticate::authenticated;
+mod booking_update;
+mod join;
+mod leave;
+mod message;
+mod send_notification;
+
+use crate::auth::Identity;
+use crate::hub::Outbox;
+use crate::store::StoreError;
+use crate::App;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use urutibiz_protocol::{client, event, ClientFrame, ErrorCode, FrameError, ServerFrame};
+
+/// State of one authenticated connection.
+pub struct Session {
+    /// The server.
+    pub app: Arc<App>,
+    /// Who is connected; `expires_at` moves on re-authentication.
+    pub identity: Identity,
+    /// This connection's queue, as registered in rooms.
+    pub outbox: Outbox,
+    /// Rooms this connection is in.
+    pub rooms: BTreeSet<String>,
+}
+
+impl Session {
+    /// Puts the connection in a room (idempotent).
+    pub fn enter(&mut self, room: String) {
+        self.app.hub.join(&room, &self.outbox);
+        self.rooms.insert(room);
+    }
+
+    /// Takes the connection out of every room.
+    pub fn leave_all(&mut self) {
+        for room in std::mem::take(&mut self.rooms) {
+            self.app.hub.leave(&room, self.outbox.id);
+        }
+    }
+}
+
+/// A refused request: becomes an `error` frame with the request's ref.
+#[derive(Debug)]
+pub struct Refusal {
+    /// Machine-readable reason.
+    pub code: ErrorCode,
+    /// Human-readable detail.
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal with a code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
+        Refusal { code, message: message.into() }
+    }
+}
+
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Refusal {
+        tracing::error!(error = %e, "storage failed");
+        Refusal::new(ErrorCode::Internal, "storage failed; try again")
+    }
+}
+
+impl From<FrameError> for Refusal {
+    fn from(e: FrameError) -> Refusal {
+        Refusal::new(e.code, e.message)
+    }
+}
+
+/// What a handler answers: the reply frame's JSON, or a refusal.
+pub type Outcome = Result<String, Refusal>;
+
+/// Encodes a direct reply, echoing the request's ref.
+pub fn reply(name: &str, data: &impl Serialize, reference: Option<&str>) -> String {
+    ServerFrame::new(name, data, reference).to_json()
+}
+
+/// The events a client may send, with their payloads.
+pub enum ClientEvent {
+    /// `authenticate`
+    Authenticate(client::Authenticate),
+    /// `join`
+    Join(client::Join),
+    /// `leave`
+    Leave(client::Leave),
+    /// `message`
+    Message(client::Message),
+    /// `booking-update`
+    BookingUpdate(client::BookingUpdate),
+    /// `send-notification`
+    SendNotification(client::SendNotification),
+}
+
+impl ClientEvent {
+    /// Interprets a frame: `unknown-event` or `invalid-payload` on failure.
+    pub fn from_frame(frame: &ClientFrame) -> Result<ClientEvent, FrameError> {
+        Ok(match frame.event.as_str() {
+            event::AUTHENTICATE => ClientEvent::Authenticate(frame.payload()?),
+            event::JOIN => ClientEvent::Join(frame.payload()?),
+            event::LEAVE => ClientEvent::Leave(frame.payload()?),
+            event::MESSAGE => ClientEvent::Message(frame.payload()?),
+            event::BOOKING_UPDATE => ClientEvent::BookingUpdate(frame.payload()?),
+            event::SEND_NOTIFICATION => ClientEvent::SendNotification(frame.payload()?),
+            _ => {
+                return Err(FrameError {
+                    code: ErrorCode::UnknownEvent,
+                    message: "unknown event".into(),
+                    reference: frame.reference.clone(),
+                })
+            }
+        })
+    }
+
+    /// Runs the event for this session.
+    pub async fn handle(self, session: &mut Session, reference: Option<&str>) -> Outcome {
+        match self {
+            ClientEvent::Authenticate(p) => authenticate::handle(session, p, reference),
+            ClientEvent::Join(p) => join::handle(session, p, reference).await,
+            ClientEvent::Leave(p) => leave::handle(session, p, reference),
+            ClientEvent::Message(p) => message::handle(session, p, reference).await,
+            ClientEvent::BookingUpdate(p) => booking_update::handle(session, p, reference).await,
+            ClientEvent::SendNotification(p) => send_notification::handle(session, p, reference).await,
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! `PUT /api/v1/bookings/{id}`: the backend registers a booking or updates
+//! it. The backend is the authority on bookings, so a status it sets is not
+//! checked against the user transition rules, but a change is announced
+//! exactly as a user's change would be.
+
+use super::{json_body, ApiError, Service};
+use crate::publish::booking_status_change;
+use crate::store::Booking;
+use crate::App;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use urutibiz_protocol::room::is_valid_id;
+use urutibiz_protocol::BookingStatus;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PutBooking {
+    host_id: String,
+    renter_id: String,
+    status: BookingStatus,
+    #[serde(default)]
+    title: Option<String>,
+}
+
+pub async fn put_booking(
+    State(app): State<Arc<App>>,
+    Service(service): Service,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let req: PutBooking = json_body(&body)?;
+    if !is_valid_id(&id) || !is_valid_id(&req.host_id) || !is_valid_id(&req.renter_id) {
+        return Err(ApiError::invalid("booking, host and renter ids must be 1-128 characters of letters, digits, _ - . : @"));
+    }
+    if req.title.as_ref().is_some_and(|t| t.chars().count() > 200) {
+        return Err(ApiError::invalid("`title` must be at most 200 characters"));
+    }
+    let wanted = Booking { id: id.clone(), host_id: req.host_id, renter_id: req.renter_id, status: req.status, title: req.title };
+    let before = app.store.upsert_booking(wanted.clone()).await?;
+    let created = before.is_none();
+    if let Some(before) = before.filter(|b| b.status != wanted.status) {
+        let current = Booking { status: before.status, title: wanted.title.clone().or(before.title), ..wanted.clone() };
+        booking_status_change(&app, &current, wanted.status, &service.user_id).await?;
+    }
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(json!({ "id": id, "status": wanted.status }))))
+}

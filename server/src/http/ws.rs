@@ -1,0 +1,32 @@
+//! `GET /ws`: the upgrade. A bearer header is verified here, before the
+//! upgrade completes; clients without one authenticate with their first frame.
+
+use super::{bearer, ApiError};
+use crate::{connection, App};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+pub async fn upgrade(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if app.shutdown.is_cancelled() {
+        return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting-down", "server is shutting down").into_response();
+    }
+    // Tokens in URLs end up in proxy logs and browser history.
+    if query.as_deref().is_some_and(|q| q.split('&').any(|kv| kv.starts_with("token=") || kv.starts_with("access_token="))) {
+        return ApiError::new(StatusCode::BAD_REQUEST, "token-in-url", "send the token in the Authorization header or an authenticate frame, never in the URL").into_response();
+    }
+    let header_auth = bearer(&headers).map(|token| app.verifier.verify(token));
+    let max = app.config.limits.max_frame_bytes;
+    let guard = app.tracker.token();
+    ws.max_message_size(max).max_frame_size(max).on_upgrade(move |socket| async move {
+        connection::serve(app, socket, header_auth).await;
+        drop(guard);
+    })
+}

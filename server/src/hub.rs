@@ -1,0 +1,105 @@
+//! Who is in which room, and delivery of encoded frames to them.
+//!
+//! Rooms live in a sharded map, so there is no global lock on the delivery
+//! path. A frame is encoded once by the caller and shared by reference count
+//! among all recipients. Each connection has a bounded queue; a connection
+//! whose queue is full is evicted rather than allowed to grow memory or slow
+//! delivery to others.
+
+use crate::metrics::Metrics;
+use axum::extract::ws::Utf8Bytes;
+use dashmap::DashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio_util::sync::CancellationToken;
+
+/// Identifies one connection for the life of the process.
+pub type ConnId = u64;
+
+/// The sending side of one connection's queue.
+#[derive(Clone)]
+pub struct Outbox {
+    /// The connection.
+    pub id: ConnId,
+    tx: mpsc::Sender<Utf8Bytes>,
+    /// Cancelled when the queue overflowed; the connection then closes.
+    pub evicted: CancellationToken,
+}
+
+impl Outbox {
+    /// Queues a frame without waiting. A full queue evicts the connection.
+    fn push(&self, frame: &Utf8Bytes, metrics: &Metrics) -> bool {
+        match self.tx.try_send(frame.clone()) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                if !self.evicted.is_cancelled() {
+                    metrics.slow_consumers.increment(1);
+                    self.evicted.cancel();
+                }
+                false
+            }
+            Err(TrySendError::Closed(_)) => false,
+        }
+    }
+}
+
+/// Room membership of all live connections.
+pub struct Hub {
+    rooms: DashMap<String, HashMap<ConnId, Outbox>>,
+    next_id: AtomicU64,
+    metrics: Arc<Metrics>,
+}
+
+impl Hub {
+    /// An empty hub.
+    pub fn new(metrics: Arc<Metrics>) -> Hub {
+        Hub { rooms: DashMap::new(), next_id: AtomicU64::new(1), metrics }
+    }
+
+    /// A new connection's queue, holding at most `capacity` frames.
+    pub fn open(&self, capacity: usize) -> (Outbox, mpsc::Receiver<Utf8Bytes>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        (Outbox { id, tx, evicted: CancellationToken::new() }, rx)
+    }
+
+    /// Adds a connection to a room.
+    pub fn join(&self, room: &str, outbox: &Outbox) {
+        self.rooms.entry(room.to_owned()).or_default().insert(outbox.id, outbox.clone());
+    }
+
+    /// Removes a connection from a room, dropping the room when empty.
+    pub fn leave(&self, room: &str, id: ConnId) {
+        if let Some(mut members) = self.rooms.get_mut(room) {
+            members.remove(&id);
+        }
+        self.rooms.remove_if(room, |_, members| members.is_empty());
+    }
+
+    /// Number of connections in a room.
+    pub fn members(&self, room: &str) -> usize {
+        self.rooms.get(room).map_or(0, |m| m.len())
+    }
+
+    /// Queues `frame` once for every connection in any of `rooms`, except
+    /// `except`. Returns the number of connections it was queued for.
+    pub fn deliver<S: AsRef<str>>(&self, rooms: &[S], frame: &Utf8Bytes, except: Option<ConnId>) -> usize {
+        let mut seen: HashSet<ConnId> = HashSet::new();
+        let mut queued = 0;
+        for room in rooms {
+            let Some(members) = self.rooms.get(room.as_ref()) else { continue };
+            for (id, outbox) in members.iter() {
+                if Some(*id) == except || (rooms.len() > 1 && !seen.insert(*id)) {
+                    continue;
+                }
+                if outbox.push(frame, &self.metrics) {
+                    queued += 1;
+                }
+            }
+        }
+        self.metrics.frames_out.increment(queued as u64);
+        queued
+    }
+}

@@ -1,0 +1,104 @@
+//! UrutiBiz realtime server: JWT-authenticated WebSocket hub for booking
+//! changes, chat messages and notifications, with a backend HTTP API.
+//!
+//! Map of the crate:
+//! - [`run`]: serves a listener until a shutdown signal, then closes every
+//!   socket with 1001 and waits for in-flight writes.
+//! - [`cli`] and [`config`]: flags, env and the validated configuration.
+//! - [`auth`]: JWT verification (algorithm pinned) and minting.
+//! - [`http`]: routes: `/ws`, `/api/v1/*`, `/healthz`, `/metrics`.
+//! - [`connection`]: the life of one WebSocket connection.
+//! - [`events`]: one file per client event, dispatched by an enum.
+//! - [`policy`]: room entitlement and booking transition rules.
+//! - [`publish`]: storing events and delivering them, shared by socket and HTTP.
+//! - [`hub`]: room membership and fan-out with bounded per-connection queues.
+//! - [`store`]: the storage trait and its SQLite implementation.
+//! - [`metrics`]: Prometheus counters.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod connection;
+pub mod events;
+pub mod http;
+pub mod hub;
+pub mod metrics;
+pub mod notification_input;
+pub mod policy;
+pub mod publish;
+pub mod store;
+
+use crate::auth::Verifier;
+use crate::config::Config;
+use crate::hub::Hub;
+use crate::metrics::Metrics;
+use crate::store::{SqliteStore, Store};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Shared state of a running server.
+pub struct App {
+    /// Validated configuration.
+    pub config: Config,
+    /// Token checks.
+    pub verifier: Verifier,
+    /// Persistent state.
+    pub store: Arc<dyn Store>,
+    /// Live connections by room.
+    pub hub: Hub,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Cancelled when the server begins shutting down.
+    pub shutdown: CancellationToken,
+    /// Tracks WebSocket connections so shutdown can wait for them.
+    pub tracker: TaskTracker,
+}
+
+/// Why the server could not start or stopped abnormally.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad configuration.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The database could not be opened.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// Serving failed.
+    #[error("serving: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Serves HTTP and WebSocket on `listener` until `shutdown` completes.
+pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Error> {
+    let verifier = Verifier::new(&config.jwt).map_err(Error::Config)?;
+    let store = SqliteStore::open(&config.db_path, config.fsync)?;
+    let metrics = Arc::new(Metrics::new());
+    let app = Arc::new(App {
+        verifier,
+        store: Arc::new(store),
+        hub: Hub::new(metrics.clone()),
+        metrics,
+        shutdown: CancellationToken::new(),
+        tracker: TaskTracker::new(),
+        config,
+    });
+    let router = http::router(app.clone());
+    let stop = app.shutdown.clone();
+    let signal = async move {
+        shutdown.await;
+        tracing::info!("shutting down: closing connections with 1001");
+        stop.cancel();
+    };
+    axum::serve(listener, router).with_graceful_shutdown(signal).await?;
+    app.tracker.close();
+    let grace = app.config.limits.shutdown_grace * 2;
+    if tokio::time::timeout(grace, app.tracker.wait()).await.is_err() {
+        tracing::warn!(remaining = app.tracker.len(), "connections still open after the grace period");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}

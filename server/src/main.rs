@@ -1,0 +1,73 @@
+//! `realtime-server`: thin entry point; everything lives in the library.
+
+use clap::Parser;
+use std::process::ExitCode;
+use tokio::net::TcpSocket;
+use tracing_subscriber::EnvFilter;
+use urutibiz_realtime_server::cli::{Cli, Command, LogFormat, ServeArgs, TokenArgs};
+use urutibiz_realtime_server::auth::mint_hs256;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve(*args),
+        Command::Token(args) => token(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("realtime-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn token(args: TokenArgs) -> Result<(), String> {
+    let secret = args.jwt.hs256_secret()?;
+    let ttl = i64::try_from(args.ttl.as_secs()).map_err(|_| "--ttl is too long")?;
+    println!("{}", mint_hs256(&secret, &args.jwt.user_claim, &args.sub, args.role, ttl));
+    Ok(())
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.init(),
+    }
+    let config = args.to_config()?;
+    if args.jwt.dev {
+        tracing::warn!("development mode: sample or built-in JWT secrets are accepted");
+    }
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let socket = if args.bind.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }
+            .map_err(|e| e.to_string())?;
+        socket.set_reuseaddr(true).map_err(|e| e.to_string())?;
+        socket.bind(args.bind).map_err(|e| format!("binding {}: {e}", args.bind))?;
+        let listener = socket.listen(args.backlog).map_err(|e| e.to_string())?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        tracing::info!(%addr, db = %config.db_path.display(), "listening");
+        // Machine-readable, for scripts and tests that bind port 0.
+        println!("listening on http://{addr}");
+        urutibiz_realtime_server::run(listener, config, shutdown_signal()).await.map_err(|e| e.to_string())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

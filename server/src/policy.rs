@@ -1,0 +1,93 @@
+//! Who may join which room and who may move a booking where.
+
+use crate::auth::{Identity, Role};
+use crate::store::{Store, StoreError};
+use urutibiz_protocol::{BookingStatus, ErrorCode, Room};
+
+use BookingStatus::*;
+
+/// Transitions only the host (or an admin) makes.
+const HOST_TRANSITIONS: &[(BookingStatus, BookingStatus)] =
+    &[(Pending, Confirmed), (Pending, Rejected), (Confirmed, InProgress), (InProgress, Completed)];
+
+/// Transitions either participant (or an admin) makes.
+const EITHER_TRANSITIONS: &[(BookingStatus, BookingStatus)] =
+    &[(Pending, Cancelled), (Confirmed, Cancelled)];
+
+/// Whether a booking can ever move from `from` to `to`.
+pub fn is_transition(from: BookingStatus, to: BookingStatus) -> bool {
+    HOST_TRANSITIONS.contains(&(from, to)) || EITHER_TRANSITIONS.contains(&(from, to))
+}
+
+/// Checks a user's booking change: `forbidden` for outsiders and for a
+/// participant asking for a change that is not theirs to make,
+/// `invalid-transition` when no one may make it from the current status.
+pub fn check_transition(
+    who: &Identity,
+    host_id: &str,
+    renter_id: &str,
+    from: BookingStatus,
+    to: BookingStatus,
+) -> Result<(), ErrorCode> {
+    let is_admin = who.role == Role::Admin;
+    let is_host = who.user_id == host_id;
+    let is_renter = who.user_id == renter_id;
+    if !(is_admin || is_host || is_renter) {
+        return Err(ErrorCode::Forbidden);
+    }
+    if !is_transition(from, to) {
+        return Err(ErrorCode::InvalidTransition);
+    }
+    let allowed = is_admin
+        || EITHER_TRANSITIONS.contains(&(from, to))
+        || (is_host && HOST_TRANSITIONS.contains(&(from, to)));
+    if allowed {
+        Ok(())
+    } else {
+        Err(ErrorCode::Forbidden)
+    }
+}
+
+/// Whether `who` may join `room`. Missing bookings and chats answer `false`
+/// exactly like foreign ones, so a refusal reveals nothing.
+pub async fn may_join(store: &dyn Store, who: &Identity, room: &Room) -> Result<bool, StoreError> {
+    let is_admin = who.role == Role::Admin;
+    Ok(match room {
+        Room::User(id) => *id == who.user_id,
+        Room::Role(role) => role == who.role.as_str(),
+        Room::Booking(id) => store
+            .booking(id)
+            .await?
+            .is_some_and(|b| is_admin || b.is_participant(&who.user_id)),
+        Room::Chat(id) => store
+            .chat(id)
+            .await?
+            .is_some_and(|c| is_admin || c.is_participant(&who.user_id)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(user: &str, role: Role) -> Identity {
+        Identity { user_id: user.into(), role, expires_at: 0 }
+    }
+
+    #[test]
+    fn host_renter_admin_and_outsider() {
+        let host = who("h", Role::Host);
+        let renter = who("r", Role::Renter);
+        let admin = who("a", Role::Admin);
+        let outsider = who("x", Role::Host);
+        let check = |w: &Identity, from, to| check_transition(w, "h", "r", from, to);
+        assert_eq!(check(&host, Pending, Confirmed), Ok(()));
+        assert_eq!(check(&renter, Pending, Confirmed), Err(ErrorCode::Forbidden));
+        assert_eq!(check(&renter, Confirmed, Cancelled), Ok(()));
+        assert_eq!(check(&admin, InProgress, Completed), Ok(()));
+        assert_eq!(check(&outsider, Pending, Cancelled), Err(ErrorCode::Forbidden));
+        assert_eq!(check(&host, Completed, Pending), Err(ErrorCode::InvalidTransition));
+        assert_eq!(check(&admin, Pending, Pending), Err(ErrorCode::InvalidTransition));
+        assert_eq!(check(&host, Pending, InProgress), Err(ErrorCode::InvalidTransition));
+    }
+}

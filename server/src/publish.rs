@@ -1,0 +1,109 @@
+//! Storing events and delivering them: shared by socket handlers and the
+//! HTTP API so both follow one path.
+
+use crate::clock::now_ms;
+use crate::store::{Booking, NewEvent, StoreError, StoredEvent};
+use crate::App;
+use axum::extract::ws::Utf8Bytes;
+use serde::Serialize;
+use serde_json::value::{to_raw_value, RawValue};
+use serde_json::Value;
+use urutibiz_protocol::server::{BookingStatusChanged, Notification};
+use urutibiz_protocol::{event, BookingStatus, Room, ServerFrame};
+
+/// A fresh, time-ordered event id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// An event with `data` serialized once for storage and the wire.
+pub fn new_event(audience: String, name: &str, id: String, created_at: i64, data: &impl Serialize) -> NewEvent {
+    NewEvent {
+        id,
+        audience,
+        event: name.to_owned(),
+        data: to_raw_value(data).expect("payloads always serialize"),
+        created_at,
+    }
+}
+
+/// A `notification` event for one room.
+pub fn notification(audience: String, kind: &str, title: &str, body: &str, data: Value) -> NewEvent {
+    let id = new_id();
+    let created_at = now_ms();
+    let payload = Notification {
+        id: id.clone(),
+        kind: kind.to_owned(),
+        title: title.to_owned(),
+        body: body.to_owned(),
+        data,
+        created_at,
+    };
+    new_event(audience, event::NOTIFICATION, id, created_at, &payload)
+}
+
+/// The wire text of a stored event.
+pub fn encode(stored: &StoredEvent) -> Utf8Bytes {
+    let e = &stored.event;
+    let frame: ServerFrame<&RawValue> = ServerFrame::stored(&e.event, &e.id, stored.seq, &e.data);
+    Utf8Bytes::from(frame.to_json())
+}
+
+/// Delivers a stored event to its own room.
+pub fn deliver_to_audience(app: &App, stored: &StoredEvent) -> usize {
+    app.hub.deliver(&[&stored.event.audience], &encode(stored), None)
+}
+
+/// Moves a booking to `to`, storing the change and a notification for each
+/// participant, then delivers them. `None` if the booking changed
+/// concurrently and was no longer in `booking.status`.
+pub async fn booking_status_change(
+    app: &App,
+    booking: &Booking,
+    to: BookingStatus,
+    changed_by: &str,
+) -> Result<Option<BookingStatusChanged>, StoreError> {
+    let at = now_ms();
+    let change = BookingStatusChanged {
+        booking_id: booking.id.clone(),
+        status: to,
+        previous_status: booking.status,
+        changed_by: changed_by.to_owned(),
+        at,
+    };
+    let booking_room = Room::Booking(booking.id.clone()).to_string();
+    let mut events = vec![new_event(booking_room.clone(), event::BOOKING_STATUS_CHANGED, new_id(), at, &change)];
+    let mut participants = vec![booking.host_id.as_str()];
+    if booking.renter_id != booking.host_id {
+        participants.push(&booking.renter_id);
+    }
+    let (title, body) = booking_notification_text(booking, to);
+    let data = serde_json::json!({ "bookingId": booking.id, "status": to, "previousStatus": booking.status });
+    for user in &participants {
+        events.push(notification(format!("user-{user}"), "booking", &title, &body, data.clone()));
+    }
+    let Some(stored) = app.store.change_booking_status(&booking.id, booking.status, to, events).await? else {
+        return Ok(None);
+    };
+    let mut rooms: Vec<String> = participants.iter().map(|u| format!("user-{u}")).collect();
+    rooms.push(booking_room);
+    app.hub.deliver(&rooms, &encode(&stored[0]), None);
+    for note in &stored[1..] {
+        deliver_to_audience(app, note);
+    }
+    Ok(Some(change))
+}
+
+/// Notification text for people, not for parsers.
+fn booking_notification_text(booking: &Booking, to: BookingStatus) -> (String, String) {
+    let item = booking.title.clone().unwrap_or_else(|| format!("Booking {}", booking.id));
+    let (title, verb) = match to {
+        BookingStatus::Pending => ("Booking requested", "is waiting for the host"),
+        BookingStatus::Confirmed => ("Booking confirmed", "is confirmed"),
+        BookingStatus::Rejected => ("Booking declined", "was declined by the host"),
+        BookingStatus::Cancelled => ("Booking cancelled", "was cancelled"),
+        BookingStatus::InProgress => ("Rental started", "has started"),
+        BookingStatus::Completed => ("Rental completed", "is completed"),
+    };
+    (title.to_owned(), format!("{item} {verb}."))
+}
