@@ -1,0 +1,254 @@
+//! Test harness: a real server process on an ephemeral port with its own
+//! SQLite file, real WebSocket clients and a real HTTP client.
+#![allow(dead_code)]
+
+use futures_util::{SinkExt, StreamExt};
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use serde_json::{json, Map, Value};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
+pub const RECV_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A server child process; killed on drop.
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+impl Server {
+    /// Starts with the test secret, zero leeway and `extra` flags.
+    pub fn start(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(dir, extra)
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("realtime.db")
+    }
+
+    pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Server {
+        let db = dir.path().join("realtime.db");
+        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_realtime-server"))
+            .arg("serve")
+            .args(["--bind", "127.0.0.1:0", "--jwt-leeway", "0s", "--no-fsync"])
+            .arg("--db")
+            .arg(&db)
+            .args(extra)
+            .env("JWT_SECRET", SECRET)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("spawning realtime-server");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}; log: {}", std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default()))
+            .to_owned();
+        Server { child, addr, dir, http: reqwest::Client::new() }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Connects with `Authorization: Bearer`, expecting `authenticated`.
+    pub async fn connect(&self, user: &str, role: &str) -> Client {
+        let mut client = self.connect_with_header(&token(user, role, 3600)).await;
+        let hello = client.expect("authenticated").await;
+        assert_eq!(hello["data"]["userId"], user);
+        client
+    }
+
+    /// Connects with a header token, without reading anything.
+    pub async fn connect_with_header(&self, token: &str) -> Client {
+        let mut request = format!("ws://{}/ws", self.addr).into_client_request().unwrap();
+        request.headers_mut().insert("Authorization", format!("Bearer {token}").parse().unwrap());
+        let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("websocket connect");
+        Client { ws }
+    }
+
+    /// Connects without a header (browser style).
+    pub async fn connect_bare(&self) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", self.addr)).await.expect("websocket connect");
+        Client { ws }
+    }
+
+    /// `POST /api/v1/publish` with a service token.
+    pub async fn publish(&self, room: &str, event: &str, data: Value) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/v1/publish"))
+            .bearer_auth(token("backend", "service", 3600))
+            .json(&json!({ "room": room, "event": event, "data": data }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `PUT /api/v1/bookings/{id}` with a service token; asserts success.
+    pub async fn put_booking(&self, id: &str, host: &str, renter: &str, status: &str) -> Value {
+        let response = self
+            .http
+            .put(self.url(&format!("/api/v1/bookings/{id}")))
+            .bearer_auth(token("backend", "service", 3600))
+            .json(&json!({ "hostId": host, "renterId": renter, "status": status, "title": "Canon EOS R6" }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "put booking: {}", response.status());
+        response.json().await.unwrap()
+    }
+
+    pub async fn metrics(&self) -> String {
+        self.http.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap()
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A metric's value from the Prometheus text, 0 when absent.
+pub fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')).and_then(|v| v.trim().parse().ok()))
+        .unwrap_or(0.0)
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// An HS256 token for the test secret.
+pub fn token(user: &str, role: &str, ttl: i64) -> String {
+    sign(json!({ "sub": user, "role": role, "exp": now() + ttl }))
+}
+
+/// Signs arbitrary claims with HS256 and the test secret.
+pub fn sign(claims: Value) -> String {
+    sign_with(Algorithm::HS256, &EncodingKey::from_secret(SECRET.as_bytes()), claims)
+}
+
+pub fn sign_with(alg: Algorithm, key: &EncodingKey, claims: Value) -> String {
+    let claims: Map<String, Value> = serde_json::from_value(claims).unwrap();
+    encode(&Header::new(alg), &claims, key).unwrap()
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// A WebSocket client that skips control frames when reading events.
+pub struct Client {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// What came next on a socket.
+#[derive(Debug)]
+pub enum Next {
+    Frame(Value),
+    Closed(Option<u16>),
+}
+
+impl Client {
+    pub async fn send(&mut self, frame: Value) {
+        self.ws.send(Message::Text(frame.to_string().into())).await.unwrap();
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.ws.send(Message::Text(text.to_owned().into())).await.unwrap();
+    }
+
+    /// Next data frame or close, within the timeout.
+    pub async fn next(&mut self) -> Next {
+        loop {
+            let item = tokio::time::timeout(RECV_TIMEOUT, self.ws.next()).await.expect("timed out waiting for a frame");
+            match item {
+                Some(Ok(Message::Text(t))) => return Next::Frame(serde_json::from_str(&t).expect("server sent JSON")),
+                Some(Ok(Message::Close(frame))) => return Next::Closed(frame.map(|f| u16::from(f.code))),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Next::Closed(None),
+            }
+        }
+    }
+
+    /// Next frame; panics on close.
+    pub async fn recv(&mut self) -> Value {
+        match self.next().await {
+            Next::Frame(v) => v,
+            Next::Closed(code) => panic!("connection closed ({code:?}) while expecting a frame"),
+        }
+    }
+
+    /// Next frame, asserting its event name.
+    pub async fn expect(&mut self, event: &str) -> Value {
+        let frame = self.recv().await;
+        assert_eq!(frame["event"], event, "unexpected frame {frame}");
+        frame
+    }
+
+    /// Next frame is an error with this code; returns it.
+    pub async fn expect_error(&mut self, code: &str) -> Value {
+        let frame = self.expect("error").await;
+        assert_eq!(frame["data"]["code"], code, "unexpected error {frame}");
+        frame
+    }
+
+    /// Sends a frame and returns the next frame.
+    pub async fn request(&mut self, frame: Value) -> Value {
+        self.send(frame).await;
+        self.recv().await
+    }
+
+    /// The connection closes next, with this code.
+    pub async fn expect_close(&mut self, code: u16) {
+        match self.next().await {
+            Next::Closed(got) => assert_eq!(got, Some(code), "close code"),
+            Next::Frame(f) => panic!("expected close {code}, got frame {f}"),
+        }
+    }
+
+    /// Nothing arrives within `ms` (control frames aside).
+    pub async fn expect_silence(&mut self, ms: u64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return,
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                Ok(other) => panic!("expected silence, got {other:?}"),
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.ws.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame { code: CloseCode::Normal, reason: "".into() })).await;
+    }
+}
