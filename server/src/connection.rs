@@ -129,8 +129,16 @@ fn expiry_instant(expires_at: i64, leeway_secs: u64) -> Instant {
     Instant::now() + Duration::from_secs(left as u64)
 }
 
-/// Writes every queued frame plus `extra`, then flushes.
-async fn flush_queue(sink: &mut Sink, queue: &mut mpsc::Receiver<Utf8Bytes>, extra: Option<Message>) -> Result<(), axum::Error> {
+/// Writes `first`, every queued frame, then `extra`, and flushes once.
+async fn flush_queue(
+    sink: &mut Sink,
+    queue: &mut mpsc::Receiver<Utf8Bytes>,
+    first: Option<Utf8Bytes>,
+    extra: Option<Message>,
+) -> Result<(), axum::Error> {
+    if let Some(frame) = first {
+        sink.feed(Message::Text(frame)).await?;
+    }
     while let Ok(frame) = queue.try_recv() {
         sink.feed(Message::Text(frame)).await?;
     }
@@ -167,7 +175,7 @@ async fn run_session(session: &mut Session, sink: &mut Sink, stream: &mut Stream
         tokio::select! {
             biased;
             _ = app.shutdown.cancelled() => {
-                let _ = timeout(limits.shutdown_grace, flush_queue(sink, &mut queue, None)).await;
+                let _ = timeout(limits.shutdown_grace, flush_queue(sink, &mut queue, None, None)).await;
                 break Some((close::GOING_AWAY, "server shutting down"));
             }
             _ = evicted.cancelled() => {
@@ -197,7 +205,7 @@ async fn run_session(session: &mut Session, sink: &mut Sink, stream: &mut Stream
                 }
             }
             Some(frame) = queue.recv() => {
-                let write = flush_queue(sink, &mut queue, Some(Message::Text(frame)));
+                let write = flush_queue(sink, &mut queue, Some(frame), None);
                 tokio::select! {
                     written = write => if written.is_err() { break None },
                     _ = evicted.cancelled() => continue,
@@ -223,7 +231,7 @@ async fn run_session(session: &mut Session, sink: &mut Sink, stream: &mut Stream
                                     app.metrics.error(ErrorCode::RateLimited);
                                     let msg = "too many frames; slow down";
                                     let reply = error_frame(ErrorCode::RateLimited, msg, None);
-                                    if flush_queue(sink, &mut queue, Some(reply)).await.is_err() {
+                                    if flush_queue(sink, &mut queue, None, Some(reply)).await.is_err() {
                                         break None;
                                     }
                                 }
@@ -232,7 +240,7 @@ async fn run_session(session: &mut Session, sink: &mut Sink, stream: &mut Stream
                         } else {
                             strikes = 0;
                             let answer = answer(session, message).await;
-                            if flush_queue(sink, &mut queue, Some(answer)).await.is_err() {
+                            if flush_queue(sink, &mut queue, None, Some(answer)).await.is_err() {
                                 break None;
                             }
                             Inbound::Continue

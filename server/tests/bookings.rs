@@ -1,0 +1,159 @@
+//! Booking life cycle over the socket and the backend API: who may make
+//! which transition, what everyone receives, exactly once.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+fn update(booking: &str, status: &str) -> Value {
+    json!({"event": "booking-update", "data": {"bookingId": booking, "status": status}, "ref": status})
+}
+
+#[tokio::test]
+async fn host_confirms_and_everyone_concerned_hears_once() {
+    let server = Server::start(&[]);
+    let created = server.put_booking("b1", "h1", "r1", "pending").await;
+    assert_eq!(created, json!({"id": "b1", "status": "pending"}));
+    let mut host = server.connect("h1", "host").await;
+    let mut host_phone = server.connect("h1", "host").await;
+    let mut renter = server.connect("r1", "renter").await;
+    let mut admin = server.connect("a1", "admin").await;
+    // The renter is in user-r1 and booking-b1: still one copy.
+    renter.request(json!({"event": "join", "data": {"room": "booking-b1"}})).await;
+    admin.request(json!({"event": "join", "data": {"room": "booking-b1"}})).await;
+
+    host.send(update("b1", "confirmed")).await;
+    // The acting connection gets the effects first, then its reply.
+    let change = host.expect("booking-status-changed").await;
+    assert_eq!(change["data"]["status"], "confirmed");
+    host.expect("notification").await;
+    let reply = host.expect("booking-updated").await;
+    assert_eq!(reply["ref"], "confirmed");
+    assert_eq!(reply["data"], json!({"bookingId": "b1", "status": "confirmed", "previousStatus": "pending"}));
+
+    for client in [&mut host_phone, &mut renter, &mut admin] {
+        let change = client.expect("booking-status-changed").await;
+        let data = &change["data"];
+        assert_eq!(data["bookingId"], "b1");
+        assert_eq!(data["status"], "confirmed");
+        assert_eq!(data["previousStatus"], "pending");
+        assert_eq!(data["changedBy"], "h1");
+        assert!(data["at"].as_i64().unwrap() > 1_700_000_000_000);
+        assert!(change["id"].is_string() && change["seq"].is_i64(), "{change}");
+    }
+    for client in [&mut host_phone, &mut renter] {
+        let note = client.expect("notification").await;
+        assert_eq!(note["data"]["type"], "booking");
+        assert_eq!(note["data"]["title"], "Booking confirmed");
+        assert_eq!(note["data"]["body"], "Canon EOS R6 is confirmed.");
+        assert_eq!(note["data"]["data"], json!({"bookingId": "b1", "status": "confirmed", "previousStatus": "pending"}));
+        assert_eq!(note["id"], note["data"]["id"]);
+    }
+    for client in [&mut host, &mut host_phone, &mut renter, &mut admin] {
+        client.expect_silence(200).await;
+    }
+}
+
+#[tokio::test]
+async fn full_life_cycle_and_illegal_transitions() {
+    let server = Server::start(&[]);
+    server.put_booking("b1", "h1", "r1", "pending").await;
+    let mut host = server.connect("h1", "host").await;
+    let mut renter = server.connect("r1", "renter").await;
+    let mut outsider = server.connect("x1", "host").await;
+
+    let expect_code = |frame: Value, code: &str| {
+        assert_eq!(frame["event"], "error", "{frame}");
+        assert_eq!(frame["data"]["code"], code, "{frame}");
+    };
+    // The renter may not confirm; an outsider may not touch it; a missing
+    // booking looks the same as a foreign one.
+    expect_code(renter.request(update("b1", "confirmed")).await, "forbidden");
+    expect_code(outsider.request(update("b1", "cancelled")).await, "forbidden");
+    expect_code(outsider.request(update("nope", "cancelled")).await, "forbidden");
+    expect_code(host.request(update("b1", "in_progress")).await, "invalid-transition");
+    expect_code(host.request(update("b1", "completed")).await, "invalid-transition");
+    expect_code(host.request(update("b1", "pending")).await, "invalid-transition");
+
+    for status in ["confirmed", "in_progress", "completed"] {
+        host.send(update("b1", status)).await;
+        assert_eq!(host.expect("booking-status-changed").await["data"]["status"], status);
+        host.expect("notification").await;
+        assert_eq!(host.expect("booking-updated").await["data"]["status"], status);
+        renter.expect("booking-status-changed").await;
+        renter.expect("notification").await;
+    }
+    // Completed is final, even for the host.
+    expect_code(host.request(update("b1", "cancelled")).await, "invalid-transition");
+    expect_code(renter.request(update("b1", "cancelled")).await, "invalid-transition");
+    outsider.expect_silence(100).await;
+}
+
+#[tokio::test]
+async fn cancel_reject_and_admin_override() {
+    let server = Server::start(&[]);
+    server.put_booking("b1", "h1", "r1", "pending").await;
+    server.put_booking("b2", "h1", "r1", "confirmed").await;
+    server.put_booking("b3", "h1", "r1", "pending").await;
+    let mut renter = server.connect("r1", "renter").await;
+    let mut host = server.connect("h1", "host").await;
+    let mut admin = server.connect("a1", "admin").await;
+    renter.send(update("b1", "cancelled")).await;
+    assert_eq!(renter.expect("booking-status-changed").await["data"]["changedBy"], "r1");
+    renter.expect("notification").await;
+    assert_eq!(renter.expect("booking-updated").await["data"]["bookingId"], "b1");
+    let heard = host.expect("booking-status-changed").await;
+    assert_eq!((heard["data"]["bookingId"].as_str(), heard["data"]["changedBy"].as_str()), (Some("b1"), Some("r1")));
+    host.expect("notification").await;
+    host.send(update("b2", "cancelled")).await;
+    assert_eq!(host.expect("booking-status-changed").await["data"]["changedBy"], "h1");
+    host.expect("notification").await;
+    host.expect("booking-updated").await;
+    // The admin is not a participant: only the reply comes back.
+    let reply = admin.request(update("b3", "rejected")).await;
+    assert_eq!(reply["event"], "booking-updated");
+    assert_eq!(reply["data"]["previousStatus"], "pending");
+    let heard = host.expect("booking-status-changed").await;
+    assert_eq!((heard["data"]["bookingId"].as_str(), heard["data"]["changedBy"].as_str()), (Some("b3"), Some("a1")));
+    assert_eq!(host.expect("notification").await["data"]["title"], "Booking declined");
+}
+
+#[tokio::test]
+async fn backend_status_change_is_announced() {
+    let server = Server::start(&[]);
+    server.put_booking("b1", "h1", "r1", "pending").await;
+    let mut renter = server.connect("r1", "renter").await;
+    let updated = server.put_booking("b1", "h1", "r1", "confirmed").await;
+    assert_eq!(updated["status"], "confirmed");
+    let change = renter.expect("booking-status-changed").await;
+    assert_eq!(change["data"]["changedBy"], "backend");
+    assert_eq!(change["data"]["previousStatus"], "pending");
+    renter.expect("notification").await;
+    // Same status again: nothing to announce.
+    server.put_booking("b1", "h1", "r1", "confirmed").await;
+    renter.expect_silence(200).await;
+}
+
+#[tokio::test]
+async fn booking_api_validates_and_authenticates() {
+    let server = Server::start(&[]);
+    let url = server.url("/api/v1/bookings/b1");
+    let body = json!({"hostId": "h1", "renterId": "r1", "status": "pending"});
+    let r = server.http.put(&url).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = server.http.put(&url).bearer_auth(token("h1", "host", 60)).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let service = token("backend", "service", 60);
+    let r = server.http.put(&url).bearer_auth(&service).json(&json!({"hostId": "h1", "renterId": "r1", "status": "lost"})).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let err: Value = r.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "invalid-payload");
+    let r = server.http.put(&url).bearer_auth(&service).body("{oops").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "invalid-json");
+    let r = server.http.put(&url).bearer_auth(&service).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let r = server.http.put(&url).bearer_auth(&service).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
