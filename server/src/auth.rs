@@ -123,10 +123,12 @@ impl Verifier {
     pub fn new(settings: &JwtSettings) -> Result<Verifier, String> {
         let key = match settings.algorithm {
             Algorithm::HS256 => DecodingKey::from_secret(&settings.key),
-            Algorithm::RS256 => DecodingKey::from_rsa_pem(&settings.key)
-                .map_err(|e| format!("RS256 public key: {e}"))?,
-            Algorithm::ES256 => DecodingKey::from_ec_pem(&settings.key)
-                .map_err(|e| format!("ES256 public key: {e}"))?,
+            Algorithm::RS256 => {
+                DecodingKey::from_rsa_pem(&settings.key).map_err(|e| format!("RS256 public key: {e}"))?
+            }
+            Algorithm::ES256 => {
+                DecodingKey::from_ec_pem(&settings.key).map_err(|e| format!("ES256 public key: {e}"))?
+            }
             other => return Err(format!("unsupported JWT algorithm {other:?}")),
         };
         let mut validation = Validation::new(settings.algorithm);
@@ -153,14 +155,12 @@ impl Verifier {
         if token.is_empty() {
             return Err(AuthError::Missing);
         }
-        let data = decode::<Map<String, Value>>(token, &self.key, &self.validation)
-            .map_err(|e| match e.kind() {
+        let data =
+            decode::<Map<String, Value>>(token, &self.key, &self.validation).map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => AuthError::Expired,
                 ErrorKind::ImmatureSignature => AuthError::NotYetValid,
                 ErrorKind::InvalidSignature => AuthError::BadSignature,
-                ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
-                    AuthError::WrongAlgorithm
-                }
+                ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => AuthError::WrongAlgorithm,
                 ErrorKind::MissingRequiredClaim(c) => AuthError::Claim(c.clone()),
                 ErrorKind::InvalidIssuer => AuthError::Issuer,
                 ErrorKind::InvalidAudience => AuthError::Audience,
@@ -181,10 +181,8 @@ impl Verifier {
             .and_then(Value::as_str)
             .and_then(Role::parse)
             .ok_or_else(|| AuthError::Claim("role".into()))?;
-        let expires_at = claims
-            .get("exp")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| AuthError::Claim("exp".into()))?;
+        let expires_at =
+            claims.get("exp").and_then(Value::as_i64).ok_or_else(|| AuthError::Claim("exp".into()))?;
         Ok(Identity { user_id, role, expires_at })
     }
 }
@@ -202,13 +200,7 @@ fn header_names_none(token: &str) -> bool {
 }
 
 /// Signs an HS256 token, for the `token` subcommand and tests.
-pub fn mint_hs256(
-    secret: &[u8],
-    user_claim: &str,
-    user_id: &str,
-    role: Role,
-    ttl_secs: i64,
-) -> String {
+pub fn mint_hs256(secret: &[u8], user_claim: &str, user_id: &str, role: Role, ttl_secs: i64) -> String {
     let mut claims = Map::new();
     claims.insert(user_claim.into(), Value::String(user_id.into()));
     claims.insert("role".into(), Value::String(role.as_str().into()));

@@ -111,10 +111,10 @@ pub struct ServeArgs {
     #[arg(long, env = "REALTIME_MAX_ROOMS", default_value_t = 100)]
     pub max_rooms: usize,
     /// Sustained client frames per second per connection.
-    #[arg(long, env = "REALTIME_RATE", default_value_t = 20)]
+    #[arg(long = "rate", env = "REALTIME_RATE", default_value_t = 20)]
     pub rate_per_sec: u32,
     /// Burst above the sustained rate.
-    #[arg(long, env = "REALTIME_BURST", default_value_t = 40)]
+    #[arg(long = "burst", env = "REALTIME_BURST", default_value_t = 40)]
     pub rate_burst: u32,
     /// Rate-limited frames in a row before closing with 1008.
     #[arg(long, env = "REALTIME_ABUSE_STRIKES", default_value_t = 100)]
@@ -190,8 +190,7 @@ impl ServeArgs {
             JwtAlgorithm::Hs256 => (Algorithm::HS256, self.jwt.hs256_secret()?),
             JwtAlgorithm::Rs256 | JwtAlgorithm::Es256 => {
                 let path = self.public_key.as_ref().ok_or("--jwt-public-key is required for RS256/ES256")?;
-                let pem = std::fs::read(path)
-                    .map_err(|e| format!("reading {}: {e}", path.display()))?;
+                let pem = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
                 let alg = if matches!(self.algorithm, JwtAlgorithm::Rs256) {
                     Algorithm::RS256
                 } else {

@@ -31,7 +31,9 @@ pub async fn serve(app: Arc<App>, socket: WebSocket, header_auth: Option<Result<
     let (mut sink, mut stream) = socket.split();
     let (identity, reference) = match header_auth {
         Some(Ok(identity)) => (identity, None),
-        Some(Err(e)) => return refuse(&app, &mut sink, &mut stream, ErrorCode::Unauthorized, &e.to_string(), None).await,
+        Some(Err(e)) => {
+            return refuse(&app, &mut sink, &mut stream, ErrorCode::Unauthorized, &e.to_string(), None).await
+        }
         None => match first_frame_auth(&app, &mut sink, &mut stream).await {
             Some(found) => found,
             None => return,
@@ -53,7 +55,11 @@ pub async fn serve(app: Arc<App>, socket: WebSocket, header_auth: Option<Result<
 }
 
 /// Waits for an `authenticate` frame; on failure sends the error and closes.
-async fn first_frame_auth(app: &App, sink: &mut Sink, stream: &mut Stream) -> Option<(Identity, Option<String>)> {
+async fn first_frame_auth(
+    app: &App,
+    sink: &mut Sink,
+    stream: &mut Stream,
+) -> Option<(Identity, Option<String>)> {
     let limit = app.config.limits.auth_timeout;
     let text = match timeout(limit, stream.next()).await {
         Err(_) => {
@@ -94,7 +100,14 @@ async fn first_frame_auth(app: &App, sink: &mut Sink, stream: &mut Stream) -> Op
     }
 }
 
-async fn refuse(app: &App, sink: &mut Sink, stream: &mut Stream, code: ErrorCode, msg: &str, reference: Option<&str>) {
+async fn refuse(
+    app: &App,
+    sink: &mut Sink,
+    stream: &mut Stream,
+    code: ErrorCode,
+    msg: &str,
+    reference: Option<&str>,
+) {
     app.metrics.error(code);
     let _ = sink.send(error_frame(code, msg, reference)).await;
     close_with(sink, stream, close::UNAUTHORIZED, msg).await;
@@ -154,7 +167,12 @@ enum Inbound {
     Gone,
 }
 
-async fn run_session(session: &mut Session, sink: &mut Sink, stream: &mut Stream, mut queue: mpsc::Receiver<Utf8Bytes>) {
+async fn run_session(
+    session: &mut Session,
+    sink: &mut Sink,
+    stream: &mut Stream,
+    mut queue: mpsc::Receiver<Utf8Bytes>,
+) {
     let app = session.app.clone();
     let limits = &app.config.limits;
     let leeway = app.config.jwt.leeway_secs;
@@ -260,6 +278,7 @@ async fn run_session(session: &mut Session, sink: &mut Sink, stream: &mut Stream
         }
     };
     if let Some((code, reason)) = end {
+        tracing::info!(conn = session.outbox.id, code, reason, "closing connection");
         close_with(sink, stream, code, reason).await;
     }
 }
@@ -292,10 +311,11 @@ async fn answer(session: &mut Session, message: Message) -> Message {
         Err(e) => Err(e),
         Ok(frame) => match ClientEvent::from_frame(&frame) {
             Err(e) => Err(e),
-            Ok(event) => event
-                .handle(session, frame.reference.as_deref())
-                .await
-                .map_err(|r| FrameError { code: r.code, message: r.message, reference: frame.reference }),
+            Ok(event) => event.handle(session, frame.reference.as_deref()).await.map_err(|r| FrameError {
+                code: r.code,
+                message: r.message,
+                reference: frame.reference,
+            }),
         },
     };
     match handled {

@@ -73,7 +73,11 @@ pub enum Error {
 }
 
 /// Serves HTTP and WebSocket on `listener` until `shutdown` completes.
-pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Error> {
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
     let verifier = Verifier::new(&config.jwt).map_err(Error::Config)?;
     let store = SqliteStore::open(&config.db_path, config.fsync)?;
     let metrics = Arc::new(Metrics::new());

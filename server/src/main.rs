@@ -1,11 +1,12 @@
 //! `realtime-server`: thin entry point; everything lives in the library.
 
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use tokio::net::TcpSocket;
 use tracing_subscriber::EnvFilter;
-use urutibiz_realtime_server::cli::{Cli, Command, LogFormat, ServeArgs, TokenArgs};
 use urutibiz_realtime_server::auth::mint_hs256;
+use urutibiz_realtime_server::cli::{Cli, Command, LogFormat, ServeArgs, TokenArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -31,7 +32,10 @@ fn token(args: TokenArgs) -> Result<(), String> {
 
 fn serve(args: ServeArgs) -> Result<(), String> {
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match args.log_format {
         LogFormat::Json => logs.json().init(),
         LogFormat::Text => logs.init(),

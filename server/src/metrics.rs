@@ -29,9 +29,7 @@ impl Metrics {
         static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
         let handle = HANDLE
             .get_or_init(|| {
-                PrometheusBuilder::new()
-                    .install_recorder()
-                    .expect("the metrics recorder is installed once")
+                PrometheusBuilder::new().install_recorder().expect("the metrics recorder is installed once")
             })
             .clone();
         describe_gauge!("realtime_connections", "Open authenticated WebSocket connections");

@@ -11,8 +11,7 @@ const HOST_TRANSITIONS: &[(BookingStatus, BookingStatus)] =
     &[(Pending, Confirmed), (Pending, Rejected), (Confirmed, InProgress), (InProgress, Completed)];
 
 /// Transitions either participant (or an admin) makes.
-const EITHER_TRANSITIONS: &[(BookingStatus, BookingStatus)] =
-    &[(Pending, Cancelled), (Confirmed, Cancelled)];
+const EITHER_TRANSITIONS: &[(BookingStatus, BookingStatus)] = &[(Pending, Cancelled), (Confirmed, Cancelled)];
 
 /// Whether a booking can ever move from `from` to `to`.
 pub fn is_transition(from: BookingStatus, to: BookingStatus) -> bool {
@@ -55,14 +54,10 @@ pub async fn may_join(store: &dyn Store, who: &Identity, room: &Room) -> Result<
     Ok(match room {
         Room::User(id) => *id == who.user_id,
         Room::Role(role) => role == who.role.as_str(),
-        Room::Booking(id) => store
-            .booking(id)
-            .await?
-            .is_some_and(|b| is_admin || b.is_participant(&who.user_id)),
-        Room::Chat(id) => store
-            .chat(id)
-            .await?
-            .is_some_and(|c| is_admin || c.is_participant(&who.user_id)),
+        Room::Booking(id) => {
+            store.booking(id).await?.is_some_and(|b| is_admin || b.is_participant(&who.user_id))
+        }
+        Room::Chat(id) => store.chat(id).await?.is_some_and(|c| is_admin || c.is_participant(&who.user_id)),
     })
 }
 

@@ -17,7 +17,13 @@ pub fn new_id() -> String {
 }
 
 /// An event with `data` serialized once for storage and the wire.
-pub fn new_event(audience: String, name: &str, id: String, created_at: i64, data: &impl Serialize) -> NewEvent {
+pub fn new_event(
+    audience: String,
+    name: &str,
+    id: String,
+    created_at: i64,
+    data: &impl Serialize,
+) -> NewEvent {
     NewEvent {
         id,
         audience,
@@ -72,7 +78,8 @@ pub async fn booking_status_change(
         at,
     };
     let booking_room = Room::Booking(booking.id.clone()).to_string();
-    let mut events = vec![new_event(booking_room.clone(), event::BOOKING_STATUS_CHANGED, new_id(), at, &change)];
+    let mut events =
+        vec![new_event(booking_room.clone(), event::BOOKING_STATUS_CHANGED, new_id(), at, &change)];
     let mut participants = vec![booking.host_id.as_str()];
     if booking.renter_id != booking.host_id {
         participants.push(&booking.renter_id);

@@ -29,7 +29,9 @@ async fn header_auth_joins_own_rooms() {
 async fn first_frame_auth_echoes_ref() {
     let server = Server::start(&[]);
     let mut client = server.connect_bare().await;
-    client.send(json!({"event": "authenticate", "data": {"token": token("u2", "renter", 60)}, "ref": "a1"})).await;
+    client
+        .send(json!({"event": "authenticate", "data": {"token": token("u2", "renter", 60)}, "ref": "a1"}))
+        .await;
     let hello = client.expect("authenticated").await;
     assert_eq!(hello["ref"], "a1");
     assert_eq!(hello["data"]["rooms"], json!(["role-renter", "user-u2"]));
@@ -59,12 +61,28 @@ fn bad_tokens() -> Vec<(&'static str, String, &'static str)> {
     let good_claims = json!({"sub": "u1", "role": "host", "exp": now() + 60});
     vec![
         ("expired", token("u1", "host", -5), "token expired"),
-        ("wrong key", sign_with(Algorithm::HS256, &EncodingKey::from_secret(b"another-secret-another-secret-0000"), good_claims.clone()), "invalid signature"),
+        (
+            "wrong key",
+            sign_with(
+                Algorithm::HS256,
+                &EncodingKey::from_secret(b"another-secret-another-secret-0000"),
+                good_claims.clone(),
+            ),
+            "invalid signature",
+        ),
         ("alg none", none_token(), "token algorithm not allowed"),
         ("wrong alg", sign_with(Algorithm::RS256, &rsa, good_claims.clone()), "token algorithm not allowed"),
         ("missing exp", sign(json!({"sub": "u1", "role": "host"})), "missing or invalid claim `exp`"),
-        ("future nbf", sign(json!({"sub": "u1", "role": "host", "exp": now() + 60, "nbf": now() + 30})), "token not yet valid"),
-        ("unknown role", sign(json!({"sub": "u1", "role": "root", "exp": now() + 60})), "missing or invalid claim `role`"),
+        (
+            "future nbf",
+            sign(json!({"sub": "u1", "role": "host", "exp": now() + 60, "nbf": now() + 30})),
+            "token not yet valid",
+        ),
+        (
+            "unknown role",
+            sign(json!({"sub": "u1", "role": "root", "exp": now() + 60})),
+            "missing or invalid claim `role`",
+        ),
         ("no user", sign(json!({"role": "host", "exp": now() + 60})), "missing or invalid claim `sub`"),
         ("garbage", "not.a.jwt".to_owned(), "malformed token"),
         ("empty", String::new(), "missing token"),
@@ -96,12 +114,22 @@ async fn every_bad_token_is_refused_by_header_and_by_frame() {
 async fn issuer_and_audience_are_checked_when_configured() {
     let server = Server::start(&["--jwt-issuer", "urutibiz-api", "--jwt-audience", "realtime"]);
     let exp = now() + 60;
-    let good = sign(json!({"sub": "u1", "role": "host", "exp": exp, "iss": "urutibiz-api", "aud": "realtime"}));
+    let good =
+        sign(json!({"sub": "u1", "role": "host", "exp": exp, "iss": "urutibiz-api", "aud": "realtime"}));
     server.connect_with_header(&good).await.expect("authenticated").await;
     for (claims, message) in [
-        (json!({"sub": "u1", "role": "host", "exp": exp, "iss": "evil", "aud": "realtime"}), "invalid issuer"),
-        (json!({"sub": "u1", "role": "host", "exp": exp, "iss": "urutibiz-api", "aud": "other"}), "invalid audience"),
-        (json!({"sub": "u1", "role": "host", "exp": exp, "aud": "realtime"}), "missing or invalid claim `iss`"),
+        (
+            json!({"sub": "u1", "role": "host", "exp": exp, "iss": "evil", "aud": "realtime"}),
+            "invalid issuer",
+        ),
+        (
+            json!({"sub": "u1", "role": "host", "exp": exp, "iss": "urutibiz-api", "aud": "other"}),
+            "invalid audience",
+        ),
+        (
+            json!({"sub": "u1", "role": "host", "exp": exp, "aud": "realtime"}),
+            "missing or invalid claim `iss`",
+        ),
     ] {
         let mut client = server.connect_with_header(&sign(claims)).await;
         assert_eq!(client.expect_error("unauthorized").await["data"]["message"], message);
@@ -111,20 +139,31 @@ async fn issuer_and_audience_are_checked_when_configured() {
 
 #[tokio::test]
 async fn rs256_and_es256_with_public_keys() {
-    for (alg, flag, private) in [
-        (Algorithm::RS256, "RS256", "rs256-private.pem"),
-        (Algorithm::ES256, "ES256", "es256-private.pem"),
-    ] {
+    for (alg, flag, private) in
+        [(Algorithm::RS256, "RS256", "rs256-private.pem"), (Algorithm::ES256, "ES256", "es256-private.pem")]
+    {
         let public = fixture(&format!("{}-public.pem", flag.to_lowercase()));
         let server = Server::start(&["--jwt-algorithm", flag, "--jwt-public-key", public.to_str().unwrap()]);
         let pem = std::fs::read(fixture(private)).unwrap();
-        let key = if alg == Algorithm::RS256 { EncodingKey::from_rsa_pem(&pem) } else { EncodingKey::from_ec_pem(&pem) }.unwrap();
+        let key = if alg == Algorithm::RS256 {
+            EncodingKey::from_rsa_pem(&pem)
+        } else {
+            EncodingKey::from_ec_pem(&pem)
+        }
+        .unwrap();
         let good = sign_with(alg, &key, json!({"sub": "u9", "role": "renter", "exp": now() + 60}));
         server.connect_with_header(&good).await.expect("authenticated").await;
         // An HS256 token signed with the public key as secret: the classic confusion attack.
-        let confused = sign_with(Algorithm::HS256, &EncodingKey::from_secret(&std::fs::read(&public).unwrap()), json!({"sub": "u9", "role": "admin", "exp": now() + 60}));
+        let confused = sign_with(
+            Algorithm::HS256,
+            &EncodingKey::from_secret(&std::fs::read(&public).unwrap()),
+            json!({"sub": "u9", "role": "admin", "exp": now() + 60}),
+        );
         let mut client = server.connect_with_header(&confused).await;
-        assert_eq!(client.expect_error("unauthorized").await["data"]["message"], "token algorithm not allowed");
+        assert_eq!(
+            client.expect_error("unauthorized").await["data"]["message"],
+            "token algorithm not allowed"
+        );
         client.expect_close(4401).await;
     }
 }
@@ -166,7 +205,9 @@ async fn expiry_closes_unless_refreshed() {
     kept.expect("authenticated").await;
     let mut expiring = server.connect_with_header(&token("u1", "host", 2)).await;
     expiring.expect("authenticated").await;
-    let refreshed = kept.request(json!({"event": "authenticate", "data": {"token": token("u1", "host", 3600)}, "ref": "r"})).await;
+    let refreshed = kept
+        .request(json!({"event": "authenticate", "data": {"token": token("u1", "host", 3600)}, "ref": "r"}))
+        .await;
     assert_eq!(refreshed["event"], "authenticated");
     assert_eq!(refreshed["ref"], "r");
     assert!(refreshed["data"]["expiresAt"].as_i64().unwrap() > now() + 3000);
@@ -181,12 +222,16 @@ async fn expiry_closes_unless_refreshed() {
 async fn reauthentication_as_someone_else_is_refused() {
     let server = Server::start(&[]);
     let mut client = server.connect("u1", "host").await;
-    let err = client.request(json!({"event": "authenticate", "data": {"token": token("u2", "host", 60)}, "ref": "x"})).await;
+    let err = client
+        .request(json!({"event": "authenticate", "data": {"token": token("u2", "host", 60)}, "ref": "x"}))
+        .await;
     assert_eq!(err["data"]["code"], "user-mismatch");
     assert_eq!(err["ref"], "x");
-    let err = client.request(json!({"event": "authenticate", "data": {"token": token("u1", "admin", 60)}})).await;
+    let err =
+        client.request(json!({"event": "authenticate", "data": {"token": token("u1", "admin", 60)}})).await;
     assert_eq!(err["data"]["code"], "user-mismatch");
-    let err = client.request(json!({"event": "authenticate", "data": {"token": token("u1", "host", -10)}})).await;
+    let err =
+        client.request(json!({"event": "authenticate", "data": {"token": token("u1", "host", -10)}})).await;
     assert_eq!(err["data"]["code"], "unauthorized");
     // Still the same session.
     assert_eq!(server.publish("user-u1", "still-here", json!({})).await.status(), 202);

@@ -47,7 +47,10 @@ async fn host_confirms_and_everyone_concerned_hears_once() {
         assert_eq!(note["data"]["type"], "booking");
         assert_eq!(note["data"]["title"], "Booking confirmed");
         assert_eq!(note["data"]["body"], "Canon EOS R6 is confirmed.");
-        assert_eq!(note["data"]["data"], json!({"bookingId": "b1", "status": "confirmed", "previousStatus": "pending"}));
+        assert_eq!(
+            note["data"]["data"],
+            json!({"bookingId": "b1", "status": "confirmed", "previousStatus": "pending"})
+        );
         assert_eq!(note["id"], note["data"]["id"]);
     }
     for client in [&mut host, &mut host_phone, &mut renter, &mut admin] {
@@ -104,7 +107,10 @@ async fn cancel_reject_and_admin_override() {
     renter.expect("notification").await;
     assert_eq!(renter.expect("booking-updated").await["data"]["bookingId"], "b1");
     let heard = host.expect("booking-status-changed").await;
-    assert_eq!((heard["data"]["bookingId"].as_str(), heard["data"]["changedBy"].as_str()), (Some("b1"), Some("r1")));
+    assert_eq!(
+        (heard["data"]["bookingId"].as_str(), heard["data"]["changedBy"].as_str()),
+        (Some("b1"), Some("r1"))
+    );
     host.expect("notification").await;
     host.send(update("b2", "cancelled")).await;
     assert_eq!(host.expect("booking-status-changed").await["data"]["changedBy"], "h1");
@@ -115,7 +121,10 @@ async fn cancel_reject_and_admin_override() {
     assert_eq!(reply["event"], "booking-updated");
     assert_eq!(reply["data"]["previousStatus"], "pending");
     let heard = host.expect("booking-status-changed").await;
-    assert_eq!((heard["data"]["bookingId"].as_str(), heard["data"]["changedBy"].as_str()), (Some("b3"), Some("a1")));
+    assert_eq!(
+        (heard["data"]["bookingId"].as_str(), heard["data"]["changedBy"].as_str()),
+        (Some("b3"), Some("a1"))
+    );
     assert_eq!(host.expect("notification").await["data"]["title"], "Booking declined");
 }
 
@@ -145,7 +154,14 @@ async fn booking_api_validates_and_authenticates() {
     let r = server.http.put(&url).bearer_auth(token("h1", "host", 60)).json(&body).send().await.unwrap();
     assert_eq!(r.status(), 403);
     let service = token("backend", "service", 60);
-    let r = server.http.put(&url).bearer_auth(&service).json(&json!({"hostId": "h1", "renterId": "r1", "status": "lost"})).send().await.unwrap();
+    let r = server
+        .http
+        .put(&url)
+        .bearer_auth(&service)
+        .json(&json!({"hostId": "h1", "renterId": "r1", "status": "lost"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     let err: Value = r.json().await.unwrap();
     assert_eq!(err["error"]["code"], "invalid-payload");

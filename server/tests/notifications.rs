@@ -30,7 +30,9 @@ async fn non_admins_cannot_send_notifications() {
     let server = Server::start(&[]);
     let mut host = server.connect("h1", "host").await;
     let mut user = server.connect("u1", "renter").await;
-    let err = host.request(json!({"event": "send-notification", "data": {"toUserId": "u1", "title": "x", "body": "y"}})).await;
+    let err = host
+        .request(json!({"event": "send-notification", "data": {"toUserId": "u1", "title": "x", "body": "y"}}))
+        .await;
     assert_eq!(err["data"]["code"], "forbidden");
     user.expect_silence(150).await;
 }
@@ -40,7 +42,9 @@ async fn publish_notification_to_role_room() {
     let server = Server::start(&[]);
     let mut hosts = vec![server.connect("h1", "host").await, server.connect("h2", "host").await];
     let mut renter = server.connect("r1", "renter").await;
-    let r = server.publish("role-host", "notification", json!({"title": "New fees", "body": "From January"})).await;
+    let r = server
+        .publish("role-host", "notification", json!({"title": "New fees", "body": "From January"}))
+        .await;
     assert_eq!(r.status(), 202);
     let accepted: Value = r.json().await.unwrap();
     assert_eq!(accepted["delivered"], 2);
@@ -72,7 +76,12 @@ async fn publish_api_refuses_bad_requests() {
         ("user-u1", "booking-status-changed", json!({}), "reserved event"),
         ("user-u1", "authenticated", json!({}), "reserved event"),
         ("user-u1", "notification", json!({"title": ""}), "notification without body"),
-        ("user-u1", "notification", json!({"title": "t", "body": "b", "data": [1]}), "notification data not an object"),
+        (
+            "user-u1",
+            "notification",
+            json!({"title": "t", "body": "b", "data": [1]}),
+            "notification data not an object",
+        ),
     ] {
         let r = server.publish(room, event, data).await;
         assert_eq!(r.status(), 400, "{why}");

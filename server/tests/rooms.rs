@@ -24,7 +24,9 @@ async fn participants_and_admins_join_booking_and_chat_rooms() {
         assert_eq!(reply["ref"], "booking-b1");
     }
     // A chat exists once its first message is stored.
-    let sent = host.request(json!({"event": "message", "data": {"chatId": "c1", "message": "hi", "toUserId": "r1"}})).await;
+    let sent = host
+        .request(json!({"event": "message", "data": {"chatId": "c1", "message": "hi", "toUserId": "r1"}}))
+        .await;
     assert_eq!(sent["event"], "message-sent");
     renter.expect("new-message").await;
     assert_eq!(join(&mut renter, "chat-c1").await["event"], "joined");
@@ -42,9 +44,12 @@ async fn forbidden_joins_reveal_nothing() {
     server.put_booking("b1", "h1", "r1", "pending").await;
     let mut outsider = server.connect("x1", "renter").await;
     let mut host = server.connect("h1", "host").await;
-    host.request(json!({"event": "message", "data": {"chatId": "c1", "message": "hi", "toUserId": "r1"}})).await;
+    host.request(json!({"event": "message", "data": {"chatId": "c1", "message": "hi", "toUserId": "r1"}}))
+        .await;
     let mut refusals = Vec::new();
-    for room in ["user-h1", "role-host", "role-admin", "booking-b1", "booking-missing", "chat-c1", "chat-missing"] {
+    for room in
+        ["user-h1", "role-host", "role-admin", "booking-b1", "booking-missing", "chat-c1", "chat-missing"]
+    {
         let err = join(&mut outsider, room).await;
         assert_eq!(err["event"], "error", "{room}: {err}");
         assert_eq!(err["data"]["code"], "forbidden", "{room}");
@@ -90,7 +95,10 @@ async fn leave_stops_delivery() {
     server.publish("booking-b1", "probe", json!({})).await;
     host.expect_silence(200).await;
     // Leaving again is not an error.
-    assert_eq!(host.request(json!({"event": "leave", "data": {"room": "booking-b1"}})).await["event"], "left");
+    assert_eq!(
+        host.request(json!({"event": "leave", "data": {"room": "booking-b1"}})).await["event"],
+        "left"
+    );
 }
 
 #[tokio::test]

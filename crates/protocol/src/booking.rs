@@ -23,14 +23,8 @@ pub enum BookingStatus {
 
 impl BookingStatus {
     /// Every status, in life-cycle order.
-    pub const ALL: [BookingStatus; 6] = [
-        Self::Pending,
-        Self::Confirmed,
-        Self::Rejected,
-        Self::Cancelled,
-        Self::InProgress,
-        Self::Completed,
-    ];
+    pub const ALL: [BookingStatus; 6] =
+        [Self::Pending, Self::Confirmed, Self::Rejected, Self::Cancelled, Self::InProgress, Self::Completed];
 
     /// The wire spelling, also used in the database.
     pub fn as_str(self) -> &'static str {

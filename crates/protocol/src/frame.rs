@@ -134,8 +134,7 @@ mod tests {
 
     #[test]
     fn parse_reads_envelope_and_ref() {
-        let f = ClientFrame::parse(r#"{"event":"join","data":{"room":"user-1"},"ref":"r1"}"#)
-            .unwrap();
+        let f = ClientFrame::parse(r#"{"event":"join","data":{"room":"user-1"},"ref":"r1"}"#).unwrap();
         assert_eq!(f.event, "join");
         assert_eq!(f.reference.as_deref(), Some("r1"));
         assert_eq!(f.payload::<Join>().unwrap().room, "user-1");

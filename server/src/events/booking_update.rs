@@ -11,19 +11,24 @@ pub async fn handle(session: &mut Session, p: BookingUpdate, reference: Option<&
     let app = session.app.clone();
     let forbidden = || Refusal::new(ErrorCode::Forbidden, "not allowed to change this booking");
     let booking = app.store.booking(&p.booking_id).await?.ok_or_else(forbidden)?;
-    policy::check_transition(&session.identity, &booking.host_id, &booking.renter_id, booking.status, p.status)
-        .map_err(|code| match code {
-            ErrorCode::InvalidTransition => Refusal::new(
-                code,
-                format!("a booking cannot go from {} to {}", booking.status, p.status),
-            ),
-            _ => forbidden(),
-        })?;
+    policy::check_transition(
+        &session.identity,
+        &booking.host_id,
+        &booking.renter_id,
+        booking.status,
+        p.status,
+    )
+    .map_err(|code| match code {
+        ErrorCode::InvalidTransition => {
+            Refusal::new(code, format!("a booking cannot go from {} to {}", booking.status, p.status))
+        }
+        _ => forbidden(),
+    })?;
     let change = publish::booking_status_change(&app, &booking, p.status, &session.identity.user_id)
         .await?
         .ok_or_else(|| {
-            Refusal::new(ErrorCode::InvalidTransition, "the booking changed meanwhile; fetch it again")
-        })?;
+        Refusal::new(ErrorCode::InvalidTransition, "the booking changed meanwhile; fetch it again")
+    })?;
     let updated = BookingUpdated {
         booking_id: change.booking_id,
         status: change.status,

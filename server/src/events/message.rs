@@ -60,7 +60,9 @@ pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) 
         at,
     };
     let chat_room = Room::Chat(chat.id.clone()).to_string();
-    let stored = store.append(vec![new_event(chat_room.clone(), event::NEW_MESSAGE, id.clone(), at, &payload)]).await?;
+    let stored = store
+        .append(vec![new_event(chat_room.clone(), event::NEW_MESSAGE, id.clone(), at, &payload)])
+        .await?;
     let rooms = [format!("user-{me}"), format!("user-{other}"), chat_room];
     session.app.hub.deliver(&rooms, &encode(&stored[0]), Some(session.outbox.id));
     let sent = MessageSent { chat_id: chat.id, message_id: id, at };

@@ -20,7 +20,13 @@ pub async fn handle(session: &mut Session, p: SendNotification, reference: Optio
     }
     let input = NotificationInput { kind: p.kind, title: p.title, body: p.body, data: p.data };
     let n = check_notification(input).map_err(|m| Refusal::new(ErrorCode::InvalidPayload, m))?;
-    let note = publish::notification(format!("user-{}", p.to_user_id), &n.kind, &n.title, &n.body, n.data.unwrap_or(Value::Object(Default::default())));
+    let note = publish::notification(
+        format!("user-{}", p.to_user_id),
+        &n.kind,
+        &n.title,
+        &n.body,
+        n.data.unwrap_or(Value::Object(Default::default())),
+    );
     let stored = session.app.store.append(vec![note]).await?;
     publish::deliver_to_audience(&session.app, &stored[0]);
     let sent = NotificationSent { id: stored[0].event.id.clone(), to_user_id: p.to_user_id };

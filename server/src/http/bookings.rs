@@ -35,16 +35,25 @@ pub async fn put_booking(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let req: PutBooking = json_body(&body)?;
     if !is_valid_id(&id) || !is_valid_id(&req.host_id) || !is_valid_id(&req.renter_id) {
-        return Err(ApiError::invalid("booking, host and renter ids must be 1-128 characters of letters, digits, _ - . : @"));
+        return Err(ApiError::invalid(
+            "booking, host and renter ids must be 1-128 characters of letters, digits, _ - . : @",
+        ));
     }
     if req.title.as_ref().is_some_and(|t| t.chars().count() > 200) {
         return Err(ApiError::invalid("`title` must be at most 200 characters"));
     }
-    let wanted = Booking { id: id.clone(), host_id: req.host_id, renter_id: req.renter_id, status: req.status, title: req.title };
+    let wanted = Booking {
+        id: id.clone(),
+        host_id: req.host_id,
+        renter_id: req.renter_id,
+        status: req.status,
+        title: req.title,
+    };
     let before = app.store.upsert_booking(wanted.clone()).await?;
     let created = before.is_none();
     if let Some(before) = before.filter(|b| b.status != wanted.status) {
-        let current = Booking { status: before.status, title: wanted.title.clone().or(before.title), ..wanted.clone() };
+        let current =
+            Booking { status: before.status, title: wanted.title.clone().or(before.title), ..wanted.clone() };
         booking_status_change(&app, &current, wanted.status, &service.user_id).await?;
     }
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };

@@ -36,16 +36,20 @@ pub async fn publish(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let req: PublishRequest = json_body(&body)?;
-    let room = Room::parse(&req.room).ok_or_else(|| ApiError::invalid("`room` is not a valid room name"))?.to_string();
+    let room = Room::parse(&req.room)
+        .ok_or_else(|| ApiError::invalid("`room` is not a valid room name"))?
+        .to_string();
     if !is_event_name(&req.event) {
-        return Err(ApiError::invalid("`event` must be 1-64 characters of a-z, 0-9 and -, starting with a letter"));
+        return Err(ApiError::invalid(
+            "`event` must be 1-64 characters of a-z, 0-9 and -, starting with a letter",
+        ));
     }
     if event::RESERVED_FOR_SERVER.contains(&req.event.as_str()) {
         return Err(ApiError::invalid(format!("`{}` is sent by the server only", req.event)));
     }
     let new = if req.event == event::NOTIFICATION {
-        let input: NotificationInput =
-            serde_json::from_value(req.data).map_err(|e| ApiError::invalid(format!("notification data: {e}")))?;
+        let input: NotificationInput = serde_json::from_value(req.data)
+            .map_err(|e| ApiError::invalid(format!("notification data: {e}")))?;
         let n = check_notification(input).map_err(ApiError::invalid)?;
         notification(room, &n.kind, &n.title, &n.body, n.data.unwrap_or_else(|| serde_json::json!({})))
     } else {

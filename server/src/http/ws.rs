@@ -16,11 +16,20 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     if app.shutdown.is_cancelled() {
-        return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting-down", "server is shutting down").into_response();
+        return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting-down", "server is shutting down")
+            .into_response();
     }
     // Tokens in URLs end up in proxy logs and browser history.
-    if query.as_deref().is_some_and(|q| q.split('&').any(|kv| kv.starts_with("token=") || kv.starts_with("access_token="))) {
-        return ApiError::new(StatusCode::BAD_REQUEST, "token-in-url", "send the token in the Authorization header or an authenticate frame, never in the URL").into_response();
+    if query
+        .as_deref()
+        .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("token=") || kv.starts_with("access_token=")))
+    {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "token-in-url",
+            "send the token in the Authorization header or an authenticate frame, never in the URL",
+        )
+        .into_response();
     }
     let header_auth = bearer(&headers).map(|token| app.verifier.verify(token));
     let max = app.config.limits.max_frame_bytes;

@@ -106,19 +106,15 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>, finishers: &mut Vec<Finish>
 
 fn read_booking(conn: &Connection, id: &str) -> Result<Option<Booking>, StoreError> {
     let row = conn
-        .query_row(
-            "SELECT id, host_id, renter_id, status, title FROM bookings WHERE id = ?1",
-            [id],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                ))
-            },
-        )
+        .query_row("SELECT id, host_id, renter_id, status, title FROM bookings WHERE id = ?1", [id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })
         .optional()?;
     row.map(|(id, host_id, renter_id, status, title)| {
         let status = BookingStatus::parse(&status)
@@ -142,13 +138,7 @@ fn insert_events(conn: &Connection, events: Vec<NewEvent>) -> Result<Vec<StoredE
     )?;
     let mut stored = Vec::with_capacity(events.len());
     for event in events {
-        insert.execute(params![
-            event.id,
-            event.audience,
-            event.event,
-            event.data.get(),
-            event.created_at
-        ])?;
+        insert.execute(params![event.id, event.audience, event.event, event.data.get(), event.created_at])?;
         stored.push(StoredEvent { seq: conn.last_insert_rowid(), event });
     }
     Ok(stored)

@@ -58,7 +58,12 @@ impl Server {
         let addr = line
             .trim()
             .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}; log: {}", std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default()))
+            .unwrap_or_else(|| {
+                panic!(
+                    "unexpected first line {line:?}; log: {}",
+                    std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default()
+                )
+            })
             .to_owned();
         Server { child, addr, dir, http: reqwest::Client::new() }
     }
@@ -89,7 +94,9 @@ impl Server {
 
     /// Connects without a header (browser style).
     pub async fn connect_bare(&self) -> Client {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", self.addr)).await.expect("websocket connect");
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", self.addr))
+            .await
+            .expect("websocket connect");
         Client { ws }
     }
 
@@ -139,7 +146,9 @@ impl Drop for Server {
 /// A metric's value from the Prometheus text, 0 when absent.
 pub fn metric(text: &str, name: &str) -> f64 {
     text.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')).and_then(|v| v.trim().parse().ok()))
+        .find_map(|l| {
+            l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')).and_then(|v| v.trim().parse().ok())
+        })
         .unwrap_or(0.0)
 }
 
@@ -190,9 +199,13 @@ impl Client {
     /// Next data frame or close, within the timeout.
     pub async fn next(&mut self) -> Next {
         loop {
-            let item = tokio::time::timeout(RECV_TIMEOUT, self.ws.next()).await.expect("timed out waiting for a frame");
+            let item = tokio::time::timeout(RECV_TIMEOUT, self.ws.next())
+                .await
+                .expect("timed out waiting for a frame");
             match item {
-                Some(Ok(Message::Text(t))) => return Next::Frame(serde_json::from_str(&t).expect("server sent JSON")),
+                Some(Ok(Message::Text(t))) => {
+                    return Next::Frame(serde_json::from_str(&t).expect("server sent JSON"))
+                }
                 Some(Ok(Message::Close(frame))) => return Next::Closed(frame.map(|f| u16::from(f.code))),
                 Some(Ok(_)) => continue,
                 Some(Err(_)) | None => return Next::Closed(None),
@@ -249,6 +262,27 @@ impl Client {
     }
 
     pub async fn close(mut self) {
-        let _ = self.ws.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame { code: CloseCode::Normal, reason: "".into() })).await;
+        let _ = self
+            .ws
+            .close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                code: CloseCode::Normal,
+                reason: "".into(),
+            }))
+            .await;
+    }
+}
+
+impl Server {
+    /// Polls `/metrics` until `name` has `value` (at most 5 s); returns the last value.
+    pub async fn wait_for_metric(&self, name: &str, value: f64) -> f64 {
+        let mut last = 0.0;
+        for _ in 0..50 {
+            last = metric(&self.metrics().await, name);
+            if last == value {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        last
     }
 }

@@ -1,0 +1,157 @@
+//! Heartbeat, slow clients, shutdown, startup checks and operator endpoints.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::process::Command;
+use std::time::Duration;
+
+#[tokio::test]
+async fn silent_peer_is_dropped_after_pong_timeout() {
+    let server = Server::start(&["--ping-interval", "200ms", "--pong-timeout", "300ms"]);
+    let mut silent = server.connect("u1", "host").await;
+    let mut alive = server.connect("u2", "host").await;
+    // `silent` does not read, so its client library never answers pings.
+    let (_, connections) = tokio::join!(alive.expect_silence(1200), async {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        server.wait_for_metric("realtime_connections", 1.0).await
+    });
+    assert_eq!(connections, 1.0);
+    assert!(server.log().contains("code=4000"), "{}", server.log());
+    server.publish("user-u2", "still-alive", json!({})).await;
+    alive.expect("still-alive").await;
+    // The close frame may be lost with the connection, hence the log check.
+    assert!(matches!(silent.next().await, Next::Closed(Some(4000) | None)));
+}
+
+#[tokio::test]
+async fn slow_consumer_is_cut_off_without_delaying_others() {
+    let server = Server::start(&["--outbound-queue", "8"]);
+    let _slow = server.connect("slow", "host").await;
+    let mut fast = server.connect("fast", "host").await;
+    let payload = "p".repeat(60_000);
+    let mut delivered_to_fast = 0;
+    for i in 0..300 {
+        let r = server.publish("role-host", "bulk", json!({"i": i, "pad": payload})).await;
+        assert_eq!(r.status(), 202);
+        let f = fast.expect("bulk").await;
+        assert_eq!(f["data"]["i"], i);
+        delivered_to_fast += 1;
+        if metric(&server.metrics().await, "realtime_slow_consumer_total") >= 1.0 {
+            break;
+        }
+    }
+    let metrics = server.metrics().await;
+    assert_eq!(
+        metric(&metrics, "realtime_slow_consumer_total"),
+        1.0,
+        "never cut off after {delivered_to_fast}"
+    );
+    // The slow connection is gone; the fast one keeps working.
+    assert_eq!(server.wait_for_metric("realtime_connections", 1.0).await, 1.0);
+    server.publish("user-fast", "after", json!({})).await;
+    fast.expect("after").await;
+}
+
+#[tokio::test]
+async fn sigterm_closes_clients_with_1001_and_exits() {
+    let mut server = Server::start(&[]);
+    let mut a = server.connect("u1", "host").await;
+    let mut b = server.connect("u2", "renter").await;
+    server.terminate();
+    a.expect_close(1001).await;
+    b.expect_close(1001).await;
+    let exit = tokio::task::spawn_blocking(move || {
+        let status = server.child.wait().unwrap();
+        (status, server)
+    })
+    .await
+    .unwrap();
+    assert!(exit.0.success(), "exit status {:?}", exit.0);
+    assert!(exit.1.log().contains("stopped"));
+}
+
+fn serve_once(args: &[&str], secret: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_realtime-server"))
+        .arg("serve")
+        .args(["--bind", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("x.db"))
+        .args(args)
+        .env("JWT_SECRET", secret)
+        .env("REALTIME_SHUTDOWN_GRACE", "0s")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn startup_refuses_weak_secrets_outside_dev_mode() {
+    for (secret, why) in
+        [("", "is empty"), ("your-jwt-secret-key", "sample value"), ("short", "shorter than 32 bytes")]
+    {
+        let out = serve_once(&[], secret);
+        assert!(!out.status.success(), "{secret:?} accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(why), "{secret:?}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn dev_mode_accepts_the_builtin_secret_and_token_command_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_realtime-server"))
+        .args(["serve", "--dev", "--bind", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("x.db"))
+        .env_remove("JWT_SECRET")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line)
+        .unwrap();
+    let addr = line.trim().strip_prefix("listening on http://").unwrap().to_owned();
+    let minted = Command::new(env!("CARGO_BIN_EXE_realtime-server"))
+        .args(["token", "--dev", "--sub", "demo-host", "--role", "host", "--ttl", "10m"])
+        .env_remove("JWT_SECRET")
+        .output()
+        .unwrap();
+    assert!(minted.status.success());
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+    let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+        format!("ws://{addr}/ws"),
+    )
+    .unwrap();
+    request.headers_mut().insert("Authorization", format!("Bearer {token}").parse().unwrap());
+    let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut client = Client { ws };
+    let hello = client.expect("authenticated").await;
+    assert_eq!(hello["data"]["userId"], "demo-host");
+    let ttl = hello["data"]["expiresAt"].as_i64().unwrap() - now();
+    assert!((598..=600).contains(&ttl), "ttl {ttl}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[tokio::test]
+async fn healthz_and_metrics() {
+    let server = Server::start(&[]);
+    let r = server.http.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"status": "ok"}));
+    let mut client = server.connect("u1", "host").await;
+    client.send_text("nope").await;
+    client.expect_error("invalid-json").await;
+    server.publish("user-u1", "x", json!({})).await;
+    client.expect("x").await;
+    let text = server.metrics().await;
+    assert_eq!(metric(&text, "realtime_connections"), 1.0, "{text}");
+    assert_eq!(metric(&text, "realtime_publish_total"), 1.0);
+    assert_eq!(metric(&text, "realtime_frames_in_total"), 1.0);
+    assert!(metric(&text, "realtime_frames_out_total") >= 1.0);
+    assert_eq!(metric(&text, "realtime_errors_total{code=\"invalid-json\"}"), 1.0);
+    assert!(text.contains("# HELP realtime_connections"));
+    // No token or message text in logs.
+    assert!(!server.log().contains(&token("u1", "host", 3600)[..20]));
+}
