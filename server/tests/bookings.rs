@@ -129,6 +129,19 @@ async fn cancel_reject_and_admin_override() {
 }
 
 #[tokio::test]
+async fn a_new_booking_notifies_its_host() {
+    let server = Server::start(&[]);
+    let mut host = server.connect("h1", "host").await;
+    let mut renter = server.connect("r1", "renter").await;
+    server.put_booking("b1", "h1", "r1", "pending").await;
+    let note = host.expect("notification").await;
+    assert_eq!(note["data"]["title"], "Booking requested");
+    assert_eq!(note["data"]["body"], "r1 requested Canon EOS R6.");
+    assert_eq!(note["data"]["data"], json!({"bookingId": "b1", "status": "pending"}));
+    renter.expect_silence(150).await;
+}
+
+#[tokio::test]
 async fn backend_status_change_is_announced() {
     let server = Server::start(&[]);
     server.put_booking("b1", "h1", "r1", "pending").await;

@@ -4,7 +4,7 @@
 //! exactly as a user's change would be.
 
 use super::{json_body, ApiError, Service};
-use crate::publish::booking_status_change;
+use crate::publish::{booking_status_change, deliver_to_audience, notification};
 use crate::store::Booking;
 use crate::App;
 use axum::body::Bytes;
@@ -51,6 +51,9 @@ pub async fn put_booking(
     };
     let before = app.store.upsert_booking(wanted.clone()).await?;
     let created = before.is_none();
+    if created {
+        announce_request(&app, &wanted).await?;
+    }
     if let Some(before) = before.filter(|b| b.status != wanted.status) {
         let current =
             Booking { status: before.status, title: wanted.title.clone().or(before.title), ..wanted.clone() };
@@ -58,4 +61,18 @@ pub async fn put_booking(
     }
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(json!({ "id": id, "status": wanted.status }))))
+}
+
+/// A new booking is news for its host: someone wants their item.
+async fn announce_request(app: &App, booking: &Booking) -> Result<(), ApiError> {
+    let item = booking.title.clone().unwrap_or_else(|| format!("Booking {}", booking.id));
+    let (title, body) = match booking.status {
+        BookingStatus::Pending => ("Booking requested", format!("{} requested {item}.", booking.renter_id)),
+        status => ("Booking added", format!("{item} was added as {status}.")),
+    };
+    let data = json!({ "bookingId": booking.id, "status": booking.status });
+    let note = notification(format!("user-{}", booking.host_id), "booking", title, &body, data);
+    let stored = app.store.append(vec![note]).await?;
+    deliver_to_audience(app, &stored[0]);
+    Ok(())
 }
