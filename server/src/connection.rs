@@ -4,6 +4,7 @@
 
 use crate::auth::{unix_now, AuthError, Identity};
 use crate::events::{reply, ClientEvent, Session};
+use crate::hub::Frame;
 use crate::App;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
@@ -143,17 +144,24 @@ fn expiry_instant(expires_at: i64, leeway_secs: u64) -> Instant {
 }
 
 /// Writes `first`, every queued frame, then `extra`, and flushes once.
+/// Stored events at or below `last_seq` were already sent by a replay.
 async fn flush_queue(
     sink: &mut Sink,
-    queue: &mut mpsc::Receiver<Utf8Bytes>,
-    first: Option<Utf8Bytes>,
+    queue: &mut mpsc::Receiver<Frame>,
+    last_seq: &mut i64,
+    first: Option<Frame>,
     extra: Option<Message>,
 ) -> Result<(), axum::Error> {
-    if let Some(frame) = first {
-        sink.feed(Message::Text(frame)).await?;
-    }
-    while let Ok(frame) = queue.try_recv() {
-        sink.feed(Message::Text(frame)).await?;
+    let mut pending = first;
+    loop {
+        let Some(frame) = pending.take().or_else(|| queue.try_recv().ok()) else { break };
+        if let Some(seq) = frame.seq {
+            if seq <= *last_seq {
+                continue;
+            }
+            *last_seq = seq;
+        }
+        sink.feed(Message::Text(frame.text)).await?;
     }
     if let Some(extra) = extra {
         sink.feed(extra).await?;
@@ -171,7 +179,7 @@ async fn run_session(
     session: &mut Session,
     sink: &mut Sink,
     stream: &mut Stream,
-    mut queue: mpsc::Receiver<Utf8Bytes>,
+    mut queue: mpsc::Receiver<Frame>,
 ) {
     let app = session.app.clone();
     let limits = &app.config.limits;
@@ -188,12 +196,13 @@ async fn run_session(
     tokio::pin!(pong_deadline);
     let mut awaiting_pong = false;
     let evicted = session.outbox.evicted.clone();
+    let mut last_seq = 0i64;
 
     let end: Option<(u16, &str)> = loop {
         tokio::select! {
             biased;
             _ = app.shutdown.cancelled() => {
-                let _ = timeout(limits.shutdown_grace, flush_queue(sink, &mut queue, None, None)).await;
+                let _ = timeout(limits.shutdown_grace, flush_queue(sink, &mut queue, &mut last_seq, None, None)).await;
                 break Some((close::GOING_AWAY, "server shutting down"));
             }
             _ = evicted.cancelled() => {
@@ -223,7 +232,7 @@ async fn run_session(
                 }
             }
             Some(frame) = queue.recv() => {
-                let write = flush_queue(sink, &mut queue, Some(frame), None);
+                let write = flush_queue(sink, &mut queue, &mut last_seq, Some(frame), None);
                 tokio::select! {
                     written = write => if written.is_err() { break None },
                     _ = evicted.cancelled() => continue,
@@ -249,7 +258,7 @@ async fn run_session(
                                     app.metrics.error(ErrorCode::RateLimited);
                                     let msg = "too many frames; slow down";
                                     let reply = error_frame(ErrorCode::RateLimited, msg, None);
-                                    if flush_queue(sink, &mut queue, None, Some(reply)).await.is_err() {
+                                    if flush_queue(sink, &mut queue, &mut last_seq, None, Some(reply)).await.is_err() {
                                         break None;
                                     }
                                 }
@@ -258,7 +267,7 @@ async fn run_session(
                         } else {
                             strikes = 0;
                             let answer = answer(session, message).await;
-                            if flush_queue(sink, &mut queue, None, Some(answer)).await.is_err() {
+                            if flush_queue(sink, &mut queue, &mut last_seq, None, Some(answer)).await.is_err() {
                                 break None;
                             }
                             Inbound::Continue

@@ -7,10 +7,12 @@
 //! delivery to others.
 
 use crate::metrics::Metrics;
+use crate::publish::encode;
+use crate::store::StoredEvent;
 use axum::extract::ws::Utf8Bytes;
 use dashmap::DashMap;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio_util::sync::CancellationToken;
@@ -18,19 +20,34 @@ use tokio_util::sync::CancellationToken;
 /// Identifies one connection for the life of the process.
 pub type ConnId = u64;
 
+/// An encoded frame, shared by all its recipients.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// Position of the stored event it carries; `None` for ephemeral frames.
+    pub seq: Option<i64>,
+    /// The JSON text.
+    pub text: Utf8Bytes,
+}
+
 /// The sending side of one connection's queue.
 #[derive(Clone)]
 pub struct Outbox {
     /// The connection.
     pub id: ConnId,
-    tx: mpsc::Sender<Utf8Bytes>,
+    tx: mpsc::Sender<Frame>,
     /// Cancelled when the queue overflowed; the connection then closes.
     pub evicted: CancellationToken,
+    /// While set, stored events are not queued: the connection is replaying
+    /// from storage and will read them there, in order.
+    pub replaying: Arc<AtomicBool>,
 }
 
 impl Outbox {
     /// Queues a frame without waiting. A full queue evicts the connection.
-    fn push(&self, frame: &Utf8Bytes, metrics: &Metrics) -> bool {
+    fn push(&self, frame: &Frame, metrics: &Metrics) -> bool {
+        if frame.seq.is_some() && self.replaying.load(Ordering::SeqCst) {
+            return false;
+        }
         match self.tx.try_send(frame.clone()) {
             Ok(()) => true,
             Err(TrySendError::Full(_)) => {
@@ -59,10 +76,11 @@ impl Hub {
     }
 
     /// A new connection's queue, holding at most `capacity` frames.
-    pub fn open(&self, capacity: usize) -> (Outbox, mpsc::Receiver<Utf8Bytes>) {
+    pub fn open(&self, capacity: usize) -> (Outbox, mpsc::Receiver<Frame>) {
         let (tx, rx) = mpsc::channel(capacity);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        (Outbox { id, tx, evicted: CancellationToken::new() }, rx)
+        let outbox = Outbox { id, tx, evicted: CancellationToken::new(), replaying: Arc::default() };
+        (outbox, rx)
     }
 
     /// Adds a connection to a room.
@@ -85,7 +103,7 @@ impl Hub {
 
     /// Queues `frame` once for every connection in any of `rooms`, except
     /// `except`. Returns the number of connections it was queued for.
-    pub fn deliver<S: AsRef<str>>(&self, rooms: &[S], frame: &Utf8Bytes, except: Option<ConnId>) -> usize {
+    pub fn deliver<S: AsRef<str>>(&self, rooms: &[S], frame: &Frame, except: Option<ConnId>) -> usize {
         let mut seen: HashSet<ConnId> = HashSet::new();
         let mut queued = 0;
         for room in rooms {
@@ -101,5 +119,19 @@ impl Hub {
         }
         self.metrics.frames_out.increment(queued as u64);
         queued
+    }
+}
+
+impl Hub {
+    /// Delivers a committed event along its route (its own room by default),
+    /// encoding it once.
+    pub fn deliver_stored(&self, stored: &StoredEvent) -> usize {
+        let frame = Frame { seq: Some(stored.seq), text: encode(stored) };
+        let route = &stored.event.route;
+        if route.rooms.is_empty() {
+            self.deliver(&[&stored.event.audience], &frame, route.except)
+        } else {
+            self.deliver(&route.rooms, &frame, route.except)
+        }
     }
 }

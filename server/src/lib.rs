@@ -48,8 +48,8 @@ pub struct App {
     pub verifier: Verifier,
     /// Persistent state.
     pub store: Arc<dyn Store>,
-    /// Live connections by room.
-    pub hub: Hub,
+    /// Live connections by room; fed by the store's commit hook.
+    pub hub: Arc<Hub>,
     /// Counters.
     pub metrics: Arc<Metrics>,
     /// Cancelled when the server begins shutting down.
@@ -79,12 +79,19 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
     let verifier = Verifier::new(&config.jwt).map_err(Error::Config)?;
-    let store = SqliteStore::open(&config.db_path, config.fsync)?;
     let metrics = Arc::new(Metrics::new());
+    let hub = Arc::new(Hub::new(metrics.clone()));
+    let delivery = hub.clone();
+    let on_commit = Box::new(move |events: &[store::StoredEvent]| {
+        for event in events {
+            delivery.deliver_stored(event);
+        }
+    });
+    let store = SqliteStore::open(&config.db_path, config.fsync, on_commit)?;
     let app = Arc::new(App {
         verifier,
         store: Arc::new(store),
-        hub: Hub::new(metrics.clone()),
+        hub,
         metrics,
         shutdown: CancellationToken::new(),
         tracker: TaskTracker::new(),

@@ -1,8 +1,9 @@
-//! Storing events and delivering them: shared by socket handlers and the
-//! HTTP API so both follow one path.
+//! Building the events that get stored and delivered, shared by socket
+//! handlers and the HTTP API so both follow one path.
 
 use crate::clock::now_ms;
-use crate::store::{Booking, NewEvent, StoreError, StoredEvent};
+use crate::hub::ConnId;
+use crate::store::{Booking, NewEvent, Route, StoreError, StoredEvent};
 use crate::App;
 use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
@@ -16,7 +17,8 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// An event with `data` serialized once for storage and the wire.
+/// An event with `data` serialized once for storage and the wire,
+/// delivered live to its own room.
 pub fn new_event(
     audience: String,
     name: &str,
@@ -30,7 +32,14 @@ pub fn new_event(
         event: name.to_owned(),
         data: to_raw_value(data).expect("payloads always serialize"),
         created_at,
+        route: Route::default(),
     }
+}
+
+/// Delivers `event` live to `rooms` (each connection once) except `except`.
+pub fn routed(mut event: NewEvent, rooms: Vec<String>, except: Option<ConnId>) -> NewEvent {
+    event.route = Route { rooms, except };
+    event
 }
 
 /// A `notification` event for one room.
@@ -55,13 +64,8 @@ pub fn encode(stored: &StoredEvent) -> Utf8Bytes {
     Utf8Bytes::from(frame.to_json())
 }
 
-/// Delivers a stored event to its own room.
-pub fn deliver_to_audience(app: &App, stored: &StoredEvent) -> usize {
-    app.hub.deliver(&[&stored.event.audience], &encode(stored), None)
-}
-
 /// Moves a booking to `to`, storing the change and a notification for each
-/// participant, then delivers them. `None` if the booking changed
+/// participant; the store delivers them on commit. `None` if the booking changed
 /// concurrently and was no longer in `booking.status`.
 pub async fn booking_status_change(
     app: &App,
@@ -78,27 +82,21 @@ pub async fn booking_status_change(
         at,
     };
     let booking_room = Room::Booking(booking.id.clone()).to_string();
-    let mut events =
-        vec![new_event(booking_room.clone(), event::BOOKING_STATUS_CHANGED, new_id(), at, &change)];
     let mut participants = vec![booking.host_id.as_str()];
     if booking.renter_id != booking.host_id {
         participants.push(&booking.renter_id);
     }
+    let mut rooms: Vec<String> = participants.iter().map(|u| format!("user-{u}")).collect();
+    rooms.push(booking_room.clone());
+    let changed = new_event(booking_room, event::BOOKING_STATUS_CHANGED, new_id(), at, &change);
+    let mut events = vec![routed(changed, rooms, None)];
     let (title, body) = booking_notification_text(booking, to);
     let data = serde_json::json!({ "bookingId": booking.id, "status": to, "previousStatus": booking.status });
     for user in &participants {
         events.push(notification(format!("user-{user}"), "booking", &title, &body, data.clone()));
     }
-    let Some(stored) = app.store.change_booking_status(&booking.id, booking.status, to, events).await? else {
-        return Ok(None);
-    };
-    let mut rooms: Vec<String> = participants.iter().map(|u| format!("user-{u}")).collect();
-    rooms.push(booking_room);
-    app.hub.deliver(&rooms, &encode(&stored[0]), None);
-    for note in &stored[1..] {
-        deliver_to_audience(app, note);
-    }
-    Ok(Some(change))
+    let stored = app.store.change_booking_status(&booking.id, booking.status, to, events).await?;
+    Ok(stored.map(|_| change))
 }
 
 /// Notification text for people, not for parsers.

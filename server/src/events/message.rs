@@ -4,7 +4,7 @@
 
 use super::{reply, Outcome, Refusal, Session};
 use crate::clock::now_ms;
-use crate::publish::{encode, new_event, new_id};
+use crate::publish::{new_event, new_id, routed};
 use crate::store::Chat;
 use urutibiz_protocol::client::Message;
 use urutibiz_protocol::room::is_valid_id;
@@ -60,11 +60,9 @@ pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) 
         at,
     };
     let chat_room = Room::Chat(chat.id.clone()).to_string();
-    let stored = store
-        .append(vec![new_event(chat_room.clone(), event::NEW_MESSAGE, id.clone(), at, &payload)])
-        .await?;
-    let rooms = [format!("user-{me}"), format!("user-{other}"), chat_room];
-    session.app.hub.deliver(&rooms, &encode(&stored[0]), Some(session.outbox.id));
+    let rooms = vec![format!("user-{me}"), format!("user-{other}"), chat_room.clone()];
+    let message = new_event(chat_room, event::NEW_MESSAGE, id.clone(), at, &payload);
+    store.append(vec![routed(message, rooms, Some(session.outbox.id))]).await?;
     let sent = MessageSent { chat_id: chat.id, message_id: id, at };
     Ok(reply(event::MESSAGE_SENT, &sent, reference))
 }

@@ -28,7 +28,6 @@ pub async fn handle(session: &mut Session, p: SendNotification, reference: Optio
         n.data.unwrap_or(Value::Object(Default::default())),
     );
     let stored = session.app.store.append(vec![note]).await?;
-    publish::deliver_to_audience(&session.app, &stored[0]);
     let sent = NotificationSent { id: stored[0].event.id.clone(), to_user_id: p.to_user_id };
     Ok(reply(event::NOTIFICATION_SENT, &sent, reference))
 }

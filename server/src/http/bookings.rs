@@ -4,7 +4,7 @@
 //! exactly as a user's change would be.
 
 use super::{json_body, ApiError, Service};
-use crate::publish::{booking_status_change, deliver_to_audience, notification};
+use crate::publish::{booking_status_change, notification};
 use crate::store::Booking;
 use crate::App;
 use axum::body::Bytes;
@@ -72,7 +72,6 @@ async fn announce_request(app: &App, booking: &Booking) -> Result<(), ApiError> 
     };
     let data = json!({ "bookingId": booking.id, "status": booking.status });
     let note = notification(format!("user-{}", booking.host_id), "booking", title, &body, data);
-    let stored = app.store.append(vec![note]).await?;
-    deliver_to_audience(app, &stored[0]);
+    app.store.append(vec![note]).await?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 use super::{json_body, ApiError, Service};
 use crate::clock::now_ms;
 use crate::notification_input::{check_notification, NotificationInput};
-use crate::publish::{deliver_to_audience, new_event, new_id, notification};
+use crate::publish::{new_event, new_id, notification};
 use crate::App;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -57,7 +57,6 @@ pub async fn publish(
     };
     let stored = app.store.append(vec![new]).await?;
     app.metrics.published.increment(1);
-    let delivered = deliver_to_audience(&app, &stored[0]);
-    let body = serde_json::json!({ "id": stored[0].event.id, "seq": stored[0].seq, "delivered": delivered });
+    let body = serde_json::json!({ "id": stored[0].event.id, "seq": stored[0].seq });
     Ok((StatusCode::ACCEPTED, Json(body)))
 }

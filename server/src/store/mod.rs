@@ -1,10 +1,18 @@
-//! Storage of bookings, chats and events behind [`Store`], so another
-//! database can be added without touching the protocol code.
+//! Storage of bookings, chats, events and read state behind [`Store`], so
+//! another database can be added without touching the protocol code.
 //!
-//! - [`sqlite`]: the embedded default, one writer thread with group commit.
+//! - [`sqlite`]: the embedded default: one writer thread with group commit,
+//!   a small pool of reader threads.
+//!
+//! Delivery order is decided here: an implementation calls its commit hook
+//! with every committed event, in `seq` order, from one thread, before it
+//! answers the callers. Every connection therefore receives events in `seq`
+//! order, which is what makes resuming from one position sound.
 
 pub mod sqlite;
 
+use crate::auth::Role;
+use crate::hub::ConnId;
 use async_trait::async_trait;
 use serde_json::value::RawValue;
 use urutibiz_protocol::BookingStatus;
@@ -68,13 +76,22 @@ impl Chat {
     }
 }
 
+/// Where a stored event goes live: not stored, used once after commit.
+#[derive(Debug, Clone, Default)]
+pub struct Route {
+    /// Rooms to deliver to; each connection gets it once.
+    pub rooms: Vec<String>,
+    /// A connection that must not get it (the sender of a chat message).
+    pub except: Option<ConnId>,
+}
+
 /// An event to store. `id` and `created_at` are chosen by the caller so
 /// that they can appear inside `data`; `seq` is assigned on insert.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     /// Unique id (UUID v7).
     pub id: String,
-    /// The room it is addressed to.
+    /// The room it is addressed to; who may replay it.
     pub audience: String,
     /// Event name.
     pub event: String,
@@ -82,6 +99,8 @@ pub struct NewEvent {
     pub data: Box<RawValue>,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
+    /// Live delivery after commit.
+    pub route: Route,
 }
 
 /// An event as stored, with its position.
@@ -91,6 +110,108 @@ pub struct StoredEvent {
     pub seq: i64,
     /// The event as given.
     pub event: NewEvent,
+}
+
+/// Called after each commit with the committed events in `seq` order.
+pub type CommitHook = Box<dyn Fn(&[StoredEvent]) + Send + 'static>;
+
+/// Whose events: a user, their role, and rooms their connection joined.
+/// Bookings and chats the user takes part in are added by the store.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The user.
+    pub user_id: String,
+    /// Their role.
+    pub role: Role,
+    /// Further rooms, e.g. booking rooms an admin joined.
+    pub rooms: Vec<String>,
+}
+
+/// A replayed event; booking changes it superseded are folded into it.
+#[derive(Debug, Clone)]
+pub struct Replayed {
+    /// The event.
+    pub stored: StoredEvent,
+    /// Whether a later event of the same booking supersedes this one.
+    pub superseded: bool,
+}
+
+/// What resuming from a position yields.
+#[derive(Debug)]
+pub enum ReplayPage {
+    /// Events after the position, oldest first, at most the limit.
+    Events(Vec<Replayed>),
+    /// Retention removed events after the position: refetch history.
+    ResyncRequired {
+        /// Highest removed position among the scope's rooms.
+        pruned_upto: i64,
+    },
+}
+
+/// A change to a user's read state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadChange {
+    /// These notification ids are read.
+    Ids(Vec<String>),
+    /// Every notification up to this position is read.
+    UpTo(i64),
+    /// Every notification so far is read.
+    All,
+    /// Every notification so far is removed from history.
+    Clear,
+}
+
+/// What a read-state change did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadOutcome {
+    /// Ids that became read (for [`ReadChange::Ids`]; only the user's own).
+    pub ids: Vec<String>,
+    /// Watermark: everything up to here is read (or cleared).
+    pub up_to: Option<i64>,
+    /// Whether history up to `up_to` was cleared.
+    pub cleared: bool,
+    /// Unread notifications left.
+    pub unread_count: i64,
+}
+
+/// A page of notification history.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryQuery {
+    /// Only positions below this.
+    pub before: Option<i64>,
+    /// At most this many.
+    pub limit: usize,
+    /// Only this `type`.
+    pub kind: Option<String>,
+    /// Only unread ones.
+    pub unread_only: bool,
+}
+
+/// A notification with its read flag.
+#[derive(Debug, Clone)]
+pub struct NotificationRecord {
+    /// The stored notification.
+    pub stored: StoredEvent,
+    /// Whether the user read it.
+    pub read: bool,
+}
+
+/// A chat and its latest message.
+#[derive(Debug, Clone)]
+pub struct ChatSummary {
+    /// The chat.
+    pub chat: Chat,
+    /// Its latest message, if any.
+    pub last: Option<StoredEvent>,
+}
+
+/// Retention settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Events created before this (ms since epoch) are removed.
+    pub older_than_ms: Option<i64>,
+    /// Events kept per `user-` room.
+    pub per_user: Option<usize>,
 }
 
 /// What the realtime server needs from a database.
@@ -123,4 +244,37 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores events in one transaction, in order.
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The position of the newest stored event (0 when none).
+    async fn head_seq(&self) -> Result<i64, StoreError>;
+
+    /// Events of `scope` after position `after`, oldest first.
+    async fn replay(&self, scope: Scope, after: i64, limit: usize) -> Result<ReplayPage, StoreError>;
+
+    /// Unread notifications of `scope`.
+    async fn unread_count(&self, scope: Scope) -> Result<i64, StoreError>;
+
+    /// Applies a read-state change for `scope`'s user.
+    async fn change_read_state(&self, scope: Scope, change: ReadChange) -> Result<ReadOutcome, StoreError>;
+
+    /// Notification history, newest first.
+    async fn notifications(
+        &self,
+        scope: Scope,
+        query: HistoryQuery,
+    ) -> Result<Vec<NotificationRecord>, StoreError>;
+
+    /// Chats a user takes part in, most recently active first.
+    async fn chats_of(&self, user_id: &str) -> Result<Vec<ChatSummary>, StoreError>;
+
+    /// Messages of a chat, newest first.
+    async fn messages(
+        &self,
+        chat_id: &str,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// Removes events past retention, in small steps; returns how many.
+    async fn prune(&self, retention: Retention) -> Result<usize, StoreError>;
 }

@@ -1,0 +1,186 @@
+//! Bookings, chats, events, replay and chat history.
+
+use super::super::*;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// Rooms whose events a scope may read: its own rooms (`?1`, a JSON array)
+/// plus the booking and chat rooms of the user (`?2`).
+pub const SCOPE: &str = "WITH scope(audience) AS (
+    SELECT value FROM json_each(?1)
+    UNION SELECT 'booking-' || id FROM bookings WHERE host_id = ?2 OR renter_id = ?2
+    UNION SELECT 'chat-' || id FROM chats WHERE user_a = ?2 OR user_b = ?2
+)";
+
+/// The scope's own rooms as the JSON array bound to `?1`.
+pub fn scope_rooms(scope: &Scope) -> String {
+    let mut rooms = vec![format!("user-{}", scope.user_id), format!("role-{}", scope.role)];
+    rooms.extend(scope.rooms.iter().cloned());
+    serde_json::to_string(&rooms).expect("strings serialize")
+}
+
+/// Columns read by [`event_from_row`], prefixed by the table alias `e`.
+pub const EVENT_COLUMNS: &str = "e.seq, e.id, e.audience, e.event, e.data, e.created_at";
+
+/// Reads the six [`EVENT_COLUMNS`] starting at column `at`.
+pub fn event_from_row(row: &Row, at: usize) -> rusqlite::Result<StoredEvent> {
+    let data: String = row.get(at + 4)?;
+    let data = RawValue::from_string(data).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(at + 4, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(StoredEvent {
+        seq: row.get(at)?,
+        event: NewEvent {
+            id: row.get(at + 1)?,
+            audience: row.get(at + 2)?,
+            event: row.get(at + 3)?,
+            data,
+            created_at: row.get(at + 5)?,
+            route: Route::default(),
+        },
+    })
+}
+
+pub fn insert_events(
+    conn: &Connection,
+    new: Vec<NewEvent>,
+    stored: &mut Vec<StoredEvent>,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO events (id, audience, event, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut mine = Vec::with_capacity(new.len());
+    for event in new {
+        insert.execute(params![event.id, event.audience, event.event, event.data.get(), event.created_at])?;
+        mine.push(StoredEvent { seq: conn.last_insert_rowid(), event });
+    }
+    stored.extend(mine.iter().cloned());
+    Ok(mine)
+}
+
+pub fn read_booking(conn: &Connection, id: &str) -> Result<Option<Booking>, StoreError> {
+    let row = conn
+        .prepare_cached("SELECT id, host_id, renter_id, status, title FROM bookings WHERE id = ?1")?
+        .query_row([id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?))
+        })
+        .optional()?;
+    row.map(|(id, host_id, renter_id, status, title)| {
+        let status = BookingStatus::parse(&status)
+            .ok_or_else(|| StoreError::Database(format!("booking {id} has unknown status {status}")))?;
+        Ok(Booking { id, host_id, renter_id, status, title })
+    })
+    .transpose()
+}
+
+pub fn upsert_booking(conn: &Connection, booking: &Booking) -> Result<Option<Booking>, StoreError> {
+    let before = read_booking(conn, &booking.id)?;
+    conn.execute(
+        "INSERT INTO bookings (id, host_id, renter_id, status, title, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+         ON CONFLICT (id) DO UPDATE SET host_id = ?2, renter_id = ?3,
+            title = COALESCE(?5, title), updated_at = ?6",
+        params![
+            booking.id,
+            booking.host_id,
+            booking.renter_id,
+            booking.status.as_str(),
+            booking.title,
+            crate::clock::now_ms()
+        ],
+    )?;
+    Ok(before)
+}
+
+/// Compare-and-set of a booking's status.
+pub fn set_booking_status(
+    conn: &Connection,
+    id: &str,
+    from: BookingStatus,
+    to: BookingStatus,
+) -> Result<bool, StoreError> {
+    let changed = conn.execute(
+        "UPDATE bookings SET status = ?3, updated_at = ?4 WHERE id = ?1 AND status = ?2",
+        params![id, from.as_str(), to.as_str(), crate::clock::now_ms()],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn read_chat(conn: &Connection, id: &str) -> Result<Option<Chat>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT id, user_a, user_b FROM chats WHERE id = ?1")?
+        .query_row([id], |r| Ok(Chat { id: r.get(0)?, user_a: r.get(1)?, user_b: r.get(2)? }))
+        .optional()?)
+}
+
+pub fn create_chat(conn: &Connection, chat: &Chat) -> Result<Chat, StoreError> {
+    conn.execute(
+        "INSERT INTO chats (id, user_a, user_b, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO NOTHING",
+        params![chat.id, chat.user_a, chat.user_b, crate::clock::now_ms()],
+    )?;
+    read_chat(conn, &chat.id)?.ok_or_else(|| StoreError::Database("chat vanished after insert".into()))
+}
+
+pub fn events_head(conn: &Connection) -> Result<i64, StoreError> {
+    // AUTOINCREMENT remembers the highest seq ever used, even once pruned.
+    Ok(conn
+        .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'events'", [], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+pub fn replay(conn: &Connection, scope: &Scope, after: i64, limit: usize) -> Result<ReplayPage, StoreError> {
+    let rooms = scope_rooms(scope);
+    let pruned_upto: i64 = conn
+        .prepare_cached(&format!(
+            "{SCOPE} SELECT COALESCE(MAX(upto_seq), 0) FROM pruned WHERE audience IN scope"
+        ))?
+        .query_row(params![rooms, scope.user_id], |r| r.get(0))?;
+    if pruned_upto > after {
+        return Ok(ReplayPage::ResyncRequired { pruned_upto });
+    }
+    let mut statement = conn.prepare_cached(&format!(
+        "{SCOPE} SELECT {EVENT_COLUMNS},
+            e.event = 'booking-status-changed' AND EXISTS (
+                SELECT 1 FROM events l WHERE l.audience = e.audience AND l.event = e.event AND l.seq > e.seq)
+         FROM events e WHERE e.audience IN scope AND e.seq > ?3 ORDER BY e.seq LIMIT ?4"
+    ))?;
+    let rows = statement.query_map(params![rooms, scope.user_id, after, limit as i64], |row| {
+        Ok(Replayed { stored: event_from_row(row, 0)?, superseded: row.get(6)? })
+    })?;
+    Ok(ReplayPage::Events(rows.collect::<Result<_, _>>()?))
+}
+
+pub fn chats_of(conn: &Connection, user_id: &str) -> Result<Vec<ChatSummary>, StoreError> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT c.id, c.user_a, c.user_b, {EVENT_COLUMNS}
+         FROM chats c LEFT JOIN events e ON e.seq = (
+            SELECT MAX(seq) FROM events WHERE audience = 'chat-' || c.id AND event = 'new-message')
+         WHERE c.user_a = ?1 OR c.user_b = ?1
+         ORDER BY e.seq DESC NULLS LAST LIMIT 500"
+    ))?;
+    let rows = statement.query_map([user_id], |row| {
+        let chat = Chat { id: row.get(0)?, user_a: row.get(1)?, user_b: row.get(2)? };
+        let last = match row.get::<_, Option<i64>>(3)? {
+            Some(_) => Some(event_from_row(row, 3)?),
+            None => None,
+        };
+        Ok(ChatSummary { chat, last })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn messages(
+    conn: &Connection,
+    chat_id: &str,
+    before: Option<i64>,
+    limit: usize,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events e
+         WHERE e.audience = 'chat-' || ?1 AND e.event = 'new-message' AND (?2 IS NULL OR e.seq < ?2)
+         ORDER BY e.seq DESC LIMIT ?3"
+    ))?;
+    let rows = statement.query_map(params![chat_id, before, limit as i64], |row| event_from_row(row, 0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,181 @@
+//! SQLite storage: the default [`Store`].
+//!
+//! - [`worker`]: the writer thread (group commit, commit hook) and readers.
+//! - [`events`]: bookings, chats, events, replay and chat history.
+//! - [`read_state`]: unread counts, read marks and notification history.
+//! - [`retention`]: pruning old events in small steps.
+
+mod events;
+mod read_state;
+mod retention;
+mod worker;
+
+use super::*;
+use rusqlite::Connection;
+use rusqlite_migration::{Migrations, M};
+use std::path::Path;
+use std::sync::mpsc;
+use tokio::sync::oneshot;
+use worker::{ReadJob, WriteJob};
+
+/// Reader threads; reads are short, two keep one long replay from
+/// stalling the rest.
+const READERS: usize = 2;
+
+/// The schema, versioned: append, never edit.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![
+        M::up(include_str!("../../../migrations/0001_init.sql")),
+        M::up(include_str!("../../../migrations/0002_read_state_and_retention.sql")),
+    ])
+}
+
+/// SQLite-backed [`Store`].
+pub struct SqliteStore {
+    writes: mpsc::Sender<WriteJob>,
+    reads: mpsc::Sender<ReadJob>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database, then starts the
+    /// worker threads. `fsync` selects `synchronous=FULL` over `NORMAL`;
+    /// both survive a process crash, only FULL survives a power cut.
+    pub fn open(path: &Path, fsync: bool, hook: CommitHook) -> Result<SqliteStore, StoreError> {
+        let mut conn = worker::connect(path, false)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", if fsync { "FULL" } else { "NORMAL" })?;
+        migrations().to_latest(&mut conn).map_err(|e| StoreError::Database(e.to_string()))?;
+        let reads = worker::spawn_readers(path, READERS)?;
+        let writes = worker::spawn_writer(conn, hook)?;
+        Ok(SqliteStore { writes, reads })
+    }
+
+    /// Runs `f` on the writer, inside a group-commit transaction; `f` pushes
+    /// the events it stored so the commit hook sees them.
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut Vec<StoredEvent>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: WriteJob = Box::new(move |conn, stored| {
+            let result = f(conn, stored);
+            let ok = result.is_ok();
+            let finish: worker::Finish = Box::new(move |commit| {
+                let _ = reply.send(commit.map_err(StoreError::Database).and(result));
+            });
+            (ok, finish)
+        });
+        self.writes.send(job).map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `f` on a reader.
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: ReadJob = Box::new(move |conn| {
+            let _ = reply.send(f(conn));
+        });
+        self.reads.send(job).map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn upsert_booking(&self, booking: Booking) -> Result<Option<Booking>, StoreError> {
+        self.write(move |conn, _| events::upsert_booking(conn, &booking)).await
+    }
+
+    async fn booking(&self, id: &str) -> Result<Option<Booking>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |conn| events::read_booking(conn, &id)).await
+    }
+
+    async fn change_booking_status(
+        &self,
+        id: &str,
+        from: BookingStatus,
+        to: BookingStatus,
+        new: Vec<NewEvent>,
+    ) -> Result<Option<Vec<StoredEvent>>, StoreError> {
+        let id = id.to_owned();
+        self.write(move |conn, stored| {
+            if !events::set_booking_status(conn, &id, from, to)? {
+                return Ok(None);
+            }
+            events::insert_events(conn, new, stored).map(Some)
+        })
+        .await
+    }
+
+    async fn chat(&self, id: &str) -> Result<Option<Chat>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |conn| events::read_chat(conn, &id)).await
+    }
+
+    async fn create_chat(&self, chat: Chat) -> Result<Chat, StoreError> {
+        self.write(move |conn, _| events::create_chat(conn, &chat)).await
+    }
+
+    async fn append(&self, new: Vec<NewEvent>) -> Result<Vec<StoredEvent>, StoreError> {
+        self.write(move |conn, stored| events::insert_events(conn, new, stored)).await
+    }
+
+    async fn head_seq(&self) -> Result<i64, StoreError> {
+        self.read(events::events_head).await
+    }
+
+    async fn replay(&self, scope: Scope, after: i64, limit: usize) -> Result<ReplayPage, StoreError> {
+        self.read(move |conn| events::replay(conn, &scope, after, limit)).await
+    }
+
+    async fn unread_count(&self, scope: Scope) -> Result<i64, StoreError> {
+        self.read(move |conn| read_state::unread_count(conn, &scope)).await
+    }
+
+    async fn change_read_state(&self, scope: Scope, change: ReadChange) -> Result<ReadOutcome, StoreError> {
+        self.write(move |conn, _| read_state::change(conn, &scope, change)).await
+    }
+
+    async fn notifications(
+        &self,
+        scope: Scope,
+        query: HistoryQuery,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        self.read(move |conn| read_state::history(conn, &scope, &query)).await
+    }
+
+    async fn chats_of(&self, user_id: &str) -> Result<Vec<ChatSummary>, StoreError> {
+        let user_id = user_id.to_owned();
+        self.read(move |conn| events::chats_of(conn, &user_id)).await
+    }
+
+    async fn messages(
+        &self,
+        chat_id: &str,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let chat_id = chat_id.to_owned();
+        self.read(move |conn| events::messages(conn, &chat_id, before, limit)).await
+    }
+
+    async fn prune(&self, retention: Retention) -> Result<usize, StoreError> {
+        let mut total = 0;
+        loop {
+            // One short transaction per step, so writes queued meanwhile
+            // (and their delivery) wait for one step at most.
+            let removed = self.write(move |conn, _| retention::prune_step(conn, retention)).await?;
+            total += removed;
+            if removed == 0 {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+}
