@@ -1,7 +1,7 @@
 //! Command line: `serve` runs the server, `token` mints a development token.
 
 use crate::auth::{JwtSettings, Role};
-use crate::config::{Config, Limits};
+use crate::config::{Config, Limits, RetentionConfig};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jsonwebtoken::Algorithm;
 use std::net::SocketAddr;
@@ -134,6 +134,15 @@ pub struct ServeArgs {
     /// TCP listen backlog; reconnect storms after a restart need a deep one.
     #[arg(long, env = "REALTIME_BACKLOG", default_value_t = 4096)]
     pub backlog: u32,
+    /// Keep stored events this long (`0s`: forever).
+    #[arg(long, env = "REALTIME_RETENTION_AGE", default_value = "90d", value_parser = humantime::parse_duration)]
+    pub retention_age: Duration,
+    /// Keep at most this many events per user room (0: no limit).
+    #[arg(long, env = "REALTIME_RETENTION_PER_USER", default_value_t = 10_000)]
+    pub retention_per_user: usize,
+    /// Time between pruning runs.
+    #[arg(long, env = "REALTIME_PRUNE_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub prune_interval: Duration,
     /// Log format.
     #[arg(long, env = "REALTIME_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -227,6 +236,11 @@ impl ServeArgs {
                 ping_interval: self.ping_interval,
                 pong_timeout: self.pong_timeout,
                 shutdown_grace: self.shutdown_grace,
+            },
+            retention: RetentionConfig {
+                max_age: (!self.retention_age.is_zero()).then_some(self.retention_age),
+                per_user: (self.retention_per_user > 0).then_some(self.retention_per_user),
+                interval: self.prune_interval.max(Duration::from_millis(100)),
             },
         })
     }

@@ -48,6 +48,27 @@ impl Default for Limits {
     }
 }
 
+/// How long stored events are kept.
+#[derive(Debug, Clone)]
+pub struct RetentionConfig {
+    /// Events older than this are removed; `None` keeps them.
+    pub max_age: Option<Duration>,
+    /// Events kept per `user-` room; `None` keeps all.
+    pub per_user: Option<usize>,
+    /// Time between pruning runs.
+    pub interval: Duration,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            max_age: Some(Duration::from_secs(90 * 24 * 3600)),
+            per_user: Some(10_000),
+            interval: Duration::from_secs(60),
+        }
+    }
+}
+
 /// Everything [`crate::run`] needs besides the listener.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -59,4 +80,6 @@ pub struct Config {
     pub jwt: JwtSettings,
     /// Socket limits and timings.
     pub limits: Limits,
+    /// Retention of stored events.
+    pub retention: RetentionConfig,
 }

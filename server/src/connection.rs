@@ -3,7 +3,8 @@
 //! rate limits, and frame size.
 
 use crate::auth::{unix_now, AuthError, Identity};
-use crate::events::{reply, ClientEvent, Session};
+use crate::events::{reply, ClientEvent, Reply, Session};
+use crate::replay::{self, ReplayError};
 use crate::hub::Frame;
 use crate::App;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -44,7 +45,14 @@ pub async fn serve(app: Arc<App>, socket: WebSocket, header_auth: Option<Result<
     let mut session = Session { app: app.clone(), identity, outbox, rooms: BTreeSet::new() };
     session.enter(format!("user-{}", session.identity.user_id));
     session.enter(format!("role-{}", session.identity.role));
-    let hello = reply(event::AUTHENTICATED, &crate::events::authenticated(&session), reference.as_deref());
+    let hello = match crate::events::authenticated(&session).await {
+        Ok(hello) => reply(event::AUTHENTICATED, &hello, reference.as_deref()),
+        Err(e) => {
+            tracing::error!(error = %e, "storage failed during connect");
+            session.leave_all();
+            return close_with(&mut sink, &mut stream, close::INTERNAL, "storage unavailable").await;
+        }
+    };
     app.metrics.connections.increment(1.0);
     tracing::debug!(conn = session.outbox.id, user = %session.identity.user_id, "connected");
     if sink.send(Message::Text(hello.into())).await.is_ok() {
@@ -266,9 +274,28 @@ async fn run_session(
                             }
                         } else {
                             strikes = 0;
-                            let answer = answer(session, message).await;
-                            if flush_queue(sink, &mut queue, &mut last_seq, None, Some(answer)).await.is_err() {
-                                break None;
+                            match answer(session, message).await {
+                                Answer::Send(reply) => {
+                                    if flush_queue(sink, &mut queue, &mut last_seq, None, Some(reply)).await.is_err() {
+                                        break None;
+                                    }
+                                }
+                                Answer::Replay { after, reference } => {
+                                    let streamed = replay::stream(session, sink, &mut queue, &mut last_seq, after, reference.as_deref()).await;
+                                    match streamed {
+                                        Ok(()) => {}
+                                        Err(ReplayError::Socket) => break None,
+                                        Err(ReplayError::Store(e)) => {
+                                            tracing::error!(error = %e, "replay failed");
+                                            app.metrics.error(ErrorCode::Internal);
+                                            let msg = "replay failed; resume again";
+                                            let err = error_frame(ErrorCode::Internal, msg, reference.as_deref());
+                                            if sink.send(err).await.is_err() {
+                                                break None;
+                                            }
+                                        }
+                                    }
+                                }
                             }
                             Inbound::Continue
                         }
@@ -306,32 +333,40 @@ fn inbound_error(e: axum::Error) -> Inbound {
     }
 }
 
+/// What to do about one client frame.
+enum Answer {
+    /// Send this reply (result or error).
+    Send(Message),
+    /// Stream a replay.
+    Replay { after: i64, reference: Option<String> },
+}
+
 /// The reply to one client frame: a result or an error, with its ref.
-async fn answer(session: &mut Session, message: Message) -> Message {
+async fn answer(session: &mut Session, message: Message) -> Answer {
     let text = match message {
         Message::Text(text) => text,
         _ => {
             let code = ErrorCode::BinaryUnsupported;
             session.app.metrics.error(code);
-            return error_frame(code, "binary frames are not supported; send JSON text", None);
+            return Answer::Send(error_frame(code, "binary frames are not supported; send JSON text", None));
         }
     };
     let handled = match ClientFrame::parse(&text) {
         Err(e) => Err(e),
         Ok(frame) => match ClientEvent::from_frame(&frame) {
             Err(e) => Err(e),
-            Ok(event) => event.handle(session, frame.reference.as_deref()).await.map_err(|r| FrameError {
-                code: r.code,
-                message: r.message,
-                reference: frame.reference,
-            }),
+            Ok(event) => match event.handle(session, frame.reference.as_deref()).await {
+                Ok(Reply::Frame(json)) => Ok(Message::Text(json.into())),
+                Ok(Reply::Replay { after }) => return Answer::Replay { after, reference: frame.reference },
+                Err(r) => Err(FrameError { code: r.code, message: r.message, reference: frame.reference }),
+            },
         },
     };
     match handled {
-        Ok(json) => Message::Text(json.into()),
+        Ok(message) => Answer::Send(message),
         Err(e) => {
             session.app.metrics.error(e.code);
-            error_frame(e.code, &e.message, e.reference.as_deref())
+            Answer::Send(error_frame(e.code, &e.message, e.reference.as_deref()))
         }
     }
 }

@@ -10,7 +10,8 @@
 //! - [`connection`]: the life of one WebSocket connection.
 //! - [`events`]: one file per client event, dispatched by an enum.
 //! - [`policy`]: room entitlement and booking transition rules.
-//! - [`publish`]: storing events and delivering them, shared by socket and HTTP.
+//! - [`publish`]: building stored events, shared by socket and HTTP.
+//! - [`replay`]: resuming a connection from a position.
 //! - [`hub`]: room membership and fan-out with bounded per-connection queues.
 //! - [`store`]: the storage trait and its SQLite implementation.
 //! - [`metrics`]: Prometheus counters.
@@ -27,6 +28,7 @@ pub mod metrics;
 pub mod notification_input;
 pub mod policy;
 pub mod publish;
+pub mod replay;
 pub mod store;
 
 use crate::auth::Verifier;
@@ -97,6 +99,7 @@ pub async fn run(
         tracker: TaskTracker::new(),
         config,
     });
+    tokio::spawn(prune_periodically(app.clone()));
     let router = http::router(app.clone());
     let stop = app.shutdown.clone();
     let signal = async move {
@@ -112,4 +115,29 @@ pub async fn run(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Removes events past retention until shutdown. Each step is a short
+/// transaction, so delivery never waits long behind it.
+async fn prune_periodically(app: Arc<App>) {
+    let settings = app.config.retention.clone();
+    if settings.max_age.is_none() && settings.per_user.is_none() {
+        return;
+    }
+    let mut tick = tokio::time::interval(settings.interval);
+    loop {
+        tokio::select! {
+            _ = app.shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let retention = store::Retention {
+            older_than_ms: settings.max_age.map(|age| clock::now_ms() - age.as_millis() as i64),
+            per_user: settings.per_user,
+        };
+        match app.store.prune(retention).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "pruned events past retention"),
+            Err(e) => tracing::warn!(error = %e, "pruning failed"),
+        }
+    }
 }

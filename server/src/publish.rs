@@ -9,7 +9,9 @@ use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
 use serde_json::value::{to_raw_value, RawValue};
 use serde_json::Value;
-use urutibiz_protocol::server::{BookingStatusChanged, Notification};
+use crate::hub::Frame;
+use crate::store::ReadOutcome;
+use urutibiz_protocol::server::{BookingStatusChanged, Notification, NotificationsRead};
 use urutibiz_protocol::{event, BookingStatus, Room, ServerFrame};
 
 /// A fresh, time-ordered event id.
@@ -80,6 +82,7 @@ pub async fn booking_status_change(
         previous_status: booking.status,
         changed_by: changed_by.to_owned(),
         at,
+        collapsed: None,
     };
     let booking_room = Room::Booking(booking.id.clone()).to_string();
     let mut participants = vec![booking.host_id.as_str()];
@@ -111,4 +114,22 @@ fn booking_notification_text(booking: &Booking, to: BookingStatus) -> (String, S
         BookingStatus::Completed => ("Rental completed", "is completed"),
     };
     (title.to_owned(), format!("{item} {verb}."))
+}
+
+/// The `notifications-read` payload for a read-state change.
+pub fn read_payload(outcome: ReadOutcome) -> NotificationsRead {
+    NotificationsRead {
+        ids: outcome.ids,
+        up_to: outcome.up_to,
+        cleared: outcome.cleared,
+        unread_count: outcome.unread_count,
+    }
+}
+
+/// Tells every connection of `user_id` but `except` that read state changed,
+/// so unread badges agree across devices. Not stored: a device that is
+/// offline gets the count on its next `authenticated` or `resumed`.
+pub fn announce_read(app: &App, user_id: &str, payload: &NotificationsRead, except: Option<ConnId>) {
+    let text = ServerFrame::new(event::NOTIFICATIONS_READ, payload, None).to_json();
+    app.hub.deliver(&[format!("user-{user_id}")], &Frame { seq: None, text: text.into() }, except);
 }

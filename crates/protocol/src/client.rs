@@ -67,3 +67,27 @@ pub struct SendNotification {
     #[serde(default)]
     pub data: Option<Value>,
 }
+
+/// `resume`: replay every event after `after` that the user may see, then
+/// `resumed`. `after` is the largest `seq` the client has seen (0: all).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resume {
+    /// Last position seen.
+    pub after: i64,
+}
+
+/// `mark-read`: either `ids` or `upTo`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarkRead {
+    /// Notification ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ids: Option<Vec<String>>,
+    /// Every notification up to this position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_to: Option<i64>,
+}
+
+/// `mark-all-read` and `clear` carry no fields.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Empty {}

@@ -92,6 +92,8 @@ pub mod close {
     pub const POLICY_VIOLATION: u16 = 1008;
     /// A frame exceeded the size cap.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The server could not serve the connection (storage unavailable).
+    pub const INTERNAL: u16 = 1011;
     /// Pong not received within the heartbeat timeout.
     pub const HEARTBEAT_TIMEOUT: u16 = 4000;
     /// The client did not read fast enough and its outbound queue overflowed.

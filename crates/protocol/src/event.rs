@@ -13,6 +13,15 @@ pub const BOOKING_UPDATE: &str = "booking-update";
 /// Client → server: send a notification to a user (admins only).
 pub const SEND_NOTIFICATION: &str = "send-notification";
 
+/// Client → server: replay what was missed after a position.
+pub const RESUME: &str = "resume";
+/// Client → server: mark notifications read, by ids or up to a position.
+pub const MARK_READ: &str = "mark-read";
+/// Client → server: mark every notification read.
+pub const MARK_ALL_READ: &str = "mark-all-read";
+/// Client → server: remove every notification from history.
+pub const CLEAR: &str = "clear";
+
 /// Server → client: authentication succeeded.
 pub const AUTHENTICATED: &str = "authenticated";
 /// Server → client: a stored notification.
@@ -31,6 +40,12 @@ pub const NOTIFICATION_SENT: &str = "notification-sent";
 pub const JOINED: &str = "joined";
 /// Server → client: reply to `leave`.
 pub const LEFT: &str = "left";
+/// Server → client: a replay is complete; live events follow.
+pub const RESUMED: &str = "resumed";
+/// Server → client: the position is older than retention keeps.
+pub const RESYNC_REQUIRED: &str = "resync-required";
+/// Server → client: read state changed (here or on another device).
+pub const NOTIFICATIONS_READ: &str = "notifications-read";
 /// Server → client: an error, echoing the `ref` of the frame that caused it.
 pub const ERROR: &str = "error";
 
@@ -45,5 +60,8 @@ pub const RESERVED_FOR_SERVER: &[&str] = &[
     NOTIFICATION_SENT,
     JOINED,
     LEFT,
+    RESUMED,
+    RESYNC_REQUIRED,
+    NOTIFICATIONS_READ,
     ERROR,
 ];

@@ -70,6 +70,15 @@ impl ClientFrame {
         Ok(ClientFrame { event, data, reference })
     }
 
+    /// Like [`ClientFrame::payload`], but an absent `data` is the default.
+    pub fn optional_payload<T: DeserializeOwned + Default>(&self) -> Result<T, FrameError> {
+        if self.data.is_null() {
+            Ok(T::default())
+        } else {
+            self.payload()
+        }
+    }
+
     /// Interprets `data` as the payload of this frame's event.
     pub fn payload<T: DeserializeOwned>(&self) -> Result<T, FrameError> {
         T::deserialize(&self.data).map_err(|e| FrameError {

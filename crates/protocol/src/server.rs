@@ -17,6 +17,10 @@ pub struct Authenticated {
     pub rooms: Vec<String>,
     /// The token's `exp`, Unix seconds.
     pub expires_at: i64,
+    /// Unread notifications.
+    pub unread_count: i64,
+    /// Position of the newest stored event: where a new client starts.
+    pub head_seq: i64,
 }
 
 /// `notification`: a stored notification.
@@ -81,6 +85,10 @@ pub struct BookingStatusChanged {
     pub changed_by: String,
     /// Milliseconds since the Unix epoch.
     pub at: i64,
+    /// In a replay: how many earlier changes of this booking were folded
+    /// into this one (`previousStatus` is then the status before them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collapsed: Option<u32>,
 }
 
 /// `booking-updated`: direct reply to a successful `booking-update`.
@@ -122,4 +130,49 @@ pub struct Error {
     /// The `ref` of the frame that caused it.
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+}
+
+/// `resumed`: the replay is complete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resumed {
+    /// Events sent by the replay.
+    pub replayed: u64,
+    /// Booking changes folded into later ones.
+    pub collapsed: u64,
+    /// The position the client has now reached.
+    pub seq: i64,
+    /// Unread notifications.
+    pub unread_count: i64,
+}
+
+/// `resync-required`: events after `after` were removed by retention (or
+/// the server's stream is behind `after`). Fetch history over HTTP, then
+/// resume from `headSeq`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResyncRequired {
+    /// The position the client asked for.
+    pub after: i64,
+    /// Highest removed position the client would have needed.
+    pub pruned_upto: i64,
+    /// Position of the newest stored event.
+    pub head_seq: i64,
+}
+
+/// `notifications-read`: read state changed. Items whose id is in `ids`,
+/// or whose `seq` is at most `upTo`, are read; if `cleared`, those up to
+/// `upTo` are gone from history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationsRead {
+    /// Notification ids now read.
+    pub ids: Vec<String>,
+    /// Everything up to here is read (or cleared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_to: Option<i64>,
+    /// Whether history up to `upTo` was cleared.
+    pub cleared: bool,
+    /// Unread notifications left.
+    pub unread_count: i64,
 }

@@ -1,12 +1,13 @@
 //! `authenticate` mid-session: a fresh token for the same user extends the
 //! session. (The first authentication happens in [`crate::connection`].)
 
-use super::{reply, Outcome, Refusal, Session};
+use super::{answer, Outcome, Refusal, Session};
+use crate::store::StoreError;
 use urutibiz_protocol::client::Authenticate;
 use urutibiz_protocol::server::Authenticated;
 use urutibiz_protocol::{event, ErrorCode};
 
-pub fn handle(session: &mut Session, p: Authenticate, reference: Option<&str>) -> Outcome {
+pub async fn handle(session: &mut Session, p: Authenticate, reference: Option<&str>) -> Outcome {
     let fresh = session
         .app
         .verifier
@@ -19,15 +20,18 @@ pub fn handle(session: &mut Session, p: Authenticate, reference: Option<&str>) -
         ));
     }
     session.identity.expires_at = fresh.expires_at;
-    Ok(reply(event::AUTHENTICATED, &authenticated(session), reference))
+    answer(event::AUTHENTICATED, &authenticated(session).await?, reference)
 }
 
 /// The `authenticated` payload for the session as it stands.
-pub fn authenticated(session: &Session) -> Authenticated {
-    Authenticated {
+pub async fn authenticated(session: &Session) -> Result<Authenticated, StoreError> {
+    let store = &session.app.store;
+    Ok(Authenticated {
         user_id: session.identity.user_id.clone(),
         role: session.identity.role.as_str().to_owned(),
         rooms: session.rooms.iter().cloned().collect(),
         expires_at: session.identity.expires_at,
-    }
+        unread_count: store.unread_count(session.user_scope()).await?,
+        head_seq: store.head_seq().await?,
+    })
 }

@@ -1,7 +1,7 @@
 //! `booking-update`: a participant or admin moves a booking along its life
 //! cycle (rules in [`crate::policy`]).
 
-use super::{reply, Outcome, Refusal, Session};
+use super::{answer, Outcome, Refusal, Session};
 use crate::{policy, publish};
 use urutibiz_protocol::client::BookingUpdate;
 use urutibiz_protocol::server::BookingUpdated;
@@ -34,5 +34,5 @@ pub async fn handle(session: &mut Session, p: BookingUpdate, reference: Option<&
         status: change.status,
         previous_status: change.previous_status,
     };
-    Ok(reply(event::BOOKING_UPDATED, &updated, reference))
+    answer(event::BOOKING_UPDATED, &updated, reference)
 }

@@ -1,6 +1,6 @@
 //! `join`: enter a room the user is entitled to.
 
-use super::{reply, Outcome, Refusal, Session};
+use super::{answer, Outcome, Refusal, Session};
 use crate::policy;
 use urutibiz_protocol::client::Join;
 use urutibiz_protocol::server::RoomReply;
@@ -23,5 +23,5 @@ pub async fn handle(session: &mut Session, p: Join, reference: Option<&str>) -> 
         }
         session.enter(name.clone());
     }
-    Ok(reply(event::JOINED, &RoomReply { room: name }, reference))
+    answer(event::JOINED, &RoomReply { room: name }, reference)
 }

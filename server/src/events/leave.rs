@@ -1,7 +1,7 @@
 //! `leave`: stop receiving a room's events. Leaving a room one is not in
 //! is not an error, so a client can retry freely.
 
-use super::{reply, Outcome, Refusal, Session};
+use super::{answer, Outcome, Refusal, Session};
 use urutibiz_protocol::client::Leave;
 use urutibiz_protocol::server::RoomReply;
 use urutibiz_protocol::{event, ErrorCode, Room};
@@ -13,5 +13,5 @@ pub fn handle(session: &mut Session, p: Leave, reference: Option<&str>) -> Outco
     if session.rooms.remove(&room) {
         session.app.hub.leave(&room, session.outbox.id);
     }
-    Ok(reply(event::LEFT, &RoomReply { room }, reference))
+    answer(event::LEFT, &RoomReply { room }, reference)
 }

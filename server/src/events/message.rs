@@ -2,7 +2,7 @@
 //! creates the chat between the sender and `toUserId`; afterwards only its
 //! two participants may write to it.
 
-use super::{reply, Outcome, Refusal, Session};
+use super::{answer, Outcome, Refusal, Session};
 use crate::clock::now_ms;
 use crate::publish::{new_event, new_id, routed};
 use crate::store::Chat;
@@ -64,5 +64,5 @@ pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) 
     let message = new_event(chat_room, event::NEW_MESSAGE, id.clone(), at, &payload);
     store.append(vec![routed(message, rooms, Some(session.outbox.id))]).await?;
     let sent = MessageSent { chat_id: chat.id, message_id: id, at };
-    Ok(reply(event::MESSAGE_SENT, &sent, reference))
+    answer(event::MESSAGE_SENT, &sent, reference)
 }

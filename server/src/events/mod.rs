@@ -1,16 +1,21 @@
 //! Client events, one file each, dispatched by [`ClientEvent`].
 
 mod authenticate;
-pub use authenticate::authenticated;
 mod booking_update;
+mod clear;
 mod join;
 mod leave;
+mod mark_all_read;
+mod mark_read;
 mod message;
+mod resume;
 mod send_notification;
+
+pub use authenticate::authenticated;
 
 use crate::auth::Identity;
 use crate::hub::Outbox;
-use crate::store::StoreError;
+use crate::store::{Scope, StoreError};
 use crate::App;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -34,6 +39,21 @@ impl Session {
     pub fn enter(&mut self, room: String) {
         self.app.hub.join(&room, &self.outbox);
         self.rooms.insert(room);
+    }
+
+    /// Whose events this connection sees: the user, the role, and the rooms
+    /// it joined.
+    pub fn replay_scope(&self) -> Scope {
+        Scope {
+            user_id: self.identity.user_id.clone(),
+            role: self.identity.role,
+            rooms: self.rooms.iter().cloned().collect(),
+        }
+    }
+
+    /// Whose notifications count for this user, whatever the connection.
+    pub fn user_scope(&self) -> Scope {
+        Scope { user_id: self.identity.user_id.clone(), role: self.identity.role, rooms: Vec::new() }
     }
 
     /// Takes the connection out of every room.
@@ -73,12 +93,28 @@ impl From<FrameError> for Refusal {
     }
 }
 
-/// What a handler answers: the reply frame's JSON, or a refusal.
-pub type Outcome = Result<String, Refusal>;
+/// What a handler asks the connection to send.
+pub enum Reply {
+    /// A reply frame's JSON.
+    Frame(String),
+    /// Stream stored events after this position, then `resumed`.
+    Replay {
+        /// Last position the client saw.
+        after: i64,
+    },
+}
+
+/// What a handler answers: a reply, or a refusal.
+pub type Outcome = Result<Reply, Refusal>;
 
 /// Encodes a direct reply, echoing the request's ref.
 pub fn reply(name: &str, data: &impl Serialize, reference: Option<&str>) -> String {
     ServerFrame::new(name, data, reference).to_json()
+}
+
+/// A direct reply as a handler's outcome.
+pub fn answer(name: &str, data: &impl Serialize, reference: Option<&str>) -> Outcome {
+    Ok(Reply::Frame(reply(name, data, reference)))
 }
 
 /// The events a client may send, with their payloads.
@@ -95,6 +131,14 @@ pub enum ClientEvent {
     BookingUpdate(client::BookingUpdate),
     /// `send-notification`
     SendNotification(client::SendNotification),
+    /// `resume`
+    Resume(client::Resume),
+    /// `mark-read`
+    MarkRead(client::MarkRead),
+    /// `mark-all-read`
+    MarkAllRead(client::Empty),
+    /// `clear`
+    Clear(client::Empty),
 }
 
 impl ClientEvent {
@@ -107,6 +151,10 @@ impl ClientEvent {
             event::MESSAGE => ClientEvent::Message(frame.payload()?),
             event::BOOKING_UPDATE => ClientEvent::BookingUpdate(frame.payload()?),
             event::SEND_NOTIFICATION => ClientEvent::SendNotification(frame.payload()?),
+            event::RESUME => ClientEvent::Resume(frame.payload()?),
+            event::MARK_READ => ClientEvent::MarkRead(frame.payload()?),
+            event::MARK_ALL_READ => ClientEvent::MarkAllRead(frame.optional_payload()?),
+            event::CLEAR => ClientEvent::Clear(frame.optional_payload()?),
             _ => {
                 return Err(FrameError {
                     code: ErrorCode::UnknownEvent,
@@ -120,12 +168,16 @@ impl ClientEvent {
     /// Runs the event for this session.
     pub async fn handle(self, session: &mut Session, reference: Option<&str>) -> Outcome {
         match self {
-            ClientEvent::Authenticate(p) => authenticate::handle(session, p, reference),
+            ClientEvent::Authenticate(p) => authenticate::handle(session, p, reference).await,
             ClientEvent::Join(p) => join::handle(session, p, reference).await,
             ClientEvent::Leave(p) => leave::handle(session, p, reference),
             ClientEvent::Message(p) => message::handle(session, p, reference).await,
             ClientEvent::BookingUpdate(p) => booking_update::handle(session, p, reference).await,
             ClientEvent::SendNotification(p) => send_notification::handle(session, p, reference).await,
+            ClientEvent::Resume(p) => resume::handle(p),
+            ClientEvent::MarkRead(p) => mark_read::handle(session, p, reference).await,
+            ClientEvent::MarkAllRead(_) => mark_all_read::handle(session, reference).await,
+            ClientEvent::Clear(_) => clear::handle(session, reference).await,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `send-notification`: admins notify a user over the socket. Backends use
 //! `POST /api/v1/publish` instead.
 
-use super::{reply, Outcome, Refusal, Session};
+use super::{answer, Outcome, Refusal, Session};
 use crate::auth::Role;
 use crate::notification_input::{check_notification, NotificationInput};
 use crate::publish;
@@ -29,5 +29,5 @@ pub async fn handle(session: &mut Session, p: SendNotification, reference: Optio
     );
     let stored = session.app.store.append(vec![note]).await?;
     let sent = NotificationSent { id: stored[0].event.id.clone(), to_user_id: p.to_user_id };
-    Ok(reply(event::NOTIFICATION_SENT, &sent, reference))
+    answer(event::NOTIFICATION_SENT, &sent, reference)
 }

@@ -3,7 +3,8 @@
 //! checked against the user transition rules, but a change is announced
 //! exactly as a user's change would be.
 
-use super::{json_body, ApiError, Service};
+use super::{json_body, not_yours, ApiError, Service, User};
+use crate::auth::Role;
 use crate::publish::{booking_status_change, notification};
 use crate::store::Booking;
 use crate::App;
@@ -74,4 +75,23 @@ async fn announce_request(app: &App, booking: &Booking) -> Result<(), ApiError> 
     let note = notification(format!("user-{}", booking.host_id), "booking", title, &body, data);
     app.store.append(vec![note]).await?;
     Ok(())
+}
+
+/// `GET /api/v1/bookings/{id}`: for its host, its renter and admins.
+pub async fn get_booking(
+    State(app): State<Arc<App>>,
+    User(user): User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let booking = app.store.booking(&id).await?.ok_or_else(not_yours)?;
+    if !(user.role == Role::Admin || booking.is_participant(&user.user_id)) {
+        return Err(not_yours());
+    }
+    Ok(Json(json!({
+        "id": booking.id,
+        "hostId": booking.host_id,
+        "renterId": booking.renter_id,
+        "status": booking.status,
+        "title": booking.title,
+    })))
 }

@@ -3,10 +3,14 @@
 //!
 //! - [`ws`]: `GET /ws`.
 //! - [`publish`]: `POST /api/v1/publish`.
-//! - [`bookings`]: `PUT /api/v1/bookings/{id}`.
-//! - [`ops`]: `GET /healthz`, `GET /metrics`.
+//! - [`bookings`]: `PUT` (backends) and `GET` (participants) `/api/v1/bookings/{id}`.
+//! - [`notifications`]: a user's history, unread count and read state.
+//! - [`chats`]: a user's chats and their messages.
+//! - [`ops`]: `GET /healthz`, `GET /metrics`, `GET /api/v1/openapi.json`.
 
 mod bookings;
+mod chats;
+mod notifications;
 mod ops;
 mod publish;
 mod ws;
@@ -17,7 +21,7 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -29,8 +33,17 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
+        .route("/api/v1/openapi.json", get(ops::openapi))
         .route("/api/v1/publish", post(publish::publish))
-        .route("/api/v1/bookings/{id}", put(bookings::put_booking))
+        .route("/api/v1/bookings/{id}", get(bookings::get_booking).put(bookings::put_booking))
+        .route(
+            "/api/v1/notifications",
+            get(notifications::list).delete(notifications::clear),
+        )
+        .route("/api/v1/notifications/unread-count", get(notifications::unread_count))
+        .route("/api/v1/notifications/read", post(notifications::mark_read))
+        .route("/api/v1/chats", get(chats::list))
+        .route("/api/v1/chats/{id}/messages", get(chats::messages))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(app)
 }
@@ -97,6 +110,47 @@ impl FromRequestParts<Arc<App>> for Service {
             return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this API needs a service token"));
         }
         Ok(Service(identity))
+    }
+}
+
+/// A request authenticated by a user's token (host, renter or admin).
+pub struct User(pub Identity);
+
+impl User {
+    /// The user's notification scope.
+    pub fn scope(&self) -> crate::store::Scope {
+        crate::store::Scope { user_id: self.0.user_id.clone(), role: self.0.role, rooms: Vec::new() }
+    }
+}
+
+impl FromRequestParts<Arc<App>> for User {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers)
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing bearer token"))?;
+        let identity = app
+            .verifier
+            .verify(token)
+            .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string()))?;
+        if identity.role == Role::Service {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this API needs a user token"));
+        }
+        Ok(User(identity))
+    }
+}
+
+/// 403 with the same words whether or not the thing exists.
+pub fn not_yours() -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "forbidden", "not allowed to read this")
+}
+
+/// `limit` query parameter: 1 to 200, default 50.
+pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(50),
+        Some(n) if (1..=200).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::invalid("`limit` must be between 1 and 200")),
     }
 }
 

@@ -20,3 +20,8 @@ pub async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
 pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render())
 }
+
+/// `GET /api/v1/openapi.json`: the HTTP API, described.
+pub async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], include_str!("../../../docs/openapi.json"))
+}

@@ -1,0 +1,34 @@
+//! `mark-read`: some notifications, by id or up to a position, are read.
+//! Every other connection of the user hears about it, so badges agree.
+
+use super::{answer, Outcome, Refusal, Session};
+use crate::publish::{announce_read, read_payload};
+use crate::store::ReadChange;
+use urutibiz_protocol::client::MarkRead;
+use urutibiz_protocol::{event, ErrorCode};
+
+/// Most ids in one `mark-read`.
+pub const MAX_IDS: usize = 500;
+
+pub async fn handle(session: &mut Session, p: MarkRead, reference: Option<&str>) -> Outcome {
+    let change = match (p.ids, p.up_to) {
+        (Some(ids), None) if !ids.is_empty() && ids.len() <= MAX_IDS => ReadChange::Ids(ids),
+        (None, Some(up_to)) if up_to >= 0 => ReadChange::UpTo(up_to),
+        _ => {
+            return Err(Refusal::new(
+                ErrorCode::InvalidPayload,
+                format!("give either `ids` (1 to {MAX_IDS}) or `upTo` (a seq), not both"),
+            ))
+        }
+    };
+    apply(session, change, reference).await
+}
+
+/// Applies a read-state change, tells the user's other connections, and
+/// answers this one.
+pub async fn apply(session: &mut Session, change: ReadChange, reference: Option<&str>) -> Outcome {
+    let outcome = session.app.store.change_read_state(session.user_scope(), change).await?;
+    let payload = read_payload(outcome);
+    announce_read(&session.app, &session.identity.user_id, &payload, Some(session.outbox.id));
+    answer(event::NOTIFICATIONS_READ, &payload, reference)
+}

@@ -1,0 +1,156 @@
+//! Streaming a replay to one connection, without loss, duplicates or
+//! reordering while new events keep arriving.
+//!
+//! While the outbox's `replaying` flag is up, the hub does not queue stored
+//! events for this connection: they are read from storage instead, in `seq`
+//! order. Once a page comes back short (caught up), the flag drops and one
+//! more pass reads whatever was committed while it was up. Events queued
+//! after the flag dropped and also read by that pass are skipped by the
+//! connection's `seq` filter. This is sound because the store delivers each
+//! event only after it is committed, so a read that starts after the flag
+//! dropped sees every event the hub skipped.
+
+use crate::events::{reply, Session};
+use crate::hub::Frame;
+use crate::publish::encode;
+use crate::store::{ReplayPage, Replayed, StoreError};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use futures_util::stream::SplitSink;
+use futures_util::SinkExt;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use tokio::sync::mpsc;
+use urutibiz_protocol::server::{Resumed, ResyncRequired};
+use urutibiz_protocol::{event, ServerFrame};
+
+/// Events read from storage per page.
+pub const PAGE: usize = 500;
+
+/// Why a replay stopped early.
+pub enum ReplayError {
+    /// Storage failed; the client may resume again.
+    Store(StoreError),
+    /// The socket failed.
+    Socket,
+}
+
+impl From<StoreError> for ReplayError {
+    fn from(e: StoreError) -> Self {
+        ReplayError::Store(e)
+    }
+}
+
+/// Booking changes folded into a later one, per booking room.
+#[derive(Default)]
+struct Folded {
+    count: u32,
+    first_previous: Option<Value>,
+}
+
+/// Streams every event after `after`, then `resumed` (or `resync-required`).
+pub async fn stream(
+    session: &Session,
+    sink: &mut SplitSink<WebSocket, Message>,
+    queue: &mut mpsc::Receiver<Frame>,
+    last_seq: &mut i64,
+    after: i64,
+    reference: Option<&str>,
+) -> Result<(), ReplayError> {
+    let replaying = session.outbox.replaying.clone();
+    replaying.store(true, Ordering::SeqCst);
+    let result = run(session, sink, queue, last_seq, after, reference).await;
+    replaying.store(false, Ordering::SeqCst);
+    result
+}
+
+async fn run(
+    session: &Session,
+    sink: &mut SplitSink<WebSocket, Message>,
+    queue: &mut mpsc::Receiver<Frame>,
+    last_seq: &mut i64,
+    after: i64,
+    reference: Option<&str>,
+) -> Result<(), ReplayError> {
+    let store = &session.app.store;
+    let socket = |_| ReplayError::Socket;
+    // Stored events already queued will be read from storage in order;
+    // ephemeral ones (read-state changes) go out now.
+    while let Ok(frame) = queue.try_recv() {
+        if frame.seq.is_none() {
+            sink.feed(Message::Text(frame.text)).await.map_err(socket)?;
+        }
+    }
+    let head = store.head_seq().await?;
+    let scope = session.replay_scope();
+    let mut cursor = after;
+    let mut folded: HashMap<String, Folded> = HashMap::new();
+    let (mut replayed, mut collapsed) = (0u64, 0u64);
+    let mut final_pass = false;
+    loop {
+        let page = if after > head {
+            // The client saw positions this server never issued: its
+            // database was replaced. Resync rather than skip.
+            ReplayPage::ResyncRequired { pruned_upto: head }
+        } else {
+            store.replay(scope.clone(), cursor, PAGE).await?
+        };
+        let rows = match page {
+            ReplayPage::Events(rows) => rows,
+            ReplayPage::ResyncRequired { pruned_upto } => {
+                let data = ResyncRequired { after, pruned_upto, head_seq: head };
+                let frame = reply(event::RESYNC_REQUIRED, &data, reference);
+                return sink.send(Message::Text(frame.into())).await.map_err(socket);
+            }
+        };
+        let full = rows.len() == PAGE;
+        for row in rows {
+            cursor = row.stored.seq;
+            if row.superseded {
+                let entry = folded.entry(row.stored.event.audience.clone()).or_default();
+                entry.count += 1;
+                if entry.first_previous.is_none() {
+                    entry.first_previous = previous_status(&row);
+                }
+                collapsed += 1;
+                continue;
+            }
+            let text = match folded.remove(&row.stored.event.audience) {
+                Some(f) => fold_into(&row, f),
+                None => encode(&row.stored),
+            };
+            sink.feed(Message::Text(text)).await.map_err(socket)?;
+            replayed += 1;
+        }
+        sink.flush().await.map_err(socket)?;
+        if !full {
+            if final_pass {
+                break;
+            }
+            session.outbox.replaying.store(false, Ordering::SeqCst);
+            final_pass = true;
+        }
+    }
+    *last_seq = (*last_seq).max(cursor);
+    let unread_count = store.unread_count(session.user_scope()).await?;
+    let done = Resumed { replayed, collapsed, seq: cursor, unread_count };
+    sink.send(Message::Text(reply(event::RESUMED, &done, reference).into())).await.map_err(socket)
+}
+
+fn previous_status(row: &Replayed) -> Option<Value> {
+    let data: Value = serde_json::from_str(row.stored.event.data.get()).ok()?;
+    data.get("previousStatus").cloned()
+}
+
+/// The latest change of a booking, standing for the ones folded into it.
+fn fold_into(row: &Replayed, folded: Folded) -> Utf8Bytes {
+    let mut data: Value = serde_json::from_str(row.stored.event.data.get()).unwrap_or_default();
+    if let Some(object) = data.as_object_mut() {
+        object.insert("collapsed".into(), folded.count.into());
+        if let Some(previous) = folded.first_previous {
+            object.insert("previousStatus".into(), previous);
+        }
+    }
+    let e = &row.stored.event;
+    Utf8Bytes::from(ServerFrame::stored(&e.event, &e.id, row.stored.seq, data).to_json())
+}
