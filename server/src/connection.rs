@@ -4,8 +4,8 @@
 
 use crate::auth::{unix_now, AuthError, Identity};
 use crate::events::{reply, ClientEvent, Reply, Session};
-use crate::replay::{self, ReplayError};
 use crate::hub::Frame;
+use crate::replay::{self, ReplayError};
 use crate::App;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};

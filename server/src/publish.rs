@@ -3,14 +3,14 @@
 
 use crate::clock::now_ms;
 use crate::hub::ConnId;
+use crate::hub::Frame;
+use crate::store::ReadOutcome;
 use crate::store::{Booking, NewEvent, Route, StoreError, StoredEvent};
 use crate::App;
 use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
 use serde_json::value::{to_raw_value, RawValue};
 use serde_json::Value;
-use crate::hub::Frame;
-use crate::store::ReadOutcome;
 use urutibiz_protocol::server::{BookingStatusChanged, Notification, NotificationsRead};
 use urutibiz_protocol::{event, BookingStatus, Room, ServerFrame};
 

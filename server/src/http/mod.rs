@@ -36,10 +36,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/openapi.json", get(ops::openapi))
         .route("/api/v1/publish", post(publish::publish))
         .route("/api/v1/bookings/{id}", get(bookings::get_booking).put(bookings::put_booking))
-        .route(
-            "/api/v1/notifications",
-            get(notifications::list).delete(notifications::clear),
-        )
+        .route("/api/v1/notifications", get(notifications::list).delete(notifications::clear))
         .route("/api/v1/notifications/unread-count", get(notifications::unread_count))
         .route("/api/v1/notifications/read", post(notifications::mark_read))
         .route("/api/v1/chats", get(chats::list))

@@ -37,12 +37,27 @@ impl Server {
         self.dir.path().join("realtime.db")
     }
 
+    /// Starts on an existing directory (and database) with fsync on, as in
+    /// production.
+    pub fn start_durable(dir: tempfile::TempDir, extra: &[&str]) -> Server {
+        Self::launch(dir, extra, true)
+    }
+
     pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Server {
+        Self::launch(dir, extra, false)
+    }
+
+    fn launch(dir: tempfile::TempDir, extra: &[&str], fsync: bool) -> Server {
         let db = dir.path().join("realtime.db");
-        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.path().join("server.log"))
+            .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_realtime-server"))
             .arg("serve")
-            .args(["--bind", "127.0.0.1:0", "--jwt-leeway", "0s", "--no-fsync"])
+            .args(["--bind", "127.0.0.1:0", "--jwt-leeway", "0s"])
+            .args(if fsync { None } else { Some("--no-fsync") })
             .arg("--db")
             .arg(&db)
             .args(extra)
@@ -284,5 +299,59 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         last
+    }
+}
+
+impl Server {
+    /// Sends SIGKILL and waits; gives back the directory with the database.
+    pub fn kill9(mut self) -> tempfile::TempDir {
+        let status = Command::new("kill").args(["-KILL", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let _ = self.child.wait();
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    /// A user-token GET, returning status and JSON.
+    pub async fn get_as(&self, user: &str, role: &str, path: &str) -> (u16, Value) {
+        let r = self.http.get(self.url(path)).bearer_auth(token(user, role, 3600)).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Counts rows of the events table, read straight from the database file.
+    pub fn count_events(&self) -> i64 {
+        let conn = rusqlite::Connection::open(self.db_path()).unwrap();
+        conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)).unwrap()
+    }
+}
+
+impl Client {
+    /// Sends `resume` and collects frames up to `resumed` (or `resync-required`),
+    /// which is returned last.
+    pub async fn resume(&mut self, after: i64) -> Vec<Value> {
+        self.send(json!({"event": "resume", "data": {"after": after}, "ref": "resume"})).await;
+        let mut frames = Vec::new();
+        loop {
+            let frame = self.recv().await;
+            let done = frame["ref"] == "resume";
+            frames.push(frame);
+            if done {
+                return frames;
+            }
+        }
+    }
+}
+
+impl Client {
+    /// Reads until a `notification` (or other event) with this title arrives.
+    pub async fn expect_event_skipping(&mut self, event: &str, title: &str) -> Value {
+        for _ in 0..20 {
+            let frame = self.recv().await;
+            if frame["event"] == event && frame["data"]["title"] == title {
+                return frame;
+            }
+        }
+        panic!("no {event} titled {title}");
     }
 }
