@@ -45,9 +45,11 @@ async fn notification_history_pages_and_filters() {
     let (_, all) = server.get_as("u1", "renter", "/api/v1/notifications").await;
     assert_eq!(all["items"][0]["read"], true);
 
-    let (status, err) = server.get_as("u1", "renter", "/api/v1/notifications?limit=0").await;
-    assert_eq!(status, 400);
-    assert_eq!(err["error"]["code"], "invalid-payload");
+    for bad in ["limit=0", "limit=abc", "before=x", "unread=maybe"] {
+        let (status, err) = server.get_as("u1", "renter", &format!("/api/v1/notifications?{bad}")).await;
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(err["error"]["code"], "invalid-payload", "{bad}");
+    }
     let r = server.http.get(server.url("/api/v1/notifications")).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let (status, _) = server.get_as("backend", "service", "/api/v1/notifications").await;

@@ -1,9 +1,9 @@
 //! A user's chats and their message history.
 
-use super::{not_yours, page_limit, ApiError, User};
+use super::{not_yours, page_limit, ApiError, ApiQuery, User};
 use crate::auth::Role;
 use crate::App;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -44,7 +44,7 @@ pub async fn messages(
     State(app): State<Arc<App>>,
     User(user): User,
     Path(id): Path<String>,
-    Query(q): Query<MessagesQuery>,
+    ApiQuery(q): ApiQuery<MessagesQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = page_limit(q.limit)?;
     let chat = app.store.chat(&id).await?.ok_or_else(not_yours)?;

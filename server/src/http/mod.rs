@@ -142,6 +142,20 @@ pub fn not_yours() -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "forbidden", "not allowed to read this")
 }
 
+/// A query string parsed into `T`, with errors in the API's own shape.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| ApiError::invalid(e.body_text()))
+    }
+}
+
 /// `limit` query parameter: 1 to 200, default 50.
 pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
     match limit {

@@ -2,12 +2,12 @@
 //! state and clear. Changes reach the user's sockets as
 //! `notifications-read`, as if made from a socket.
 
-use super::{json_body, page_limit, ApiError, User};
+use super::{json_body, page_limit, ApiError, ApiQuery, User};
 use crate::publish::{announce_read, read_payload};
 use crate::store::{HistoryQuery, ReadChange};
 use crate::App;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -28,7 +28,7 @@ pub struct ListQuery {
 pub async fn list(
     State(app): State<Arc<App>>,
     user: User,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = page_limit(q.limit)?;
     let query = HistoryQuery { before: q.before, limit, kind: q.kind, unread_only: q.unread };
