@@ -34,7 +34,12 @@ pub async fn upgrade(
     let header_auth = bearer(&headers).map(|token| app.verifier.verify(token));
     let max = app.config.limits.max_frame_bytes;
     let guard = app.tracker.token();
-    ws.max_message_size(max).max_frame_size(max).on_upgrade(move |socket| async move {
+    // Small buffers keep idle connections cheap; they grow for big frames.
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(8 * 1024)
+        .on_upgrade(move |socket| async move {
         connection::serve(app, socket, header_auth).await;
         drop(guard);
     })
