@@ -40,7 +40,7 @@ pub async fn upgrade(
         .read_buffer_size(4 * 1024)
         .write_buffer_size(8 * 1024)
         .on_upgrade(move |socket| async move {
-        connection::serve(app, socket, header_auth).await;
-        drop(guard);
-    })
+            connection::serve(app, socket, header_auth).await;
+            drop(guard);
+        })
 }

@@ -1,0 +1,353 @@
+//! The client task: connect with the token in the `Authorization` header,
+//! resume from the saved position, de-duplicate, keep a heartbeat, notice
+//! sleep, reconnect with backoff, and stop for good when the token is
+//! refused.
+
+use crate::backoff::Backoff;
+use crate::config::ClientConfig;
+use crate::dedupe::Seen;
+use crate::position::PositionStore;
+use crate::state::{now_ms, ConnectionState};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+use urutibiz_protocol::{close, event};
+
+/// How often the wall clock is compared with the monotonic clock.
+const CLOCK_CHECK: Duration = Duration::from_secs(2);
+/// Events remembered for de-duplication.
+const SEEN_CAPACITY: usize = 4096;
+/// Position saves are batched to at most one per interval while streaming.
+const SAVE_EVERY: Duration = Duration::from_secs(1);
+
+/// What the shell asks of the client.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Mark notifications read by id.
+    MarkRead(Vec<String>),
+    /// Mark every notification read.
+    MarkAllRead,
+    /// Clear notification history.
+    Clear,
+    /// A fresh token: sent in-band when online, used for later connections,
+    /// and lifts a signed-out state.
+    SetToken(String),
+    /// Drop the connection and reconnect now (e.g. the network changed).
+    Reconnect,
+    /// Stop the client.
+    Shutdown,
+}
+
+/// What the client tells the shell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// The connection state changed.
+    State(ConnectionState),
+    /// A server frame: stored events (once each, in order), `authenticated`,
+    /// `resumed`, `resync-required`, `notifications-read`, errors.
+    Frame(Value),
+}
+
+/// Sends commands to a running client.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+impl Handle {
+    /// Queues a command; commands that need the server wait for a connection.
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.send(command);
+    }
+}
+
+/// Starts the client task on the current tokio runtime.
+pub fn spawn(
+    config: ClientConfig,
+    position: Arc<dyn PositionStore>,
+) -> (Handle, mpsc::UnboundedReceiver<Update>) {
+    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (updates, update_rx) = mpsc::unbounded_channel();
+    let client = Client {
+        backoff: Backoff::new(config.backoff_base, config.backoff_cap),
+        config,
+        position,
+        updates,
+        commands: command_rx,
+        pending: Vec::new(),
+        seen: Seen::new(SEEN_CAPACITY),
+    };
+    tokio::spawn(client.run());
+    (Handle { commands }, update_rx)
+}
+
+struct Client {
+    config: ClientConfig,
+    position: Arc<dyn PositionStore>,
+    updates: mpsc::UnboundedSender<Update>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    /// Requests made while offline, sent after the next `resumed`.
+    pending: Vec<Value>,
+    seen: Seen,
+    backoff: Backoff,
+}
+
+/// How a session ended.
+enum Ended {
+    /// Try again after a backoff delay.
+    Retry(String),
+    /// Try again at once (sleep detected, reconnect asked).
+    RetryNow,
+    /// The token is no good.
+    SignedOut(String),
+    /// The shell asked to stop.
+    Shutdown,
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl Client {
+    fn emit(&self, update: Update) {
+        let _ = self.updates.send(update);
+    }
+
+    async fn run(mut self) {
+        loop {
+            self.emit(Update::State(ConnectionState::Connecting));
+            let started = Instant::now();
+            let ended = match self.connect().await {
+                Ok(socket) => self.session(socket).await,
+                Err(ended) => ended,
+            };
+            if started.elapsed() >= self.config.stable_after {
+                self.backoff.reset();
+            }
+            match ended {
+                Ended::Shutdown => return,
+                Ended::RetryNow => continue,
+                Ended::Retry(reason) => {
+                    if !self.wait_to_retry(reason).await {
+                        return;
+                    }
+                }
+                Ended::SignedOut(reason) => {
+                    self.emit(Update::State(ConnectionState::SignedOut { reason }));
+                    if !self.wait_for_token().await {
+                        return;
+                    }
+                    self.backoff.reset();
+                }
+            }
+        }
+    }
+
+    /// Waits out a backoff delay; `false` on shutdown.
+    async fn wait_to_retry(&mut self, reason: String) -> bool {
+        let delay = self.backoff.next_delay();
+        let since_ms = now_ms();
+        self.emit(Update::State(ConnectionState::Offline {
+            since_ms,
+            retry_in_ms: delay.as_millis() as u64,
+            reason,
+        }));
+        let deadline = tokio::time::Instant::now() + delay;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline) => return true,
+                command = self.commands.recv() => match command {
+                    None | Some(Command::Shutdown) => return false,
+                    Some(Command::Reconnect) => return true,
+                    Some(other) => self.queue(other),
+                },
+            }
+        }
+    }
+
+    /// Waits for a fresh token after sign-out; `false` on shutdown.
+    async fn wait_for_token(&mut self) -> bool {
+        loop {
+            match self.commands.recv().await {
+                None | Some(Command::Shutdown) => return false,
+                Some(Command::SetToken(token)) => {
+                    self.config.token = token;
+                    return true;
+                }
+                Some(other) => self.queue(other),
+            }
+        }
+    }
+
+    /// Keeps a request for the next session (token changes apply now).
+    fn queue(&mut self, command: Command) {
+        match command {
+            Command::SetToken(token) => self.config.token = token,
+            Command::Reconnect | Command::Shutdown => {}
+            other => self.pending.extend(request_frame(&other)),
+        }
+    }
+
+    async fn connect(&mut self) -> Result<Socket, Ended> {
+        let mut request = self
+            .config
+            .ws_url()
+            .into_client_request()
+            .map_err(|e| Ended::SignedOut(format!("bad server address: {e}")))?;
+        let header = format!("Bearer {}", self.config.token)
+            .parse()
+            .map_err(|_| Ended::SignedOut("the token has characters a header cannot carry".into()))?;
+        request.headers_mut().insert("Authorization", header);
+        match tokio::time::timeout(self.config.connect_timeout, tokio_tungstenite::connect_async(request))
+            .await
+        {
+            Err(_) => Err(Ended::Retry("connection timed out".into())),
+            Ok(Err(e)) => Err(Ended::Retry(format!("cannot reach the server: {e}"))),
+            Ok(Ok((socket, _))) => Ok(socket),
+        }
+    }
+
+    async fn session(&mut self, mut socket: Socket) -> Ended {
+        let mut last_seen = Instant::now();
+        let mut online = false;
+        let mut ping = tokio::time::interval(self.config.ping_every);
+        ping.reset();
+        let mut clock = tokio::time::interval(CLOCK_CHECK);
+        let mut wall = (SystemTime::now(), Instant::now());
+        let mut cursor = self.position.load();
+        let mut saved = cursor;
+        let mut last_save = Instant::now();
+        let ended = loop {
+            let dead_at = tokio::time::Instant::from_std(last_seen + self.config.dead_after);
+            tokio::select! {
+                frame = socket.next() => {
+                    last_seen = Instant::now();
+                    let text = match frame {
+                        Some(Ok(Message::Text(text))) => text,
+                        Some(Ok(Message::Close(close))) => break ended_by_close(close.map(|c| (c.code, c.reason.to_string()))),
+                        Some(Ok(_)) => continue,
+                        Some(Err(e)) => break Ended::Retry(format!("connection lost: {e}")),
+                        None => break Ended::Retry("connection closed".into()),
+                    };
+                    let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
+                    match frame["event"].as_str().unwrap_or("") {
+                        event::AUTHENTICATED if !online => {
+                            online = true;
+                            self.emit(Update::State(ConnectionState::Online { since_ms: now_ms() }));
+                            let after = *cursor.get_or_insert(frame["data"]["headSeq"].as_i64().unwrap_or(0));
+                            let resume = json!({"event": event::RESUME, "data": {"after": after}});
+                            if socket.send(Message::Text(resume.to_string().into())).await.is_err() {
+                                break Ended::Retry("connection lost".into());
+                            }
+                        }
+                        event::RESUMED => {
+                            for request in std::mem::take(&mut self.pending) {
+                                if socket.send(Message::Text(request.to_string().into())).await.is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                        event::RESYNC_REQUIRED => {
+                            // History is refetched by the shell; continue from the head.
+                            let head = frame["data"]["headSeq"].as_i64().unwrap_or(0);
+                            cursor = Some(head);
+                            let resume = json!({"event": event::RESUME, "data": {"after": head}});
+                            let _ = socket.send(Message::Text(resume.to_string().into())).await;
+                        }
+                        event::ERROR => {
+                            let code = frame["data"]["code"].as_str().unwrap_or("");
+                            if code == "token-expired" || (code == "unauthorized" && !online) {
+                                let reason = frame["data"]["message"].as_str().unwrap_or(code).to_owned();
+                                self.emit(Update::Frame(frame));
+                                break Ended::SignedOut(reason);
+                            }
+                        }
+                        _ => {}
+                    }
+                    if let Some(id) = frame.get("id").and_then(Value::as_str) {
+                        if !self.seen.first_time(id) {
+                            continue;
+                        }
+                    }
+                    if let Some(seq) = frame.get("seq").and_then(Value::as_i64) {
+                        cursor = Some(cursor.map_or(seq, |c| c.max(seq)));
+                    }
+                    let resumed = frame["event"] == event::RESUMED;
+                    self.emit(Update::Frame(frame));
+                    if cursor != saved && (resumed || last_save.elapsed() >= SAVE_EVERY) {
+                        if let Some(seq) = cursor {
+                            self.position.save(seq);
+                        }
+                        saved = cursor;
+                        last_save = Instant::now();
+                    }
+                }
+                _ = ping.tick() => {
+                    if socket.send(Message::Ping(Default::default())).await.is_err() {
+                        break Ended::Retry("connection lost".into());
+                    }
+                }
+                _ = tokio::time::sleep_until(dead_at) => {
+                    break Ended::Retry(format!("no answer from the server for {} s", self.config.dead_after.as_secs()));
+                }
+                _ = clock.tick() => {
+                    let (wall_then, mono_then) = wall;
+                    wall = (SystemTime::now(), Instant::now());
+                    let wall_elapsed = wall.0.duration_since(wall_then).unwrap_or_default();
+                    if wall_elapsed > mono_then.elapsed() + self.config.sleep_jump {
+                        // The machine slept: the socket is probably dead, do not wait 40 s to find out.
+                        break Ended::RetryNow;
+                    }
+                }
+                command = self.commands.recv() => match command {
+                    None | Some(Command::Shutdown) => {
+                        let _ = socket.close(None).await;
+                        break Ended::Shutdown;
+                    }
+                    Some(Command::Reconnect) => break Ended::RetryNow,
+                    Some(Command::SetToken(token)) => {
+                        let frame = json!({"event": event::AUTHENTICATE, "data": {"token": token}});
+                        self.config.token = token;
+                        let _ = socket.send(Message::Text(frame.to_string().into())).await;
+                    }
+                    Some(other) if online => {
+                        if let Some(request) = request_frame(&other) {
+                            let _ = socket.send(Message::Text(request.to_string().into())).await;
+                        }
+                    }
+                    Some(other) => self.queue(other),
+                },
+            }
+        };
+        if let (Some(seq), true) = (cursor, cursor != saved) {
+            self.position.save(seq);
+        }
+        ended
+    }
+}
+
+/// The frame a shell command becomes.
+fn request_frame(command: &Command) -> Option<Value> {
+    match command {
+        Command::MarkRead(ids) => Some(json!({"event": event::MARK_READ, "data": {"ids": ids}})),
+        Command::MarkAllRead => Some(json!({"event": event::MARK_ALL_READ})),
+        Command::Clear => Some(json!({"event": event::CLEAR})),
+        _ => None,
+    }
+}
+
+fn ended_by_close(close: Option<(CloseCode, String)>) -> Ended {
+    match close {
+        Some((code, reason)) if u16::from(code) == close::UNAUTHORIZED => {
+            Ended::SignedOut(if reason.is_empty() { "signed out by the server".into() } else { reason })
+        }
+        Some((code, _)) if u16::from(code) == close::GOING_AWAY => {
+            Ended::Retry("the server restarted".into())
+        }
+        Some((code, reason)) => Ended::Retry(format!("closed by the server ({}): {reason}", u16::from(code))),
+        None => Ended::Retry("closed by the server".into()),
+    }
+}

@@ -1,0 +1,364 @@
+//! The client core against a real server process: restarts, app restarts,
+//! backoff, a frozen network and token expiry.
+
+use jsonwebtoken::{encode, EncodingKey, Header};
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc::UnboundedReceiver;
+use urutibiz_client::{
+    spawn, ClientConfig, Command as ClientCommand, ConnectionState, FilePosition, MemoryPosition, Update,
+};
+
+const SECRET: &str = "client-test-secret-0123456789abcdef-012";
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The server binary, built once if needed.
+fn server_binary() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["build", "-q", "-p", "urutibiz-realtime-server", "--bin", "realtime-server"])
+                .status()
+                .unwrap();
+            assert!(status.success(), "building realtime-server");
+            let target = std::env::var("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+            target.join("debug/realtime-server")
+        })
+        .clone()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(dir: &tempfile::TempDir, port: u16) -> Server {
+        let mut child = Command::new(server_binary())
+            .args(["serve", "--jwt-leeway", "0s", "--bind", &format!("127.0.0.1:{port}"), "--db"])
+            .arg(dir.path().join("rt.db"))
+            .env("JWT_SECRET", SECRET)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert!(line.starts_with("listening on"), "{line}");
+        Server { child, port }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    async fn publish(&self, n: i64) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1/publish", self.url()))
+            .bearer_auth(token("backend", "service", 600))
+            .json(&json!({"room": "user-u1", "event": "tick", "data": {"n": n}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+fn token(user: &str, role: &str, ttl: i64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let claims = json!({"sub": user, "role": role, "exp": now + ttl});
+    encode(&Header::default(), &claims, &EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
+}
+
+fn fast_config(url: String, ttl: i64) -> ClientConfig {
+    let mut config = ClientConfig::new(url, token("u1", "renter", ttl));
+    config.backoff_base = Duration::from_millis(50);
+    config.backoff_cap = Duration::from_millis(400);
+    config
+}
+
+/// Next update, within the wait.
+async fn next(updates: &mut UnboundedReceiver<Update>) -> Update {
+    tokio::time::timeout(WAIT, updates.recv()).await.expect("no update in time").expect("client stopped")
+}
+
+async fn wait_online(updates: &mut UnboundedReceiver<Update>) {
+    loop {
+        if let Update::State(ConnectionState::Online { .. }) = next(updates).await {
+            return;
+        }
+    }
+}
+
+/// Collects `tick` numbers until `count` have arrived.
+async fn ticks(updates: &mut UnboundedReceiver<Update>, count: usize) -> Vec<i64> {
+    let mut got = Vec::new();
+    while got.len() < count {
+        if let Update::Frame(f) = next(updates).await {
+            if f["event"] == "tick" {
+                got.push(f["data"]["n"].as_i64().unwrap());
+            }
+        }
+    }
+    got
+}
+
+/// Nothing but (optionally) state changes for `ms`.
+async fn no_ticks_for(updates: &mut UnboundedReceiver<Update>, ms: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    while let Ok(Some(update)) = tokio::time::timeout_at(deadline, updates.recv()).await {
+        if let Update::Frame(f) = &update {
+            assert_ne!(f["event"], "tick", "unexpected {f}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn reconnects_after_kill_and_restart_without_loss_or_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = Server::start(&dir, port);
+    let (handle, mut updates) = spawn(fast_config(server.url(), 600), Arc::new(MemoryPosition::default()));
+    wait_online(&mut updates).await;
+    for n in 0..5 {
+        server.publish(n).await;
+    }
+    assert_eq!(ticks(&mut updates, 5).await, [0, 1, 2, 3, 4]);
+    server.kill9();
+    let server = Server::start(&dir, port);
+    // Published while the client may still be reconnecting: some arrive by
+    // replay, some live; each exactly once.
+    for n in 5..15 {
+        server.publish(n).await;
+    }
+    assert_eq!(ticks(&mut updates, 10).await, (5..15).collect::<Vec<_>>());
+    no_ticks_for(&mut updates, 300).await;
+    handle.send(ClientCommand::Shutdown);
+}
+
+#[tokio::test]
+async fn resumes_after_an_app_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir, free_port());
+    let position_file = dir.path().join("position");
+    let (handle, mut updates) =
+        spawn(fast_config(server.url(), 600), Arc::new(FilePosition::new(&position_file)));
+    wait_online(&mut updates).await;
+    for n in 0..3 {
+        server.publish(n).await;
+    }
+    assert_eq!(ticks(&mut updates, 3).await, [0, 1, 2]);
+    handle.send(ClientCommand::Shutdown);
+    while updates.recv().await.is_some() {}
+    let saved: i64 = std::fs::read_to_string(&position_file).unwrap().trim().parse().unwrap();
+    assert!(saved >= 3);
+    for n in 3..7 {
+        server.publish(n).await;
+    }
+    let (handle, mut updates) =
+        spawn(fast_config(server.url(), 600), Arc::new(FilePosition::new(&position_file)));
+    assert_eq!(ticks(&mut updates, 4).await, [3, 4, 5, 6]);
+    loop {
+        if let Update::Frame(f) = next(&mut updates).await {
+            if f["event"] == "resumed" {
+                assert_eq!(f["data"]["replayed"], 4);
+                break;
+            }
+        }
+    }
+    handle.send(ClientCommand::Shutdown);
+}
+
+#[tokio::test]
+async fn backoff_delays_stay_within_bounds() {
+    // Nothing listens on this port.
+    let mut config = fast_config(format!("http://127.0.0.1:{}", free_port()), 600);
+    config.backoff_base = Duration::from_millis(20);
+    config.backoff_cap = Duration::from_millis(160);
+    let (handle, mut updates) = spawn(config, Arc::new(MemoryPosition::default()));
+    let mut delays = Vec::new();
+    while delays.len() < 7 {
+        if let Update::State(ConnectionState::Offline { retry_in_ms, reason, .. }) = next(&mut updates).await
+        {
+            assert!(reason.contains("cannot reach"), "{reason}");
+            delays.push(retry_in_ms);
+        }
+    }
+    let ceilings = [20, 40, 80, 160, 160, 160, 160];
+    for (delay, ceiling) in delays.iter().zip(ceilings) {
+        assert!(*delay <= ceiling, "{delays:?}");
+    }
+    handle.send(ClientCommand::Shutdown);
+}
+
+/// Forwards TCP to `target` until frozen; then holds connections open and
+/// silent, like a dead Wi-Fi.
+async fn proxy(target: u16, frozen: Arc<AtomicBool>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((inbound, _)) = listener.accept().await else { return };
+            let frozen = frozen.clone();
+            tokio::spawn(async move {
+                let Ok(outbound) = TcpStream::connect(("127.0.0.1", target)).await else { return };
+                let (mut ri, mut wi) = inbound.into_split();
+                let (mut ro, mut wo) = outbound.into_split();
+                let up = pump(&mut ri, &mut wo, frozen.clone());
+                let down = pump(&mut ro, &mut wi, frozen);
+                tokio::join!(up, down);
+            });
+        }
+    });
+    port
+}
+
+async fn pump(
+    from: &mut (impl tokio::io::AsyncRead + Unpin),
+    to: &mut (impl tokio::io::AsyncWrite + Unpin),
+    frozen: Arc<AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let Ok(n) = from.read(&mut buf).await else { return };
+        if n == 0 {
+            return;
+        }
+        if frozen.load(Ordering::SeqCst) {
+            // Swallow everything and never answer.
+            std::future::pending::<()>().await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_frozen_network_is_detected_within_the_heartbeat_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir, free_port());
+    let frozen = Arc::new(AtomicBool::new(false));
+    let port = proxy(server.port, frozen.clone()).await;
+    let mut config = fast_config(format!("http://127.0.0.1:{port}"), 600);
+    config.ping_every = Duration::from_millis(200);
+    config.dead_after = Duration::from_millis(800);
+    let (handle, mut updates) = spawn(config, Arc::new(MemoryPosition::default()));
+    wait_online(&mut updates).await;
+    frozen.store(true, Ordering::SeqCst);
+    let frozen_at = std::time::Instant::now();
+    let reason = loop {
+        if let Update::State(ConnectionState::Offline { reason, .. }) = next(&mut updates).await {
+            break reason;
+        }
+    };
+    assert!(reason.contains("no answer"), "{reason}");
+    // Detected by the client's own heartbeat, not by a TCP timeout (minutes).
+    assert!(frozen_at.elapsed() < Duration::from_secs(5), "took {:?}", frozen_at.elapsed());
+    frozen.store(false, Ordering::SeqCst);
+    wait_online(&mut updates).await;
+    handle.send(ClientCommand::Shutdown);
+}
+
+#[tokio::test]
+async fn token_expiry_signs_out_without_retrying() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir, free_port());
+    let (handle, mut updates) = spawn(fast_config(server.url(), 2), Arc::new(MemoryPosition::default()));
+    wait_online(&mut updates).await;
+    let reason = loop {
+        match next(&mut updates).await {
+            Update::State(ConnectionState::SignedOut { reason }) => break reason,
+            Update::State(other @ (ConnectionState::Offline { .. } | ConnectionState::Connecting)) => {
+                panic!("retried instead of signing out: {other:?}")
+            }
+            _ => {}
+        }
+    };
+    assert!(reason.contains("expired"), "{reason}");
+    // No retry loop: silence, not Connecting/Offline.
+    assert!(tokio::time::timeout(Duration::from_millis(1500), updates.recv()).await.is_err());
+    handle.send(ClientCommand::SetToken(token("u1", "renter", 600)));
+    assert_eq!(next(&mut updates).await, Update::State(ConnectionState::Connecting));
+    wait_online(&mut updates).await;
+    handle.send(ClientCommand::Shutdown);
+}
+
+#[tokio::test]
+async fn a_refused_token_signs_out_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir, free_port());
+    let mut config = fast_config(server.url(), 600);
+    config.token = "not-a-token".into();
+    let (handle, mut updates) = spawn(config, Arc::new(MemoryPosition::default()));
+    let mut saw_error = false;
+    loop {
+        match next(&mut updates).await {
+            Update::Frame(f) if f["event"] == "error" => {
+                assert_eq!(f["data"]["code"], "unauthorized");
+                saw_error = true;
+            }
+            Update::State(ConnectionState::SignedOut { reason }) => {
+                assert_eq!(reason, "malformed token");
+                break;
+            }
+            Update::State(ConnectionState::Offline { .. }) => panic!("retried with a refused token"),
+            _ => {}
+        }
+    }
+    assert!(saw_error);
+    handle.send(ClientCommand::Shutdown);
+}
+
+#[tokio::test]
+async fn read_state_commands_reach_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir, free_port());
+    let (handle, mut updates) = spawn(fast_config(server.url(), 600), Arc::new(MemoryPosition::default()));
+    wait_online(&mut updates).await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/publish", server.url()))
+        .bearer_auth(token("backend", "service", 600))
+        .json(&json!({"room": "user-u1", "event": "notification", "data": {"title": "t", "body": "b"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    handle.send(ClientCommand::MarkAllRead);
+    loop {
+        if let Update::Frame(f) = next(&mut updates).await {
+            if f["event"] == "notifications-read" {
+                assert_eq!(f["data"]["unreadCount"], 0);
+                break;
+            }
+        }
+    }
+    handle.send(ClientCommand::Shutdown);
+}
