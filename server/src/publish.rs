@@ -94,7 +94,10 @@ pub async fn booking_status_change(
     let changed = new_event(booking_room, event::BOOKING_STATUS_CHANGED, new_id(), at, &change);
     let mut events = vec![routed(changed, rooms, None)];
     let (title, body) = booking_notification_text(booking, to);
-    let data = serde_json::json!({ "bookingId": booking.id, "status": to, "previousStatus": booking.status });
+    let mut data = serde_json::json!({ "bookingId": booking.id, "status": to, "previousStatus": booking.status });
+    if let Some(item) = &booking.title {
+        data["item"] = Value::String(item.clone());
+    }
     for user in &participants {
         events.push(notification(format!("user-{user}"), "booking", &title, &body, data.clone()));
     }

@@ -49,7 +49,7 @@ async fn host_confirms_and_everyone_concerned_hears_once() {
         assert_eq!(note["data"]["body"], "Canon EOS R6 is confirmed.");
         assert_eq!(
             note["data"]["data"],
-            json!({"bookingId": "b1", "status": "confirmed", "previousStatus": "pending"})
+            json!({"bookingId": "b1", "status": "confirmed", "previousStatus": "pending", "item": "Canon EOS R6"})
         );
         assert_eq!(note["id"], note["data"]["id"]);
     }

@@ -37,13 +37,21 @@ async fn message_reaches_both_participants_except_sender_connection() {
         assert_eq!(got["data"]["at"], sent["data"]["at"]);
         assert_eq!(got["id"], message_id.as_str());
     }
+    // The recipient also gets a notification; the sender's devices do not.
+    let note = host.expect("notification").await;
+    assert_eq!(note["data"]["type"], "message");
+    assert_eq!(note["data"]["title"], "Message from r1");
+    assert_eq!(note["data"]["body"], "Is the camera free on Friday?");
+    assert_eq!(note["data"]["data"], json!({"chatId": "c1", "messageId": message_id, "fromUserId": "r1"}));
     renter.expect_silence(150).await;
+    renter_laptop.expect_silence(50).await;
     other.expect_silence(50).await;
 
     // The reply needs no toUserId once the chat exists.
-    let sent = host.request(message("c1", "Yes it is", None)).await;
-    assert_eq!(sent["event"], "message-sent");
+    host.send(message("c1", "Yes it is", None)).await;
+    assert_eq!(host.expect("message-sent").await["ref"], "m");
     assert_eq!(renter.expect("new-message").await["data"]["fromUserId"], "h1");
+    assert_eq!(renter.expect("notification").await["data"]["type"], "message");
 }
 
 #[tokio::test]

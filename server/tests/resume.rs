@@ -112,11 +112,17 @@ async fn booking_changes_collapse_but_messages_do_not() {
         messages.iter().map(|m| m["data"]["message"].as_str().unwrap()).collect::<Vec<_>>(),
         ["update 0", "update 1", "update 2"]
     );
-    assert_eq!(frames.iter().filter(|f| f["event"] == "notification").count(), 3);
+    // Three booking notifications and three message notifications.
+    let kinds: Vec<&str> = frames
+        .iter()
+        .filter(|f| f["event"] == "notification")
+        .map(|f| f["data"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["booking", "message", "booking", "message", "booking", "message"]);
     let done = frames.last().unwrap();
     assert_eq!(done["data"]["collapsed"], 2);
-    assert_eq!(done["data"]["replayed"], 7);
-    assert_eq!(done["data"]["unreadCount"], 3);
+    assert_eq!(done["data"]["replayed"], 10);
+    assert_eq!(done["data"]["unreadCount"], 6);
     // Everything still in seq order.
     let seqs: Vec<i64> = frames.iter().filter_map(|f| f["seq"].as_i64()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]));

@@ -29,6 +29,7 @@ async fn participants_and_admins_join_booking_and_chat_rooms() {
         .await;
     assert_eq!(sent["event"], "message-sent");
     renter.expect("new-message").await;
+    renter.expect("notification").await;
     assert_eq!(join(&mut renter, "chat-c1").await["event"], "joined");
     assert_eq!(join(&mut admin, "chat-c1").await["event"], "joined");
     // Joining twice is harmless and does not double delivery.

@@ -4,7 +4,8 @@
 
 use super::{answer, Outcome, Refusal, Session};
 use crate::clock::now_ms;
-use crate::publish::{new_event, new_id, routed};
+use crate::publish::{new_event, new_id, notification, routed};
+use serde_json::json;
 use crate::store::Chat;
 use urutibiz_protocol::client::Message;
 use urutibiz_protocol::room::is_valid_id;
@@ -13,6 +14,8 @@ use urutibiz_protocol::{event, ErrorCode, Room};
 
 /// Longest message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// Characters of a message shown in its notification.
+const PREVIEW_CHARS: usize = 140;
 
 pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) -> Outcome {
     let invalid = |m: &str| Refusal::new(ErrorCode::InvalidPayload, m);
@@ -62,7 +65,12 @@ pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) 
     let chat_room = Room::Chat(chat.id.clone()).to_string();
     let rooms = vec![format!("user-{me}"), format!("user-{other}"), chat_room.clone()];
     let message = new_event(chat_room, event::NEW_MESSAGE, id.clone(), at, &payload);
-    store.append(vec![routed(message, rooms, Some(session.outbox.id))]).await?;
+    // The recipient also gets a notification, so unread badges and read
+    // state cover messages on every device.
+    let preview: String = payload.message.chars().take(PREVIEW_CHARS).collect();
+    let note_data = json!({ "chatId": chat.id, "messageId": id, "fromUserId": me });
+    let note = notification(format!("user-{other}"), "message", &format!("Message from {me}"), &preview, note_data);
+    store.append(vec![routed(message, rooms, Some(session.outbox.id)), note]).await?;
     let sent = MessageSent { chat_id: chat.id, message_id: id, at };
     answer(event::MESSAGE_SENT, &sent, reference)
 }

@@ -1,0 +1,91 @@
+//! What the user can do, shared by commands (the window) and the tray menu.
+//! Read state goes through the server so other devices agree; the local
+//! view changes at once.
+
+use crate::state::{AppState, ConnectionView, KeychainView};
+use crate::{dnd, keychain, live};
+use tauri::{AppHandle, Manager};
+use urutibiz_client::Command;
+
+fn send(state: &AppState, command: Command) {
+    if let Some(client) = state.client.lock().expect("client lock").as_ref() {
+        client.send(command);
+    }
+}
+
+/// Marks notifications read.
+pub fn mark_read(app: &AppHandle, ids: Vec<String>) {
+    let state = app.state::<AppState>();
+    state.history.lock().expect("history lock").mark_read_locally(&ids);
+    send(&state, Command::MarkRead(ids));
+    state.changed(true);
+}
+
+/// Marks every notification read.
+pub fn mark_all_read(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    state.history.lock().expect("history lock").mark_all_read_locally();
+    send(&state, Command::MarkAllRead);
+    state.changed(true);
+}
+
+/// Clears history on every device.
+pub fn clear(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    state.history.lock().expect("history lock").clear_locally();
+    send(&state, Command::Clear);
+    state.changed(true);
+}
+
+/// `hour`, `tomorrow` or `off`.
+pub fn set_dnd(app: &AppHandle, mode: &str) {
+    let state = app.state::<AppState>();
+    let now = chrono::Local::now();
+    let until = match mode {
+        "hour" => Some(dnd::for_one_hour(now)),
+        "tomorrow" => Some(dnd::until_tomorrow_morning(now)),
+        _ => None,
+    };
+    let mut settings = state.settings.lock().expect("settings lock");
+    settings.dnd_until = until;
+    state.store.save_settings(&settings);
+    drop(settings);
+    state.changed(false);
+}
+
+/// Uses `token` (and remembers it in the keychain when `persist`).
+pub fn sign_in(app: &AppHandle, token: String, persist: bool) {
+    let state = app.state::<AppState>();
+    let keychain = if !persist {
+        KeychainView { available: false, message: Some("Token from the command line: kept in memory only.".into()) }
+    } else {
+        match keychain::save(&token) {
+            Ok(()) => KeychainView { available: true, message: None },
+            Err(e) => {
+                tracing::warn!(error = %e, "no keychain; keeping the token in memory only");
+                KeychainView {
+                    available: false,
+                    message: Some("No keychain on this system: you will need to sign in again after a restart.".into()),
+                }
+            }
+        }
+    };
+    *state.keychain.lock().expect("keychain lock") = keychain;
+    *state.token.lock().expect("token lock") = Some(token);
+    live::start(app);
+    state.changed(false);
+}
+
+/// Forgets the token and this user's cached data.
+pub fn sign_out(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    keychain::delete();
+    *state.token.lock().expect("token lock") = None;
+    if let Some(client) = state.client.lock().expect("client lock").take() {
+        client.send(Command::Shutdown);
+    }
+    state.store.forget_user_data();
+    *state.history.lock().expect("history lock") = Default::default();
+    *state.connection.lock().expect("connection lock") = ConnectionView::signed_out("Signed out");
+    state.changed(true);
+}

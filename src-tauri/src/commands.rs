@@ -1,0 +1,107 @@
+//! Commands the window calls.
+
+use crate::error::{Error, Result};
+use crate::state::{AppState, Snapshot};
+use crate::{actions, live};
+use tauri::{AppHandle, State};
+
+/// Everything the window shows.
+#[tauri::command]
+pub fn get_snapshot(state: State<'_, AppState>) -> Snapshot {
+    state.snapshot()
+}
+
+/// The notification the window should open at, once.
+#[tauri::command]
+pub fn take_focus_item(state: State<'_, AppState>) -> Option<String> {
+    state.focus_item.lock().expect("focus lock").take()
+}
+
+/// Marks notifications read.
+#[tauri::command]
+pub fn mark_read(app: AppHandle, ids: Vec<String>) -> Result<()> {
+    if ids.is_empty() || ids.len() > 500 {
+        return Err(Error::Invalid("give 1 to 500 ids".into()));
+    }
+    actions::mark_read(&app, ids);
+    Ok(())
+}
+
+/// Marks every notification read.
+#[tauri::command]
+pub fn mark_all_read(app: AppHandle) {
+    actions::mark_all_read(&app);
+}
+
+/// Clears notification history.
+#[tauri::command]
+pub fn clear_all(app: AppHandle) {
+    actions::clear(&app);
+}
+
+/// Signs in with a pasted token.
+#[tauri::command]
+pub fn sign_in(app: AppHandle, state: State<'_, AppState>, server_url: String, token: String) -> Result<()> {
+    let server_url = server_url.trim().trim_end_matches('/').to_owned();
+    let scheme_ok = ["http://", "https://", "ws://", "wss://"].iter().any(|s| server_url.starts_with(s));
+    if !scheme_ok || server_url.len() < 10 {
+        return Err(Error::Invalid("The server address must start with http:// or https://".into()));
+    }
+    let token = token.trim().to_owned();
+    if token.split('.').count() != 3 || token.len() < 20 {
+        return Err(Error::Invalid("That does not look like a token: it should have three parts separated by dots.".into()));
+    }
+    {
+        let mut settings = state.settings.lock().expect("settings lock");
+        settings.server_url = server_url;
+        state.store.save_settings(&settings);
+    }
+    actions::sign_in(&app, token, true);
+    Ok(())
+}
+
+/// Signs out and forgets the token.
+#[tauri::command]
+pub fn sign_out(app: AppHandle) {
+    actions::sign_out(&app);
+}
+
+/// `system`, `light` or `dark`.
+#[tauri::command]
+pub fn set_theme(state: State<'_, AppState>, theme: String) -> Result<()> {
+    if !matches!(theme.as_str(), "system" | "light" | "dark") {
+        return Err(Error::Invalid(format!("unknown theme {theme}")));
+    }
+    let mut settings = state.settings.lock().expect("settings lock");
+    settings.theme = theme;
+    state.store.save_settings(&settings);
+    drop(settings);
+    state.changed(false);
+    Ok(())
+}
+
+/// Sounds on or off.
+#[tauri::command]
+pub fn set_muted(state: State<'_, AppState>, muted: bool) {
+    let mut settings = state.settings.lock().expect("settings lock");
+    settings.muted = muted;
+    state.store.save_settings(&settings);
+    drop(settings);
+    state.changed(false);
+}
+
+/// Do not disturb: `hour`, `tomorrow` or `off`.
+#[tauri::command]
+pub fn set_dnd(app: AppHandle, mode: String) -> Result<()> {
+    if !matches!(mode.as_str(), "hour" | "tomorrow" | "off") {
+        return Err(Error::Invalid(format!("unknown mode {mode}")));
+    }
+    actions::set_dnd(&app, &mode);
+    Ok(())
+}
+
+/// Reconnects now (e.g. after the user fixed their network).
+#[tauri::command]
+pub fn reconnect(app: AppHandle) {
+    live::start(&app);
+}

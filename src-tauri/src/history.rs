@@ -1,0 +1,270 @@
+//! What the app knows: notifications (with read state), the latest status
+//! of each booking, recent chat lines. Fed by server frames, cached in the
+//! settings store so the window shows history at once, even offline.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+/// Notifications kept.
+pub const MAX_ITEMS: usize = 500;
+/// Bookings and chat lines kept for the live views.
+pub const MAX_LIVE: usize = 100;
+
+/// A notification as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Item {
+    /// Stored event id.
+    pub id: String,
+    /// Position in the server's stream.
+    #[ts(type = "number")]
+    pub seq: i64,
+    /// `booking`, `message`, `system`, or a backend's own type.
+    pub kind: String,
+    /// Headline.
+    pub title: String,
+    /// Body text.
+    pub body: String,
+    /// Extra fields from the server (`bookingId`, `chatId`...).
+    #[ts(type = "Record<string, unknown>")]
+    pub data: Value,
+    /// Unix milliseconds.
+    #[ts(type = "number")]
+    pub created_at: i64,
+    /// Read on any device.
+    pub read: bool,
+}
+
+/// The latest known status of a booking.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BookingLive {
+    /// The booking.
+    pub booking_id: String,
+    /// Current status.
+    pub status: String,
+    /// Status before the last change.
+    pub previous_status: String,
+    /// Who changed it.
+    pub changed_by: String,
+    /// Unix milliseconds.
+    #[ts(type = "number")]
+    pub at: i64,
+}
+
+/// A chat message seen live.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChatLine {
+    /// The chat.
+    pub chat_id: String,
+    /// The message.
+    pub message_id: String,
+    /// Its author.
+    pub from_user_id: String,
+    /// Its text.
+    pub message: String,
+    /// Unix milliseconds.
+    #[ts(type = "number")]
+    pub at: i64,
+}
+
+/// What a frame changed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// A new notification.
+    Added(Item),
+    /// Read state or unread count.
+    ReadState,
+    /// A booking's status.
+    Booking,
+    /// A chat line.
+    Chat,
+    /// Nothing the app shows.
+    Nothing,
+}
+
+/// The app's view of the user's events.
+#[derive(Debug, Default)]
+pub struct History {
+    /// Newest first.
+    pub items: Vec<Item>,
+    /// Unread notifications, as the server counts them.
+    pub unread: i64,
+    /// Latest change per booking, newest first.
+    pub bookings: Vec<BookingLive>,
+    /// Chat lines, newest first.
+    pub chats: Vec<ChatLine>,
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+impl History {
+    /// Starts from cached items; the count is corrected by the server.
+    pub fn from_cache(items: Vec<Item>) -> History {
+        let unread = items.iter().filter(|i| !i.read).count() as i64;
+        History { items, unread, ..History::default() }
+    }
+
+    /// Applies one server frame.
+    pub fn apply(&mut self, frame: &Value) -> Change {
+        let data = &frame["data"];
+        match frame["event"].as_str().unwrap_or("") {
+            "notification" => {
+                let id = text(data, "id");
+                if id.is_empty() || self.items.iter().any(|i| i.id == id) {
+                    return Change::Nothing;
+                }
+                let item = Item {
+                    id,
+                    seq: frame["seq"].as_i64().unwrap_or(0),
+                    kind: text(data, "type"),
+                    title: text(data, "title"),
+                    body: text(data, "body"),
+                    data: data.get("data").cloned().unwrap_or(Value::Null),
+                    created_at: data["createdAt"].as_i64().unwrap_or(0),
+                    read: false,
+                };
+                let at = self.items.iter().position(|i| i.seq < item.seq).unwrap_or(self.items.len());
+                self.items.insert(at, item.clone());
+                self.items.truncate(MAX_ITEMS);
+                self.unread += 1;
+                Change::Added(item)
+            }
+            "notifications-read" => {
+                let ids: Vec<&str> =
+                    data["ids"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                let up_to = data["upTo"].as_i64();
+                for item in &mut self.items {
+                    if ids.contains(&item.id.as_str()) || up_to.is_some_and(|u| item.seq <= u) {
+                        item.read = true;
+                    }
+                }
+                if let (true, Some(up_to)) = (data["cleared"] == true, up_to) {
+                    self.items.retain(|i| i.seq > up_to);
+                }
+                self.unread = data["unreadCount"].as_i64().unwrap_or(self.unread);
+                Change::ReadState
+            }
+            "authenticated" | "resumed" => {
+                self.unread = data["unreadCount"].as_i64().unwrap_or(self.unread);
+                Change::ReadState
+            }
+            "booking-status-changed" => {
+                let live = BookingLive {
+                    booking_id: text(data, "bookingId"),
+                    status: text(data, "status"),
+                    previous_status: text(data, "previousStatus"),
+                    changed_by: text(data, "changedBy"),
+                    at: data["at"].as_i64().unwrap_or(0),
+                };
+                self.bookings.retain(|b| b.booking_id != live.booking_id);
+                self.bookings.insert(0, live);
+                self.bookings.truncate(MAX_LIVE);
+                Change::Booking
+            }
+            "new-message" => {
+                self.chats.insert(
+                    0,
+                    ChatLine {
+                        chat_id: text(data, "chatId"),
+                        message_id: text(data, "messageId"),
+                        from_user_id: text(data, "fromUserId"),
+                        message: text(data, "message"),
+                        at: data["at"].as_i64().unwrap_or(0),
+                    },
+                );
+                self.chats.truncate(MAX_LIVE);
+                Change::Chat
+            }
+            _ => Change::Nothing,
+        }
+    }
+
+    /// Marks items read before the server confirms, so the UI answers at once.
+    pub fn mark_read_locally(&mut self, ids: &[String]) {
+        for item in &mut self.items {
+            if !item.read && ids.contains(&item.id) {
+                item.read = true;
+                self.unread = (self.unread - 1).max(0);
+            }
+        }
+    }
+
+    /// Marks everything read before the server confirms.
+    pub fn mark_all_read_locally(&mut self) {
+        self.items.iter_mut().for_each(|i| i.read = true);
+        self.unread = 0;
+    }
+
+    /// Empties history before the server confirms.
+    pub fn clear_locally(&mut self) {
+        self.items.clear();
+        self.unread = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn note(id: &str, seq: i64) -> Value {
+        json!({"event": "notification", "id": id, "seq": seq, "data": {
+            "id": id, "type": "booking", "title": "Booking confirmed", "body": "Camera", "data": {}, "createdAt": 1}})
+    }
+
+    #[test]
+    fn notifications_are_added_once_newest_first() {
+        let mut h = History::default();
+        assert!(matches!(h.apply(&note("a", 1)), Change::Added(_)));
+        assert!(matches!(h.apply(&note("c", 3)), Change::Added(_)));
+        assert!(matches!(h.apply(&note("b", 2)), Change::Added(_)));
+        assert_eq!(h.apply(&note("b", 2)), Change::Nothing);
+        let ids: Vec<&str> = h.items.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["c", "b", "a"]);
+        assert_eq!(h.unread, 3);
+    }
+
+    #[test]
+    fn read_state_from_the_server_wins() {
+        let mut h = History::default();
+        for (id, seq) in [("a", 1), ("b", 2), ("c", 3)] {
+            h.apply(&note(id, seq));
+        }
+        h.apply(&json!({"event": "notifications-read", "data": {"ids": ["c"], "cleared": false, "unreadCount": 2}}));
+        assert!(h.items[0].read && !h.items[1].read);
+        assert_eq!(h.unread, 2);
+        h.apply(&json!({"event": "notifications-read", "data": {"ids": [], "upTo": 2, "cleared": true, "unreadCount": 0}}));
+        assert_eq!(h.items.len(), 1);
+        assert_eq!(h.unread, 0);
+    }
+
+    #[test]
+    fn local_marks_adjust_the_count() {
+        let mut h = History::default();
+        h.apply(&note("a", 1));
+        h.apply(&note("b", 2));
+        h.mark_read_locally(&["a".into(), "a".into()]);
+        assert_eq!(h.unread, 1);
+        h.mark_all_read_locally();
+        assert_eq!(h.unread, 0);
+        assert!(h.items.iter().all(|i| i.read));
+    }
+
+    #[test]
+    fn bookings_keep_the_latest_status() {
+        let mut h = History::default();
+        for status in ["confirmed", "in_progress"] {
+            h.apply(&json!({"event": "booking-status-changed", "data": {"bookingId": "b1", "status": status, "previousStatus": "x", "changedBy": "h", "at": 1}}));
+        }
+        assert_eq!(h.bookings.len(), 1);
+        assert_eq!(h.bookings[0].status, "in_progress");
+    }
+}

@@ -1,0 +1,128 @@
+//! UrutiBiz desktop tray app.
+//!
+//! - [`run`]: builds the app: single instance, settings store, tray, client.
+//! - [`live`]: client core updates → history, popups, redraws.
+//! - [`history`]: notifications, read state, live bookings and chats.
+//! - [`tray`]: the bell with its badge, and its menu.
+//! - [`popups`] and [`alert_text`]: native notifications, burst summaries.
+//! - [`sound`]: bundled sounds.
+//! - [`window`]: the window, destroyed on close.
+//! - [`commands`] and [`actions`]: what the window and the tray can do.
+//! - [`settings`], [`keychain`], [`dnd`], [`state`], [`error`].
+
+pub mod actions;
+pub mod alert_text;
+pub mod commands;
+pub mod dnd;
+pub mod error;
+pub mod history;
+pub mod keychain;
+pub mod live;
+pub mod popups;
+pub mod settings;
+pub mod sound;
+pub mod state;
+pub mod tray;
+pub mod window;
+
+use settings::SettingsStore;
+use state::{AppState, ConnectionView};
+use tauri::{Manager, RunEvent};
+use tauri_plugin_store::StoreExt;
+
+/// Options for development and tests: `--token`, `--server`, `--hidden`, or
+/// `URUTIBIZ_TOKEN` / `URUTIBIZ_SERVER`.
+#[derive(Debug, Default)]
+struct LaunchOptions {
+    token: Option<String>,
+    server: Option<String>,
+    hidden: bool,
+}
+
+impl LaunchOptions {
+    fn from_env() -> LaunchOptions {
+        let mut options = LaunchOptions {
+            token: std::env::var("URUTIBIZ_TOKEN").ok().filter(|t| !t.is_empty()),
+            server: std::env::var("URUTIBIZ_SERVER").ok().filter(|s| !s.is_empty()),
+            hidden: false,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--token" => options.token = args.next(),
+                "--server" => options.server = args.next(),
+                "--hidden" => options.hidden = true,
+                _ => {}
+            }
+        }
+        options
+    }
+}
+
+/// Writes the app icon where the notification daemon can read it.
+fn notification_icon(app: &tauri::App) -> Option<std::path::PathBuf> {
+    let dir = app.path().app_cache_dir().ok()?;
+    std::fs::create_dir_all(&dir).ok()?;
+    let path = dir.join("notification-icon.png");
+    std::fs::write(&path, include_bytes!("../../icons/128x128.png")).ok()?;
+    Some(path)
+}
+
+/// Runs the app until Quit.
+pub fn run() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let options = LaunchOptions::from_env();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| window::show(app, None)))
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .invoke_handler(tauri::generate_handler![
+            commands::get_snapshot,
+            commands::take_focus_item,
+            commands::mark_read,
+            commands::mark_all_read,
+            commands::clear_all,
+            commands::sign_in,
+            commands::sign_out,
+            commands::set_theme,
+            commands::set_muted,
+            commands::set_dnd,
+            commands::reconnect,
+        ])
+        .setup(move |app| {
+            let store = SettingsStore::new(app.store(settings::FILE)?);
+            app.manage(AppState::new(store, popups::Popups::new(notification_icon(app))));
+            let handle = app.handle().clone();
+            let state = app.state::<AppState>();
+            if let Some(server) = &options.server {
+                state.settings.lock().expect("settings lock").server_url = server.clone();
+            }
+            tray::build(&handle)?;
+            live::run_ticker(handle.clone());
+            match options.token.clone() {
+                Some(token) => actions::sign_in(&handle, token, false),
+                None => match keychain::load() {
+                    Ok(Some(token)) => actions::sign_in(&handle, token, true),
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "no keychain available");
+                        *state.connection.lock().expect("connection lock") =
+                            ConnectionView::signed_out("Not signed in");
+                    }
+                },
+            }
+            if !options.hidden {
+                window::show(&handle, None);
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .expect("building the UrutiBiz app");
+    app.run(|_app, event| {
+        // A tray app keeps running with no window; only Quit (exit code set) ends it.
+        if let RunEvent::ExitRequested { api, code: None, .. } = event {
+            api.prevent_exit();
+        }
+    });
+}

@@ -1,0 +1,81 @@
+//! The bridge from the client core to the app: updates change the history,
+//! raise popups, and mark the window and tray for a redraw, which a ticker
+//! does at most five times a second, so a replay of hundreds of events
+//! costs a handful of redraws.
+
+use crate::history::Change;
+use crate::state::{AppState, ConnectionView};
+use crate::{popups, tray, window};
+use std::sync::Arc;
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, Manager};
+use urutibiz_client::{spawn, ClientConfig, Command, Update};
+
+/// Redraw interval.
+const TICK: Duration = Duration::from_millis(200);
+/// Cache save interval.
+const SAVE_EVERY: u32 = 15;
+
+/// (Re)starts the client with the current token and server.
+pub fn start(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let Some(token) = state.token.lock().expect("token lock").clone() else { return };
+    let server = state.settings.lock().expect("settings lock").server_url.clone();
+    if let Some(old) = state.client.lock().expect("client lock").take() {
+        old.send(Command::Shutdown);
+    }
+    let position = Arc::new(state.store.clone());
+    let (handle, mut updates) = spawn(ClientConfig::new(server, token), position);
+    *state.client.lock().expect("client lock") = Some(handle);
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        while let Some(update) = updates.recv().await {
+            apply(&app, update);
+        }
+    });
+}
+
+fn apply(app: &AppHandle, update: Update) {
+    let state = app.state::<AppState>();
+    match update {
+        Update::State(connection) => {
+            *state.connection.lock().expect("connection lock") = ConnectionView::from(&connection);
+            state.changed(false);
+        }
+        Update::Frame(frame) => {
+            let change = state.history.lock().expect("history lock").apply(&frame);
+            match change {
+                Change::Added(item) => {
+                    popups::push(app, item);
+                    state.changed(true);
+                }
+                Change::ReadState => state.changed(true),
+                Change::Booking | Change::Chat => state.changed(false),
+                Change::Nothing => {}
+            }
+        }
+    }
+}
+
+/// Redraws the window and the tray when something changed, and saves the
+/// history cache now and then.
+pub fn run_ticker(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let mut ticks = 0u32;
+        loop {
+            tokio::time::sleep(TICK).await;
+            ticks = ticks.wrapping_add(1);
+            let state = app.state::<AppState>();
+            if state.take_dirty() {
+                if app.get_webview_window(window::MAIN).is_some() {
+                    let _ = app.emit_to(window::MAIN, "snapshot", state.snapshot());
+                }
+                tray::refresh(&app);
+            }
+            if ticks % SAVE_EVERY == 0 && state.take_cache_dirty() {
+                let items = state.history.lock().expect("history lock").items.clone();
+                state.store.save_items(&items);
+            }
+        }
+    });
+}

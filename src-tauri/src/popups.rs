@@ -1,0 +1,100 @@
+//! Native notifications with notify-rust (tauri-plugin-notification has no
+//! click events on desktop). Notifications arriving close together, such as
+//! a replay after reconnecting, become one summary instead of a storm.
+
+use crate::alert_text::{alert_for, summary_for, Alert, Urgency};
+use crate::history::Item;
+use crate::state::AppState;
+use crate::{dnd, window};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+use tauri::{AppHandle, Manager};
+
+/// Notifications within this window are shown together.
+const GATHER: Duration = Duration::from_millis(1200);
+
+/// Gathers notifications and shows them.
+pub struct Popups {
+    pending: Mutex<Vec<Item>>,
+    scheduled: AtomicBool,
+    warned: AtomicBool,
+    icon: Option<PathBuf>,
+}
+
+impl Popups {
+    /// `icon` is a PNG path for the popup (the app icon).
+    pub fn new(icon: Option<PathBuf>) -> Popups {
+        Popups { pending: Mutex::default(), scheduled: AtomicBool::new(false), warned: AtomicBool::new(false), icon }
+    }
+}
+
+/// Queues a notification; shows what gathered after a short pause.
+pub fn push(app: &AppHandle, item: Item) {
+    let state = app.state::<AppState>();
+    state.popups.pending.lock().expect("popups lock").push(item);
+    if !state.popups.scheduled.swap(true, Ordering::SeqCst) {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(GATHER).await;
+            flush(&app);
+        });
+    }
+}
+
+fn flush(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    state.popups.scheduled.store(false, Ordering::SeqCst);
+    let items = std::mem::take(&mut *state.popups.pending.lock().expect("popups lock"));
+    let Some(first) = items.first() else { return };
+    let (muted, dnd_until) = {
+        let settings = state.settings.lock().expect("settings lock");
+        (settings.muted, settings.dnd_until)
+    };
+    if dnd::is_active(dnd_until, chrono::Local::now().timestamp_millis()) {
+        return;
+    }
+    let (alert, focus) =
+        if items.len() == 1 { (alert_for(first), Some(first.id.clone())) } else { (summary_for(&items), None) };
+    if !muted {
+        state.sounds.play(alert.sound);
+    }
+    show(app, &state.popups, alert, focus);
+}
+
+fn show(app: &AppHandle, popups: &Popups, alert: Alert, focus: Option<String>) {
+    let mut popup = notify_rust::Notification::new();
+    popup.appname("UrutiBiz").summary(&alert.title).body(&alert.body).action("default", "Open");
+    if let Some(icon) = &popups.icon {
+        popup.icon(&icon.to_string_lossy());
+    }
+    #[cfg(all(unix, not(target_os = "macos")))]
+    popup.urgency(match alert.urgency {
+        Urgency::Low => notify_rust::Urgency::Low,
+        Urgency::Normal => notify_rust::Urgency::Normal,
+        Urgency::Critical => notify_rust::Urgency::Critical,
+    });
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    let _ = alert.urgency;
+    let app = app.clone();
+    let spawned = std::thread::Builder::new().name("popup".into()).spawn(move || match popup.show() {
+        Ok(_handle) => {
+            #[cfg(all(unix, not(target_os = "macos")))]
+            _handle.wait_for_action(|action| {
+                if action == "default" {
+                    window::show(&app, focus.clone());
+                }
+            });
+        }
+        Err(e) => {
+            let state = app.state::<AppState>();
+            if !state.popups.warned.swap(true, Ordering::SeqCst) {
+                tracing::warn!(error = %e, "cannot show desktop notifications (no notification service?)");
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "could not start a notification thread");
+    }
+}

@@ -1,0 +1,96 @@
+//! Settings and cache in the tauri-plugin-store file: server URL, sound,
+//! do-not-disturb, theme, the cached history and the last position. Never
+//! the token.
+
+use crate::history::Item;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::Arc;
+use tauri::Wry;
+use tauri_plugin_store::Store;
+use ts_rs::TS;
+use urutibiz_client::PositionStore;
+
+/// The store file, in the app's data directory.
+pub const FILE: &str = "settings.json";
+
+/// What the user chose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct Settings {
+    /// Realtime server base URL.
+    pub server_url: String,
+    /// No sounds.
+    pub muted: bool,
+    /// Do not disturb until then (Unix milliseconds).
+    #[ts(type = "number | null")]
+    pub dnd_until: Option<i64>,
+    /// `system`, `light` or `dark`.
+    pub theme: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { server_url: "http://127.0.0.1:8080".into(), muted: false, dnd_until: None, theme: "system".into() }
+    }
+}
+
+/// Typed access to the store file.
+#[derive(Clone)]
+pub struct SettingsStore {
+    store: Arc<Store<Wry>>,
+}
+
+impl SettingsStore {
+    /// Wraps an opened store.
+    pub fn new(store: Arc<Store<Wry>>) -> SettingsStore {
+        SettingsStore { store }
+    }
+
+    /// The settings, defaults for anything missing or unreadable.
+    pub fn settings(&self) -> Settings {
+        self.store.get("settings").and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+    }
+
+    /// Saves the settings.
+    pub fn save_settings(&self, settings: &Settings) {
+        self.store.set("settings", serde_json::to_value(settings).unwrap_or(Value::Null));
+        self.flush();
+    }
+
+    /// The cached history.
+    pub fn items(&self) -> Vec<Item> {
+        self.store.get("history").and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+    }
+
+    /// Caches the history.
+    pub fn save_items(&self, items: &[Item]) {
+        self.store.set("history", serde_json::to_value(items).unwrap_or(Value::Null));
+        self.flush();
+    }
+
+    /// Forgets history and position (on sign-out: another user may sign in).
+    pub fn forget_user_data(&self) {
+        self.store.delete("history");
+        self.store.delete("position");
+        self.flush();
+    }
+
+    fn flush(&self) {
+        if let Err(e) = self.store.save() {
+            tracing::warn!(error = %e, "could not save settings");
+        }
+    }
+}
+
+impl PositionStore for SettingsStore {
+    fn load(&self) -> Option<i64> {
+        self.store.get("position").and_then(|v| v.as_i64())
+    }
+
+    fn save(&self, seq: i64) {
+        self.store.set("position", seq);
+        self.flush();
+    }
+}

@@ -1,0 +1,163 @@
+//! The app's shared state, and the snapshot the UI renders.
+
+use crate::history::{BookingLive, ChatLine, History, Item};
+use crate::popups::Popups;
+use crate::settings::{Settings, SettingsStore};
+use crate::sound::Sounds;
+use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use ts_rs::TS;
+use urutibiz_client::{ConnectionState, Handle};
+
+/// The connection as the status line shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ConnectionView {
+    /// `connecting`, `online`, `offline` or `signed-out`.
+    pub state: String,
+    /// Since when (Unix milliseconds), for online and offline.
+    #[ts(type = "number | null")]
+    pub since_ms: Option<i64>,
+    /// Milliseconds to the next attempt, when offline.
+    #[ts(type = "number | null")]
+    pub retry_in_ms: Option<u64>,
+    /// Why, for offline and signed-out.
+    pub reason: Option<String>,
+}
+
+impl ConnectionView {
+    /// Signed out, with a reason.
+    pub fn signed_out(reason: &str) -> ConnectionView {
+        ConnectionView { state: "signed-out".into(), since_ms: None, retry_in_ms: None, reason: Some(reason.into()) }
+    }
+}
+
+impl From<&ConnectionState> for ConnectionView {
+    fn from(state: &ConnectionState) -> Self {
+        let (name, since_ms, retry_in_ms, reason) = match state {
+            ConnectionState::Connecting => ("connecting", None, None, None),
+            ConnectionState::Online { since_ms } => ("online", Some(*since_ms), None, None),
+            ConnectionState::Offline { since_ms, retry_in_ms, reason } => {
+                ("offline", Some(*since_ms), Some(*retry_in_ms), Some(reason.clone()))
+            }
+            ConnectionState::SignedOut { reason } => ("signed-out", None, None, Some(reason.clone())),
+        };
+        ConnectionView { state: name.into(), since_ms, retry_in_ms, reason }
+    }
+}
+
+/// Where the token is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KeychainView {
+    /// The OS keychain holds the token.
+    pub available: bool,
+    /// What the user should know (e.g. "kept in memory only").
+    pub message: Option<String>,
+}
+
+/// Everything the window shows.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Snapshot {
+    /// Notifications, newest first.
+    pub items: Vec<Item>,
+    /// Unread notifications.
+    #[ts(type = "number")]
+    pub unread_count: i64,
+    /// The connection.
+    pub connection: ConnectionView,
+    /// The user's settings.
+    pub settings: Settings,
+    /// A token is set.
+    pub signed_in: bool,
+    /// Where the token is kept.
+    pub keychain: KeychainView,
+    /// Latest status per booking.
+    pub bookings: Vec<BookingLive>,
+    /// Recent chat lines.
+    pub chats: Vec<ChatLine>,
+}
+
+/// Shared by commands, the tray, and the client pump.
+pub struct AppState {
+    /// Notifications and live views.
+    pub history: Mutex<History>,
+    /// The user's settings.
+    pub settings: Mutex<Settings>,
+    /// The settings file.
+    pub store: SettingsStore,
+    /// The connection.
+    pub connection: Mutex<ConnectionView>,
+    /// The running client, if signed in.
+    pub client: Mutex<Option<Handle>>,
+    /// The token in use.
+    pub token: Mutex<Option<String>>,
+    /// Where the token is kept.
+    pub keychain: Mutex<KeychainView>,
+    /// An item to show when the window opens.
+    pub focus_item: Mutex<Option<String>>,
+    /// Native notifications.
+    pub popups: Popups,
+    /// Sounds.
+    pub sounds: Sounds,
+    dirty: AtomicBool,
+    cache_dirty: AtomicBool,
+}
+
+impl AppState {
+    /// A state from the settings file.
+    pub fn new(store: SettingsStore, popups: Popups) -> AppState {
+        AppState {
+            history: Mutex::new(History::from_cache(store.items())),
+            settings: Mutex::new(store.settings()),
+            store,
+            connection: Mutex::new(ConnectionView::signed_out("Not signed in")),
+            client: Mutex::new(None),
+            token: Mutex::new(None),
+            keychain: Mutex::new(KeychainView { available: true, message: None }),
+            focus_item: Mutex::new(None),
+            popups,
+            sounds: Sounds::start(),
+            dirty: AtomicBool::new(true),
+            cache_dirty: AtomicBool::new(false),
+        }
+    }
+
+    /// The window's view.
+    pub fn snapshot(&self) -> Snapshot {
+        let history = self.history.lock().expect("history lock");
+        Snapshot {
+            items: history.items.clone(),
+            unread_count: history.unread,
+            connection: self.connection.lock().expect("connection lock").clone(),
+            settings: self.settings.lock().expect("settings lock").clone(),
+            signed_in: self.token.lock().expect("token lock").is_some(),
+            keychain: self.keychain.lock().expect("keychain lock").clone(),
+            bookings: history.bookings.clone(),
+            chats: history.chats.clone(),
+        }
+    }
+
+    /// Something the window, tray or cache shows changed.
+    pub fn changed(&self, history_changed: bool) {
+        self.dirty.store(true, Ordering::SeqCst);
+        if history_changed {
+            self.cache_dirty.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Takes the "changed" flag.
+    pub fn take_dirty(&self) -> bool {
+        self.dirty.swap(false, Ordering::SeqCst)
+    }
+
+    /// Takes the "history changed" flag.
+    pub fn take_cache_dirty(&self) -> bool {
+        self.cache_dirty.swap(false, Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,130 @@
+//! The tray bell. On Linux the tray has no tooltip and no click events, so
+//! the icon itself carries the unread count (1-9, then 9+), and offline and
+//! signed-out have icons of their own. The menu is the interaction.
+
+use crate::history::Item;
+use crate::state::AppState;
+use crate::{actions, window};
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItem, SubmenuBuilder};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Wry};
+
+/// The tray icon's id.
+pub const TRAY_ID: &str = "urutibiz";
+/// Recent notifications listed in the menu.
+const RECENT: usize = 5;
+
+/// What the icon shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Badge {
+    /// No token, or the server refused it.
+    SignedOut,
+    /// Not connected.
+    Offline,
+    /// Connected (or connecting) with this many unread.
+    Unread(i64),
+}
+
+/// The PNG for a badge.
+pub fn icon_bytes(badge: Badge) -> &'static [u8] {
+    match badge {
+        Badge::SignedOut => include_bytes!("../../icons/tray/bell-signed-out.png"),
+        Badge::Offline => include_bytes!("../../icons/tray/bell-offline.png"),
+        Badge::Unread(n) if n <= 0 => include_bytes!("../../icons/tray/bell.png"),
+        Badge::Unread(1) => include_bytes!("../../icons/tray/bell-1.png"),
+        Badge::Unread(2) => include_bytes!("../../icons/tray/bell-2.png"),
+        Badge::Unread(3) => include_bytes!("../../icons/tray/bell-3.png"),
+        Badge::Unread(4) => include_bytes!("../../icons/tray/bell-4.png"),
+        Badge::Unread(5) => include_bytes!("../../icons/tray/bell-5.png"),
+        Badge::Unread(6) => include_bytes!("../../icons/tray/bell-6.png"),
+        Badge::Unread(7) => include_bytes!("../../icons/tray/bell-7.png"),
+        Badge::Unread(8) => include_bytes!("../../icons/tray/bell-8.png"),
+        Badge::Unread(9) => include_bytes!("../../icons/tray/bell-9.png"),
+        Badge::Unread(_) => include_bytes!("../../icons/tray/bell-9plus.png"),
+    }
+}
+
+/// The badge for the current state.
+pub fn badge(state: &AppState) -> Badge {
+    match state.connection.lock().expect("connection lock").state.as_str() {
+        "signed-out" => Badge::SignedOut,
+        "offline" => Badge::Offline,
+        _ => Badge::Unread(state.history.lock().expect("history lock").unread),
+    }
+}
+
+fn label(item: &Item) -> String {
+    let mark = if item.read { "" } else { "● " };
+    let text: String = item.title.chars().take(48).collect();
+    format!("{mark}{text}")
+}
+
+fn menu(app: &AppHandle, recent: &[Item], dnd_on: bool) -> tauri::Result<Menu<Wry>> {
+    let mut builder = MenuBuilder::new(app).text("open", "Open UrutiBiz").separator();
+    if recent.is_empty() {
+        builder = builder.item(&MenuItem::with_id(app, "none", "No notifications yet", false, None::<&str>)?);
+    }
+    for item in recent.iter().take(RECENT) {
+        builder = builder.text(format!("item:{}", item.id), label(item));
+    }
+    let dnd = SubmenuBuilder::new(app, if dnd_on { "Do not disturb (on)" } else { "Do not disturb" })
+        .text("dnd:hour", "For 1 hour")
+        .text("dnd:tomorrow", "Until tomorrow 08:00")
+        .text("dnd:off", "Off")
+        .build()?;
+    builder.separator().text("mark-all-read", "Mark all as read").item(&dnd).separator().text("quit", "Quit").build()
+}
+
+/// Creates the tray icon.
+pub fn build(app: &AppHandle) -> tauri::Result<()> {
+    let state = app.state::<AppState>();
+    TrayIconBuilder::with_id(TRAY_ID)
+        .icon(Image::from_bytes(icon_bytes(badge(&state)))?)
+        .menu(&menu(app, &[], false)?)
+        .show_menu_on_left_click(true)
+        .on_menu_event(on_menu)
+        .build(app)?;
+    Ok(())
+}
+
+/// Redraws the icon and the menu from the state.
+pub fn refresh(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
+    let recent: Vec<Item> = state.history.lock().expect("history lock").items.iter().take(RECENT).cloned().collect();
+    let dnd_on = crate::dnd::is_active(
+        state.settings.lock().expect("settings lock").dnd_until,
+        chrono::Local::now().timestamp_millis(),
+    );
+    let badge = badge(&state);
+    let title = match badge {
+        Badge::Unread(n) if n > 0 => Some(n.to_string()),
+        _ => None,
+    };
+    let updated = Image::from_bytes(icon_bytes(badge))
+        .and_then(|icon| tray.set_icon(Some(icon)))
+        .and_then(|()| tray.set_title(title.as_deref()))
+        .and_then(|()| menu(app, &recent, dnd_on))
+        .and_then(|menu| tray.set_menu(Some(menu)));
+    if let Err(e) = updated {
+        tracing::warn!(error = %e, "could not update the tray");
+    }
+}
+
+fn on_menu(app: &AppHandle, event: MenuEvent) {
+    match event.id.as_ref() {
+        "open" => window::show(app, None),
+        "mark-all-read" => actions::mark_all_read(app),
+        "dnd:hour" => actions::set_dnd(app, "hour"),
+        "dnd:tomorrow" => actions::set_dnd(app, "tomorrow"),
+        "dnd:off" => actions::set_dnd(app, "off"),
+        "quit" => app.exit(0),
+        id => {
+            if let Some(item) = id.strip_prefix("item:") {
+                actions::mark_read(app, vec![item.to_owned()]);
+                window::show(app, Some(item.to_owned()));
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! The main window. Closing it destroys the webview, so an idle app costs
+//! tens of MB instead of hundreds; opening builds it again.
+
+use crate::state::AppState;
+use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
+
+/// The window's label.
+pub const MAIN: &str = "main";
+
+/// Shows (or builds) the window, optionally at one notification.
+pub fn show(app: &AppHandle, focus: Option<String>) {
+    if let Some(id) = &focus {
+        *app.state::<AppState>().focus_item.lock().expect("focus lock") = Some(id.clone());
+    }
+    if let Some(window) = app.get_webview_window(MAIN) {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+        if let Some(id) = focus {
+            let _ = app.emit_to(MAIN, "focus-item", id);
+        }
+        return;
+    }
+    let built = WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html".into()))
+        .title("UrutiBiz")
+        .inner_size(460.0, 700.0)
+        .min_inner_size(360.0, 420.0)
+        .build();
+    if let Err(e) = built {
+        tracing::error!(error = %e, "could not open the window");
+    }
+}

@@ -1,0 +1,99 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { App } from "./App";
+import type { Snapshot } from "./generated/Snapshot";
+
+function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
+  const now = Date.now();
+  return {
+    items: [
+      { id: "n2", seq: 2, kind: "message", title: "Message from renter-jean", body: "Is it free?", data: {}, createdAt: now, read: false },
+      { id: "n1", seq: 1, kind: "booking", title: "Booking confirmed", body: "Camera is confirmed.", data: {}, createdAt: now - 1000, read: false },
+    ],
+    unreadCount: 2,
+    connection: { state: "online", sinceMs: now, retryInMs: null, reason: null },
+    settings: { serverUrl: "http://127.0.0.1:8080", muted: false, dndUntil: null, theme: "system" },
+    signedIn: true,
+    keychain: { available: true, message: null },
+    bookings: [],
+    chats: [],
+    ...overrides,
+  };
+}
+
+function backend(initial: Snapshot) {
+  const calls: { cmd: string; args: unknown }[] = [];
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
+    if (cmd === "get_snapshot") return initial;
+    if (cmd === "take_focus_item") return null;
+    return null;
+  }, { shouldMockEvents: true });
+  return calls;
+}
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+describe("App", () => {
+  it("shows history with unread highlighting and marks one read through the backend", async () => {
+    const calls = backend(snapshot());
+    render(<App />);
+    const row = await screen.findByRole("listitem", { name: "Unread: Booking confirmed" });
+    expect(screen.getByTestId("unread-count").textContent).toBe("2 unread");
+    fireEvent.click(screen.getByRole("button", { name: 'Mark "Booking confirmed" as read' }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "mark_read")).toBe(true));
+    expect(calls.find((c) => c.cmd === "mark_read")?.args).toEqual({ ids: ["n1"] });
+    expect(row.className).toContain("read");
+    expect(screen.getByTestId("unread-count").textContent).toBe("1 unread");
+  });
+
+  it("marks all read with the keyboard shortcut and filters by type", async () => {
+    const calls = backend(snapshot());
+    render(<App />);
+    await screen.findByText("Booking confirmed");
+    fireEvent.click(screen.getByRole("tab", { name: /Messages/ }));
+    expect(screen.queryByText("Booking confirmed")).toBeNull();
+    expect(screen.getByText("Message from renter-jean")).toBeTruthy();
+    fireEvent.keyDown(window, { key: "A", ctrlKey: true, shiftKey: true });
+    await waitFor(() => expect(calls.some((c) => c.cmd === "mark_all_read")).toBe(true));
+    expect(screen.getByTestId("unread-count").textContent).toBe("0 unread");
+  });
+
+  it("shows an empty state and the offline status line", async () => {
+    backend(snapshot({ items: [], unreadCount: 0, connection: { state: "offline", sinceMs: Date.now(), retryInMs: 5000, reason: "down" } }));
+    render(<App />);
+    expect(await screen.findByText(/No notifications yet/)).toBeTruthy();
+    expect(screen.getByRole("status").textContent).toMatch(/Offline since \d\d:\d\d — retrying in \d s/);
+    expect((screen.getByRole("button", { name: /Clear all/ }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("asks to sign in when there is no token, and reports a refused token", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "get_snapshot") return snapshot({ signedIn: false, connection: { state: "signed-out", sinceMs: null, retryInMs: null, reason: "token expired" } });
+      if (cmd === "sign_in") throw "That does not look like a token";
+      return null;
+    }, { shouldMockEvents: true });
+    render(<App />);
+    expect(await screen.findByText("token expired")).toBeTruthy();
+    fireEvent.change(screen.getByPlaceholderText("Paste your session token"), { target: { value: "nope" } });
+    await act(async () => {
+      fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    });
+    expect((await screen.findByRole("alert")).textContent).toContain("does not look like a token");
+  });
+
+  it("applies snapshots pushed by the backend", async () => {
+    backend(snapshot());
+    render(<App />);
+    await screen.findByText("Booking confirmed");
+    const { emit } = await import("@tauri-apps/api/event");
+    await act(async () => {
+      await emit("snapshot", snapshot({ items: [], unreadCount: 0 }));
+    });
+    expect(await screen.findByText(/No notifications yet/)).toBeTruthy();
+  });
+});

@@ -1,0 +1,132 @@
+import { useCallback, useEffect, useMemo, useState } from "react";
+import type { Snapshot } from "./generated/Snapshot";
+import * as ipc from "./ipc";
+import { Header } from "./components/Header";
+import { StatusLine } from "./components/StatusLine";
+import { HistoryList } from "./components/HistoryList";
+import { FilterTabs } from "./components/FilterTabs";
+import { SignIn } from "./components/SignIn";
+import { LivePanels } from "./components/LivePanels";
+import { filterItems, markReadLocally, type Filter } from "./store";
+
+type View = "notifications" | "bookings" | "chats";
+
+function applyTheme(theme: string) {
+  const root = document.documentElement;
+  if (theme === "light" || theme === "dark") root.dataset.theme = theme;
+  else delete root.dataset.theme;
+}
+
+export function App() {
+  const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
+  const [filter, setFilter] = useState<Filter>("all");
+  const [view, setView] = useState<View>("notifications");
+  const [focusId, setFocusId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let alive = true;
+    const unlisten = [ipc.onSnapshot((s) => alive && setSnapshot(s)), ipc.onFocusItem((id) => alive && setFocusId(id))];
+    ipc.getSnapshot().then((s) => alive && setSnapshot(s), (e) => setError(String(e)));
+    ipc.takeFocusItem().then((id) => alive && id && setFocusId(id));
+    return () => {
+      alive = false;
+      unlisten.forEach((p) => p.then((f) => f()));
+    };
+  }, []);
+
+  useEffect(() => applyTheme(snapshot?.settings.theme ?? "system"), [snapshot?.settings.theme]);
+
+  const run = useCallback((action: Promise<unknown>) => {
+    action.then(() => setError(null), (e) => setError(String(e)));
+  }, []);
+
+  const markRead = useCallback(
+    (ids: string[]) => {
+      setSnapshot((s) => {
+        if (!s) return s;
+        const unread = s.items.filter((i) => ids.includes(i.id) && !i.read).length;
+        return { ...s, items: markReadLocally(s.items, ids), unreadCount: Math.max(0, s.unreadCount - unread) };
+      });
+      run(ipc.markRead(ids));
+    },
+    [run],
+  );
+
+  const markAll = useCallback(() => {
+    setSnapshot((s) => (s ? { ...s, items: s.items.map((i) => ({ ...i, read: true })), unreadCount: 0 } : s));
+    run(ipc.markAllRead());
+  }, [run]);
+
+  const clearAll = useCallback(() => {
+    setSnapshot((s) => (s ? { ...s, items: [], unreadCount: 0 } : s));
+    run(ipc.clearAll());
+  }, [run]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey && e.shiftKey && e.key.toLowerCase() === "a") {
+        e.preventDefault();
+        markAll();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [markAll]);
+
+  const visible = useMemo(() => (snapshot ? filterItems(snapshot.items, filter) : []), [snapshot, filter]);
+
+  if (!snapshot) {
+    return <div className="loading">{error ?? "Loading…"}</div>;
+  }
+  if (!snapshot.signedIn) {
+    return (
+      <SignIn
+        serverUrl={snapshot.settings.serverUrl}
+        reason={snapshot.connection.reason}
+        onSignIn={(url, token) => ipc.signIn(url, token)}
+      />
+    );
+  }
+  const cycleTheme = () => {
+    const next = { system: "light", light: "dark", dark: "system" }[snapshot.settings.theme] ?? "system";
+    run(ipc.setTheme(next));
+  };
+  return (
+    <div className="app">
+      <Header
+        unread={snapshot.unreadCount}
+        settings={snapshot.settings}
+        onMarkAll={markAll}
+        onClear={clearAll}
+        onTheme={cycleTheme}
+        onMute={() => run(ipc.setMuted(!snapshot.settings.muted))}
+        onDnd={(mode) => run(ipc.setDnd(mode))}
+        onSignOut={() => run(ipc.signOut())}
+        hasItems={snapshot.items.length > 0}
+      />
+      <StatusLine connection={snapshot.connection} onRetry={() => run(ipc.reconnect())} />
+      {snapshot.keychain.message && <p className="notice">{snapshot.keychain.message}</p>}
+      {error && (
+        <p className="notice error" role="alert">
+          {error}
+        </p>
+      )}
+      <nav className="views" aria-label="Views">
+        {(["notifications", "bookings", "chats"] as View[]).map((v) => (
+          <button key={v} className={v === view ? "active" : ""} aria-pressed={v === view} onClick={() => setView(v)}>
+            {v[0].toUpperCase() + v.slice(1)}
+          </button>
+        ))}
+      </nav>
+      {view === "notifications" ? (
+        <>
+          <FilterTabs filter={filter} onChange={setFilter} items={snapshot.items} />
+          <HistoryList items={visible} filter={filter} focusId={focusId} onRead={markRead} />
+        </>
+      ) : (
+        <LivePanels view={view} bookings={snapshot.bookings} chats={snapshot.chats} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,21 @@
+// The only module that talks to the Rust side.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { Snapshot } from "./generated/Snapshot";
+
+export const getSnapshot = () => invoke<Snapshot>("get_snapshot");
+export const takeFocusItem = () => invoke<string | null>("take_focus_item");
+export const markRead = (ids: string[]) => invoke<void>("mark_read", { ids });
+export const markAllRead = () => invoke<void>("mark_all_read");
+export const clearAll = () => invoke<void>("clear_all");
+export const signIn = (serverUrl: string, token: string) => invoke<void>("sign_in", { serverUrl, token });
+export const signOut = () => invoke<void>("sign_out");
+export const setTheme = (theme: string) => invoke<void>("set_theme", { theme });
+export const setMuted = (muted: boolean) => invoke<void>("set_muted", { muted });
+export const setDnd = (mode: "hour" | "tomorrow" | "off") => invoke<void>("set_dnd", { mode });
+export const reconnect = () => invoke<void>("reconnect");
+
+export const onSnapshot = (handler: (s: Snapshot) => void): Promise<UnlistenFn> =>
+  listen<Snapshot>("snapshot", (e) => handler(e.payload));
+export const onFocusItem = (handler: (id: string) => void): Promise<UnlistenFn> =>
+  listen<string>("focus-item", (e) => handler(e.payload));

@@ -1,0 +1,25 @@
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+import { resolve } from "node:path";
+
+// `--mode browser-test` builds a page with Tauri's IPC mocked, for the
+// Chromium test; the app build never contains it.
+export default defineConfig(({ mode }) => ({
+  plugins: [react()],
+  clearScreen: false,
+  server: { port: 5173, strictPort: true },
+  build: {
+    outDir: mode === "browser-test" ? "dist-test" : "dist",
+    target: "es2021",
+    rollupOptions: {
+      input:
+        mode === "browser-test"
+          ? { harness: resolve(__dirname, "browser-harness.html") }
+          : { main: resolve(__dirname, "index.html") },
+    },
+  },
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.{ts,tsx}"],
+  },
+}));
