@@ -1,6 +1,6 @@
+/// <reference types="vitest/config" />
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
-import { resolve } from "node:path";
 
 // `--mode browser-test` builds a page with Tauri's IPC mocked, for the
 // Chromium test; the app build never contains it.
@@ -14,8 +14,8 @@ export default defineConfig(({ mode }) => ({
     rollupOptions: {
       input:
         mode === "browser-test"
-          ? { harness: resolve(__dirname, "browser-harness.html") }
-          : { main: resolve(__dirname, "index.html") },
+          ? { harness: new URL("./browser-harness.html", import.meta.url).pathname }
+          : { main: new URL("./index.html", import.meta.url).pathname },
     },
   },
   test: {

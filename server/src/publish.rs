@@ -94,7 +94,8 @@ pub async fn booking_status_change(
     let changed = new_event(booking_room, event::BOOKING_STATUS_CHANGED, new_id(), at, &change);
     let mut events = vec![routed(changed, rooms, None)];
     let (title, body) = booking_notification_text(booking, to);
-    let mut data = serde_json::json!({ "bookingId": booking.id, "status": to, "previousStatus": booking.status });
+    let mut data =
+        serde_json::json!({ "bookingId": booking.id, "status": to, "previousStatus": booking.status });
     if let Some(item) = &booking.title {
         data["item"] = Value::String(item.clone());
     }

@@ -57,7 +57,10 @@ pub fn set_dnd(app: &AppHandle, mode: &str) {
 pub fn sign_in(app: &AppHandle, token: String, persist: bool) {
     let state = app.state::<AppState>();
     let keychain = if !persist {
-        KeychainView { available: false, message: Some("Token from the command line: kept in memory only.".into()) }
+        KeychainView {
+            available: false,
+            message: Some("Token from the command line: kept in memory only.".into()),
+        }
     } else {
         match keychain::save(&token) {
             Ok(()) => KeychainView { available: true, message: None },
@@ -65,7 +68,9 @@ pub fn sign_in(app: &AppHandle, token: String, persist: bool) {
                 tracing::warn!(error = %e, "no keychain; keeping the token in memory only");
                 KeychainView {
                     available: false,
-                    message: Some("No keychain on this system: you will need to sign in again after a restart.".into()),
+                    message: Some(
+                        "No keychain on this system: you will need to sign in again after a restart.".into(),
+                    ),
                 }
             }
         }

@@ -57,9 +57,12 @@ pub fn alert_for(item: &Item) -> Alert {
             urgency: Urgency::Normal,
             sound: "message",
         },
-        _ => {
-            Alert { title: item.title.clone(), body: shorten(&item.body, 200), urgency: Urgency::Low, sound: "system" }
-        }
+        _ => Alert {
+            title: item.title.clone(),
+            body: shorten(&item.body, 200),
+            urgency: Urgency::Low,
+            sound: "system",
+        },
     }
 }
 
@@ -95,7 +98,13 @@ pub fn summary_for(items: &[Item]) -> Alert {
     let latest = items.iter().max_by_key(|i| i.seq).map(|i| format!("Latest: {}", alert_for(i).title));
     let body = [parts.join(", "), latest.unwrap_or_default()].join("\n").trim().to_owned();
     let urgency = items.iter().map(|i| alert_for(i).urgency).max_by_key(|u| *u as u8).unwrap_or(Urgency::Low);
-    let sound = if bookings > 0 { "booking" } else if !messages.is_empty() { "message" } else { "system" };
+    let sound = if bookings > 0 {
+        "booking"
+    } else if !messages.is_empty() {
+        "message"
+    } else {
+        "system"
+    };
     Alert { title, body, urgency, sound }
 }
 
@@ -105,12 +114,26 @@ mod tests {
     use serde_json::json;
 
     fn item(seq: i64, kind: &str, title: &str, data: serde_json::Value) -> Item {
-        Item { id: format!("i{seq}"), seq, kind: kind.into(), title: title.into(), body: "Body".into(), data, created_at: 0, read: false }
+        Item {
+            id: format!("i{seq}"),
+            seq,
+            kind: kind.into(),
+            title: title.into(),
+            body: "Body".into(),
+            data,
+            created_at: 0,
+            read: false,
+        }
     }
 
     #[test]
     fn booking_title_names_the_item() {
-        let a = alert_for(&item(1, "booking", "Booking confirmed", json!({"item": "Canon EOS R6, Fri 12 Dec", "status": "confirmed"})));
+        let a = alert_for(&item(
+            1,
+            "booking",
+            "Booking confirmed",
+            json!({"item": "Canon EOS R6, Fri 12 Dec", "status": "confirmed"}),
+        ));
         assert_eq!(a.title, "Booking confirmed — Canon EOS R6, Fri 12 Dec");
         assert_eq!(a.urgency, Urgency::Normal);
         let a = alert_for(&item(1, "booking", "Booking cancelled", json!({"status": "cancelled"})));
@@ -120,7 +143,9 @@ mod tests {
     #[test]
     fn a_burst_of_messages_is_one_summary() {
         let items: Vec<Item> = (0..5)
-            .map(|i| item(i, "message", "Message from r1", json!({"chatId": if i < 3 { "c1" } else { "c2" }})))
+            .map(|i| {
+                item(i, "message", "Message from r1", json!({"chatId": if i < 3 { "c1" } else { "c2" }}))
+            })
             .collect();
         let s = summary_for(&items);
         assert_eq!(s.title, "5 new messages in 2 chats");

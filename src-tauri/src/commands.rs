@@ -49,7 +49,9 @@ pub fn sign_in(app: AppHandle, state: State<'_, AppState>, server_url: String, t
     }
     let token = token.trim().to_owned();
     if token.split('.').count() != 3 || token.len() < 20 {
-        return Err(Error::Invalid("That does not look like a token: it should have three parts separated by dots.".into()));
+        return Err(Error::Invalid(
+            "That does not look like a token: it should have three parts separated by dots.".into(),
+        ));
     }
     {
         let mut settings = state.settings.lock().expect("settings lock");

@@ -138,8 +138,10 @@ impl History {
                 Change::Added(item)
             }
             "notifications-read" => {
-                let ids: Vec<&str> =
-                    data["ids"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                let ids: Vec<&str> = data["ids"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
                 let up_to = data["upTo"].as_i64();
                 for item in &mut self.items {
                     if ids.contains(&item.id.as_str()) || up_to.is_some_and(|u| item.seq <= u) {

@@ -29,13 +29,25 @@ pub fn start(app: &AppHandle) {
     *state.client.lock().expect("client lock") = Some(handle);
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
+        // From going online until `resumed`, events are a replay.
+        let mut replaying = false;
         while let Some(update) = updates.recv().await {
-            apply(&app, update);
+            match &update {
+                Update::State(urutibiz_client::ConnectionState::Online { .. }) => replaying = true,
+                Update::Frame(frame)
+                    if matches!(frame["event"].as_str(), Some("resumed" | "resync-required")) =>
+                {
+                    replaying = false;
+                    popups::replay_done(&app);
+                }
+                _ => {}
+            }
+            apply(&app, update, replaying);
         }
     });
 }
 
-fn apply(app: &AppHandle, update: Update) {
+fn apply(app: &AppHandle, update: Update, replaying: bool) {
     let state = app.state::<AppState>();
     match update {
         Update::State(connection) => {
@@ -46,7 +58,7 @@ fn apply(app: &AppHandle, update: Update) {
             let change = state.history.lock().expect("history lock").apply(&frame);
             match change {
                 Change::Added(item) => {
-                    popups::push(app, item);
+                    popups::push(app, item, replaying);
                     state.changed(true);
                 }
                 Change::ReadState => state.changed(true),

@@ -1,6 +1,8 @@
 //! Native notifications with notify-rust (tauri-plugin-notification has no
-//! click events on desktop). Notifications arriving close together, such as
-//! a replay after reconnecting, become one summary instead of a storm.
+//! click events on desktop). No popup storms: a replay after reconnecting
+//! becomes one summary when it ends, and live notifications arriving within
+//! a short window of a popup are gathered into the next one. A lone live
+//! notification shows at once.
 
 use crate::alert_text::{alert_for, summary_for, Alert, Urgency};
 use crate::history::Item;
@@ -9,7 +11,7 @@ use crate::{dnd, window};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tauri::{AppHandle, Manager};
 
 /// Notifications within this window are shown together.
@@ -20,21 +22,42 @@ pub struct Popups {
     pending: Mutex<Vec<Item>>,
     scheduled: AtomicBool,
     warned: AtomicBool,
+    last_shown: Mutex<Option<Instant>>,
     icon: Option<PathBuf>,
 }
 
 impl Popups {
     /// `icon` is a PNG path for the popup (the app icon).
     pub fn new(icon: Option<PathBuf>) -> Popups {
-        Popups { pending: Mutex::default(), scheduled: AtomicBool::new(false), warned: AtomicBool::new(false), icon }
+        Popups {
+            pending: Mutex::default(),
+            scheduled: AtomicBool::new(false),
+            warned: AtomicBool::new(false),
+            last_shown: Mutex::new(None),
+            icon,
+        }
     }
 }
 
-/// Queues a notification; shows what gathered after a short pause.
-pub fn push(app: &AppHandle, item: Item) {
+/// A notification arrived. During a replay it waits for [`replay_done`];
+/// live, it shows at once unless a popup was just shown, in which case it
+/// joins the next one.
+pub fn push(app: &AppHandle, item: Item, replaying: bool) {
     let state = app.state::<AppState>();
-    state.popups.pending.lock().expect("popups lock").push(item);
-    if !state.popups.scheduled.swap(true, Ordering::SeqCst) {
+    let popups = &state.popups;
+    let mut pending = popups.pending.lock().expect("popups lock");
+    pending.push(item);
+    if replaying {
+        return;
+    }
+    let recent = popups.last_shown.lock().expect("popups lock").is_some_and(|at| at.elapsed() < GATHER);
+    if pending.len() == 1 && !recent && !popups.scheduled.load(Ordering::SeqCst) {
+        drop(pending);
+        flush(app);
+        return;
+    }
+    drop(pending);
+    if !popups.scheduled.swap(true, Ordering::SeqCst) {
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
             tokio::time::sleep(GATHER).await;
@@ -43,9 +66,15 @@ pub fn push(app: &AppHandle, item: Item) {
     }
 }
 
+/// A replay ended: everything it brought becomes one popup.
+pub fn replay_done(app: &AppHandle) {
+    flush(app);
+}
+
 fn flush(app: &AppHandle) {
     let state = app.state::<AppState>();
     state.popups.scheduled.store(false, Ordering::SeqCst);
+    *state.popups.last_shown.lock().expect("popups lock") = Some(Instant::now());
     let items = std::mem::take(&mut *state.popups.pending.lock().expect("popups lock"));
     let Some(first) = items.first() else { return };
     let (muted, dnd_until) = {
@@ -55,8 +84,11 @@ fn flush(app: &AppHandle) {
     if dnd::is_active(dnd_until, chrono::Local::now().timestamp_millis()) {
         return;
     }
-    let (alert, focus) =
-        if items.len() == 1 { (alert_for(first), Some(first.id.clone())) } else { (summary_for(&items), None) };
+    let (alert, focus) = if items.len() == 1 {
+        (alert_for(first), Some(first.id.clone()))
+    } else {
+        (summary_for(&items), None)
+    };
     if !muted {
         state.sounds.play(alert.sound);
     }

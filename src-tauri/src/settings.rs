@@ -32,7 +32,12 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { server_url: "http://127.0.0.1:8080".into(), muted: false, dnd_until: None, theme: "system".into() }
+        Settings {
+            server_url: "http://127.0.0.1:8080".into(),
+            muted: false,
+            dnd_until: None,
+            theme: "system".into(),
+        }
     }
 }
 

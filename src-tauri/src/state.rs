@@ -30,7 +30,12 @@ pub struct ConnectionView {
 impl ConnectionView {
     /// Signed out, with a reason.
     pub fn signed_out(reason: &str) -> ConnectionView {
-        ConnectionView { state: "signed-out".into(), since_ms: None, retry_in_ms: None, reason: Some(reason.into()) }
+        ConnectionView {
+            state: "signed-out".into(),
+            since_ms: None,
+            retry_in_ms: None,
+            reason: Some(reason.into()),
+        }
     }
 }
 

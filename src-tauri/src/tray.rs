@@ -73,7 +73,13 @@ fn menu(app: &AppHandle, recent: &[Item], dnd_on: bool) -> tauri::Result<Menu<Wr
         .text("dnd:tomorrow", "Until tomorrow 08:00")
         .text("dnd:off", "Off")
         .build()?;
-    builder.separator().text("mark-all-read", "Mark all as read").item(&dnd).separator().text("quit", "Quit").build()
+    builder
+        .separator()
+        .text("mark-all-read", "Mark all as read")
+        .item(&dnd)
+        .separator()
+        .text("quit", "Quit")
+        .build()
 }
 
 /// Creates the tray icon.
@@ -92,7 +98,8 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
 pub fn refresh(app: &AppHandle) {
     let state = app.state::<AppState>();
     let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
-    let recent: Vec<Item> = state.history.lock().expect("history lock").items.iter().take(RECENT).cloned().collect();
+    let recent: Vec<Item> =
+        state.history.lock().expect("history lock").items.iter().take(RECENT).cloned().collect();
     let dnd_on = crate::dnd::is_active(
         state.settings.lock().expect("settings lock").dnd_until,
         chrono::Local::now().timestamp_millis(),

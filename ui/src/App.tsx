@@ -31,7 +31,8 @@ export function App() {
     ipc.takeFocusItem().then((id) => alive && id && setFocusId(id));
     return () => {
       alive = false;
-      unlisten.forEach((p) => p.then((f) => f()));
+      // Unlistening can fail once the app is being torn down; nothing to do then.
+      unlisten.forEach((p) => p.then((f) => f()).catch(() => undefined));
     };
   }, []);
 
@@ -68,6 +69,10 @@ export function App() {
       if (e.ctrlKey && e.shiftKey && e.key.toLowerCase() === "a") {
         e.preventDefault();
         markAll();
+      } else if (e.ctrlKey && !e.shiftKey && e.key.toLowerCase() === "w") {
+        // Close to the tray; the app keeps running.
+        e.preventDefault();
+        ipc.closeWindow();
       }
     };
     window.addEventListener("keydown", onKey);

@@ -1,6 +1,7 @@
 // The only module that talks to the Rust side.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { getCurrentWindow } from "@tauri-apps/api/window";
 import type { Snapshot } from "./generated/Snapshot";
 
 export const getSnapshot = () => invoke<Snapshot>("get_snapshot");
@@ -19,3 +20,6 @@ export const onSnapshot = (handler: (s: Snapshot) => void): Promise<UnlistenFn> 
   listen<Snapshot>("snapshot", (e) => handler(e.payload));
 export const onFocusItem = (handler: (id: string) => void): Promise<UnlistenFn> =>
   listen<string>("focus-item", (e) => handler(e.payload));
+
+/** Closes the window; the app stays in the tray and the webview is freed. */
+export const closeWindow = () => getCurrentWindow().close();

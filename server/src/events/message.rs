@@ -5,8 +5,8 @@
 use super::{answer, Outcome, Refusal, Session};
 use crate::clock::now_ms;
 use crate::publish::{new_event, new_id, notification, routed};
-use serde_json::json;
 use crate::store::Chat;
+use serde_json::json;
 use urutibiz_protocol::client::Message;
 use urutibiz_protocol::room::is_valid_id;
 use urutibiz_protocol::server::{MessageSent, NewMessage};
@@ -69,7 +69,8 @@ pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) 
     // state cover messages on every device.
     let preview: String = payload.message.chars().take(PREVIEW_CHARS).collect();
     let note_data = json!({ "chatId": chat.id, "messageId": id, "fromUserId": me });
-    let note = notification(format!("user-{other}"), "message", &format!("Message from {me}"), &preview, note_data);
+    let note =
+        notification(format!("user-{other}"), "message", &format!("Message from {me}"), &preview, note_data);
     store.append(vec![routed(message, rooms, Some(session.outbox.id)), note]).await?;
     let sent = MessageSent { chat_id: chat.id, message_id: id, at };
     answer(event::MESSAGE_SENT, &sent, reference)

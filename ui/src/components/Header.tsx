@@ -1,5 +1,6 @@
 import type { Settings } from "../generated/Settings";
 import { badgeText } from "../store";
+import { BellIcon } from "./Icons";
 
 interface Props {
   unread: number;
@@ -22,7 +23,8 @@ export function Header(p: Props) {
     <header className="header">
       <div className="title">
         <span className="bell" aria-hidden="true">
-          🔔{badge && <span className="badge">{badge}</span>}
+          <BellIcon />
+          {badge && <span className="badge">{badge}</span>}
         </span>
         <h1>Notifications</h1>
         <span className="sr-only" data-testid="unread-count">

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { Item } from "../generated/Item";
 import { groupByDay, relativeTime, type Filter } from "../store";
+import { BellOffIcon, CalendarIcon, ChatIcon, CheckIcon, MegaphoneIcon } from "./Icons";
 
-const ICONS: Record<string, string> = { booking: "📅", message: "💬", system: "📣" };
+const ICONS: Record<string, () => JSX.Element> = { booking: CalendarIcon, message: ChatIcon, system: MegaphoneIcon };
 const EMPTY: Record<Filter, string> = {
   all: "No notifications yet. Booking changes, messages and news will show up here.",
   booking: "No booking updates.",
@@ -34,8 +35,8 @@ export function HistoryList({ items, filter, focusId, onRead }: Props) {
   if (items.length === 0) {
     return (
       <div className="empty">
-        <div className="empty-icon" aria-hidden="true">
-          🔕
+        <div className="empty-icon">
+          <BellOffIcon />
         </div>
         <p>{EMPTY[filter]}</p>
       </div>
@@ -80,9 +81,7 @@ export function HistoryList({ items, filter, focusId, onRead }: Props) {
                 }
               }}
             >
-              <span className="kind" aria-hidden="true">
-                {ICONS[item.kind] ?? "📣"}
-              </span>
+              <span className={`kind kind-${item.kind}`}>{(ICONS[item.kind] ?? MegaphoneIcon)()}</span>
               <div className="text">
                 <div className="item-title">{item.title}</div>
                 <div className="item-body">{item.body}</div>
@@ -99,7 +98,7 @@ export function HistoryList({ items, filter, focusId, onRead }: Props) {
                     onRead([item.id]);
                   }}
                 >
-                  ✓
+                  <CheckIcon />
                 </button>
               )}
             </div>

@@ -66,4 +66,5 @@ mockIPC(
   { shouldMockEvents: true },
 );
 
-await import("../../src/main");
+// Load the app only after the mocks are in place.
+void import("../../src/main");

@@ -73,9 +73,9 @@ try {
   await page.getByLabel("Settings").click();
   await page.getByRole("button", { name: "Theme: system" }).click();
   await page.waitForFunction(() => document.documentElement.dataset.theme === "light");
-  await page.getByLabel("Settings").click();
   await page.getByRole("button", { name: "Theme: light" }).click();
   await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+  await page.getByLabel("Settings").click();
   await page.screenshot({ path: join(shots, "dark.png") });
   await page.getByRole("button", { name: "Clear all" }).click();
   await page.getByText("No notifications yet").waitFor();
