@@ -25,6 +25,10 @@ pub fn start(app: &AppHandle) {
         old.send(Command::Shutdown);
     }
     let position = Arc::new(state.store.clone());
+    // The client runs on Tauri's tokio runtime; setup and menu handlers are
+    // not inside it.
+    let runtime = tauri::async_runtime::handle();
+    let _entered = runtime.inner().enter();
     let (handle, mut updates) = spawn(ClientConfig::new(server, token), position);
     *state.client.lock().expect("client lock") = Some(handle);
     let app = app.clone();
@@ -84,7 +88,7 @@ pub fn run_ticker(app: AppHandle) {
                 }
                 tray::refresh(&app);
             }
-            if ticks % SAVE_EVERY == 0 && state.take_cache_dirty() {
+            if ticks.is_multiple_of(SAVE_EVERY) && state.take_cache_dirty() {
                 let items = state.history.lock().expect("history lock").items.clone();
                 state.store.save_items(&items);
             }

@@ -74,9 +74,9 @@ pub fn replay_done(app: &AppHandle) {
 fn flush(app: &AppHandle) {
     let state = app.state::<AppState>();
     state.popups.scheduled.store(false, Ordering::SeqCst);
-    *state.popups.last_shown.lock().expect("popups lock") = Some(Instant::now());
     let items = std::mem::take(&mut *state.popups.pending.lock().expect("popups lock"));
     let Some(first) = items.first() else { return };
+    *state.popups.last_shown.lock().expect("popups lock") = Some(Instant::now());
     let (muted, dnd_until) = {
         let settings = state.settings.lock().expect("settings lock");
         (settings.muted, settings.dnd_until)

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The part of e2e/desktop.sh that runs inside the D-Bus session.
+set -euo pipefail
+out=target/e2e
+secret="e2e-secret-0123456789abcdef-0123456789"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+fail() { echo "E2E FAILED: $*" >&2; exit 1; }
+
+has_name() {
+    gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+        --method org.freedesktop.DBus.NameHasOwner "$1" 2>/dev/null | grep -q true
+}
+wait_for() { # description, command...
+    local what=$1; shift
+    for _ in $(seq 150); do "$@" && return 0; sleep 0.1; done
+    fail "timed out waiting for $what"
+}
+
+status-notifier-watcher >"$out/watcher.log" 2>&1 & pids+=($!)
+dunst -config /dev/null >"$out/dunst.log" 2>&1 & pids+=($!)
+wait_for "the notification daemon" has_name org.freedesktop.Notifications
+wait_for "the tray watcher" has_name org.kde.StatusNotifierWatcher
+
+rm -f "$out/e2e.db"*
+JWT_SECRET=$secret ./target/debug/realtime-server serve --bind 127.0.0.1:0 --db "$out/e2e.db" \
+    >"$out/server.out" 2>"$out/server.log" & pids+=($!)
+wait_for "the server" grep -q "listening on" "$out/server.out"
+base=$(sed -n 's/^listening on //p' "$out/server.out")
+token() { JWT_SECRET=$secret ./target/debug/realtime-server token --sub "$1" --role "$2" --ttl 1h; }
+service=$(token marketplace service)
+host_token=$(token host-amina host)
+put_booking() { # id status
+    curl -fsS -X PUT "$base/api/v1/bookings/$1" -H "Authorization: Bearer $service" -H 'content-type: application/json' \
+        -d "{\"hostId\":\"host-amina\",\"renterId\":\"renter-jean\",\"status\":\"$2\",\"title\":\"Canon EOS R6, Fri 12 Dec\"}" >/dev/null
+}
+connections() { curl -fsS "$base/metrics" | sed -n 's/^realtime_connections //p'; }
+
+# A fresh profile: settings, cache and keychain of its own.
+export HOME=$PWD/$out/home XDG_CONFIG_HOME=$PWD/$out/home/.config XDG_DATA_HOME=$PWD/$out/home/.local/share
+rm -rf "$HOME"; mkdir -p "$HOME"
+./target/debug/urutibiz-desktop --token "$host_token" --server "$base" >"$out/app.log" 2>&1 & app=$!; pids+=($app)
+
+item_bus() {
+    gdbus call --session --dest org.kde.StatusNotifierWatcher --object-path /StatusNotifierWatcher \
+        --method org.freedesktop.DBus.Properties.Get org.kde.StatusNotifierWatcher RegisteredStatusNotifierItems \
+        | grep -o "'[^']*'" | head -1 | tr -d "'"
+}
+has_item() { test -n "$(item_bus)"; }
+wait_for "the tray item" has_item
+item=$(item_bus)
+bus=${item%%/*}; path=/${item#*/}
+[ "$path" = "/$item" ] && path=$(gdbus introspect --session --dest "$bus" --object-path / --recurse | sed -n 's/^ *node \(\/org\/ayatana\/NotificationItem\/[^ ]*\) .*/\1/p' | head -1)
+tray_icon() {
+    gdbus call --session --dest "$bus" --object-path "$path" --method org.freedesktop.DBus.Properties.Get \
+        org.kde.StatusNotifierItem IconName | grep -o "'[^']*'" | tr -d "'"
+}
+icon_is() { # expected PNG under icons/tray
+    local icon; icon=$(tray_icon)
+    [ -f "$icon" ] && [ "$(compare -metric AE "$icon" "icons/tray/$1" null: 2>&1 || true)" = "0" ]
+}
+connected() { test "$(connections)" = "1"; }
+wait_for "the app to connect" connected
+wait_for "the empty bell" icon_is bell.png
+echo "tray item $bus $path shows the plain bell"
+
+dunst_count() { echo $(( $(dunstctl count displayed) + $(dunstctl count waiting) + $(dunstctl count history) )); }
+more_notifications_than() { test "$(dunst_count)" -gt "$1"; }
+before=$(dunst_count)
+start=$(date +%s%N)
+put_booking b-1 pending
+wait_for "the first notification" more_notifications_than "$before"
+end=$(date +%s%N)
+latency_ms=$(( (end - start) / 1000000 ))
+wait_for "the badge to show 1" icon_is bell-1.png
+sleep 1.5  # past the popup gathering window, so the next one is its own popup
+before=$(dunst_count)
+put_booking b-1 confirmed
+wait_for "the second notification" more_notifications_than "$before"
+wait_for "the badge to show 2" icon_is bell-2.png
+echo "tray badge follows the unread count (1, then 2)"
+
+dunstctl close-all
+sleep 0.3
+dunstctl history > "$out/dunst-history.json"
+python3 - "$out/dunst-history.json" <<'PY'
+import json, sys
+history = json.load(open(sys.argv[1]))["data"][0]
+seen = [(n["summary"]["data"], n["body"]["data"], n["appname"]["data"]) for n in history]
+want = [
+    ("Booking requested", "renter-jean requested Canon EOS R6, Fri 12 Dec."),
+    ("Booking confirmed — Canon EOS R6, Fri 12 Dec", "Canon EOS R6, Fri 12 Dec is confirmed."),
+]
+for summary, body in want:
+    assert any(s == summary and b == body and a == "UrutiBiz" for s, b, a in seen), f"missing {summary!r}: {seen}"
+print("dunst history has both notifications with the right title and body")
+PY
+
+window=$(xdotool search --sync --name '^UrutiBiz$' | head -1)
+[ -n "$window" ] || fail "no app window"
+sleep 1
+import -window root "$out/window-unread.png"
+xdotool windowfocus --sync "$window" 2>/dev/null || xdotool windowfocus "$window"
+xdotool key --window "$window" ctrl+shift+a
+wait_for "the badge to clear" icon_is bell.png
+unread=$(curl -fsS "$base/api/v1/notifications/unread-count" -H "Authorization: Bearer $host_token")
+[ "$unread" = '{"unreadCount":0}' ] || fail "server still counts unread: $unread"
+echo "mark-all-read from the window cleared the badge and the server's count"
+import -window root "$out/window.png"
+
+rss_kib() { # the app and every process under it (WebKit's included)
+    local total=0 pid
+    for pid in $app $(pgrep -P $app) $(for c in $(pgrep -P $app); do pgrep -P "$c"; done); do
+        total=$(( total + $(awk '/^VmRSS:/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0) ))
+    done
+    echo $total
+}
+open_rss=$(rss_kib)
+# The window is gone before the key-release events arrive, so xdotool complains.
+xdotool key --window "$window" ctrl+w 2>/dev/null || true
+wait_for "the window to close" bash -c "! xdotool search --name '^UrutiBiz$' >/dev/null"
+sleep 3
+closed_rss=$(rss_kib)
+ps -o pid,ppid,rss,comm --ppid $app -p $app > "$out/processes-window-closed.txt" || true
+kill -0 $app || fail "the app quit when its window closed"
+connected || fail "the app dropped its connection with the window closed"
+
+cat > "$out/measurements.txt" <<TXT
+publish -> notification in dunst: ${latency_ms} ms
+app RSS with the window open: $((open_rss / 1024)) MiB (all processes)
+app RSS with the window closed: $((closed_rss / 1024)) MiB (all processes)
+TXT
+cat "$out/measurements.txt"
+echo "desktop e2e passed; screenshots: $out/window-unread.png $out/window.png"
