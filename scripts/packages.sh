@@ -14,5 +14,24 @@ ensure_packages() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# Packages every build needs.
-BUILD_PACKAGES=(build-essential pkg-config ca-certificates curl)
+# Building the server.
+BUILD_PACKAGES=(build-essential pkg-config ca-certificates curl git)
+# Building the Tauri app (WebKitGTK, tray, sound, keychain).
+DESKTOP_PACKAGES=(file libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
+    libsoup-3.0-dev libssl-dev libasound2-dev libdbus-1-dev)
+# Running the app headless and checking it from outside: X, D-Bus, a
+# notification daemon, a tray watcher, screenshots, and Chromium for the UI test.
+CHECK_PACKAGES=(xvfb xauth x11-utils xdotool imagemagick dbus dbus-x11 libglib2.0-bin dunst libnotify-bin
+    haskell-status-notifier-item-utils chromium fonts-dejavu-core)
+
+# Node.js for the UI; Debian's when the machine has none.
+ensure_node() {
+    command -v npm >/dev/null 2>&1 || ensure_packages nodejs npm
+}
+
+# Installs the UI's npm packages (from the lock file) and builds it; the
+# Tauri build embeds ui/dist.
+build_ui() {
+    ensure_node
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+}

@@ -1,15 +1,33 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, lints, unit and integration tests against
-# real server processes. Installs what it needs first.
+# Runs every test: formatting and lints; server, client core and app unit
+# and integration tests against real server processes; UI unit tests and a
+# Chromium test; the desktop app end to end under Xvfb. Installs what it
+# needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/packages.sh
-ensure_packages "${BUILD_PACKAGES[@]}"
+ensure_packages "${BUILD_PACKAGES[@]}" "${DESKTOP_PACKAGES[@]}" "${CHECK_PACKAGES[@]}"
 
-echo "== cargo fmt --check"
+step() { echo; echo "== $*"; }
+step "UI: npm ci and build"
+build_ui
+step "cargo fmt --check"
 cargo fmt --all --check
-echo "== cargo clippy"
+step "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-echo "== cargo test"
+step "cargo test (also regenerates the UI's TypeScript types)"
 cargo test --workspace --quiet
+if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- ui/src/generated; then
+    git --no-pager diff --stat -- ui/src/generated
+    echo "ui/src/generated is out of date with the Rust types: commit the regenerated files" >&2
+    exit 1
+fi
+step "UI unit tests (Vitest)"
+(cd ui && npx vitest run)
+step "UI in Chromium (playwright-core, IPC mocked)"
+(cd ui && npm run --silent test:browser)
+step "Desktop app end to end (Xvfb, D-Bus, dunst, tray watcher)"
+cargo build --quiet -p urutibiz-realtime-server -p urutibiz-desktop --bins
+e2e/desktop.sh
+echo
 echo "All tests passed."
