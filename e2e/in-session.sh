@@ -109,27 +109,36 @@ unread=$(curl -fsS "$base/api/v1/notifications/unread-count" -H "Authorization: 
 echo "mark-all-read from the window cleared the badge and the server's count"
 import -window root "$out/window.png"
 
+app_processes() { echo $app $(pgrep -P $app) $(for c in $(pgrep -P $app); do pgrep -P "$c"; done); }
 rss_kib() { # the app and every process under it (WebKit's included)
     local total=0 pid
-    for pid in $app $(pgrep -P $app) $(for c in $(pgrep -P $app); do pgrep -P "$c"; done); do
+    for pid in $(app_processes); do
         total=$(( total + $(awk '/^VmRSS:/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0) ))
     done
     echo $total
 }
-open_rss=$(rss_kib)
+pss_kib() { # shared pages counted once across processes
+    local total=0 pid
+    for pid in $(app_processes); do
+        total=$(( total + $(awk '/^Pss:/ {print $2}' /proc/$pid/smaps_rollup 2>/dev/null || echo 0) ))
+    done
+    echo $total
+}
+open_rss=$(rss_kib); open_pss=$(pss_kib)
 # The window is gone before the key-release events arrive, so xdotool complains.
 xdotool key --window "$window" ctrl+w 2>/dev/null || true
 wait_for "the window to close" bash -c "! xdotool search --name '^UrutiBiz$' >/dev/null"
 sleep 3
-closed_rss=$(rss_kib)
+closed_rss=$(rss_kib); closed_pss=$(pss_kib)
 ps -o pid,ppid,rss,comm --ppid $app -p $app > "$out/processes-window-closed.txt" || true
+cat /proc/$app/smaps_rollup > "$out/app-smaps-window-closed.txt" 2>/dev/null || true
 kill -0 $app || fail "the app quit when its window closed"
 connected || fail "the app dropped its connection with the window closed"
 
 cat > "$out/measurements.txt" <<TXT
 publish -> notification in dunst: ${latency_ms} ms
-app RSS with the window open: $((open_rss / 1024)) MiB (all processes)
-app RSS with the window closed: $((closed_rss / 1024)) MiB (all processes)
+app with the window open: RSS $((open_rss / 1024)) MiB, PSS $((open_pss / 1024)) MiB (all processes)
+app with the window closed: RSS $((closed_rss / 1024)) MiB, PSS $((closed_pss / 1024)) MiB (all processes)
 TXT
 cat "$out/measurements.txt"
 echo "desktop e2e passed; screenshots: $out/window-unread.png $out/window.png"

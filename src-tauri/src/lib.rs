@@ -27,7 +27,7 @@ pub mod window;
 
 use settings::SettingsStore;
 use state::{AppState, ConnectionView};
-use tauri::{Manager, RunEvent};
+use tauri::{Manager, RunEvent, WindowEvent};
 use tauri_plugin_store::StoreExt;
 
 /// Options for development and tests: `--token`, `--server`, `--hidden`, or
@@ -77,6 +77,11 @@ pub fn run() {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| window::show(app, None)))
         .plugin(tauri_plugin_store::Builder::default().build())
+        .on_window_event(|window, event| {
+            if window.label() == window::MAIN && matches!(event, WindowEvent::Destroyed) {
+                window::release_memory();
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::get_snapshot,
             commands::take_focus_item,

@@ -30,3 +30,19 @@ pub fn show(app: &AppHandle, focus: Option<String>) {
         tracing::error!(error = %e, "could not open the window");
     }
 }
+
+/// After the webview is destroyed, hands freed heap back to the system:
+/// glibc keeps it otherwise, and the idle tray app would look as big as
+/// with its window open.
+pub fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let _ = std::thread::Builder::new().name("release-memory".into()).spawn(|| {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            // SAFETY: malloc_trim only returns free pages to the OS.
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        });
+    }
+}
