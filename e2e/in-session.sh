@@ -64,6 +64,12 @@ connected() { test "$(connections)" = "1"; }
 wait_for "the app to connect" connected
 wait_for "the empty bell" icon_is bell.png
 echo "tray item $bus $path shows the plain bell"
+tray_menu() {
+    local menu
+    menu=$(gdbus call --session --dest "$bus" --object-path "$path" --method org.freedesktop.DBus.Properties.Get \
+        org.kde.StatusNotifierItem Menu | grep -o "'/[^']*'" | tr -d "'")
+    gdbus call --session --dest "$bus" --object-path "$menu" --method com.canonical.dbusmenu.GetLayout -- 0 -1 '@as []'
+}
 
 dunst_count() { echo $(( $(dunstctl count displayed) + $(dunstctl count waiting) + $(dunstctl count history) )); }
 more_notifications_than() { test "$(dunst_count)" -gt "$1"; }
@@ -80,6 +86,11 @@ put_booking b-1 confirmed
 wait_for "the second notification" more_notifications_than "$before"
 wait_for "the badge to show 2" icon_is bell-2.png
 echo "tray badge follows the unread count (1, then 2)"
+menu_has() { tray_menu | grep -q "$1"; }
+for label in "Open UrutiBiz" "● Booking confirmed" "● Booking requested" "Mark all as read" "Do not disturb" "Quit"; do
+    wait_for "tray menu entry $label" menu_has "$label"
+done
+echo "tray menu lists the recent notifications and the actions"
 
 dunstctl close-all
 sleep 0.3
@@ -127,13 +138,44 @@ pss_kib() { # shared pages counted once across processes
 open_rss=$(rss_kib); open_pss=$(pss_kib)
 # The window is gone before the key-release events arrive, so xdotool complains.
 xdotool key --window "$window" ctrl+w 2>/dev/null || true
-wait_for "the window to close" bash -c "! xdotool search --name '^UrutiBiz$' >/dev/null"
+wait_for "the window to close" bash -c "! xdotool search --name '^UrutiBiz$' >/dev/null 2>&1"
 sleep 3
 closed_rss=$(rss_kib); closed_pss=$(pss_kib)
 ps -o pid,ppid,rss,comm --ppid $app -p $app > "$out/processes-window-closed.txt" || true
 cat /proc/$app/smaps_rollup > "$out/app-smaps-window-closed.txt" 2>/dev/null || true
 kill -0 $app || fail "the app quit when its window closed"
 connected || fail "the app dropped its connection with the window closed"
+
+# A second launch focuses the first: the window comes back, the second exits.
+./target/debug/urutibiz-desktop --token "$host_token" --server "$base" >"$out/app-second.log" 2>&1 & second=$!
+has_window() { xdotool search --name '^UrutiBiz$' >/dev/null 2>&1; }
+wait_for "the first instance to show its window" has_window
+second_gone() { ! kill -0 $second 2>/dev/null; }
+wait_for "the second instance to exit" second_gone
+echo "a second launch focused the first instance"
+
+# After a restart, what was missed arrives as one summary, not a storm.
+kill $app; wait $app 2>/dev/null || true
+for n in 1 2 3 4; do
+    curl -fsS -X POST "$base/api/v1/publish" -H "Authorization: Bearer $service" -H 'content-type: application/json' \
+        -d "{\"room\":\"user-host-amina\",\"event\":\"notification\",\"data\":{\"title\":\"Payout $n sent\",\"body\":\"Payout $n is on its way.\"}}" >/dev/null
+done
+dunstctl close-all; sleep 0.3
+before=$(dunst_count)
+./target/debug/urutibiz-desktop --hidden --token "$host_token" --server "$base" >"$out/app-restarted.log" 2>&1 & app=$!; pids+=($app)
+wait_for "the replay summary" more_notifications_than "$before"
+sleep 2.5
+[ "$(dunst_count)" -eq $((before + 1)) ] || fail "expected one summary, got $(( $(dunst_count) - before )) notifications"
+dunstctl close-all; sleep 0.3
+dunstctl history > "$out/dunst-history-restart.json"
+python3 - "$out/dunst-history-restart.json" <<'PY'
+import json, sys
+history = json.load(open(sys.argv[1]))["data"][0]
+newest = max(history, key=lambda n: n["id"]["data"])
+assert newest["summary"]["data"] == "4 new notifications", newest
+assert "Latest: Payout 4 sent" in newest["body"]["data"], newest["body"]["data"]
+print("after a restart the 4 missed notifications came as one summary")
+PY
 
 cat > "$out/measurements.txt" <<TXT
 publish -> notification in dunst: ${latency_ms} ms
