@@ -23,6 +23,16 @@ dunst -config /dev/null >"$out/dunst.log" 2>&1 & pids+=($!)
 wait_for "the notification daemon" has_name org.freedesktop.Notifications
 wait_for "the tray watcher" has_name org.kde.StatusNotifierWatcher
 
+# A null sink stands in for a sound card; its monitor records what the app plays.
+export XDG_RUNTIME_DIR=$PWD/$out/runtime
+rm -rf "$XDG_RUNTIME_DIR"; mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+pulseaudio --daemonize=no --exit-idle-time=-1 -n --load=module-native-protocol-unix \
+    --load="module-null-sink sink_name=e2e" >"$out/pulseaudio.log" 2>&1 & pids+=($!)
+pulse_up() { pactl info >/dev/null 2>&1; }
+wait_for "PulseAudio" pulse_up
+pactl set-default-sink e2e
+parec -d e2e.monitor --file-format=wav "$out/sound.wav" & recorder=$!; pids+=($recorder)
+
 rm -f "$out/e2e.db"*
 JWT_SECRET=$secret ./target/debug/realtime-server serve --bind 127.0.0.1:0 --db "$out/e2e.db" \
     >"$out/server.out" 2>"$out/server.log" & pids+=($!)
@@ -80,6 +90,11 @@ wait_for "the first notification" more_notifications_than "$before"
 end=$(date +%s%N)
 latency_ms=$(( (end - start) / 1000000 ))
 wait_for "the badge to show 1" icon_is bell-1.png
+sleep 1
+kill $recorder; wait $recorder 2>/dev/null || true
+rms=$(sox "$out/sound.wav" -n stat 2>&1 | awk '/RMS +amplitude/ {print $3}')
+python3 -c "import sys; sys.exit(0 if float('$rms') > 0.005 else 1)" || fail "no sound recorded (RMS $rms)"
+echo "the notification sound played (RMS amplitude $rms on the null sink)"
 sleep 1.5  # past the popup gathering window, so the next one is its own popup
 before=$(dunst_count)
 put_booking b-1 confirmed
