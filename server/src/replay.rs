@@ -19,7 +19,8 @@ use futures_util::stream::SplitSink;
 use futures_util::SinkExt;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use tokio::sync::mpsc;
 use urutibiz_protocol::server::{Resumed, ResyncRequired};
 use urutibiz_protocol::{event, ServerFrame};
@@ -48,6 +49,15 @@ struct Folded {
     first_previous: Option<Value>,
 }
 
+/// Lowers the `replaying` flag however the replay ends.
+struct LowerOnDrop(Arc<AtomicBool>);
+
+impl Drop for LowerOnDrop {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
 /// Streams every event after `after`, then `resumed` (or `resync-required`).
 pub async fn stream(
     session: &Session,
@@ -57,21 +67,8 @@ pub async fn stream(
     after: i64,
     reference: Option<&str>,
 ) -> Result<(), ReplayError> {
-    let replaying = session.outbox.replaying.clone();
-    replaying.store(true, Ordering::SeqCst);
-    let result = run(session, sink, queue, last_seq, after, reference).await;
-    replaying.store(false, Ordering::SeqCst);
-    result
-}
-
-async fn run(
-    session: &Session,
-    sink: &mut SplitSink<WebSocket, Message>,
-    queue: &mut mpsc::Receiver<Frame>,
-    last_seq: &mut i64,
-    after: i64,
-    reference: Option<&str>,
-) -> Result<(), ReplayError> {
+    session.outbox.replaying.store(true, Ordering::SeqCst);
+    let _lower = LowerOnDrop(session.outbox.replaying.clone());
     let store = &session.app.store;
     let socket = |_| ReplayError::Socket;
     // Stored events already queued will be read from storage in order;

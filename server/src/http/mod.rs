@@ -93,16 +93,20 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// A request authenticated by a token with role `service`.
 pub struct Service(pub Identity);
 
+/// The verified bearer token of a request.
+fn verified(parts: &Parts, app: &App) -> Result<Identity, ApiError> {
+    let token = bearer(&parts.headers)
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing bearer token"))?;
+    app.verifier
+        .verify(token)
+        .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string()))
+}
+
 impl FromRequestParts<Arc<App>> for Service {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
-        let token = bearer(&parts.headers)
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing bearer token"))?;
-        let identity = app
-            .verifier
-            .verify(token)
-            .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string()))?;
+        let identity = verified(parts, app)?;
         if identity.role != Role::Service {
             return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this API needs a service token"));
         }
@@ -124,12 +128,7 @@ impl FromRequestParts<Arc<App>> for User {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
-        let token = bearer(&parts.headers)
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing bearer token"))?;
-        let identity = app
-            .verifier
-            .verify(token)
-            .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string()))?;
+        let identity = verified(parts, app)?;
         if identity.role == Role::Service {
             return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this API needs a user token"));
         }
