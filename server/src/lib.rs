@@ -7,7 +7,8 @@
 //! - [`cli`] and [`config`]: flags, env and the validated configuration.
 //! - [`auth`]: JWT verification (algorithm pinned) and minting.
 //! - [`http`]: routes: `/ws`, `/api/v1/*`, `/healthz`, `/metrics`.
-//! - [`connection`]: the life of one WebSocket connection.
+//! - [`connection`]: authenticating a WebSocket connection.
+//! - [`session_loop`]: serving it: reads, queued writes, heartbeat, expiry, limits.
 //! - [`events`]: one file per client event, dispatched by an enum.
 //! - [`policy`]: room entitlement and booking transition rules.
 //! - [`publish`]: building stored events, shared by socket and HTTP.
@@ -29,6 +30,7 @@ pub mod notification_input;
 pub mod policy;
 pub mod publish;
 pub mod replay;
+pub mod session_loop;
 pub mod store;
 
 use crate::auth::Verifier;

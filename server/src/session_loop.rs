@@ -1,0 +1,261 @@
+//! The life of an authenticated connection: one task that reads client
+//! frames, writes queued frames, pings, and enforces token expiry, rate
+//! limits and frame size.
+
+use crate::auth::unix_now;
+use crate::connection::{close_with, error_frame, Sink, Stream, CLOSE_HANDSHAKE};
+use crate::events::{ClientEvent, Reply, Session};
+use crate::hub::Frame;
+use crate::replay::{self, ReplayError};
+use axum::extract::ws::{CloseFrame, Message};
+use futures_util::{SinkExt, StreamExt};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::{sleep, sleep_until, timeout, Instant};
+use urutibiz_protocol::{close, ClientFrame, ErrorCode, FrameError};
+
+/// The socket could not be written: the connection is over.
+struct Gone;
+
+/// What to do after a client frame.
+enum Inbound {
+    Continue,
+    Close(u16, &'static str),
+    Gone,
+}
+
+/// The writing side: the socket, the connection's queue, and the position
+/// of the last stored event written.
+struct Writer<'a> {
+    sink: &'a mut Sink,
+    queue: mpsc::Receiver<Frame>,
+    /// Stored events at or below this were already sent (by a replay).
+    last_seq: i64,
+}
+
+impl Writer<'_> {
+    /// Writes `first`, every queued frame, then `extra`, and flushes once.
+    async fn flush(&mut self, first: Option<Frame>, extra: Option<Message>) -> Result<(), Gone> {
+        let mut pending = first;
+        while let Some(frame) = pending.take().or_else(|| self.queue.try_recv().ok()) {
+            if let Some(seq) = frame.seq {
+                if seq <= self.last_seq {
+                    continue;
+                }
+                self.last_seq = seq;
+            }
+            self.sink.feed(Message::Text(frame.text)).await.map_err(|_| Gone)?;
+        }
+        if let Some(extra) = extra {
+            self.sink.feed(extra).await.map_err(|_| Gone)?;
+        }
+        self.sink.flush().await.map_err(|_| Gone)
+    }
+}
+
+/// Rate limiting with a count of refused frames in a row.
+struct Flood {
+    limiter: DefaultDirectRateLimiter,
+    strikes: u32,
+    max_strikes: u32,
+}
+
+/// Instant at which a token with this `exp` stops being accepted.
+fn expiry_instant(expires_at: i64, leeway_secs: u64) -> Instant {
+    let left = expires_at.saturating_add(leeway_secs as i64).saturating_sub(unix_now()).max(0);
+    Instant::now() + Duration::from_secs(left as u64)
+}
+
+/// Serves the connection until it ends; closes it with the right code.
+pub async fn run(session: &mut Session, sink: &mut Sink, stream: &mut Stream, queue: mpsc::Receiver<Frame>) {
+    let app = session.app.clone();
+    let limits = &app.config.limits;
+    let leeway = app.config.jwt.leeway_secs;
+    let quota = Quota::per_second(NonZeroU32::new(limits.rate_per_sec).unwrap_or(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::new(limits.rate_burst).unwrap_or(NonZeroU32::MIN));
+    let mut flood =
+        Flood { limiter: RateLimiter::direct(quota), strikes: 0, max_strikes: limits.abuse_strikes };
+    let mut expires_at = session.identity.expires_at;
+    let expiry = sleep_until(expiry_instant(expires_at, leeway));
+    tokio::pin!(expiry);
+    let mut ping = tokio::time::interval_at(Instant::now() + limits.ping_interval, limits.ping_interval);
+    let pong_deadline = sleep(limits.pong_timeout);
+    tokio::pin!(pong_deadline);
+    let mut awaiting_pong = false;
+    let evicted = session.outbox.evicted.clone();
+    let mut out = Writer { sink, queue, last_seq: 0 };
+
+    let end: Option<(u16, &str)> = loop {
+        tokio::select! {
+            biased;
+            _ = app.shutdown.cancelled() => {
+                let _ = timeout(limits.shutdown_grace, out.flush(None, None)).await;
+                break Some((close::GOING_AWAY, "server shutting down"));
+            }
+            _ = evicted.cancelled() => {
+                // The peer is not reading; a close frame would likely never
+                // arrive, so try briefly and drop the connection.
+                let frame = CloseFrame { code: close::SLOW_CONSUMER, reason: "outbound queue overflow".into() };
+                let _ = timeout(CLOSE_HANDSHAKE, out.sink.send(Message::Close(Some(frame)))).await;
+                tracing::info!(conn = session.outbox.id, "closed slow consumer");
+                break None;
+            }
+            _ = &mut expiry => {
+                app.metrics.error(ErrorCode::TokenExpired);
+                let msg = "token expired; authenticate with a fresh token before exp";
+                let _ = timeout(CLOSE_HANDSHAKE, out.sink.send(error_frame(ErrorCode::TokenExpired, msg, None))).await;
+                break Some((close::UNAUTHORIZED, "token expired"));
+            }
+            _ = &mut pong_deadline, if awaiting_pong => {
+                break Some((close::HEARTBEAT_TIMEOUT, "no pong within the heartbeat timeout"));
+            }
+            _ = ping.tick() => {
+                if out.sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break None;
+                }
+                if !awaiting_pong {
+                    awaiting_pong = true;
+                    pong_deadline.as_mut().reset(Instant::now() + limits.pong_timeout);
+                }
+            }
+            Some(frame) = out.queue.recv() => {
+                tokio::select! {
+                    written = out.flush(Some(frame), None) => if written.is_err() { break None },
+                    _ = evicted.cancelled() => continue,
+                    _ = app.shutdown.cancelled() => continue,
+                }
+            }
+            inbound = stream.next() => {
+                // Any frame from the peer proves it is alive.
+                awaiting_pong = false;
+                let outcome = match inbound {
+                    None | Some(Ok(Message::Close(_))) => Inbound::Gone,
+                    Some(Err(e)) => inbound_error(e),
+                    Some(Ok(Message::Pong(_) | Message::Ping(_))) => Inbound::Continue,
+                    Some(Ok(message)) => on_data(session, &mut out, &mut flood, message).await,
+                };
+                match outcome {
+                    Inbound::Continue => {}
+                    Inbound::Close(code, reason) => break Some((code, reason)),
+                    Inbound::Gone => break None,
+                }
+                if session.identity.expires_at != expires_at {
+                    expires_at = session.identity.expires_at;
+                    expiry.as_mut().reset(expiry_instant(expires_at, leeway));
+                }
+            }
+        }
+    };
+    if let Some((code, reason)) = end {
+        tracing::info!(conn = session.outbox.id, code, reason, "closing connection");
+        close_with(out.sink, stream, code, reason).await;
+    }
+}
+
+/// A text or binary frame from the client: rate limit, then handle it.
+async fn on_data(
+    session: &mut Session,
+    out: &mut Writer<'_>,
+    flood: &mut Flood,
+    message: Message,
+) -> Inbound {
+    let app = session.app.clone();
+    app.metrics.frames_in.increment(1);
+    if flood.limiter.check().is_err() {
+        flood.strikes += 1;
+        if flood.strikes >= flood.max_strikes {
+            app.metrics.error(ErrorCode::RateLimited);
+            return Inbound::Close(close::POLICY_VIOLATION, "rate limit exceeded persistently");
+        }
+        // One warning per run of refused frames, so a flood is not echoed.
+        if flood.strikes == 1 {
+            app.metrics.error(ErrorCode::RateLimited);
+            let warning = error_frame(ErrorCode::RateLimited, "too many frames; slow down", None);
+            if out.flush(None, Some(warning)).await.is_err() {
+                return Inbound::Gone;
+            }
+        }
+        return Inbound::Continue;
+    }
+    flood.strikes = 0;
+    let written = match answer(session, message).await {
+        Answer::Send(reply) => out.flush(None, Some(reply)).await,
+        Answer::Replay { after, reference } => {
+            match replay::stream(
+                session,
+                out.sink,
+                &mut out.queue,
+                &mut out.last_seq,
+                after,
+                reference.as_deref(),
+            )
+            .await
+            {
+                Ok(()) => Ok(()),
+                Err(ReplayError::Socket) => Err(Gone),
+                Err(ReplayError::Store(e)) => {
+                    tracing::error!(error = %e, "replay failed");
+                    app.metrics.error(ErrorCode::Internal);
+                    let err =
+                        error_frame(ErrorCode::Internal, "replay failed; resume again", reference.as_deref());
+                    out.flush(None, Some(err)).await
+                }
+            }
+        }
+    };
+    match written {
+        Ok(()) => Inbound::Continue,
+        Err(Gone) => Inbound::Gone,
+    }
+}
+
+/// A read error: an oversized frame closes with 1009, anything else ends
+/// the connection.
+fn inbound_error(e: axum::Error) -> Inbound {
+    let too_big = e
+        .into_inner()
+        .downcast_ref::<tungstenite::Error>()
+        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)));
+    if too_big {
+        Inbound::Close(close::MESSAGE_TOO_BIG, "frame exceeds the size limit")
+    } else {
+        Inbound::Gone
+    }
+}
+
+/// What to do about one client frame.
+enum Answer {
+    /// Send this reply (result or error).
+    Send(Message),
+    /// Stream a replay.
+    Replay { after: i64, reference: Option<String> },
+}
+
+/// The reply to one client frame: a result or an error, with its ref.
+async fn answer(session: &mut Session, message: Message) -> Answer {
+    let Message::Text(text) = message else {
+        let code = ErrorCode::BinaryUnsupported;
+        session.app.metrics.error(code);
+        return Answer::Send(error_frame(code, "binary frames are not supported; send JSON text", None));
+    };
+    let handled = match ClientFrame::parse(&text) {
+        Err(e) => Err(e),
+        Ok(frame) => match ClientEvent::from_frame(&frame) {
+            Err(e) => Err(e),
+            Ok(event) => match event.handle(session, frame.reference.as_deref()).await {
+                Ok(Reply::Frame(json)) => Ok(Message::Text(json.into())),
+                Ok(Reply::Replay { after }) => return Answer::Replay { after, reference: frame.reference },
+                Err(r) => Err(FrameError { code: r.code, message: r.message, reference: frame.reference }),
+            },
+        },
+    };
+    match handled {
+        Ok(message) => Answer::Send(message),
+        Err(e) => {
+            session.app.metrics.error(e.code);
+            Answer::Send(error_frame(e.code, &e.message, e.reference.as_deref()))
+        }
+    }
+}
