@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet -p urutibiz-realtime-server -p urutibiz-bench
-for scenario in publish replay "idle --connections 10000" fanout; do
+for scenario in publish replay "idle --connections 10000" "storm --connections 5000" fanout; do
     # shellcheck disable=SC2086
     ./target/release/realtime-bench $scenario
 done

@@ -52,6 +52,11 @@ enum Scenario {
         #[arg(long, default_value_t = 10_000)]
         connections: usize,
     },
+    /// Thousands of clients reconnecting at once, as after a restart.
+    Storm {
+        #[arg(long, default_value_t = 5_000)]
+        connections: usize,
+    },
     /// Broadcast to a role room: deliveries per second.
     Fanout {
         #[arg(long, default_value_t = 2_000)]
@@ -218,6 +223,41 @@ async fn main() {
                 after,
                 (after - before) as f64 / connections as f64,
                 (after - before) * 50_000 / connections as u64 / 1024 + before / 1024
+            );
+        }
+        Scenario::Storm { connections } => {
+            let server = Server::start(&cli.server, true);
+            let started = Instant::now();
+            let attempts: Vec<_> = (0..connections)
+                .map(|i| {
+                    let addr = server.addr.clone();
+                    tokio::spawn(async move {
+                        let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
+                        let bearer = format!("Bearer {}", token(&format!("u{i}"), Role::Renter));
+                        request.headers_mut().insert("Authorization", bearer.parse().unwrap());
+                        let (mut ws, _) =
+                            tokio_tungstenite::connect_async(request).await.map_err(|e| e.to_string())?;
+                        match ws.next().await {
+                            Some(Ok(Message::Text(t))) if t.contains("\"authenticated\"") => Ok(ws),
+                            other => Err(format!("{other:?}")),
+                        }
+                    })
+                })
+                .collect();
+            let mut sockets = Vec::with_capacity(connections);
+            let mut failures = Vec::new();
+            for attempt in attempts {
+                match attempt.await.unwrap() {
+                    Ok(ws) => sockets.push(ws),
+                    Err(e) => failures.push(e),
+                }
+            }
+            println!(
+                "storm: {connections} simultaneous connects, {} authenticated, {} failed, in {:.2} s{}",
+                sockets.len(),
+                failures.len(),
+                started.elapsed().as_secs_f64(),
+                failures.first().map(|e| format!(" (first failure: {e})")).unwrap_or_default()
             );
         }
         Scenario::Fanout { connections, events } => {

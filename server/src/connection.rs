@@ -25,10 +25,16 @@ pub const CLOSE_HANDSHAKE: Duration = Duration::from_secs(1);
 
 /// Serves an upgraded socket until it closes. `header_auth` is the outcome
 /// of an `Authorization` header, if the upgrade request had one.
-pub async fn serve(app: Arc<App>, socket: WebSocket, header_auth: Option<Result<Identity, AuthError>>) {
+/// `resume_after` (from `?after=`) asks for a replay before anything live.
+pub async fn serve(
+    app: Arc<App>,
+    socket: WebSocket,
+    header_auth: Option<Result<Identity, AuthError>>,
+    resume_after: Option<i64>,
+) {
     let (mut sink, mut stream) = socket.split();
-    let (identity, reference) = match header_auth {
-        Some(Ok(identity)) => (identity, None),
+    let (identity, reference, resume_after) = match header_auth {
+        Some(Ok(identity)) => (identity, None, resume_after),
         Some(Err(e)) => {
             return refuse(&app, &mut sink, &mut stream, ErrorCode::Unauthorized, &e.to_string(), None).await
         }
@@ -38,6 +44,10 @@ pub async fn serve(app: Arc<App>, socket: WebSocket, header_auth: Option<Result<
         },
     };
     let (outbox, queue) = app.hub.open(app.config.limits.outbound_queue);
+    if resume_after.is_some() {
+        // Before joining any room, so no live event can overtake the replay.
+        outbox.replaying.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
     let mut session = Session { app: app.clone(), identity, outbox, rooms: BTreeSet::new() };
     session.enter(format!("user-{}", session.identity.user_id));
     session.enter(format!("role-{}", session.identity.role));
@@ -52,7 +62,8 @@ pub async fn serve(app: Arc<App>, socket: WebSocket, header_auth: Option<Result<
     app.metrics.connections.increment(1.0);
     tracing::debug!(conn = session.outbox.id, user = %session.identity.user_id, "connected");
     if sink.send(Message::Text(hello.into())).await.is_ok() {
-        session_loop::run(&mut session, &mut sink, &mut stream, queue).await;
+        let resume = resume_after.map(|after| (after, reference));
+        session_loop::run(&mut session, &mut sink, &mut stream, queue, resume).await;
     }
     session.leave_all();
     app.metrics.connections.decrement(1.0);
@@ -64,7 +75,7 @@ async fn first_frame_auth(
     app: &App,
     sink: &mut Sink,
     stream: &mut Stream,
-) -> Option<(Identity, Option<String>)> {
+) -> Option<(Identity, Option<String>, Option<i64>)> {
     let limit = app.config.limits.auth_timeout;
     let text = match timeout(limit, stream.next()).await {
         Err(_) => {
@@ -92,12 +103,17 @@ async fn first_frame_auth(
             return None;
         }
     };
-    let verified = frame
-        .payload::<Authenticate>()
-        .map_err(|e| e.message)
-        .and_then(|p| app.verifier.verify(&p.token).map_err(|e| e.to_string()));
+    let verified =
+        frame.payload::<Authenticate>().map_err(|e| e.message).and_then(|p| match p.resume_after {
+            Some(after) if after < 0 => Err("`resumeAfter` must be 0 or a seq the server sent".to_owned()),
+            _ => app
+                .verifier
+                .verify(&p.token)
+                .map(|identity| (identity, p.resume_after))
+                .map_err(|e| e.to_string()),
+        });
     match verified {
-        Ok(identity) => Some((identity, frame.reference)),
+        Ok((identity, resume_after)) => Some((identity, frame.reference, resume_after)),
         Err(msg) => {
             refuse(app, sink, stream, ErrorCode::Unauthorized, &msg, frame.reference.as_deref()).await;
             None

@@ -69,7 +69,14 @@ fn expiry_instant(expires_at: i64, leeway_secs: u64) -> Instant {
 }
 
 /// Serves the connection until it ends; closes it with the right code.
-pub async fn run(session: &mut Session, sink: &mut Sink, stream: &mut Stream, queue: mpsc::Receiver<Frame>) {
+/// `resume` (position, ref) replays first, asked for at authentication.
+pub async fn run(
+    session: &mut Session,
+    sink: &mut Sink,
+    stream: &mut Stream,
+    queue: mpsc::Receiver<Frame>,
+    resume: Option<(i64, Option<String>)>,
+) {
     let app = session.app.clone();
     let limits = &app.config.limits;
     let leeway = app.config.jwt.leeway_secs;
@@ -86,6 +93,11 @@ pub async fn run(session: &mut Session, sink: &mut Sink, stream: &mut Stream, qu
     let mut awaiting_pong = false;
     let evicted = session.outbox.evicted.clone();
     let mut out = Writer { sink, queue, last_seq: 0 };
+    if let Some((after, reference)) = resume {
+        if replay_into(session, &mut out, after, reference.as_deref()).await.is_err() {
+            return;
+        }
+    }
 
     let end: Option<(u16, &str)> = loop {
         tokio::select! {
@@ -208,6 +220,26 @@ async fn on_data(
     match written {
         Ok(()) => Inbound::Continue,
         Err(Gone) => Inbound::Gone,
+    }
+}
+
+/// Streams a replay; a storage failure is reported to the client, which may
+/// resume again.
+async fn replay_into(
+    session: &Session,
+    out: &mut Writer<'_>,
+    after: i64,
+    reference: Option<&str>,
+) -> Result<(), Gone> {
+    match replay::stream(session, out.sink, &mut out.queue, &mut out.last_seq, after, reference).await {
+        Ok(()) => Ok(()),
+        Err(ReplayError::Socket) => Err(Gone),
+        Err(ReplayError::Store(e)) => {
+            tracing::error!(error = %e, "replay failed");
+            session.app.metrics.error(ErrorCode::Internal);
+            let err = error_frame(ErrorCode::Internal, "replay failed; resume again", reference);
+            out.flush(None, Some(err)).await
+        }
     }
 }
 

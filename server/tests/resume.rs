@@ -209,3 +209,72 @@ async fn a_role_broadcast_is_one_insert_and_a_booking_change_three() {
     server.put_booking("b1", "h0", "r1", "confirmed").await;
     assert_eq!(server.count_events(), before + 4);
 }
+
+#[tokio::test]
+async fn resuming_in_the_handshake_lets_nothing_live_overtake_the_replay() {
+    let server = Server::start(&[]);
+    for n in 0..600 {
+        server.publish("user-u1", "tick", json!({"n": n})).await;
+    }
+    let publisher = {
+        let http = server.http.clone();
+        let url = server.url("/api/v1/publish");
+        tokio::spawn(async move {
+            for n in 600..800 {
+                let body = json!({"room": "user-u1", "event": "tick", "data": {"n": n}});
+                http.post(&url)
+                    .bearer_auth(token("backend", "service", 600))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    // Header authentication with `?after=`: replay first, then live.
+    let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+        format!("ws://{}/ws?after=0", server.addr),
+    )
+    .unwrap();
+    request
+        .headers_mut()
+        .insert("Authorization", format!("Bearer {}", token("u1", "renter", 600)).parse().unwrap());
+    let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut client = Client { ws };
+    client.expect("authenticated").await;
+    let mut seen = Vec::new();
+    let mut resumed = false;
+    while seen.len() < 800 {
+        let frame = client.recv().await;
+        match frame["event"].as_str().unwrap() {
+            "tick" => seen.push(frame["data"]["n"].as_i64().unwrap()),
+            "resumed" => resumed = true,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    publisher.await.unwrap();
+    assert!(resumed);
+    assert_eq!(seen, (0..800).collect::<Vec<_>>(), "out of order or repeated");
+
+    // The browser way: `resumeAfter` in the first frame.
+    let mut browser = server.connect_bare().await;
+    browser.send(json!({"event": "authenticate", "data": {"token": token("u1", "renter", 600), "resumeAfter": 790}, "ref": "a"})).await;
+    assert_eq!(browser.expect("authenticated").await["ref"], "a");
+    let mut ticks = Vec::new();
+    loop {
+        let frame = browser.recv().await;
+        if frame["event"] == "resumed" {
+            assert_eq!(frame["data"]["replayed"], 10);
+            break;
+        }
+        ticks.push(frame["data"]["n"].as_i64().unwrap());
+    }
+    // Positions are seq, and tick n was stored at seq n + 1.
+    assert_eq!(ticks, (790..800).collect::<Vec<_>>());
+    let mut err = server.connect_bare().await;
+    err.send(
+        json!({"event": "authenticate", "data": {"token": token("u1", "renter", 600), "resumeAfter": -1}}),
+    )
+    .await;
+    err.expect_error("unauthorized").await;
+}

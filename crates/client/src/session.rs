@@ -192,11 +192,13 @@ impl Client {
     }
 
     async fn connect(&mut self) -> Result<Socket, Ended> {
-        let mut request = self
-            .config
-            .ws_url()
-            .into_client_request()
-            .map_err(|e| Ended::SignedOut(format!("bad server address: {e}")))?;
+        // With a saved position the server replays before anything live.
+        let url = match self.position.load() {
+            Some(after) => format!("{}?after={after}", self.config.ws_url()),
+            None => self.config.ws_url(),
+        };
+        let mut request =
+            url.into_client_request().map_err(|e| Ended::SignedOut(format!("bad server address: {e}")))?;
         let header = format!("Bearer {}", self.config.token)
             .parse()
             .map_err(|_| Ended::SignedOut("the token has characters a header cannot carry".into()))?;
@@ -219,6 +221,10 @@ impl Client {
         let mut wall = (SystemTime::now(), Instant::now());
         let mut cursor = self.position.load();
         let mut saved = cursor;
+        // Stored events that arrive while a resume is under way (live ones
+        // can overtake the replay): released in `seq` order when it ends.
+        let mut held: Vec<Value> = Vec::new();
+        let mut resuming = false;
         let mut last_save = Instant::now();
         let ended = loop {
             let dead_at = tokio::time::Instant::from_std(last_seen + self.config.dead_after);
@@ -237,13 +243,24 @@ impl Client {
                         event::AUTHENTICATED if !online => {
                             online = true;
                             self.emit(Update::State(ConnectionState::Online { since_ms: now_ms() }));
-                            let after = *cursor.get_or_insert(frame["data"]["headSeq"].as_i64().unwrap_or(0));
-                            let resume = json!({"event": event::RESUME, "data": {"after": after}});
-                            if socket.send(Message::Text(resume.to_string().into())).await.is_err() {
-                                break Ended::Retry("connection lost".into());
+                            if cursor.is_none() {
+                                // A first start: begin at the head; older items come from HTTP.
+                                let head = frame["data"]["headSeq"].as_i64().unwrap_or(0);
+                                cursor = Some(head);
+                                let resume = json!({"event": event::RESUME, "data": {"after": head}});
+                                if socket.send(Message::Text(resume.to_string().into())).await.is_err() {
+                                    break Ended::Retry("connection lost".into());
+                                }
                             }
+                            resuming = true;
+                        }
+                        _ if resuming && frame.get("seq").is_some() => {
+                            held.push(frame);
+                            continue;
                         }
                         event::RESUMED => {
+                            resuming = false;
+                            self.release(&mut held, &mut cursor);
                             for request in std::mem::take(&mut self.pending) {
                                 if socket.send(Message::Text(request.to_string().into())).await.is_err() {
                                     break;
@@ -252,6 +269,7 @@ impl Client {
                         }
                         event::RESYNC_REQUIRED => {
                             // History is refetched by the shell; continue from the head.
+                            self.release(&mut held, &mut cursor);
                             let head = frame["data"]["headSeq"].as_i64().unwrap_or(0);
                             cursor = Some(head);
                             let resume = json!({"event": event::RESUME, "data": {"after": head}});
@@ -267,16 +285,8 @@ impl Client {
                         }
                         _ => {}
                     }
-                    if let Some(id) = frame.get("id").and_then(Value::as_str) {
-                        if !self.seen.first_time(id) {
-                            continue;
-                        }
-                    }
-                    if let Some(seq) = frame.get("seq").and_then(Value::as_i64) {
-                        cursor = Some(cursor.map_or(seq, |c| c.max(seq)));
-                    }
                     let resumed = frame["event"] == event::RESUMED;
-                    self.emit(Update::Frame(frame));
+                    self.deliver(frame, &mut cursor);
                     if cursor != saved && (resumed || last_save.elapsed() >= SAVE_EVERY) {
                         if let Some(seq) = cursor {
                             self.position.save(seq);
@@ -326,6 +336,29 @@ impl Client {
             self.position.save(seq);
         }
         ended
+    }
+}
+
+impl Client {
+    /// Emits a frame once, advancing the cursor past stored events.
+    fn deliver(&mut self, frame: Value, cursor: &mut Option<i64>) {
+        if let Some(id) = frame.get("id").and_then(Value::as_str) {
+            if !self.seen.first_time(id) {
+                return;
+            }
+        }
+        if let Some(seq) = frame.get("seq").and_then(Value::as_i64) {
+            *cursor = Some(cursor.map_or(seq, |c| c.max(seq)));
+        }
+        self.emit(Update::Frame(frame));
+    }
+
+    /// Emits the frames held during a resume, in `seq` order.
+    fn release(&mut self, held: &mut Vec<Value>, cursor: &mut Option<i64>) {
+        held.sort_by_key(|f| f["seq"].as_i64().unwrap_or(0));
+        for frame in std::mem::take(held) {
+            self.deliver(frame, cursor);
+        }
     }
 }
 

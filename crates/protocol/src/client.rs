@@ -10,6 +10,11 @@ use serde_json::Value;
 pub struct Authenticate {
     /// A JWT.
     pub token: String,
+    /// On the first `authenticate` only: resume after this position before
+    /// any live event is sent (like a `resume` sent at once, without the
+    /// race between live events and the replay).
+    #[serde(default, rename = "resumeAfter", skip_serializing_if = "Option::is_none")]
+    pub resume_after: Option<i64>,
 }
 
 /// `join`: enter a room the user is entitled to.

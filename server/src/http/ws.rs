@@ -31,6 +31,15 @@ pub async fn upgrade(
         )
         .into_response();
     }
+    // `after` (a position, not a secret) asks for a replay before anything live.
+    let after = query.as_deref().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("after=")));
+    let resume_after = match after.map(str::parse::<i64>) {
+        None => None,
+        Some(Ok(after)) if after >= 0 => Some(after),
+        Some(_) => {
+            return ApiError::invalid("`after` must be 0 or a seq the server sent").into_response();
+        }
+    };
     let header_auth = bearer(&headers).map(|token| app.verifier.verify(token));
     let max = app.config.limits.max_frame_bytes;
     let guard = app.tracker.token();
@@ -40,7 +49,7 @@ pub async fn upgrade(
         .read_buffer_size(4 * 1024)
         .write_buffer_size(8 * 1024)
         .on_upgrade(move |socket| async move {
-            connection::serve(app, socket, header_auth).await;
+            connection::serve(app, socket, header_auth, resume_after).await;
             drop(guard);
         })
 }
