@@ -31,7 +31,10 @@ pulseaudio --daemonize=no --exit-idle-time=-1 -n --load=module-native-protocol-u
 pulse_up() { pactl info >/dev/null 2>&1; }
 wait_for "PulseAudio" pulse_up
 pactl set-default-sink e2e
+rm -f "$out/sound.wav"
 parec -d e2e.monitor --file-format=wav "$out/sound.wav" & recorder=$!; pids+=($recorder)
+recording() { [ "$(stat -c %s "$out/sound.wav" 2>/dev/null || echo 0)" -gt 4096 ]; }
+wait_for "the recorder" recording
 
 rm -f "$out/e2e.db"*
 JWT_SECRET=$secret ./target/debug/realtime-server serve --bind 127.0.0.1:0 --db "$out/e2e.db" \
@@ -90,8 +93,8 @@ wait_for "the first notification" more_notifications_than "$before"
 end=$(date +%s%N)
 latency_ms=$(( (end - start) / 1000000 ))
 wait_for "the badge to show 1" icon_is bell-1.png
-sleep 1
-kill $recorder; wait $recorder 2>/dev/null || true
+sleep 1.5
+kill -INT $recorder; wait $recorder 2>/dev/null || true
 rms=$(sox "$out/sound.wav" -n stat 2>&1 | awk '/RMS +amplitude/ {print $3}')
 python3 -c "import sys; sys.exit(0 if float('$rms') > 0.005 else 1)" || fail "no sound recorded (RMS $rms)"
 echo "the notification sound played (RMS amplitude $rms on the null sink)"
@@ -161,9 +164,25 @@ cat /proc/$app/smaps_rollup > "$out/app-smaps-window-closed.txt" 2>/dev/null || 
 kill -0 $app || fail "the app quit when its window closed"
 connected || fail "the app dropped its connection with the window closed"
 
+# Clicking a popup (its default action) opens the window at that item.
+before=$(dunst_count)
+curl -fsS -X POST "$base/api/v1/publish" -H "Authorization: Bearer $service" -H 'content-type: application/json' \
+    -d '{"room":"user-host-amina","event":"notification","data":{"title":"Review received","body":"renter-jean left 5 stars."}}' >/dev/null
+wait_for "the review popup" more_notifications_than "$before"
+displayed() { test "$(dunstctl count displayed)" -ge 1; }
+wait_for "the popup on screen" displayed
+dunstctl action 0
+has_window() { xdotool search --name '^UrutiBiz$' >/dev/null 2>&1; }
+wait_for "the popup's action to open the window" has_window
+echo "the popup's default action opened the window"
+window=$(xdotool search --onlyvisible --name '^UrutiBiz$' | tail -1)
+sleep 2  # let the new webview load its page
+xdotool windowfocus --sync "$window" 2>/dev/null || xdotool windowfocus "$window" 2>/dev/null || true
+xdotool key --window "$window" ctrl+w 2>/dev/null || true
+wait_for "the window to close again" bash -c "! xdotool search --name '^UrutiBiz$' >/dev/null 2>&1"
+
 # A second launch focuses the first: the window comes back, the second exits.
 ./target/debug/urutibiz-desktop --token "$host_token" --server "$base" >"$out/app-second.log" 2>&1 & second=$!
-has_window() { xdotool search --name '^UrutiBiz$' >/dev/null 2>&1; }
 wait_for "the first instance to show its window" has_window
 second_gone() { ! kill -0 $second 2>/dev/null; }
 wait_for "the second instance to exit" second_gone
