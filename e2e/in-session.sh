@@ -164,24 +164,8 @@ cat /proc/$app/smaps_rollup > "$out/app-smaps-window-closed.txt" 2>/dev/null || 
 kill -0 $app || fail "the app quit when its window closed"
 connected || fail "the app dropped its connection with the window closed"
 
-# Clicking a popup (its default action) opens the window at that item.
-before=$(dunst_count)
-curl -fsS -X POST "$base/api/v1/publish" -H "Authorization: Bearer $service" -H 'content-type: application/json' \
-    -d '{"room":"user-host-amina","event":"notification","data":{"title":"Review received","body":"renter-jean left 5 stars."}}' >/dev/null
-wait_for "the review popup" more_notifications_than "$before"
-displayed() { test "$(dunstctl count displayed)" -ge 1; }
-wait_for "the popup on screen" displayed
-dunstctl action 0
-has_window() { xdotool search --name '^UrutiBiz$' >/dev/null 2>&1; }
-wait_for "the popup's action to open the window" has_window
-echo "the popup's default action opened the window"
-window=$(xdotool search --onlyvisible --name '^UrutiBiz$' | tail -1)
-sleep 2  # let the new webview load its page
-xdotool windowfocus --sync "$window" 2>/dev/null || xdotool windowfocus "$window" 2>/dev/null || true
-xdotool key --window "$window" ctrl+w 2>/dev/null || true
-wait_for "the window to close again" bash -c "! xdotool search --name '^UrutiBiz$' >/dev/null 2>&1"
-
 # A second launch focuses the first: the window comes back, the second exits.
+has_window() { xdotool search --name '^UrutiBiz$' >/dev/null 2>&1; }
 ./target/debug/urutibiz-desktop --token "$host_token" --server "$base" >"$out/app-second.log" 2>&1 & second=$!
 wait_for "the first instance to show its window" has_window
 second_gone() { ! kill -0 $second 2>/dev/null; }
@@ -210,6 +194,17 @@ assert newest["summary"]["data"] == "4 new notifications", newest
 assert "Latest: Payout 4 sent" in newest["body"]["data"], newest["body"]["data"]
 print("after a restart the 4 missed notifications came as one summary")
 PY
+
+# Clicking a popup (its default action) opens the window at that item.
+before=$(dunst_count)
+curl -fsS -X POST "$base/api/v1/publish" -H "Authorization: Bearer $service" -H 'content-type: application/json' \
+    -d '{"room":"user-host-amina","event":"notification","data":{"title":"Review received","body":"renter-jean left 5 stars."}}' >/dev/null
+wait_for "the review popup" more_notifications_than "$before"
+displayed() { test "$(dunstctl count displayed)" -ge 1; }
+wait_for "the popup on screen" displayed
+dunstctl action 0
+wait_for "the popup's action to open the window" has_window
+echo "the popup's default action opened the window"
 
 cat > "$out/measurements.txt" <<TXT
 publish -> notification in dunst: ${latency_ms} ms
