@@ -3,6 +3,8 @@
 set -euo pipefail
 out=target/e2e
 secret="e2e-secret-0123456789abcdef-0123456789"
+# E2E_APP=target/release/urutibiz-desktop measures a release build.
+app_bin=${E2E_APP:-./target/debug/urutibiz-desktop}
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -53,7 +55,7 @@ connections() { curl -fsS "$base/metrics" | sed -n 's/^realtime_connections //p'
 # A fresh profile: settings, cache and keychain of its own.
 export HOME=$PWD/$out/home XDG_CONFIG_HOME=$PWD/$out/home/.config XDG_DATA_HOME=$PWD/$out/home/.local/share
 rm -rf "$HOME"; mkdir -p "$HOME"
-./target/debug/urutibiz-desktop --token "$host_token" --server "$base" >"$out/app.log" 2>&1 & app=$!; pids+=($app)
+"$app_bin" --token "$host_token" --server "$base" >"$out/app.log" 2>&1 & app=$!; pids+=($app)
 
 item_bus() {
     gdbus call --session --dest org.kde.StatusNotifierWatcher --object-path /StatusNotifierWatcher \
@@ -166,7 +168,7 @@ connected || fail "the app dropped its connection with the window closed"
 
 # A second launch focuses the first: the window comes back, the second exits.
 has_window() { xdotool search --name '^UrutiBiz$' >/dev/null 2>&1; }
-./target/debug/urutibiz-desktop --token "$host_token" --server "$base" >"$out/app-second.log" 2>&1 & second=$!
+"$app_bin" --token "$host_token" --server "$base" >"$out/app-second.log" 2>&1 & second=$!
 wait_for "the first instance to show its window" has_window
 second_gone() { ! kill -0 $second 2>/dev/null; }
 wait_for "the second instance to exit" second_gone
@@ -180,7 +182,7 @@ for n in 1 2 3 4; do
 done
 dunstctl close-all; sleep 0.3
 before=$(dunst_count)
-./target/debug/urutibiz-desktop --hidden --token "$host_token" --server "$base" >"$out/app-restarted.log" 2>&1 & app=$!; pids+=($app)
+"$app_bin" --hidden --token "$host_token" --server "$base" >"$out/app-restarted.log" 2>&1 & app=$!; pids+=($app)
 wait_for "the replay summary" more_notifications_than "$before"
 sleep 2.5
 [ "$(dunst_count)" -eq $((before + 1)) ] || fail "expected one summary, got $(( $(dunst_count) - before )) notifications"
@@ -194,6 +196,7 @@ assert newest["summary"]["data"] == "4 new notifications", newest
 assert "Latest: Payout 4 sent" in newest["body"]["data"], newest["body"]["data"]
 print("after a restart the 4 missed notifications came as one summary")
 PY
+hidden_rss=$(rss_kib); hidden_pss=$(pss_kib)
 
 # Clicking a popup (its default action) opens the window at that item.
 before=$(dunst_count)
@@ -210,6 +213,7 @@ cat > "$out/measurements.txt" <<TXT
 publish -> notification in dunst: ${latency_ms} ms
 app with the window open: RSS $((open_rss / 1024)) MiB, PSS $((open_pss / 1024)) MiB (all processes)
 app with the window closed: RSS $((closed_rss / 1024)) MiB, PSS $((closed_pss / 1024)) MiB (all processes)
+app started hidden in the tray, window never opened: RSS $((hidden_rss / 1024)) MiB, PSS $((hidden_pss / 1024)) MiB
 TXT
 cat "$out/measurements.txt"
 echo "desktop e2e passed; screenshots: $out/window-unread.png $out/window.png"
