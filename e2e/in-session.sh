@@ -55,6 +55,9 @@ connections() { curl -fsS "$base/metrics" | sed -n 's/^realtime_connections //p'
 # A fresh profile: settings, cache and keychain of its own.
 export HOME=$PWD/$out/home XDG_CONFIG_HOME=$PWD/$out/home/.config XDG_DATA_HOME=$PWD/$out/home/.local/share
 rm -rf "$HOME"; mkdir -p "$HOME"
+# Sent before the app's first start: it can only arrive through the HTTP history.
+curl -fsS -X POST "$base/api/v1/publish" -H "Authorization: Bearer $service" -H 'content-type: application/json' \
+    -d '{"room":"user-host-amina","event":"notification","data":{"title":"Welcome to UrutiBiz","body":"Your listings are live."}}' >/dev/null
 "$app_bin" --token "$host_token" --server "$base" >"$out/app.log" 2>&1 & app=$!; pids+=($app)
 
 item_bus() {
@@ -77,14 +80,20 @@ icon_is() { # expected PNG under icons/tray
 }
 connected() { test "$(connections)" = "1"; }
 wait_for "the app to connect" connected
-wait_for "the empty bell" icon_is bell.png
-echo "tray item $bus $path shows the plain bell"
 tray_menu() {
     local menu
     menu=$(gdbus call --session --dest "$bus" --object-path "$path" --method org.freedesktop.DBus.Properties.Get \
         org.kde.StatusNotifierItem Menu | grep -o "'/[^']*'" | tr -d "'")
     gdbus call --session --dest "$bus" --object-path "$menu" --method com.canonical.dbusmenu.GetLayout -- 0 -1 '@as []'
 }
+menu_has() { tray_menu | grep -q "$1"; }
+wait_for "the unread welcome in the badge" icon_is bell-1.png
+wait_for "the welcome, loaded over HTTP, in the tray menu" menu_has "● Welcome to UrutiBiz"
+echo "a first start loaded older notifications over HTTP"
+curl -fsS -X POST "$base/api/v1/notifications/read" -H "Authorization: Bearer $host_token" \
+    -H 'content-type: application/json' -d '{"all":true}' >/dev/null
+wait_for "the empty bell" icon_is bell.png
+echo "tray item $bus $path shows the plain bell once read elsewhere"
 
 dunst_count() { echo $(( $(dunstctl count displayed) + $(dunstctl count waiting) + $(dunstctl count history) )); }
 more_notifications_than() { test "$(dunst_count)" -gt "$1"; }
@@ -106,7 +115,6 @@ put_booking b-1 confirmed
 wait_for "the second notification" more_notifications_than "$before"
 wait_for "the badge to show 2" icon_is bell-2.png
 echo "tray badge follows the unread count (1, then 2)"
-menu_has() { tray_menu | grep -q "$1"; }
 for label in "Open UrutiBiz" "● Booking confirmed" "● Booking requested" "Mark all as read" "Do not disturb" "Quit"; do
     wait_for "tray menu entry $label" menu_has "$label"
 done

@@ -189,6 +189,27 @@ impl History {
         }
     }
 
+    /// Replaces the notifications with the server's history (HTTP items:
+    /// the `notification` payload plus `seq` and `read`).
+    pub fn replace_from_server(&mut self, items: &[Value]) {
+        self.items = items
+            .iter()
+            .filter_map(|v| {
+                Some(Item {
+                    id: v.get("id")?.as_str()?.to_owned(),
+                    seq: v.get("seq")?.as_i64()?,
+                    kind: text(v, "type"),
+                    title: text(v, "title"),
+                    body: text(v, "body"),
+                    data: v.get("data").cloned().unwrap_or(Value::Null),
+                    created_at: v["createdAt"].as_i64().unwrap_or(0),
+                    read: v["read"].as_bool().unwrap_or(false),
+                })
+            })
+            .take(MAX_ITEMS)
+            .collect();
+    }
+
     /// Marks items read before the server confirms, so the UI answers at once.
     pub fn mark_read_locally(&mut self, ids: &[String]) {
         for item in &mut self.items {
@@ -258,6 +279,18 @@ mod tests {
         h.mark_all_read_locally();
         assert_eq!(h.unread, 0);
         assert!(h.items.iter().all(|i| i.read));
+    }
+
+    #[test]
+    fn server_history_replaces_the_cache() {
+        let mut h = History::default();
+        h.apply(&note("old", 1));
+        h.replace_from_server(&[
+            json!({"id": "n9", "seq": 9, "type": "system", "title": "T", "body": "B", "data": {}, "createdAt": 5, "read": true}),
+            json!({"broken": true}),
+        ]);
+        assert_eq!(h.items.len(), 1);
+        assert_eq!((h.items[0].id.as_str(), h.items[0].seq, h.items[0].read), ("n9", 9, true));
     }
 
     #[test]

@@ -43,10 +43,35 @@ pub fn start(app: &AppHandle) {
                 {
                     replaying = false;
                     popups::replay_done(&app);
+                    let first_start =
+                        app.state::<AppState>().history.lock().expect("history lock").items.is_empty();
+                    if frame["event"] == "resync-required" || first_start {
+                        refetch_history(&app);
+                    }
                 }
                 _ => {}
             }
             apply(&app, update, replaying);
+        }
+    });
+}
+
+/// Loads recent notifications over HTTP: what a replay cannot bring (a first
+/// start, or after retention removed events the app had not seen).
+fn refetch_history(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let Some(token) = state.token.lock().expect("token lock").clone() else { return };
+    let server = state.settings.lock().expect("settings lock").server_url.clone();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let config = ClientConfig::new(server, token);
+        match urutibiz_client::history::recent_notifications(&config, 200).await {
+            Ok(items) => {
+                let state = app.state::<AppState>();
+                state.history.lock().expect("history lock").replace_from_server(&items);
+                state.changed(true);
+            }
+            Err(e) => tracing::warn!(error = %e, "could not load history"),
         }
     });
 }

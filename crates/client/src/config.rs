@@ -43,6 +43,18 @@ impl ClientConfig {
         }
     }
 
+    /// The HTTP base URL.
+    pub fn http_url(&self) -> String {
+        let base = self.server.trim_end_matches('/');
+        if let Some(rest) = base.strip_prefix("ws://") {
+            format!("http://{rest}")
+        } else if let Some(rest) = base.strip_prefix("wss://") {
+            format!("https://{rest}")
+        } else {
+            base.to_owned()
+        }
+    }
+
     /// The WebSocket URL.
     pub fn ws_url(&self) -> String {
         let base = self.server.trim_end_matches('/');
@@ -66,5 +78,6 @@ mod tests {
         assert_eq!(ClientConfig::new("http://h:1/", "t").ws_url(), "ws://h:1/ws");
         assert_eq!(ClientConfig::new("https://h", "t").ws_url(), "wss://h/ws");
         assert_eq!(ClientConfig::new("ws://h:2", "t").ws_url(), "ws://h:2/ws");
+        assert_eq!(ClientConfig::new("wss://h/", "t").http_url(), "https://h");
     }
 }

@@ -6,6 +6,7 @@
 //! - [`backoff`]: exponential backoff with full jitter.
 //! - [`position`]: persisting the last `seq` seen, across restarts.
 //! - [`dedupe`]: dropping events seen twice.
+//! - [`history`]: recent notifications over HTTP.
 //! - [`session`]: the task that connects, resumes, keeps a heartbeat and
 //!   reconnects; [`spawn`] starts it.
 #![deny(missing_docs)]
@@ -13,6 +14,7 @@
 pub mod backoff;
 pub mod config;
 pub mod dedupe;
+pub mod history;
 pub mod position;
 pub mod session;
 pub mod state;

@@ -1,0 +1,24 @@
+//! History over HTTP, for a first start (older items are not replayed) and
+//! after `resync-required` (retention removed what a replay would need).
+
+use crate::config::ClientConfig;
+use serde_json::Value;
+
+/// The user's newest notifications (at most `limit`, newest first), as the
+/// server's `GET /api/v1/notifications` items: the `notification` payload
+/// plus `seq` and `read`.
+pub async fn recent_notifications(config: &ClientConfig, limit: usize) -> Result<Vec<Value>, String> {
+    let url = format!("{}/api/v1/notifications?limit={}", config.http_url(), limit.clamp(1, 200));
+    let response = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(&config.token)
+        .timeout(config.connect_timeout)
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the server: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("the server answered {}", response.status()));
+    }
+    let body: Value = response.json().await.map_err(|e| format!("unreadable history: {e}"))?;
+    Ok(body["items"].as_array().cloned().unwrap_or_default())
+}
