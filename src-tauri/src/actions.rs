@@ -37,6 +37,21 @@ pub fn clear(app: &AppHandle) {
     state.changed(true);
 }
 
+/// Replies in a chat; the message shows at once as the user's own.
+pub fn send_message(app: &AppHandle, chat_id: String, message: String) {
+    let state = app.state::<AppState>();
+    let line = crate::history::ChatLine {
+        chat_id: chat_id.clone(),
+        message_id: format!("local-{}", chrono::Local::now().timestamp_millis()),
+        from_user_id: "me".into(),
+        message: message.clone(),
+        at: chrono::Local::now().timestamp_millis(),
+    };
+    state.history.lock().expect("history lock").add_own_message(line);
+    send(&state, Command::SendMessage { chat_id, message });
+    state.changed(false);
+}
+
 /// `hour`, `tomorrow` or `off`.
 pub fn set_dnd(app: &AppHandle, mode: &str) {
     let state = app.state::<AppState>();

@@ -39,6 +39,17 @@ pub fn clear_all(app: AppHandle) {
     actions::clear(&app);
 }
 
+/// Replies in a chat the user takes part in.
+#[tauri::command]
+pub fn send_message(app: AppHandle, chat_id: String, message: String) -> Result<()> {
+    let message = message.trim().to_owned();
+    if message.is_empty() || message.chars().count() > 4000 {
+        return Err(Error::Invalid("A message must have 1 to 4000 characters.".into()));
+    }
+    actions::send_message(&app, chat_id, message);
+    Ok(())
+}
+
 /// Signs in with a pasted token.
 #[tauri::command]
 pub fn sign_in(app: AppHandle, state: State<'_, AppState>, server_url: String, token: String) -> Result<()> {

@@ -210,6 +210,12 @@ impl History {
             .collect();
     }
 
+    /// Shows the user's own message in the chat view before the server confirms.
+    pub fn add_own_message(&mut self, line: ChatLine) {
+        self.chats.insert(0, line);
+        self.chats.truncate(MAX_LIVE);
+    }
+
     /// Marks items read before the server confirms, so the UI answers at once.
     pub fn mark_read_locally(&mut self, ids: &[String]) {
         for item in &mut self.items {

@@ -88,6 +88,7 @@ pub fn run() {
             commands::mark_read,
             commands::mark_all_read,
             commands::clear_all,
+            commands::send_message,
             commands::sign_in,
             commands::sign_out,
             commands::set_theme,

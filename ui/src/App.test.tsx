@@ -86,6 +86,21 @@ describe("App", () => {
     expect((await screen.findByRole("alert")).textContent).toContain("does not look like a token");
   });
 
+  it("replies in a chat through the backend", async () => {
+    const now = Date.now();
+    const calls = backend(
+      snapshot({ chats: [{ chatId: "c1", messageId: "m1", fromUserId: "renter-jean", message: "Free on Friday?", at: now }] }),
+    );
+    render(<App />);
+    fireEvent.click(await screen.findByRole("button", { name: "Chats" }));
+    expect(screen.getByText("Free on Friday?")).toBeTruthy();
+    fireEvent.change(screen.getByLabelText("Reply in c1"), { target: { value: "Yes, it is." } });
+    fireEvent.click(screen.getByRole("button", { name: "Send" }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "send_message")).toBe(true));
+    expect(calls.find((c) => c.cmd === "send_message")?.args).toEqual({ chatId: "c1", message: "Yes, it is." });
+    expect((screen.getByLabelText("Reply in c1") as HTMLInputElement).value).toBe("");
+  });
+
   it("applies snapshots pushed by the backend", async () => {
     backend(snapshot());
     render(<App />);

@@ -130,7 +130,12 @@ export function App() {
           <HistoryList items={visible} filter={filter} focusId={focusId} onRead={markRead} />
         </>
       ) : (
-        <LivePanels view={view} bookings={snapshot.bookings} chats={snapshot.chats} />
+        <LivePanels
+          view={view}
+          bookings={snapshot.bookings}
+          chats={snapshot.chats}
+          onSend={(chatId, text) => run(ipc.sendMessage(chatId, text))}
+        />
       )}
     </div>
   );

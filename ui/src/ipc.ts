@@ -9,6 +9,7 @@ export const takeFocusItem = () => invoke<string | null>("take_focus_item");
 export const markRead = (ids: string[]) => invoke<void>("mark_read", { ids });
 export const markAllRead = () => invoke<void>("mark_all_read");
 export const clearAll = () => invoke<void>("clear_all");
+export const sendMessage = (chatId: string, message: string) => invoke<void>("send_message", { chatId, message });
 export const signIn = (serverUrl: string, token: string) => invoke<void>("sign_in", { serverUrl, token });
 export const signOut = () => invoke<void>("sign_out");
 export const setTheme = (theme: string) => invoke<void>("set_theme", { theme });

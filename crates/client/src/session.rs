@@ -32,6 +32,13 @@ pub enum Command {
     MarkRead(Vec<String>),
     /// Mark every notification read.
     MarkAllRead,
+    /// Send a chat message to an existing chat.
+    SendMessage {
+        /// The chat.
+        chat_id: String,
+        /// The text.
+        message: String,
+    },
     /// Clear notification history.
     Clear,
     /// A fresh token: sent in-band when online, used for later connections,
@@ -368,6 +375,9 @@ fn request_frame(command: &Command) -> Option<Value> {
         Command::MarkRead(ids) => Some(json!({"event": event::MARK_READ, "data": {"ids": ids}})),
         Command::MarkAllRead => Some(json!({"event": event::MARK_ALL_READ})),
         Command::Clear => Some(json!({"event": event::CLEAR})),
+        Command::SendMessage { chat_id, message } => {
+            Some(json!({"event": event::MESSAGE, "data": {"chatId": chat_id, "message": message}}))
+        }
         _ => None,
     }
 }

@@ -1,5 +1,6 @@
 import type { BookingLive } from "../generated/BookingLive";
 import type { ChatLine } from "../generated/ChatLine";
+import { useState, type FormEvent } from "react";
 import { relativeTime } from "../store";
 
 const STATUS: Record<string, string> = {
@@ -11,7 +12,14 @@ const STATUS: Record<string, string> = {
   completed: "Completed",
 };
 
-export function LivePanels({ view, bookings, chats }: { view: "bookings" | "chats"; bookings: BookingLive[]; chats: ChatLine[] }) {
+interface Props {
+  view: "bookings" | "chats";
+  bookings: BookingLive[];
+  chats: ChatLine[];
+  onSend: (chatId: string, text: string) => void;
+}
+
+export function LivePanels({ view, bookings, chats, onSend }: Props) {
   const now = Date.now();
   if (view === "bookings") {
     if (bookings.length === 0) return <div className="empty"><p>No booking changes since the app started.</p></div>;
@@ -30,17 +38,44 @@ export function LivePanels({ view, bookings, chats }: { view: "bookings" | "chat
     );
   }
   if (chats.length === 0) return <div className="empty"><p>No messages since the app started.</p></div>;
+  // Newest chat first; within a chat, oldest message first, like a conversation.
+  const byChat = new Map<string, ChatLine[]>();
+  for (const line of chats) byChat.set(line.chatId, [line, ...(byChat.get(line.chatId) ?? [])]);
   return (
-    <ul className="live" aria-label="Chats">
-      {chats.map((c) => (
-        <li key={c.messageId}>
-          <span className="live-main">{c.fromUserId}</span>
-          <span className="live-sub">
-            {c.chatId} · {relativeTime(c.at, now)}
-          </span>
-          <span className="live-text">{c.message}</span>
-        </li>
+    <div className="live" aria-label="Chats">
+      {[...byChat.entries()].map(([chatId, lines]) => (
+        <section key={chatId} className="chat" aria-label={`Chat ${chatId}`}>
+          <h2 className="day">{chatId}</h2>
+          <ul>
+            {lines.slice(-8).map((c) => (
+              <li key={c.messageId} className={c.fromUserId === "me" ? "mine" : ""}>
+                <span className="live-main">{c.fromUserId === "me" ? "You" : c.fromUserId}</span>
+                <span className="live-sub">{relativeTime(c.at, now)}</span>
+                <span className="live-text">{c.message}</span>
+              </li>
+            ))}
+          </ul>
+          <Reply chatId={chatId} onSend={onSend} />
+        </section>
       ))}
-    </ul>
+    </div>
+  );
+}
+
+function Reply({ chatId, onSend }: { chatId: string; onSend: (chatId: string, text: string) => void }) {
+  const [text, setText] = useState("");
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (text.trim() === "") return;
+    onSend(chatId, text.trim());
+    setText("");
+  };
+  return (
+    <form className="reply" onSubmit={submit}>
+      <input value={text} onChange={(e) => setText(e.target.value)} placeholder="Reply…" aria-label={`Reply in ${chatId}`} maxLength={4000} />
+      <button type="submit" disabled={text.trim() === ""}>
+        Send
+      </button>
+    </form>
   );
 }
