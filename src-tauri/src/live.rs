@@ -16,11 +16,17 @@ const TICK: Duration = Duration::from_millis(200);
 /// Cache save interval.
 const SAVE_EVERY: u32 = 15;
 
+/// The client settings for the current token and server; `None` when signed out.
+fn client_config(state: &AppState) -> Option<ClientConfig> {
+    let token = state.token.lock().expect("token lock").clone()?;
+    let server = state.settings.lock().expect("settings lock").server_url.clone();
+    Some(ClientConfig::new(server, token))
+}
+
 /// (Re)starts the client with the current token and server.
 pub fn start(app: &AppHandle) {
     let state = app.state::<AppState>();
-    let Some(token) = state.token.lock().expect("token lock").clone() else { return };
-    let server = state.settings.lock().expect("settings lock").server_url.clone();
+    let Some(config) = client_config(&state) else { return };
     if let Some(old) = state.client.lock().expect("client lock").take() {
         old.send(Command::Shutdown);
     }
@@ -29,7 +35,7 @@ pub fn start(app: &AppHandle) {
     // not inside it.
     let runtime = tauri::async_runtime::handle();
     let _entered = runtime.inner().enter();
-    let (handle, mut updates) = spawn(ClientConfig::new(server, token), position);
+    let (handle, mut updates) = spawn(config, position);
     *state.client.lock().expect("client lock") = Some(handle);
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -59,12 +65,9 @@ pub fn start(app: &AppHandle) {
 /// Loads recent notifications over HTTP: what a replay cannot bring (a first
 /// start, or after retention removed events the app had not seen).
 fn refetch_history(app: &AppHandle) {
-    let state = app.state::<AppState>();
-    let Some(token) = state.token.lock().expect("token lock").clone() else { return };
-    let server = state.settings.lock().expect("settings lock").server_url.clone();
+    let Some(config) = client_config(&app.state::<AppState>()) else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let config = ClientConfig::new(server, token);
         match urutibiz_client::history::recent_notifications(&config, 200).await {
             Ok(items) => {
                 let state = app.state::<AppState>();

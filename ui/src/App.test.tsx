@@ -3,23 +3,17 @@ import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-libra
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { App } from "./App";
 import type { Snapshot } from "./generated/Snapshot";
+import { snapshotWith } from "./testing/snapshot";
 
 function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
   const now = Date.now();
-  return {
-    items: [
+  return snapshotWith(
+    [
       { id: "n2", seq: 2, kind: "message", title: "Message from renter-jean", body: "Is it free?", data: {}, createdAt: now, read: false },
       { id: "n1", seq: 1, kind: "booking", title: "Booking confirmed", body: "Camera is confirmed.", data: {}, createdAt: now - 1000, read: false },
     ],
-    unreadCount: 2,
-    connection: { state: "online", sinceMs: now, retryInMs: null, reason: null },
-    settings: { serverUrl: "http://127.0.0.1:8080", muted: false, dndUntil: null, theme: "system" },
-    signedIn: true,
-    keychain: { available: true, message: null },
-    bookings: [],
-    chats: [],
-    ...overrides,
-  };
+    overrides,
+  );
 }
 
 function backend(initial: Snapshot) {

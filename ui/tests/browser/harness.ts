@@ -4,28 +4,20 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type { Snapshot } from "../../src/generated/Snapshot";
 import type { Item } from "../../src/generated/Item";
+import { snapshotWith } from "../../src/testing/snapshot";
 
 const now = Date.now();
 const item = (n: number, kind: string, title: string, body: string, ageMs: number): Item => ({
   id: `n${n}`, seq: n, kind, title, body, data: {}, createdAt: now - ageMs, read: false,
 });
 
-const state: Snapshot = {
-  items: [
-    item(5, "booking", "Booking confirmed", "Canon EOS R6, Fri 12 Dec is confirmed.", 60_000),
-    item(4, "message", "Message from renter-jean", "Does the camera come with a spare battery?", 5 * 60_000),
-    item(3, "system", "New fees from January", "Service fees change on 1 January.", 3 * 3_600_000),
-    item(2, "booking", "Booking cancelled", "4-person tent, 13-14 Dec was cancelled.", 26 * 3_600_000),
-    item(1, "booking", "Booking requested", "renter-jean requested Canon EOS R6.", 27 * 3_600_000),
-  ],
-  unreadCount: 5,
-  connection: { state: "online", sinceMs: now, retryInMs: null, reason: null },
-  settings: { serverUrl: "http://127.0.0.1:8080", muted: false, dndUntil: null, theme: "system" },
-  signedIn: true,
-  keychain: { available: true, message: null },
-  bookings: [],
-  chats: [],
-};
+const state: Snapshot = snapshotWith([
+  item(5, "booking", "Booking confirmed", "Canon EOS R6, Fri 12 Dec is confirmed.", 60_000),
+  item(4, "message", "Message from renter-jean", "Does the camera come with a spare battery?", 5 * 60_000),
+  item(3, "system", "New fees from January", "Service fees change on 1 January.", 3 * 3_600_000),
+  item(2, "booking", "Booking cancelled", "4-person tent, 13-14 Dec was cancelled.", 26 * 3_600_000),
+  item(1, "booking", "Booking requested", "renter-jean requested Canon EOS R6.", 27 * 3_600_000),
+]);
 
 const calls: { cmd: string; args: unknown }[] = [];
 (window as unknown as { __calls: typeof calls }).__calls = calls;

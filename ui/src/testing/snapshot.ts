@@ -1,0 +1,17 @@
+// A signed-in, online snapshot for the UI's tests (Vitest and the Chromium harness).
+import type { Item } from "../generated/Item";
+import type { Snapshot } from "../generated/Snapshot";
+
+export function snapshotWith(items: Item[], overrides: Partial<Snapshot> = {}): Snapshot {
+  return {
+    items,
+    unreadCount: items.filter((i) => !i.read).length,
+    connection: { state: "online", sinceMs: Date.now(), retryInMs: null, reason: null },
+    settings: { serverUrl: "http://127.0.0.1:8080", muted: false, dndUntil: null, theme: "system" },
+    signedIn: true,
+    keychain: { available: true, message: null },
+    bookings: [],
+    chats: [],
+    ...overrides,
+  };
+}
