@@ -113,7 +113,7 @@ impl Drop for Server {
 }
 
 fn token(user: &str, role: Role) -> String {
-    mint_hs256(SECRET.as_bytes(), "sub", user, role, 3600)
+    mint_hs256(SECRET.as_bytes(), "sub", user, role, 3600, None)
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

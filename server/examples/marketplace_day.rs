@@ -22,7 +22,7 @@ const RENTER: &str = "renter-jean";
 
 fn token(user: &str, role: Role) -> String {
     let secret = std::env::var("JWT_SECRET").ok().filter(|s| !s.is_empty()).unwrap_or(DEV_SECRET.into());
-    mint_hs256(secret.as_bytes(), "sub", user, role, 3600)
+    mint_hs256(secret.as_bytes(), "sub", user, role, 3600, None)
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

@@ -1,6 +1,7 @@
 //! Command line: `serve` runs the server, `token` mints a development token.
 
-use crate::auth::{JwtSettings, Role};
+use crate::auth::jwks::{JwksLocation, JwksSettings};
+use crate::auth::{ClaimNames, JwtSettings, Role};
 use crate::config::{Config, Limits, RetentionConfig};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jsonwebtoken::Algorithm;
@@ -92,9 +93,29 @@ pub struct ServeArgs {
     /// PEM public key file for RS256/ES256.
     #[arg(long = "jwt-public-key", env = "JWT_PUBLIC_KEY")]
     pub public_key: Option<PathBuf>,
-    /// Required `iss` claim.
+    /// Required `iss` claim; with `--jwks-discover`, also where the
+    /// provider's OpenID configuration is read.
     #[arg(long = "jwt-issuer", env = "JWT_ISSUER")]
     pub issuer: Option<String>,
+    /// Verify with the keys an OpenID provider publishes at this URL
+    /// (RS256/ES256), chosen by the token's `kid`.
+    #[arg(long = "jwks-url", env = "JWT_JWKS_URL", conflicts_with = "public_key")]
+    pub jwks_url: Option<String>,
+    /// Find the JWKS through the issuer's `/.well-known/openid-configuration`.
+    #[arg(long = "jwks-discover", env = "JWT_JWKS_DISCOVER", conflicts_with_all = ["jwks_url", "public_key"])]
+    pub jwks_discover: bool,
+    /// Least time between two key-set fetches caused by unknown `kid`s.
+    #[arg(long = "jwks-min-refetch", env = "JWT_JWKS_MIN_REFETCH", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub jwks_min_refetch: Duration,
+    /// Time between routine key-set refreshes (drops keys the provider removed).
+    #[arg(long = "jwks-refresh", env = "JWT_JWKS_REFRESH", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub jwks_refresh: Duration,
+    /// Claim that holds the role (host, renter, admin, service).
+    #[arg(long = "jwt-role-claim", env = "JWT_ROLE_CLAIM", default_value = "role")]
+    pub role_claim: String,
+    /// Claim that holds the user's display name.
+    #[arg(long = "jwt-name-claim", env = "JWT_NAME_CLAIM", default_value = "name")]
+    pub name_claim: String,
     /// Required `aud` claim.
     #[arg(long = "jwt-audience", env = "JWT_AUDIENCE")]
     pub audience: Option<String>,
@@ -162,6 +183,9 @@ pub struct TokenArgs {
     /// Lifetime, e.g. `15m`, `1h`, `7d`.
     #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
     pub ttl: Duration,
+    /// Display name (`name` claim).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -195,10 +219,24 @@ impl JwtArgs {
 impl ServeArgs {
     /// Validates the options into a [`Config`].
     pub fn to_config(&self) -> Result<Config, String> {
+        let jwks = match (&self.jwks_url, self.jwks_discover, &self.issuer) {
+            (Some(url), _, _) => Some(JwksLocation::Url(url.clone())),
+            (None, true, Some(issuer)) => Some(JwksLocation::Discover(issuer.clone())),
+            (None, true, None) => return Err("--jwks-discover needs --jwt-issuer".into()),
+            (None, false, _) => None,
+        };
         let (algorithm, key) = match self.algorithm {
+            JwtAlgorithm::Hs256 if jwks.is_some() => {
+                return Err("a JWKS holds public keys: pass --jwt-algorithm RS256 or ES256 with it".into())
+            }
             JwtAlgorithm::Hs256 => (Algorithm::HS256, self.jwt.hs256_secret()?),
+            JwtAlgorithm::Rs256 if jwks.is_some() => (Algorithm::RS256, Vec::new()),
+            JwtAlgorithm::Es256 if jwks.is_some() => (Algorithm::ES256, Vec::new()),
             JwtAlgorithm::Rs256 | JwtAlgorithm::Es256 => {
-                let path = self.public_key.as_ref().ok_or("--jwt-public-key is required for RS256/ES256")?;
+                let path = self
+                    .public_key
+                    .as_ref()
+                    .ok_or("RS256/ES256 need --jwt-public-key, --jwks-url or --jwks-discover")?;
                 let pem = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
                 let alg = if matches!(self.algorithm, JwtAlgorithm::Rs256) {
                     Algorithm::RS256
@@ -220,7 +258,17 @@ impl ServeArgs {
             jwt: JwtSettings {
                 algorithm,
                 key,
-                user_claim: self.jwt.user_claim.clone(),
+                jwks: jwks.map(|location| JwksSettings {
+                    location,
+                    min_refetch: self.jwks_min_refetch,
+                    refresh_every: self.jwks_refresh.max(Duration::from_secs(1)),
+                    timeout: Duration::from_secs(5),
+                }),
+                claims: ClaimNames {
+                    user: self.jwt.user_claim.clone(),
+                    role: self.role_claim.clone(),
+                    name: self.name_claim.clone(),
+                },
                 issuer: self.issuer.clone(),
                 audience: self.audience.clone(),
                 leeway_secs: self.leeway.as_secs(),

@@ -43,6 +43,7 @@ pub async fn serve(
             None => return,
         },
     };
+    record_name(&app, &identity).await;
     let (outbox, queue) = app.hub.open(app.config.limits.outbound_queue);
     if resume_after.is_some() {
         // Before joining any room, so no live event can overtake the replay.
@@ -103,15 +104,18 @@ async fn first_frame_auth(
             return None;
         }
     };
-    let verified =
-        frame.payload::<Authenticate>().map_err(|e| e.message).and_then(|p| match p.resume_after {
-            Some(after) if after < 0 => Err("`resumeAfter` must be 0 or a seq the server sent".to_owned()),
-            _ => app
-                .verifier
-                .verify(&p.token)
-                .map(|identity| (identity, p.resume_after))
-                .map_err(|e| e.to_string()),
-        });
+    let verified = match frame.payload::<Authenticate>() {
+        Err(e) => Err(e.message),
+        Ok(p) if p.resume_after.is_some_and(|after| after < 0) => {
+            Err("`resumeAfter` must be 0 or a seq the server sent".to_owned())
+        }
+        Ok(p) => app
+            .verifier
+            .verify(&p.token)
+            .await
+            .map(|identity| (identity, p.resume_after))
+            .map_err(|e| e.to_string()),
+    };
     match verified {
         Ok((identity, resume_after)) => Some((identity, frame.reference, resume_after)),
         Err(msg) => {
@@ -155,4 +159,13 @@ fn truncate(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+/// Keeps the display name a token carries, for what others are sent.
+pub async fn record_name(app: &App, identity: &Identity) {
+    if let Some(name) = &identity.display_name {
+        if let Err(e) = app.names.record(&identity.user_id, name).await {
+            tracing::warn!(error = %e, "recording a display name failed");
+        }
+    }
 }

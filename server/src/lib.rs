@@ -15,6 +15,7 @@
 //! - [`replay`]: resuming a connection from a position.
 //! - [`hub`]: room membership and fan-out with bounded per-connection queues.
 //! - [`store`]: the storage trait and its SQLite implementation.
+//! - [`names`]: users' display names, cached in front of the store.
 //! - [`metrics`]: Prometheus counters.
 
 pub mod auth;
@@ -26,6 +27,7 @@ pub mod events;
 pub mod http;
 pub mod hub;
 pub mod metrics;
+pub mod names;
 pub mod notification_input;
 pub mod policy;
 pub mod publish;
@@ -52,6 +54,8 @@ pub struct App {
     pub verifier: Verifier,
     /// Persistent state.
     pub store: Arc<dyn Store>,
+    /// Display names.
+    pub names: names::Names,
     /// Live connections by room; fed by the store's commit hook.
     pub hub: Arc<Hub>,
     /// Counters.
@@ -91,10 +95,21 @@ pub async fn run(
             delivery.deliver_stored(event);
         }
     });
-    let store = SqliteStore::open(&config.db_path, config.fsync, on_commit)?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.db_path, config.fsync, on_commit)?);
+    if let Some(jwks) = verifier.jwks() {
+        // A provider that is down at start is not fatal: tokens are refused
+        // as signed by an unknown key until its keys can be fetched.
+        match jwks.refresh().await {
+            Ok(keys) => tracing::info!(keys, "JWKS loaded"),
+            Err(e) => {
+                tracing::warn!(error = %e, "JWKS unavailable at start; retrying on demand and periodically")
+            }
+        }
+    }
     let app = Arc::new(App {
         verifier,
-        store: Arc::new(store),
+        names: names::Names::new(store.clone()),
+        store,
         hub,
         metrics,
         shutdown: CancellationToken::new(),
@@ -102,6 +117,7 @@ pub async fn run(
         config,
     });
     tokio::spawn(prune_periodically(app.clone()));
+    tokio::spawn(refresh_jwks_periodically(app.clone()));
     let router = http::router(app.clone());
     let stop = app.shutdown.clone();
     let signal = async move {
@@ -117,6 +133,23 @@ pub async fn run(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Refetches the provider's key set now and then, so keys it removed stop
+/// verifying and keys it added are known before the first token uses them.
+async fn refresh_jwks_periodically(app: Arc<App>) {
+    let Some(jwks) = app.verifier.jwks().cloned() else { return };
+    let mut tick = tokio::time::interval(jwks.refresh_every());
+    tick.reset();
+    loop {
+        tokio::select! {
+            _ = app.shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if let Err(e) = jwks.refresh().await {
+            tracing::warn!(error = %e, cached = jwks.len(), "JWKS refresh failed; verifying with cached keys");
+        }
+    }
 }
 
 /// Removes events past retention until shutdown. Each step is a short

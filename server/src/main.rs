@@ -26,7 +26,10 @@ fn main() -> ExitCode {
 fn token(args: TokenArgs) -> Result<(), String> {
     let secret = args.jwt.hs256_secret()?;
     let ttl = i64::try_from(args.ttl.as_secs()).map_err(|_| "--ttl is too long")?;
-    println!("{}", mint_hs256(&secret, &args.jwt.user_claim, &args.sub, args.role, ttl));
+    println!(
+        "{}",
+        mint_hs256(&secret, &args.jwt.user_claim, &args.sub, args.role, ttl, args.name.as_deref())
+    );
     Ok(())
 }
 

@@ -66,7 +66,7 @@ mod tests {
     use super::*;
 
     fn who(user: &str, role: Role) -> Identity {
-        Identity { user_id: user.into(), role, expires_at: 0 }
+        Identity { user_id: user.into(), role, expires_at: 0, display_name: None }
     }
 
     #[test]

@@ -76,11 +76,17 @@ pub async fn booking_status_change(
     changed_by: &str,
 ) -> Result<Option<BookingStatusChanged>, StoreError> {
     let at = now_ms();
+    let host_name = app.names.name_of(&booking.host_id).await;
+    let renter_name = app.names.name_of(&booking.renter_id).await;
     let change = BookingStatusChanged {
         booking_id: booking.id.clone(),
         status: to,
         previous_status: booking.status,
         changed_by: changed_by.to_owned(),
+        changed_by_name: app.names.name_of(changed_by).await,
+        host_name: host_name.clone(),
+        renter_name: renter_name.clone(),
+        item: booking.title.clone(),
         at,
         collapsed: None,
     };
@@ -100,7 +106,16 @@ pub async fn booking_status_change(
         data["item"] = Value::String(item.clone());
     }
     for user in &participants {
-        events.push(notification(format!("user-{user}"), "booking", &title, &body, data.clone()));
+        // Each side is told who the other party is: the renter for the host.
+        let (other_id, other_name) = if *user == booking.host_id {
+            (&booking.renter_id, &renter_name)
+        } else {
+            (&booking.host_id, &host_name)
+        };
+        let mut data = data.clone();
+        data["otherPartyId"] = Value::String(other_id.clone());
+        data["otherPartyName"] = Value::String(other_name.clone());
+        events.push(notification(format!("user-{user}"), "booking", &title, &body, data));
     }
     let stored = app.store.change_booking_status(&booking.id, booking.status, to, events).await?;
     Ok(stored.map(|_| change))

@@ -42,14 +42,16 @@ async fn host_confirms_and_everyone_concerned_hears_once() {
         assert!(data["at"].as_i64().unwrap() > 1_700_000_000_000);
         assert!(change["id"].is_string() && change["seq"].is_i64(), "{change}");
     }
-    for client in [&mut host_phone, &mut renter] {
+    // Each side hears who the other party is; no names are known, so ids.
+    for (client, other) in [(&mut host_phone, "r1"), (&mut renter, "h1")] {
         let note = client.expect("notification").await;
         assert_eq!(note["data"]["type"], "booking");
         assert_eq!(note["data"]["title"], "Booking confirmed");
         assert_eq!(note["data"]["body"], "Canon EOS R6 is confirmed.");
         assert_eq!(
             note["data"]["data"],
-            json!({"bookingId": "b1", "status": "confirmed", "previousStatus": "pending", "item": "Canon EOS R6"})
+            json!({"bookingId": "b1", "status": "confirmed", "previousStatus": "pending", "item": "Canon EOS R6",
+                   "otherPartyId": other, "otherPartyName": other})
         );
         assert_eq!(note["id"], note["data"]["id"]);
     }
@@ -137,7 +139,10 @@ async fn a_new_booking_notifies_its_host() {
     let note = host.expect("notification").await;
     assert_eq!(note["data"]["title"], "Booking requested");
     assert_eq!(note["data"]["body"], "r1 requested Canon EOS R6.");
-    assert_eq!(note["data"]["data"], json!({"bookingId": "b1", "status": "pending"}));
+    assert_eq!(
+        note["data"]["data"],
+        json!({"bookingId": "b1", "status": "pending", "otherPartyId": "r1", "otherPartyName": "r1", "item": "Canon EOS R6"})
+    );
     renter.expect_silence(150).await;
 }
 

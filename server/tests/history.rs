@@ -74,7 +74,10 @@ async fn chats_and_messages_for_participants_only() {
     assert_eq!(status, 200);
     assert_eq!(chats["items"].as_array().unwrap().len(), 1);
     assert_eq!(chats["items"][0]["id"], "c1");
-    assert_eq!(chats["items"][0]["participants"], json!(["r1", "h1"]));
+    assert_eq!(
+        chats["items"][0]["participants"],
+        json!([{"id": "r1", "name": "r1"}, {"id": "h1", "name": "h1"}])
+    );
     assert_eq!(chats["items"][0]["lastMessage"]["message"], "m4");
     let (_, chats) = server.get_as("r1", "renter", "/api/v1/chats").await;
     let ids: Vec<&str> =
@@ -109,7 +112,8 @@ async fn bookings_for_participants_only() {
         assert_eq!(status, 200);
         assert_eq!(
             booking,
-            json!({"id": "b1", "hostId": "h1", "renterId": "r1", "status": "pending", "title": "Canon EOS R6"})
+            json!({"id": "b1", "hostId": "h1", "hostName": "h1", "renterId": "r1", "renterName": "r1",
+                   "status": "pending", "title": "Canon EOS R6"})
         );
     }
     let (status, a) = server.get_as("x1", "renter", "/api/v1/bookings/b1").await;
@@ -132,6 +136,7 @@ async fn openapi_describes_every_route() {
         ("/api/v1/notifications", "delete"),
         ("/api/v1/notifications/unread-count", "get"),
         ("/api/v1/notifications/read", "post"),
+        ("/api/v1/users/{id}", "put"),
         ("/api/v1/chats", "get"),
         ("/api/v1/chats/{id}/messages", "get"),
         ("/healthz", "get"),

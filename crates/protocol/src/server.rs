@@ -53,6 +53,9 @@ pub struct NewMessage {
     pub message_id: String,
     /// The author.
     pub from_user_id: String,
+    /// The author's display name (the id when none is known).
+    #[serde(default)]
+    pub from_name: String,
     /// The text.
     pub message: String,
     /// Milliseconds since the Unix epoch.
@@ -83,6 +86,18 @@ pub struct BookingStatusChanged {
     pub previous_status: BookingStatus,
     /// User id of who made the change.
     pub changed_by: String,
+    /// Display name of who made the change (the id when none is known).
+    #[serde(default)]
+    pub changed_by_name: String,
+    /// The host's display name.
+    #[serde(default)]
+    pub host_name: String,
+    /// The renter's display name.
+    #[serde(default)]
+    pub renter_name: String,
+    /// What is booked, when the backend said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
     /// Milliseconds since the Unix epoch.
     pub at: i64,
     /// In a replay: how many earlier changes of this booking were folded

@@ -12,6 +12,7 @@ pub async fn handle(session: &mut Session, p: Authenticate, reference: Option<&s
         .app
         .verifier
         .verify(&p.token)
+        .await
         .map_err(|e| Refusal::new(ErrorCode::Unauthorized, e.to_string()))?;
     if fresh.user_id != session.identity.user_id || fresh.role != session.identity.role {
         return Err(Refusal::new(
@@ -19,7 +20,9 @@ pub async fn handle(session: &mut Session, p: Authenticate, reference: Option<&s
             "a session cannot change user or role; open a new connection",
         ));
     }
+    crate::connection::record_name(&session.app, &fresh).await;
     session.identity.expires_at = fresh.expires_at;
+    session.identity.display_name = fresh.display_name;
     answer(event::AUTHENTICATED, &authenticated(session).await?, reference)
 }
 

@@ -55,10 +55,12 @@ pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) 
     }
     let id = new_id();
     let at = now_ms();
+    let my_name = session.app.names.name_of(&me).await;
     let payload = NewMessage {
         chat_id: chat.id.clone(),
         message_id: id.clone(),
         from_user_id: me.clone(),
+        from_name: my_name.clone(),
         message: p.message,
         at,
     };
@@ -68,9 +70,14 @@ pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) 
     // The recipient also gets a notification, so unread badges and read
     // state cover messages on every device.
     let preview: String = payload.message.chars().take(PREVIEW_CHARS).collect();
-    let note_data = json!({ "chatId": chat.id, "messageId": id, "fromUserId": me });
-    let note =
-        notification(format!("user-{other}"), "message", &format!("Message from {me}"), &preview, note_data);
+    let note_data = json!({ "chatId": chat.id, "messageId": id, "fromUserId": me, "fromName": my_name });
+    let note = notification(
+        format!("user-{other}"),
+        "message",
+        &format!("Message from {my_name}"),
+        &preview,
+        note_data,
+    );
     store.append(vec![routed(message, rooms, Some(session.outbox.id)), note]).await?;
     let sent = MessageSent { chat_id: chat.id, message_id: id, at };
     answer(event::MESSAGE_SENT, &sent, reference)

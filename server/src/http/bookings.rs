@@ -67,11 +67,20 @@ pub async fn put_booking(
 /// A new booking is news for its host: someone wants their item.
 async fn announce_request(app: &App, booking: &Booking) -> Result<(), ApiError> {
     let item = booking.title.clone().unwrap_or_else(|| format!("Booking {}", booking.id));
+    let renter_name = app.names.name_of(&booking.renter_id).await;
     let (title, body) = match booking.status {
-        BookingStatus::Pending => ("Booking requested", format!("{} requested {item}.", booking.renter_id)),
+        BookingStatus::Pending => ("Booking requested", format!("{renter_name} requested {item}.")),
         status => ("Booking added", format!("{item} was added as {status}.")),
     };
-    let data = json!({ "bookingId": booking.id, "status": booking.status });
+    let mut data = json!({
+        "bookingId": booking.id,
+        "status": booking.status,
+        "otherPartyId": booking.renter_id,
+        "otherPartyName": renter_name,
+    });
+    if let Some(item) = &booking.title {
+        data["item"] = Value::String(item.clone());
+    }
     let note = notification(format!("user-{}", booking.host_id), "booking", title, &body, data);
     app.store.append(vec![note]).await?;
     Ok(())
@@ -90,7 +99,9 @@ pub async fn get_booking(
     Ok(Json(json!({
         "id": booking.id,
         "hostId": booking.host_id,
+        "hostName": app.names.name_of(&booking.host_id).await,
         "renterId": booking.renter_id,
+        "renterName": app.names.name_of(&booking.renter_id).await,
         "status": booking.status,
         "title": booking.title,
     })))

@@ -20,16 +20,18 @@ fn message_json(stored: &crate::store::StoredEvent) -> Value {
 /// `GET /api/v1/chats`: most recently active first.
 pub async fn list(State(app): State<Arc<App>>, User(user): User) -> Result<Json<Value>, ApiError> {
     let chats = app.store.chats_of(&user.user_id).await?;
-    let items: Vec<Value> = chats
-        .iter()
-        .map(|c| {
-            json!({
-                "id": c.chat.id,
-                "participants": [c.chat.user_a, c.chat.user_b],
-                "lastMessage": c.last.as_ref().map(message_json),
-            })
-        })
-        .collect();
+    let mut items = Vec::with_capacity(chats.len());
+    for c in &chats {
+        let mut participants = Vec::with_capacity(2);
+        for id in [&c.chat.user_a, &c.chat.user_b] {
+            participants.push(json!({ "id": id, "name": app.names.name_of(id).await }));
+        }
+        items.push(json!({
+            "id": c.chat.id,
+            "participants": participants,
+            "lastMessage": c.last.as_ref().map(message_json),
+        }));
+    }
     Ok(Json(json!({ "items": items })))
 }
 

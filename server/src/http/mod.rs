@@ -6,6 +6,7 @@
 //! - [`bookings`]: `PUT` (backends) and `GET` (participants) `/api/v1/bookings/{id}`.
 //! - [`notifications`]: a user's history, unread count and read state.
 //! - [`chats`]: a user's chats and their messages.
+//! - [`users`]: `PUT /api/v1/users/{id}` (backends): display names.
 //! - [`ops`]: `GET /healthz`, `GET /metrics`, `GET /api/v1/openapi.json`.
 
 mod bookings;
@@ -13,6 +14,7 @@ mod chats;
 mod notifications;
 mod ops;
 mod publish;
+mod users;
 mod ws;
 
 use crate::auth::{Identity, Role};
@@ -39,6 +41,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/notifications", get(notifications::list).delete(notifications::clear))
         .route("/api/v1/notifications/unread-count", get(notifications::unread_count))
         .route("/api/v1/notifications/read", post(notifications::mark_read))
+        .route("/api/v1/users/{id}", axum::routing::put(users::put_user))
         .route("/api/v1/chats", get(chats::list))
         .route("/api/v1/chats/{id}/messages", get(chats::messages))
         .layer(DefaultBodyLimit::max(body_limit))
@@ -94,11 +97,12 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 pub struct Service(pub Identity);
 
 /// The verified bearer token of a request.
-fn verified(parts: &Parts, app: &App) -> Result<Identity, ApiError> {
+async fn verified(parts: &Parts, app: &App) -> Result<Identity, ApiError> {
     let token = bearer(&parts.headers)
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing bearer token"))?;
     app.verifier
         .verify(token)
+        .await
         .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string()))
 }
 
@@ -106,7 +110,7 @@ impl FromRequestParts<Arc<App>> for Service {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
-        let identity = verified(parts, app)?;
+        let identity = verified(parts, app).await?;
         if identity.role != Role::Service {
             return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this API needs a service token"));
         }
@@ -128,7 +132,7 @@ impl FromRequestParts<Arc<App>> for User {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
-        let identity = verified(parts, app)?;
+        let identity = verified(parts, app).await?;
         if identity.role == Role::Service {
             return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this API needs a user token"));
         }

@@ -40,7 +40,10 @@ pub async fn upgrade(
             return ApiError::invalid("`after` must be 0 or a seq the server sent").into_response();
         }
     };
-    let header_auth = bearer(&headers).map(|token| app.verifier.verify(token));
+    let header_auth = match bearer(&headers) {
+        Some(token) => Some(app.verifier.verify(token).await),
+        None => None,
+    };
     let max = app.config.limits.max_frame_bytes;
     let guard = app.tracker.token();
     // Small buffers keep idle connections cheap; they grow for big frames.

@@ -275,6 +275,12 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError>;
 
+    /// Records a user's display name.
+    async fn set_display_name(&self, user_id: &str, name: &str) -> Result<(), StoreError>;
+
+    /// A user's recorded display name.
+    async fn display_name(&self, user_id: &str) -> Result<Option<String>, StoreError>;
+
     /// Removes events past retention, in small steps; returns how many.
     async fn prune(&self, retention: Retention) -> Result<usize, StoreError>;
 }

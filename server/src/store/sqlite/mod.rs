@@ -4,10 +4,12 @@
 //! - [`events`]: bookings, chats, events, replay and chat history.
 //! - [`read_state`]: unread counts, read marks and notification history.
 //! - [`retention`]: pruning old events in small steps.
+//! - [`users`]: display names.
 
 mod events;
 mod read_state;
 mod retention;
+mod users;
 mod worker;
 
 use super::*;
@@ -27,6 +29,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../../migrations/0001_init.sql")),
         M::up(include_str!("../../../migrations/0002_read_state_and_retention.sql")),
+        M::up(include_str!("../../../migrations/0003_users.sql")),
     ])
 }
 
@@ -163,6 +166,17 @@ impl Store for SqliteStore {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let chat_id = chat_id.to_owned();
         self.read(move |conn| events::messages(conn, &chat_id, before, limit)).await
+    }
+
+    async fn set_display_name(&self, user_id: &str, name: &str) -> Result<(), StoreError> {
+        let (user_id, name) = (user_id.to_owned(), name.to_owned());
+        let now = crate::clock::now_ms();
+        self.write(move |conn, _| users::set_display_name(conn, &user_id, &name, now)).await
+    }
+
+    async fn display_name(&self, user_id: &str) -> Result<Option<String>, StoreError> {
+        let user_id = user_id.to_owned();
+        self.read(move |conn| users::display_name(conn, &user_id)).await
     }
 
     async fn prune(&self, retention: Retention) -> Result<usize, StoreError> {

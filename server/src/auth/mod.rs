@@ -1,8 +1,15 @@
 //! JWT verification and minting. The algorithm is pinned by configuration,
 //! so a token cannot choose how it is checked.
+//!
+//! - [`jwks`]: keys from an OpenID provider's key set, by `kid`.
+
+pub mod jwks;
+
+use jwks::{JwksCache, JwksSettings};
+use std::sync::Arc;
 
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value};
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -58,6 +65,8 @@ pub struct Identity {
     pub role: Role,
     /// The `exp` claim, Unix seconds.
     pub expires_at: i64,
+    /// The display name claim, when the token has one.
+    pub display_name: Option<String>,
 }
 
 /// Why a token was refused. The text goes to the client; it never
@@ -91,25 +100,64 @@ pub enum AuthError {
     /// Not a JWT at all.
     #[error("malformed token")]
     Malformed,
+    /// Keys come from a key set, and the token does not say which one.
+    #[error("token header has no `kid`")]
+    MissingKeyId,
+    /// The token names a key the provider does not publish (or the
+    /// provider could not be reached to learn of it).
+    #[error("token signed by an unknown key")]
+    UnknownKey,
 }
 
 /// How tokens are checked.
 #[derive(Clone)]
 pub struct Verifier {
-    key: DecodingKey,
+    keys: Keys,
     validation: Validation,
-    user_claim: String,
+    claims: ClaimNames,
 }
+
+/// Where the verifying key comes from.
+#[derive(Clone)]
+enum Keys {
+    /// One configured key.
+    Static(DecodingKey),
+    /// An OpenID provider's key set.
+    Jwks(Arc<JwksCache>),
+}
+
+/// Which claims carry what.
+#[derive(Debug, Clone)]
+pub struct ClaimNames {
+    /// The user id: `sub`, `userId`, `id`...
+    pub user: String,
+    /// The role: `role` unless the provider puts it elsewhere.
+    pub role: String,
+    /// The display name: `name` by default.
+    pub name: String,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        ClaimNames { user: "sub".into(), role: "role".into(), name: "name".into() }
+    }
+}
+
+/// Longest display name kept from a token, in characters.
+pub const MAX_NAME_CHARS: usize = 80;
 
 /// Key material and checks, from configuration.
 #[derive(Debug, Clone)]
 pub struct JwtSettings {
     /// HS256, RS256 or ES256.
     pub algorithm: Algorithm,
-    /// The HMAC secret (HS256) or the PEM public key (RS256/ES256).
+    /// The HMAC secret (HS256) or the PEM public key (RS256/ES256);
+    /// unused when `jwks` is set.
     pub key: Vec<u8>,
-    /// The claim holding the user id: `sub`, `userId`, `id`...
-    pub user_claim: String,
+    /// Keys from an OpenID provider instead of `key` (RS256/ES256).
+    pub jwks: Option<JwksSettings>,
+    /// Which claims carry the user id, role and display name.
+    pub claims: ClaimNames,
     /// Required `iss`, if any.
     pub issuer: Option<String>,
     /// Required `aud`, if any.
@@ -121,15 +169,21 @@ pub struct JwtSettings {
 impl Verifier {
     /// Builds a verifier; fails on an unreadable key.
     pub fn new(settings: &JwtSettings) -> Result<Verifier, String> {
-        let key = match settings.algorithm {
-            Algorithm::HS256 => DecodingKey::from_secret(&settings.key),
-            Algorithm::RS256 => {
-                DecodingKey::from_rsa_pem(&settings.key).map_err(|e| format!("RS256 public key: {e}"))?
+        let keys = match (settings.algorithm, &settings.jwks) {
+            (Algorithm::HS256, Some(_)) => {
+                return Err("a JWKS holds public keys: use RS256 or ES256 with it, not HS256".into())
             }
-            Algorithm::ES256 => {
-                DecodingKey::from_ec_pem(&settings.key).map_err(|e| format!("ES256 public key: {e}"))?
+            (Algorithm::RS256 | Algorithm::ES256, Some(jwks)) => {
+                Keys::Jwks(Arc::new(JwksCache::new(jwks.clone(), settings.algorithm)))
             }
-            other => return Err(format!("unsupported JWT algorithm {other:?}")),
+            (Algorithm::HS256, None) => Keys::Static(DecodingKey::from_secret(&settings.key)),
+            (Algorithm::RS256, None) => Keys::Static(
+                DecodingKey::from_rsa_pem(&settings.key).map_err(|e| format!("RS256 public key: {e}"))?,
+            ),
+            (Algorithm::ES256, None) => Keys::Static(
+                DecodingKey::from_ec_pem(&settings.key).map_err(|e| format!("ES256 public key: {e}"))?,
+            ),
+            (other, _) => return Err(format!("unsupported JWT algorithm {other:?}")),
         };
         let mut validation = Validation::new(settings.algorithm);
         validation.leeway = settings.leeway_secs;
@@ -146,17 +200,45 @@ impl Verifier {
             Some(aud) => validation.set_audience(&[aud]),
             None => validation.validate_aud = false,
         }
-        Ok(Verifier { key, validation, user_claim: settings.user_claim.clone() })
+        Ok(Verifier { keys, validation, claims: settings.claims.clone() })
     }
 
-    /// Verifies a compact JWT.
-    pub fn verify(&self, token: &str) -> Result<Identity, AuthError> {
+    /// The provider's key cache, when keys come from a JWKS.
+    pub fn jwks(&self) -> Option<&Arc<JwksCache>> {
+        match &self.keys {
+            Keys::Jwks(cache) => Some(cache),
+            Keys::Static(_) => None,
+        }
+    }
+
+    /// Verifies a compact JWT. With a JWKS this may fetch the key set once
+    /// (see [`jwks`] for how often).
+    pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
         let token = token.trim();
         if token.is_empty() {
             return Err(AuthError::Missing);
         }
+        let fetched;
+        let key = match &self.keys {
+            Keys::Static(key) => key,
+            Keys::Jwks(cache) => {
+                let header = decode_header(token).map_err(|_| {
+                    if header_names_none(token) {
+                        AuthError::WrongAlgorithm
+                    } else {
+                        AuthError::Malformed
+                    }
+                })?;
+                if header.alg != self.validation.algorithms[0] {
+                    return Err(AuthError::WrongAlgorithm);
+                }
+                let kid = header.kid.ok_or(AuthError::MissingKeyId)?;
+                fetched = cache.key(&kid).await.ok_or(AuthError::UnknownKey)?;
+                &fetched
+            }
+        };
         let data =
-            decode::<Map<String, Value>>(token, &self.key, &self.validation).map_err(|e| match e.kind() {
+            decode::<Map<String, Value>>(token, key, &self.validation).map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => AuthError::Expired,
                 ErrorKind::ImmatureSignature => AuthError::NotYetValid,
                 ErrorKind::InvalidSignature => AuthError::BadSignature,
@@ -168,23 +250,32 @@ impl Verifier {
                 _ => AuthError::Malformed,
             })?;
         let claims = data.claims;
-        let user_id = match claims.get(&self.user_claim) {
+        let names = &self.claims;
+        let user_id = match claims.get(&names.user) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
-            _ => return Err(AuthError::Claim(self.user_claim.clone())),
+            _ => return Err(AuthError::Claim(names.user.clone())),
         };
         if !urutibiz_protocol::room::is_valid_id(&user_id) {
-            return Err(AuthError::Claim(self.user_claim.clone()));
+            return Err(AuthError::Claim(names.user.clone()));
         }
         let role = claims
-            .get("role")
+            .get(&names.role)
             .and_then(Value::as_str)
             .and_then(Role::parse)
-            .ok_or_else(|| AuthError::Claim("role".into()))?;
+            .ok_or_else(|| AuthError::Claim(names.role.clone()))?;
         let expires_at =
             claims.get("exp").and_then(Value::as_i64).ok_or_else(|| AuthError::Claim("exp".into()))?;
-        Ok(Identity { user_id, role, expires_at })
+        let display_name = claims.get(&names.name).and_then(Value::as_str).and_then(display_name);
+        Ok(Identity { user_id, role, expires_at, display_name })
     }
+}
+
+/// A name fit to show: trimmed, no control characters, not empty, bounded.
+pub fn display_name(raw: &str) -> Option<String> {
+    let name: String =
+        raw.chars().filter(|c| !c.is_control()).take(MAX_NAME_CHARS).collect::<String>().trim().to_owned();
+    (!name.is_empty()).then_some(name)
 }
 
 /// `alg: none` fails to parse as an algorithm; report it as what it is.
@@ -199,11 +290,22 @@ fn header_names_none(token: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Signs an HS256 token, for the `token` subcommand and tests.
-pub fn mint_hs256(secret: &[u8], user_claim: &str, user_id: &str, role: Role, ttl_secs: i64) -> String {
+/// Signs an HS256 token, for the `token` subcommand and tests; `name` goes
+/// into the `name` claim.
+pub fn mint_hs256(
+    secret: &[u8],
+    user_claim: &str,
+    user_id: &str,
+    role: Role,
+    ttl_secs: i64,
+    name: Option<&str>,
+) -> String {
     let mut claims = Map::new();
     claims.insert(user_claim.into(), Value::String(user_id.into()));
     claims.insert("role".into(), Value::String(role.as_str().into()));
+    if let Some(name) = name {
+        claims.insert("name".into(), Value::String(name.into()));
+    }
     let now = unix_now();
     claims.insert("iat".into(), now.into());
     claims.insert("exp".into(), (now + ttl_secs).into());
