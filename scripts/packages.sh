@@ -37,3 +37,10 @@ build_ui() {
     ensure_node
     (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 }
+
+# The development OpenID provider (oidc-provider) and the headless browser
+# script that signs in through it; the demo and the tests start it.
+install_dev_idp() {
+    ensure_node
+    (cd dev-idp && npm ci --no-audit --no-fund --loglevel=error)
+}

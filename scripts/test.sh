@@ -11,6 +11,8 @@ ensure_packages "${BUILD_PACKAGES[@]}" "${DESKTOP_PACKAGES[@]}" "${CHECK_PACKAGE
 step() { echo; echo "== $*"; }
 step "UI: npm ci and build"
 build_ui
+step "Development OpenID provider: npm ci"
+install_dev_idp
 step "cargo fmt --check"
 cargo fmt --all --check
 step "cargo clippy"

@@ -98,7 +98,8 @@ pub struct ServeArgs {
     #[arg(long = "jwt-issuer", env = "JWT_ISSUER")]
     pub issuer: Option<String>,
     /// Verify with the keys an OpenID provider publishes at this URL
-    /// (RS256/ES256), chosen by the token's `kid`.
+    /// (RS256/ES256), chosen by the token's `kid`. A `JWT_SECRET` set as
+    /// well still verifies HS256 tokens the backend mints itself.
     #[arg(long = "jwks-url", env = "JWT_JWKS_URL", conflicts_with = "public_key")]
     pub jwks_url: Option<String>,
     /// Find the JWKS through the issuer's `/.well-known/openid-configuration`.
@@ -258,6 +259,12 @@ impl ServeArgs {
             jwt: JwtSettings {
                 algorithm,
                 key,
+                // Beside a provider, a configured secret still verifies the
+                // backend's own HS256 tokens.
+                backend_secret: match &jwks {
+                    Some(_) if self.jwt.dev || !self.jwt.secret.is_empty() => Some(self.jwt.hs256_secret()?),
+                    _ => None,
+                },
                 jwks: jwks.map(|location| JwksSettings {
                     location,
                     min_refetch: self.jwks_min_refetch,

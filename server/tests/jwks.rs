@@ -116,12 +116,58 @@ async fn published_keys_verify_and_everything_else_is_refused_clearly() {
         try_auth(&server, &signed("rs256-second", Some("key-a"), "u")).await.unwrap_err(),
         "invalid signature"
     );
-    // The algorithm stays pinned: an ES256 or HS256 token is refused as such.
+    // The algorithm stays pinned: an ES256 token is refused as such.
     assert_eq!(
         try_auth(&server, &signed("es256", Some("key-a"), "u")).await.unwrap_err(),
         "token algorithm not allowed"
     );
-    assert_eq!(try_auth(&server, &token("u", "host", 60)).await.unwrap_err(), "token algorithm not allowed");
+    // JWT_SECRET is set too: the backend's own HS256 tokens verify with it,
+    // and only with it. HMAC over the provider's public key (the classic
+    // key-confusion forgery) does not.
+    assert!(try_auth(&server, &token("backend", "service", 60)).await.is_ok());
+    let public_pem = std::fs::read(fixture("rs256-public.pem")).unwrap();
+    let forged = sign_with(
+        Algorithm::HS256,
+        &EncodingKey::from_secret(&public_pem),
+        json!({"sub": "u", "role": "admin", "exp": now() + 60}),
+    );
+    assert_eq!(try_auth(&server, &forged).await.unwrap_err(), "invalid signature");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_secret_only_provider_tokens_are_accepted() {
+    let (_p, issuer) = provider(&["rs256"]).await;
+    let url = format!("{issuer}/jwks");
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_realtime-server"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--jwt-algorithm", "RS256", "--jwks-url", &url, "--db"])
+            .arg(dir.path().join("x.db"))
+            .env("JWT_SECRET", "")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.0.stdout.take().unwrap()), &mut line)
+        .unwrap();
+    let addr = line.trim().strip_prefix("listening on http://").unwrap().to_owned();
+    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
+    let mut client = Client { ws };
+    client.send(json!({"event": "authenticate", "data": {"token": token("u", "host", 60)}})).await;
+    let refused = client.recv().await;
+    assert_eq!(refused["data"]["message"], "token algorithm not allowed");
+}
+
+/// Kills the child when the test ends, pass or fail.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

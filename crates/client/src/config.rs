@@ -1,6 +1,8 @@
 //! Client settings.
 
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// Where to connect and how patient to be.
 #[derive(Debug, Clone)]
@@ -25,6 +27,10 @@ pub struct ClientConfig {
     /// A wall-clock jump larger than this between two checks means the
     /// machine slept: reconnect at once.
     pub sleep_jump: Duration,
+    /// Set when a refresher renews the token ([`crate::auth::spawn_refresher`]):
+    /// before reconnecting with an expired token, the session pokes it and
+    /// waits for a fresh one instead of being refused.
+    pub token_refresh: Option<Arc<Notify>>,
 }
 
 impl ClientConfig {
@@ -40,6 +46,7 @@ impl ClientConfig {
             stable_after: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             sleep_jump: Duration::from_secs(10),
+            token_refresh: None,
         }
     }
 

@@ -7,10 +7,12 @@
 //! - [`position`]: persisting the last `seq` seen, across restarts.
 //! - [`dedupe`]: dropping events seen twice.
 //! - [`history`]: recent notifications over HTTP.
+//! - [`auth`]: browser sign-in with an OpenID provider, and refreshing.
 //! - [`session`]: the task that connects, resumes, keeps a heartbeat and
 //!   reconnects; [`spawn`] starts it.
 #![deny(missing_docs)]
 
+pub mod auth;
 pub mod backoff;
 pub mod config;
 pub mod dedupe;

@@ -44,6 +44,9 @@ pub enum Command {
     /// A fresh token: sent in-band when online, used for later connections,
     /// and lifts a signed-out state.
     SetToken(String),
+    /// The session is over (the provider refused to renew it): close the
+    /// socket and wait signed out for a new token.
+    SignOut(String),
     /// Drop the connection and reconnect now (e.g. the network changed).
     Reconnect,
     /// Stop the client.
@@ -88,6 +91,9 @@ pub fn spawn(
         commands: command_rx,
         pending: Vec::new(),
         seen: Seen::new(SEEN_CAPACITY),
+        renewal_over: false,
+        just_renewed: false,
+        signed_out_by_provider: None,
     };
     tokio::spawn(client.run());
     (Handle { commands }, update_rx)
@@ -102,7 +108,16 @@ struct Client {
     pending: Vec<Value>,
     seen: Seen,
     backoff: Backoff,
+    /// The refresher has given up (the provider refused): do not wait for it.
+    renewal_over: bool,
+    /// The token was just renewed for a reconnect: use it, do not renew again.
+    just_renewed: bool,
+    /// A `SignOut` that arrived while offline, applied before reconnecting.
+    signed_out_by_provider: Option<String>,
 }
+
+/// A token this close to expiry is renewed before (re)connecting with it.
+const RENEW_MARGIN: Duration = Duration::from_secs(1);
 
 /// How a session ended.
 enum Ended {
@@ -125,11 +140,18 @@ impl Client {
 
     async fn run(mut self) {
         loop {
-            self.emit(Update::State(ConnectionState::Connecting));
             let started = Instant::now();
-            let ended = match self.connect().await {
-                Ok(socket) => self.session(socket).await,
-                Err(ended) => ended,
+            let ended = if let Some(reason) = self.signed_out_by_provider.take() {
+                Ended::SignedOut(reason)
+            } else if self.must_renew_first() {
+                self.renew_first().await
+            } else {
+                self.just_renewed = false;
+                self.emit(Update::State(ConnectionState::Connecting));
+                match self.connect().await {
+                    Ok(socket) => self.session(socket).await,
+                    Err(ended) => ended,
+                }
             };
             if started.elapsed() >= self.config.stable_after {
                 self.backoff.reset();
@@ -142,6 +164,9 @@ impl Client {
                         return;
                     }
                 }
+                // The server saw the token expire (e.g. the refresh is
+                // late after a sleep): the refresher is asked first.
+                Ended::SignedOut(_) if self.must_renew_first() => continue,
                 Ended::SignedOut(reason) => {
                     self.emit(Update::State(ConnectionState::SignedOut { reason }));
                     if !self.wait_for_token().await {
@@ -151,6 +176,50 @@ impl Client {
                 }
             }
         }
+    }
+
+    /// Whether a refresher should renew the token before it is used again.
+    fn must_renew_first(&self) -> bool {
+        self.config.token_refresh.is_some()
+            && !self.renewal_over
+            && !self.just_renewed
+            && crate::auth::expires_within(&self.config.token, RENEW_MARGIN)
+    }
+
+    /// Asks the refresher for a fresh token and waits for it (or for the
+    /// provider's refusal); other requests are kept for later.
+    async fn renew_first(&mut self) -> Ended {
+        if let Some(wake) = &self.config.token_refresh {
+            wake.notify_one();
+        }
+        self.emit(Update::State(ConnectionState::Offline {
+            since_ms: now_ms(),
+            retry_in_ms: 0,
+            reason: "renewing the session".into(),
+        }));
+        loop {
+            match self.commands.recv().await {
+                None | Some(Command::Shutdown) => return Ended::Shutdown,
+                Some(Command::SetToken(token)) => {
+                    self.set_token(token);
+                    // Whatever its lifetime, this one gets a connection attempt.
+                    self.just_renewed = true;
+                    return Ended::RetryNow;
+                }
+                Some(Command::SignOut(reason)) => {
+                    self.renewal_over = true;
+                    return Ended::SignedOut(reason);
+                }
+                Some(Command::Reconnect) => {}
+                Some(other) => self.queue(other),
+            }
+        }
+    }
+
+    fn set_token(&mut self, token: String) {
+        self.config.token = token;
+        self.renewal_over = false;
+        self.signed_out_by_provider = None;
     }
 
     /// Waits out a backoff delay; `false` on shutdown.
@@ -169,6 +238,11 @@ impl Client {
                 command = self.commands.recv() => match command {
                     None | Some(Command::Shutdown) => return false,
                     Some(Command::Reconnect) => return true,
+                    Some(Command::SignOut(reason)) => {
+                        self.renewal_over = true;
+                        self.signed_out_by_provider = Some(reason);
+                        return true;
+                    }
                     Some(other) => self.queue(other),
                 },
             }
@@ -181,9 +255,11 @@ impl Client {
             match self.commands.recv().await {
                 None | Some(Command::Shutdown) => return false,
                 Some(Command::SetToken(token)) => {
-                    self.config.token = token;
+                    self.set_token(token);
                     return true;
                 }
+                // Already signed out.
+                Some(Command::SignOut(_)) => self.renewal_over = true,
                 Some(other) => self.queue(other),
             }
         }
@@ -192,7 +268,11 @@ impl Client {
     /// Keeps a request for the next session (token changes apply now).
     fn queue(&mut self, command: Command) {
         match command {
-            Command::SetToken(token) => self.config.token = token,
+            Command::SetToken(token) => self.set_token(token),
+            Command::SignOut(reason) => {
+                self.renewal_over = true;
+                self.signed_out_by_provider = Some(reason);
+            }
             Command::Reconnect | Command::Shutdown => {}
             other => self.pending.extend(request_frame(&other)),
         }
@@ -325,9 +405,14 @@ impl Client {
                         break Ended::Shutdown;
                     }
                     Some(Command::Reconnect) => break Ended::RetryNow,
+                    Some(Command::SignOut(reason)) => {
+                        self.renewal_over = true;
+                        let _ = socket.close(None).await;
+                        break Ended::SignedOut(reason);
+                    }
                     Some(Command::SetToken(token)) => {
                         let frame = json!({"event": event::AUTHENTICATE, "data": {"token": token}});
-                        self.config.token = token;
+                        self.set_token(token);
                         let _ = socket.send(Message::Text(frame.to_string().into())).await;
                     }
                     Some(other) if online => {

@@ -1,143 +1,17 @@
 //! The client core against a real server process: restarts, app restarts,
 //! backoff, a frozen network and token expiry.
 
-use jsonwebtoken::{encode, EncodingKey, Header};
+mod common;
+
+use common::*;
 use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc::UnboundedReceiver;
 use urutibiz_client::{
-    spawn, ClientConfig, Command as ClientCommand, ConnectionState, FilePosition, MemoryPosition, Update,
+    spawn, Command as ClientCommand, ConnectionState, FilePosition, MemoryPosition, Update,
 };
-
-const SECRET: &str = "client-test-secret-0123456789abcdef-012";
-const WAIT: Duration = Duration::from_secs(10);
-
-/// The server binary, built once if needed.
-fn server_binary() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["build", "-q", "-p", "urutibiz-realtime-server", "--bin", "realtime-server"])
-                .status()
-                .unwrap();
-            assert!(status.success(), "building realtime-server");
-            let target = std::env::var("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-            target.join("debug/realtime-server")
-        })
-        .clone()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(dir: &tempfile::TempDir, port: u16) -> Server {
-        let mut child = Command::new(server_binary())
-            .args(["serve", "--jwt-leeway", "0s", "--bind", &format!("127.0.0.1:{port}"), "--db"])
-            .arg(dir.path().join("rt.db"))
-            .env("JWT_SECRET", SECRET)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert!(line.starts_with("listening on"), "{line}");
-        Server { child, port }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn kill9(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    async fn publish(&self, n: i64) {
-        let r = reqwest::Client::new()
-            .post(format!("{}/api/v1/publish", self.url()))
-            .bearer_auth(token("backend", "service", 600))
-            .json(&json!({"room": "user-u1", "event": "tick", "data": {"n": n}}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 202);
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill9();
-    }
-}
-
-fn token(user: &str, role: &str, ttl: i64) -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let claims = json!({"sub": user, "role": role, "exp": now + ttl});
-    encode(&Header::default(), &claims, &EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
-}
-
-fn fast_config(url: String, ttl: i64) -> ClientConfig {
-    let mut config = ClientConfig::new(url, token("u1", "renter", ttl));
-    config.backoff_base = Duration::from_millis(50);
-    config.backoff_cap = Duration::from_millis(400);
-    config
-}
-
-/// Next update, within the wait.
-async fn next(updates: &mut UnboundedReceiver<Update>) -> Update {
-    tokio::time::timeout(WAIT, updates.recv()).await.expect("no update in time").expect("client stopped")
-}
-
-async fn wait_online(updates: &mut UnboundedReceiver<Update>) {
-    loop {
-        if let Update::State(ConnectionState::Online { .. }) = next(updates).await {
-            return;
-        }
-    }
-}
-
-/// Collects `tick` numbers until `count` have arrived.
-async fn ticks(updates: &mut UnboundedReceiver<Update>, count: usize) -> Vec<i64> {
-    let mut got = Vec::new();
-    while got.len() < count {
-        if let Update::Frame(f) = next(updates).await {
-            if f["event"] == "tick" {
-                got.push(f["data"]["n"].as_i64().unwrap());
-            }
-        }
-    }
-    got
-}
-
-/// Nothing but (optionally) state changes for `ms`.
-async fn no_ticks_for(updates: &mut UnboundedReceiver<Update>, ms: u64) {
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
-    while let Ok(Some(update)) = tokio::time::timeout_at(deadline, updates.recv()).await {
-        if let Update::Frame(f) = &update {
-            assert_ne!(f["event"], "tick", "unexpected {f}");
-        }
-    }
-}
 
 #[tokio::test]
 async fn reconnects_after_kill_and_restart_without_loss_or_duplicates() {

@@ -115,6 +115,10 @@ pub struct Verifier {
     keys: Keys,
     validation: Validation,
     claims: ClaimNames,
+    /// With a JWKS: the backend's own HS256 secret, for tokens it mints
+    /// itself (services, tools). Only HS256 tokens are checked with it, so
+    /// a provider's RS256/ES256 token can never be checked as HMAC.
+    backend_secret: Option<(DecodingKey, Validation)>,
 }
 
 /// Where the verifying key comes from.
@@ -156,6 +160,9 @@ pub struct JwtSettings {
     pub key: Vec<u8>,
     /// Keys from an OpenID provider instead of `key` (RS256/ES256).
     pub jwks: Option<JwksSettings>,
+    /// With `jwks`: an HS256 secret the backend signs its own tokens with
+    /// (`exp` required; `iss`/`aud` are the provider's and not asked of them).
+    pub backend_secret: Option<Vec<u8>>,
     /// Which claims carry the user id, role and display name.
     pub claims: ClaimNames,
     /// Required `iss`, if any.
@@ -200,7 +207,18 @@ impl Verifier {
             Some(aud) => validation.set_audience(&[aud]),
             None => validation.validate_aud = false,
         }
-        Ok(Verifier { keys, validation, claims: settings.claims.clone() })
+        let backend_secret = match (&settings.jwks, &settings.backend_secret) {
+            (Some(_), Some(secret)) => {
+                let mut validation = Validation::new(Algorithm::HS256);
+                validation.leeway = settings.leeway_secs;
+                validation.validate_nbf = true;
+                validation.set_required_spec_claims(&["exp"]);
+                validation.validate_aud = false;
+                Some((DecodingKey::from_secret(secret), validation))
+            }
+            _ => None,
+        };
+        Ok(Verifier { keys, validation, claims: settings.claims.clone(), backend_secret })
     }
 
     /// The provider's key cache, when keys come from a JWKS.
@@ -219,6 +237,7 @@ impl Verifier {
             return Err(AuthError::Missing);
         }
         let fetched;
+        let mut validation = &self.validation;
         let key = match &self.keys {
             Keys::Static(key) => key,
             Keys::Jwks(cache) => {
@@ -229,26 +248,33 @@ impl Verifier {
                         AuthError::Malformed
                     }
                 })?;
-                if header.alg != self.validation.algorithms[0] {
-                    return Err(AuthError::WrongAlgorithm);
+                match &self.backend_secret {
+                    Some((secret, backend_validation)) if header.alg == Algorithm::HS256 => {
+                        validation = backend_validation;
+                        secret
+                    }
+                    _ if header.alg != self.validation.algorithms[0] => {
+                        return Err(AuthError::WrongAlgorithm)
+                    }
+                    _ => {
+                        let kid = header.kid.ok_or(AuthError::MissingKeyId)?;
+                        fetched = cache.key(&kid).await.ok_or(AuthError::UnknownKey)?;
+                        &fetched
+                    }
                 }
-                let kid = header.kid.ok_or(AuthError::MissingKeyId)?;
-                fetched = cache.key(&kid).await.ok_or(AuthError::UnknownKey)?;
-                &fetched
             }
         };
-        let data =
-            decode::<Map<String, Value>>(token, key, &self.validation).map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => AuthError::Expired,
-                ErrorKind::ImmatureSignature => AuthError::NotYetValid,
-                ErrorKind::InvalidSignature => AuthError::BadSignature,
-                ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => AuthError::WrongAlgorithm,
-                ErrorKind::MissingRequiredClaim(c) => AuthError::Claim(c.clone()),
-                ErrorKind::InvalidIssuer => AuthError::Issuer,
-                ErrorKind::InvalidAudience => AuthError::Audience,
-                _ if header_names_none(token) => AuthError::WrongAlgorithm,
-                _ => AuthError::Malformed,
-            })?;
+        let data = decode::<Map<String, Value>>(token, key, validation).map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => AuthError::Expired,
+            ErrorKind::ImmatureSignature => AuthError::NotYetValid,
+            ErrorKind::InvalidSignature => AuthError::BadSignature,
+            ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => AuthError::WrongAlgorithm,
+            ErrorKind::MissingRequiredClaim(c) => AuthError::Claim(c.clone()),
+            ErrorKind::InvalidIssuer => AuthError::Issuer,
+            ErrorKind::InvalidAudience => AuthError::Audience,
+            _ if header_names_none(token) => AuthError::WrongAlgorithm,
+            _ => AuthError::Malformed,
+        })?;
         let claims = data.claims;
         let names = &self.claims;
         let user_id = match claims.get(&names.user) {

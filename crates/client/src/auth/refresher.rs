@@ -1,0 +1,126 @@
+//! Keeps a session alive: renews the access token at about 80% of its
+//! lifetime and hands it to the open socket (in-band `authenticate`, no
+//! reconnect), retries network failures with backoff, and signs the
+//! session out when the provider refuses the refresh token.
+//!
+//! Waiting is measured on the wall clock, polled every few seconds: a
+//! monotonic timer does not advance while a laptop sleeps, so after a long
+//! sleep it would fire late. The session also pokes `wake` when it finds its
+//! token expired before reconnecting, so waking up refreshes first.
+
+use super::provider::{Provider, RefreshError};
+use super::Tokens;
+use crate::backoff::Backoff;
+use crate::session::{Command, Handle};
+use std::error::Error as _;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio::sync::{mpsc, Notify};
+use tokio::task::JoinHandle;
+
+/// Longest sleep between two looks at the wall clock.
+const CLOCK_POLL: Duration = Duration::from_secs(2);
+
+/// What the refresher tells the shell.
+#[derive(Debug, Clone)]
+pub enum AuthEvent {
+    /// Fresh tokens, already handed to the socket. Keep `refresh_token`
+    /// (a rotating provider issued a new one) in the keychain.
+    Refreshed(Tokens),
+    /// Renewing failed for a reason worth retrying; the socket stays up.
+    RefreshFailed {
+        /// Why, for people and logs.
+        reason: String,
+        /// When the next attempt is.
+        retry_in: Duration,
+    },
+    /// The provider refused: the session is over, the socket is closed.
+    SignedOut {
+        /// Why, for people.
+        reason: String,
+    },
+}
+
+/// A running refresher; stopped when dropped.
+#[derive(Debug)]
+pub struct Refreshing {
+    task: JoinHandle<()>,
+}
+
+impl Drop for Refreshing {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts renewing `tokens` for the session behind `session`. `wake` is
+/// shared with the session's [`crate::ClientConfig::token_refresh`].
+pub fn spawn_refresher(
+    provider: Arc<Provider>,
+    tokens: Tokens,
+    session: Handle,
+    wake: Arc<Notify>,
+) -> (Refreshing, mpsc::UnboundedReceiver<AuthEvent>) {
+    let (events, rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(run(provider, tokens, session, wake, events));
+    (Refreshing { task }, rx)
+}
+
+async fn run(
+    provider: Arc<Provider>,
+    mut tokens: Tokens,
+    session: Handle,
+    wake: Arc<Notify>,
+    events: mpsc::UnboundedSender<AuthEvent>,
+) {
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+    let mut due = tokens.refresh_due();
+    loop {
+        wait_until(due, &wake).await;
+        let outcome = match &tokens.refresh_token {
+            Some(refresh_token) => provider.refresh(refresh_token).await,
+            None => Err(RefreshError::NoRefreshToken),
+        };
+        match outcome {
+            Ok(fresh) => {
+                tokens = fresh;
+                session.send(Command::SetToken(tokens.access_token.clone()));
+                let _ = events.send(AuthEvent::Refreshed(tokens.clone()));
+                backoff.reset();
+                due = tokens.refresh_due();
+                tracing::debug!("access token renewed");
+            }
+            Err(RefreshError::Transient(e)) => {
+                let retry_in = backoff.next_delay();
+                let reason = match e.source() {
+                    Some(cause) => format!("{e}: {cause}"),
+                    None => e.to_string(),
+                };
+                tracing::warn!(%reason, ?retry_in, "renewing the session failed; retrying");
+                let _ = events.send(AuthEvent::RefreshFailed { reason, retry_in });
+                due = SystemTime::now() + retry_in;
+            }
+            Err(refused) => {
+                let reason = refused.to_string();
+                tracing::info!(%reason, "the provider ended the session");
+                session.send(Command::SignOut(reason.clone()));
+                let _ = events.send(AuthEvent::SignedOut { reason });
+                return;
+            }
+        }
+    }
+}
+
+/// Returns at `due` by the wall clock, or earlier when poked.
+async fn wait_until(due: SystemTime, wake: &Notify) {
+    loop {
+        let Ok(left) = due.duration_since(SystemTime::now()) else { return };
+        if left.is_zero() {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(left.min(CLOCK_POLL)) => {}
+            _ = wake.notified() => return,
+        }
+    }
+}

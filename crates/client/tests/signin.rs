@@ -1,0 +1,213 @@
+//! Browser sign-in and long sessions against a real OpenID provider
+//! (`dev-idp/`: oidc-provider), a real realtime server verifying its tokens
+//! through the JWKS, and headless Chromium in the browser's place.
+
+mod common;
+
+use common::*;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+use urutibiz_client::auth::provider::SignInError;
+use urutibiz_client::auth::{spawn_refresher, AuthEvent, Provider};
+use urutibiz_client::{
+    spawn, ClientConfig, Command as ClientCommand, ConnectionState, MemoryPosition, Update,
+};
+
+const CLIENT_ID: &str = "urutibiz-desktop";
+const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn provider_flags(issuer: &str) -> Vec<String> {
+    [
+        "--jwt-algorithm",
+        "RS256",
+        "--jwks-discover",
+        "--jwt-issuer",
+        issuer,
+        "--jwt-audience",
+        "urn:urutibiz:realtime",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+fn start_server(dir: &tempfile::TempDir, idp: &Idp) -> Server {
+    let flags = provider_flags(&idp.issuer);
+    Server::start_with(dir, free_port(), &flags.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_sign_in_stays_alive_across_rotating_refreshes_without_losing_events() {
+    let idp = Idp::start(6);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir, &idp);
+    let provider = Provider::discover(&idp.issuer, CLIENT_ID).await.unwrap();
+    let signed = provider.sign_in(browser("host-amina", false), SIGN_IN_TIMEOUT).await.unwrap();
+    assert_eq!(signed.user_id, "host-amina");
+    assert_eq!(signed.name.as_deref(), Some("Amina"));
+    let first_refresh = signed.tokens.refresh_token.clone().expect("offline_access gives a refresh token");
+
+    let wake = Arc::new(Notify::new());
+    let mut config = ClientConfig::new(server.url(), signed.tokens.access_token.clone());
+    config.token_refresh = Some(wake.clone());
+    let (handle, mut updates) = spawn(config, Arc::new(MemoryPosition::default()));
+    let (_refreshing, mut auth) = spawn_refresher(Arc::new(provider), signed.tokens, handle.clone(), wake);
+    wait_online(&mut updates).await;
+
+    // Events keep coming for 25 s: about four access-token lifetimes.
+    let started = Instant::now();
+    let mut published = 0;
+    let mut received = Vec::new();
+    let mut refresh_tokens = vec![first_refresh];
+    let mut states = Vec::new();
+    let mut publish = tokio::time::interval(Duration::from_millis(250));
+    while started.elapsed() < Duration::from_secs(25) {
+        tokio::select! {
+            _ = publish.tick() => {
+                server.publish_to("user-host-amina", published).await;
+                published += 1;
+            }
+            Some(update) = updates.recv() => match update {
+                Update::State(state) => states.push(state),
+                Update::Frame(f) if f["event"] == "tick" => received.push(f["data"]["n"].as_i64().unwrap()),
+                Update::Frame(_) => {}
+            },
+            Some(event) = auth.recv() => match event {
+                AuthEvent::Refreshed(tokens) => refresh_tokens.push(tokens.refresh_token.unwrap()),
+                other => panic!("unexpected {other:?}"),
+            },
+        }
+    }
+    while received.len() < published as usize {
+        if let Update::Frame(f) = next(&mut updates).await {
+            if f["event"] == "tick" {
+                received.push(f["data"]["n"].as_i64().unwrap());
+            }
+        }
+    }
+    assert_eq!(received, (0..published).collect::<Vec<_>>(), "every event once, in order");
+    assert!(states.is_empty(), "the socket never dropped: {states:?}");
+    let refreshes = refresh_tokens.len() - 1;
+    assert!(refreshes >= 3, "only {refreshes} refreshes in 25 s of 6 s tokens");
+    let mut distinct = refresh_tokens.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), refresh_tokens.len(), "the provider rotates refresh tokens");
+    eprintln!("kept alive {:?} across {refreshes} refreshes; {published} events, 0 lost", started.elapsed());
+
+    // An administrator ends the session at the provider: the next refresh
+    // is refused and the client signs out cleanly, saying why.
+    idp.revoke(refresh_tokens.last().unwrap()).await;
+    let reason = loop {
+        match tokio::time::timeout(Duration::from_secs(15), auth.recv()).await.unwrap().unwrap() {
+            AuthEvent::SignedOut { reason } => break reason,
+            AuthEvent::Refreshed(_) => panic!("a revoked refresh token was accepted"),
+            AuthEvent::RefreshFailed { .. } => {}
+        }
+    };
+    assert!(reason.contains("sign in again"), "{reason}");
+    loop {
+        if let Update::State(ConnectionState::SignedOut { reason: shown }) = next(&mut updates).await {
+            assert_eq!(shown, reason);
+            break;
+        }
+    }
+    handle.send(ClientCommand::Shutdown);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waking_with_an_expired_token_refreshes_before_reconnecting() {
+    let idp = Idp::start(2);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir, &idp);
+    let provider = Provider::discover(&idp.issuer, CLIENT_ID).await.unwrap();
+    let signed = provider.sign_in(browser("renter-jean", false), SIGN_IN_TIMEOUT).await.unwrap();
+    // As after a laptop slept: the access token ran out while nothing ran.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let wake = Arc::new(Notify::new());
+    let mut config = ClientConfig::new(server.url(), signed.tokens.access_token.clone());
+    config.token_refresh = Some(wake.clone());
+    let (handle, mut updates) = spawn(config, Arc::new(MemoryPosition::default()));
+    let (_refreshing, _auth) = spawn_refresher(Arc::new(provider), signed.tokens, handle.clone(), wake);
+    let mut states = Vec::new();
+    loop {
+        if let Update::State(state) = next(&mut updates).await {
+            let online = matches!(state, ConnectionState::Online { .. });
+            states.push(state);
+            if online {
+                break;
+            }
+        }
+    }
+    assert!(
+        matches!(&states[0], ConnectionState::Offline { reason, .. } if reason == "renewing the session"),
+        "renews before the first attempt: {states:?}"
+    );
+    assert!(!states.iter().any(|s| matches!(s, ConnectionState::SignedOut { .. })), "{states:?}");
+    handle.send(ClientCommand::Shutdown);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_forged_and_abandoned_sign_ins_fail_clearly() {
+    let idp = Idp::start(60);
+    let provider = Provider::discover(&idp.issuer, CLIENT_ID).await.unwrap();
+
+    let cancelled = provider.sign_in(browser("host-amina", true), SIGN_IN_TIMEOUT).await.unwrap_err();
+    assert!(matches!(cancelled, SignInError::Denied(_)), "{cancelled:?}");
+    assert!(cancelled.to_string().starts_with("sign-in was cancelled or refused"), "{cancelled}");
+
+    // A callback carrying another `state` (a forged or stale redirect).
+    let forged = provider
+        .sign_in(
+            |url: &str| {
+                let url = reqwest::Url::parse(url).unwrap();
+                let redirect = url.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1.into_owned();
+                tokio::spawn(async move {
+                    let _ = reqwest::get(format!("{redirect}?state=forged&code=stolen")).await;
+                });
+                Ok(())
+            },
+            SIGN_IN_TIMEOUT,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(forged, SignInError::StateMismatch), "{forged:?}");
+
+    // The browser was closed: nothing ever comes back.
+    let abandoned = provider.sign_in(|_: &str| Ok(()), Duration::from_secs(1)).await.unwrap_err();
+    assert!(matches!(abandoned, SignInError::TimedOut(_)), "{abandoned:?}");
+
+    let no_browser = provider.sign_in(|_: &str| Err("no browser installed".into()), SIGN_IN_TIMEOUT).await;
+    assert_eq!(no_browser.unwrap_err().to_string(), "cannot open the browser: no browser installed");
+}
+
+#[tokio::test]
+async fn an_unreachable_or_malformed_provider_is_reported() {
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let err = Provider::discover(&closed, CLIENT_ID).await.unwrap_err();
+    assert!(matches!(err, SignInError::Discovery { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("cannot reach the sign-in service"), "{err}");
+
+    // A server whose discovery document is not JSON.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 2048];
+            let _ = socket.read(&mut buf).await;
+            let body = "{\"issuer\": ";
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(reply.as_bytes()).await;
+        }
+    });
+    let err = Provider::discover(&issuer, CLIENT_ID).await.unwrap_err();
+    assert!(matches!(err, SignInError::Discovery { .. }), "{err:?}");
+
+    let err = Provider::discover("not a url", CLIENT_ID).await.unwrap_err();
+    assert!(matches!(err, SignInError::IssuerUrl { .. }), "{err:?}");
+}
