@@ -2,8 +2,9 @@
 //! Read state goes through the server so other devices agree; the local
 //! view changes at once.
 
+use crate::keychain::StoredSession;
 use crate::state::{AppState, ConnectionView, KeychainView};
-use crate::{dnd, keychain, live};
+use crate::{account, dnd, keychain, live};
 use tauri::{AppHandle, Manager};
 use urutibiz_client::Command;
 
@@ -68,8 +69,24 @@ pub fn set_dnd(app: &AppHandle, mode: &str) {
     state.changed(false);
 }
 
-/// Uses `token` (and remembers it in the keychain when `persist`).
+/// Reconnects now: the running client drops its socket and connects again
+/// (a restart would leave the refresher talking to the old client).
+pub fn reconnect(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let running = state.client.lock().expect("client lock").clone();
+    match running {
+        Some(client) => client.send(Command::Reconnect),
+        None => live::start(app),
+    }
+}
+
+/// Uses a pasted `token` (and remembers it in the keychain when `persist`).
 pub fn sign_in(app: &AppHandle, token: String, persist: bool) {
+    let user = account::user_of_token(&token);
+    if let Some(user) = &user {
+        account::claim_cache(app, &user.id);
+    }
+    account::set_token_user(app, user);
     let state = app.state::<AppState>();
     let keychain = if !persist {
         KeychainView {
@@ -77,7 +94,7 @@ pub fn sign_in(app: &AppHandle, token: String, persist: bool) {
             message: Some("Token from the command line: kept in memory only.".into()),
         }
     } else {
-        match keychain::save(&token) {
+        match keychain::save(&StoredSession::Token { token: token.clone() }) {
             Ok(()) => KeychainView { available: true, message: None },
             Err(e) => {
                 tracing::warn!(error = %e, "no keychain; keeping the token in memory only");
@@ -98,6 +115,7 @@ pub fn sign_in(app: &AppHandle, token: String, persist: bool) {
 
 /// Forgets the token and this user's cached data.
 pub fn sign_out(app: &AppHandle) {
+    account::forget(app);
     let state = app.state::<AppState>();
     keychain::delete();
     *state.token.lock().expect("token lock") = None;

@@ -37,22 +37,30 @@ fn shorten(text: &str, max: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
-/// The popup for one notification, e.g. "Booking confirmed — Canon EOS R6, Fri 12 Dec".
+fn data_text<'a>(item: &'a Item, key: &str) -> Option<&'a str> {
+    item.data.get(key).and_then(|v| v.as_str()).map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The popup for one notification, e.g. "Booking confirmed — Canon EOS R6
+/// (Jean)", or "Amina" over "Is the camera still free on Friday?".
 pub fn alert_for(item: &Item) -> Alert {
     match item.kind.as_str() {
         "booking" => {
-            let what = item.data.get("item").and_then(|v| v.as_str()).filter(|s| !s.is_empty());
-            let title = match what {
+            let mut title = match data_text(item, "item") {
                 Some(what) => format!("{} — {}", item.title, what),
                 None => item.title.clone(),
             };
+            if let Some(other) = data_text(item, "otherPartyName") {
+                title = format!("{title} ({other})");
+            }
             let status = item.data.get("status").and_then(|v| v.as_str()).unwrap_or("");
             let urgency =
                 if matches!(status, "cancelled" | "rejected") { Urgency::Critical } else { Urgency::Normal };
             Alert { title, body: shorten(&item.body, 200), urgency, sound: "booking" }
         }
         "message" => Alert {
-            title: item.title.clone(),
+            // Who wrote it, as chat apps show it: the name over the text.
+            title: data_text(item, "fromName").map_or_else(|| item.title.clone(), |name| shorten(name, 80)),
             body: shorten(&item.body, 200),
             urgency: Urgency::Normal,
             sound: "message",
@@ -136,8 +144,25 @@ mod tests {
         ));
         assert_eq!(a.title, "Booking confirmed — Canon EOS R6, Fri 12 Dec");
         assert_eq!(a.urgency, Urgency::Normal);
+        let a = alert_for(&item(
+            1,
+            "booking",
+            "Booking confirmed",
+            json!({"item": "Canon EOS R6", "status": "confirmed", "otherPartyName": "Jean"}),
+        ));
+        assert_eq!(a.title, "Booking confirmed — Canon EOS R6 (Jean)");
         let a = alert_for(&item(1, "booking", "Booking cancelled", json!({"status": "cancelled"})));
         assert_eq!((a.title.as_str(), a.urgency), ("Booking cancelled", Urgency::Critical));
+    }
+
+    #[test]
+    fn a_message_popup_is_headed_by_its_author() {
+        let mut m = item(1, "message", "Message from Amina", json!({"fromName": "Amina", "chatId": "c1"}));
+        m.body = "Is the camera still free on Friday?".into();
+        let a = alert_for(&m);
+        assert_eq!((a.title.as_str(), a.body.as_str()), ("Amina", "Is the camera still free on Friday?"));
+        let older = alert_for(&item(2, "message", "Message from r1", json!({"chatId": "c1"})));
+        assert_eq!(older.title, "Message from r1");
     }
 
     #[test]

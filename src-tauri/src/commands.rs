@@ -1,14 +1,15 @@
 //! Commands the window calls.
 
+use crate::account::{self, Account};
 use crate::error::{Error, Result};
 use crate::state::{AppState, Snapshot};
-use crate::{actions, live};
+use crate::{actions, endpoint};
 use tauri::{AppHandle, State};
 
 /// Everything the window shows.
 #[tauri::command]
-pub fn get_snapshot(state: State<'_, AppState>) -> Snapshot {
-    state.snapshot()
+pub fn get_snapshot(state: State<'_, AppState>, account: State<'_, Account>) -> Snapshot {
+    state.snapshot(&account)
 }
 
 /// The notification the window should open at, once.
@@ -50,14 +51,26 @@ pub fn send_message(app: AppHandle, chat_id: String, message: String) -> Result<
     Ok(())
 }
 
-/// Signs in with a pasted token.
+/// Signs in through the system browser with the OpenID provider at
+/// `issuer`; the outcome shows in the snapshot's `signIn`.
+#[tauri::command]
+pub fn sign_in_with_browser(app: AppHandle, server_url: String, issuer: String) -> Result<()> {
+    let server_url = endpoint::check(&server_url, "server address")?;
+    let issuer = endpoint::check(&issuer, "sign-in address")?;
+    account::begin_browser_sign_in(&app, server_url, issuer);
+    Ok(())
+}
+
+/// Gives up on a browser sign-in in progress.
+#[tauri::command]
+pub fn cancel_sign_in(app: AppHandle) {
+    account::cancel_sign_in(&app);
+}
+
+/// Signs in with a pasted token (the advanced way).
 #[tauri::command]
 pub fn sign_in(app: AppHandle, state: State<'_, AppState>, server_url: String, token: String) -> Result<()> {
-    let server_url = server_url.trim().trim_end_matches('/').to_owned();
-    let scheme_ok = ["http://", "https://", "ws://", "wss://"].iter().any(|s| server_url.starts_with(s));
-    if !scheme_ok || server_url.len() < 10 {
-        return Err(Error::Invalid("The server address must start with http:// or https://".into()));
-    }
+    let server_url = endpoint::check(&server_url, "server address")?;
     let token = token.trim().to_owned();
     if token.split('.').count() != 3 || token.len() < 20 {
         return Err(Error::Invalid(
@@ -116,5 +129,5 @@ pub fn set_dnd(app: AppHandle, mode: String) -> Result<()> {
 /// Reconnects now (e.g. after the user fixed their network).
 #[tauri::command]
 pub fn reconnect(app: AppHandle) {
-    live::start(&app);
+    actions::reconnect(&app);
 }

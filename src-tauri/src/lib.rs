@@ -8,12 +8,16 @@
 //! - [`sound`]: bundled sounds.
 //! - [`window`]: the window, destroyed on close.
 //! - [`commands`] and [`actions`]: what the window and the tray can do.
+//! - [`account`]: browser sign-in, staying signed in, restoring at start.
+//! - [`endpoint`]: which server and sign-in addresses are acceptable.
 //! - [`settings`], [`keychain`], [`dnd`], [`state`], [`error`].
 
+pub mod account;
 pub mod actions;
 pub mod alert_text;
 pub mod commands;
 pub mod dnd;
+pub mod endpoint;
 pub mod error;
 pub mod history;
 pub mod keychain;
@@ -30,12 +34,14 @@ use state::{AppState, ConnectionView};
 use tauri::{Manager, RunEvent, WindowEvent};
 use tauri_plugin_store::StoreExt;
 
-/// Options for development and tests: `--token`, `--server`, `--hidden`, or
-/// `URUTIBIZ_TOKEN` / `URUTIBIZ_SERVER`.
+/// Options for development, tests and installers: `--token`, `--server`,
+/// `--issuer`, `--hidden`, or `URUTIBIZ_TOKEN` / `URUTIBIZ_SERVER` /
+/// `URUTIBIZ_ISSUER`.
 #[derive(Debug, Default)]
 struct LaunchOptions {
     token: Option<String>,
     server: Option<String>,
+    issuer: Option<String>,
     hidden: bool,
 }
 
@@ -44,6 +50,7 @@ impl LaunchOptions {
         let mut options = LaunchOptions {
             token: std::env::var("URUTIBIZ_TOKEN").ok().filter(|t| !t.is_empty()),
             server: std::env::var("URUTIBIZ_SERVER").ok().filter(|s| !s.is_empty()),
+            issuer: std::env::var("URUTIBIZ_ISSUER").ok().filter(|s| !s.is_empty()),
             hidden: false,
         };
         let mut args = std::env::args().skip(1);
@@ -51,6 +58,7 @@ impl LaunchOptions {
             match arg.as_str() {
                 "--token" => options.token = args.next(),
                 "--server" => options.server = args.next(),
+                "--issuer" => options.issuer = args.next(),
                 "--hidden" => options.hidden = true,
                 _ => {}
             }
@@ -77,6 +85,7 @@ pub fn run() {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| window::show(app, None)))
         .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(tauri_plugin_opener::init())
         .on_window_event(|window, event| {
             if window.label() == window::MAIN && matches!(event, WindowEvent::Destroyed) {
                 window::release_memory();
@@ -90,6 +99,8 @@ pub fn run() {
             commands::clear_all,
             commands::send_message,
             commands::sign_in,
+            commands::sign_in_with_browser,
+            commands::cancel_sign_in,
             commands::sign_out,
             commands::set_theme,
             commands::set_muted,
@@ -99,24 +110,33 @@ pub fn run() {
         .setup(move |app| {
             let store = SettingsStore::new(app.store(settings::FILE)?);
             app.manage(AppState::new(store, popups::Popups::new(notification_icon(app))));
+            app.manage(account::Account::default());
             let handle = app.handle().clone();
             let state = app.state::<AppState>();
-            if let Some(server) = &options.server {
-                state.settings.lock().expect("settings lock").server_url = server.clone();
+            let mut refused = None;
+            for (given, what) in [(&options.server, "server address"), (&options.issuer, "sign-in address")] {
+                let Some(given) = given else { continue };
+                match endpoint::check(given, what) {
+                    Ok(url) => {
+                        let mut settings = state.settings.lock().expect("settings lock");
+                        if what == "server address" {
+                            settings.server_url = url;
+                        } else {
+                            settings.issuer_url = url;
+                        }
+                    }
+                    Err(e) => refused = Some(e.to_string()),
+                }
             }
             tray::build(&handle)?;
             live::run_ticker(handle.clone());
-            match options.token.clone() {
-                Some(token) => actions::sign_in(&handle, token, false),
-                None => match keychain::load() {
-                    Ok(Some(token)) => actions::sign_in(&handle, token, true),
-                    Ok(None) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "no keychain available");
-                        *state.connection.lock().expect("connection lock") =
-                            ConnectionView::signed_out("Not signed in");
-                    }
-                },
+            match (refused, options.token.clone()) {
+                (Some(reason), _) => {
+                    tracing::error!(%reason, "refusing the address given at launch");
+                    *state.connection.lock().expect("connection lock") = ConnectionView::signed_out(&reason);
+                }
+                (None, Some(token)) => actions::sign_in(&handle, token, false),
+                (None, None) => account::restore(&handle),
             }
             if !options.hidden {
                 window::show(&handle, None);

@@ -3,6 +3,7 @@
 //! does at most five times a second, so a replay of hundreds of events
 //! costs a handful of redraws.
 
+use crate::account::Account;
 use crate::history::Change;
 use crate::state::{AppState, ConnectionView};
 use crate::{popups, tray, window};
@@ -17,16 +18,19 @@ const TICK: Duration = Duration::from_millis(200);
 const SAVE_EVERY: u32 = 15;
 
 /// The client settings for the current token and server; `None` when signed out.
-fn client_config(state: &AppState) -> Option<ClientConfig> {
+fn client_config(app: &AppHandle) -> Option<ClientConfig> {
+    let state = app.state::<AppState>();
     let token = state.token.lock().expect("token lock").clone()?;
     let server = state.settings.lock().expect("settings lock").server_url.clone();
-    Some(ClientConfig::new(server, token))
+    let mut config = ClientConfig::new(server, token);
+    config.token_refresh = app.state::<Account>().token_refresh();
+    Some(config)
 }
 
 /// (Re)starts the client with the current token and server.
 pub fn start(app: &AppHandle) {
     let state = app.state::<AppState>();
-    let Some(config) = client_config(&state) else { return };
+    let Some(config) = client_config(app) else { return };
     if let Some(old) = state.client.lock().expect("client lock").take() {
         old.send(Command::Shutdown);
     }
@@ -65,7 +69,7 @@ pub fn start(app: &AppHandle) {
 /// Loads recent notifications over HTTP: what a replay cannot bring (a first
 /// start, or after retention removed events the app had not seen).
 fn refetch_history(app: &AppHandle) {
-    let Some(config) = client_config(&app.state::<AppState>()) else { return };
+    let Some(config) = client_config(app) else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         match urutibiz_client::history::recent_notifications(&config, 200).await {
@@ -112,7 +116,7 @@ pub fn run_ticker(app: AppHandle) {
             let state = app.state::<AppState>();
             if state.take_dirty() {
                 if app.get_webview_window(window::MAIN).is_some() {
-                    let _ = app.emit_to(window::MAIN, "snapshot", state.snapshot());
+                    let _ = app.emit_to(window::MAIN, "snapshot", state.snapshot(&app.state::<Account>()));
                 }
                 tray::refresh(&app);
             }

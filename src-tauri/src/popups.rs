@@ -95,9 +95,39 @@ fn flush(app: &AppHandle) {
     show(app, &state.popups, alert, focus);
 }
 
+/// A popup about the app itself (e.g. signed out), shown at once.
+pub fn notice(app: &AppHandle, title: &str, body: &str) {
+    let state = app.state::<AppState>();
+    if !state.settings.lock().expect("settings lock").muted {
+        state.sounds.play("system");
+    }
+    let alert =
+        Alert { title: title.to_owned(), body: body.to_owned(), urgency: Urgency::Normal, sound: "system" };
+    show(app, &state.popups, alert, None);
+}
+
+/// Text as the notification daemon must get it: bodies are other people's
+/// words, and many Linux daemons render `<b>`, `<a href>`, `<img>` markup.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn show(app: &AppHandle, popups: &Popups, alert: Alert, focus: Option<String>) {
     let mut popup = notify_rust::Notification::new();
-    popup.appname("UrutiBiz").summary(&alert.title).body(&alert.body).action("default", "Open");
+    popup
+        .appname("UrutiBiz")
+        .summary(&escape_markup(&alert.title))
+        .body(&escape_markup(&alert.body))
+        .action("default", "Open");
     if let Some(icon) = &popups.icon {
         popup.icon(&icon.to_string_lossy());
     }
@@ -128,5 +158,19 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, focus: Option<String>) {
     });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "could not start a notification thread");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_markup;
+
+    #[test]
+    fn markup_reaches_the_daemon_as_text() {
+        assert_eq!(
+            escape_markup("<b>Free</b> & <a href=\"http://x\">cheap</a>"),
+            "&lt;b&gt;Free&lt;/b&gt; &amp; &lt;a href=\"http://x\"&gt;cheap&lt;/a&gt;"
+        );
+        assert_eq!(escape_markup("Amina: plain text"), "Amina: plain text");
     }
 }

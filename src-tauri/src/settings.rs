@@ -1,6 +1,6 @@
 //! Settings and cache in the tauri-plugin-store file: server URL, sound,
-//! do-not-disturb, theme, the cached history and the last position. Never
-//! the token.
+//! do-not-disturb, theme, the cached history, the last position and whose
+//! they are. Never a token.
 
 use crate::history::Item;
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,8 @@ pub const FILE: &str = "settings.json";
 pub struct Settings {
     /// Realtime server base URL.
     pub server_url: String,
+    /// The OpenID provider people sign in with (issuer URL).
+    pub issuer_url: String,
     /// No sounds.
     pub muted: bool,
     /// Do not disturb until then (Unix milliseconds).
@@ -34,6 +36,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             server_url: "http://127.0.0.1:8080".into(),
+            issuer_url: "http://127.0.0.1:8081".into(),
             muted: false,
             dnd_until: None,
             theme: "system".into(),
@@ -79,6 +82,18 @@ impl SettingsStore {
     pub fn forget_user_data(&self) {
         self.store.delete("history");
         self.store.delete("position");
+        self.store.delete("cacheOwner");
+        self.flush();
+    }
+
+    /// Whose history and position are cached: server URL and user id.
+    pub fn cache_owner(&self) -> Option<String> {
+        self.store.get("cacheOwner").and_then(|v| v.as_str().map(str::to_owned))
+    }
+
+    /// Records whose history and position are cached.
+    pub fn set_cache_owner(&self, owner: &str) {
+        self.store.set("cacheOwner", owner);
         self.flush();
     }
 

@@ -1,5 +1,6 @@
 //! The app's shared state, and the snapshot the UI renders.
 
+use crate::account::{Account, SignInView, UserView};
 use crate::history::{BookingLive, ChatLine, History, Item};
 use crate::popups::Popups;
 use crate::settings::{Settings, SettingsStore};
@@ -78,7 +79,7 @@ pub struct Snapshot {
     pub connection: ConnectionView,
     /// The user's settings.
     pub settings: Settings,
-    /// A token is set.
+    /// A token is set, or a stored session is being renewed.
     pub signed_in: bool,
     /// Where the token is kept.
     pub keychain: KeychainView,
@@ -86,6 +87,10 @@ pub struct Snapshot {
     pub bookings: Vec<BookingLive>,
     /// Recent chat lines.
     pub chats: Vec<ChatLine>,
+    /// Who is signed in.
+    pub user: Option<UserView>,
+    /// The browser sign-in's progress.
+    pub sign_in: SignInView,
 }
 
 /// Shared by commands, the tray, and the client pump.
@@ -134,14 +139,18 @@ impl AppState {
     }
 
     /// The window's view.
-    pub fn snapshot(&self) -> Snapshot {
+    pub fn snapshot(&self, account: &Account) -> Snapshot {
+        // Account's locks first, each alone, before any of ours.
+        let (user, sign_in) = (account.user(), account.sign_in_view());
         let history = self.history.lock().expect("history lock");
         Snapshot {
+            signed_in: self.token.lock().expect("token lock").is_some() || user.is_some(),
+            user,
+            sign_in,
             items: history.items.clone(),
             unread_count: history.unread,
             connection: self.connection.lock().expect("connection lock").clone(),
             settings: self.settings.lock().expect("settings lock").clone(),
-            signed_in: self.token.lock().expect("token lock").is_some(),
             keychain: self.keychain.lock().expect("keychain lock").clone(),
             bookings: history.bookings.clone(),
             chats: history.chats.clone(),

@@ -67,7 +67,7 @@ describe("App", () => {
 
   it("asks to sign in when there is no token, and reports a refused token", async () => {
     mockIPC((cmd) => {
-      if (cmd === "get_snapshot") return snapshot({ signedIn: false, connection: { state: "signed-out", sinceMs: null, retryInMs: null, reason: "token expired" } });
+      if (cmd === "get_snapshot") return snapshot({ signedIn: false, user: null, connection: { state: "signed-out", sinceMs: null, retryInMs: null, reason: "token expired" } });
       if (cmd === "sign_in") throw "That does not look like a token";
       return null;
     }, { shouldMockEvents: true });
@@ -75,9 +75,48 @@ describe("App", () => {
     expect(await screen.findByText("token expired")).toBeTruthy();
     fireEvent.change(screen.getByPlaceholderText("Paste your session token"), { target: { value: "nope" } });
     await act(async () => {
-      fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+      fireEvent.click(screen.getByRole("button", { name: "Use this token" }));
     });
     expect((await screen.findByRole("alert")).textContent).toContain("does not look like a token");
+  });
+
+  it("signs in through the browser, shows the wait, and can cancel", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "get_snapshot") return snapshot({ signedIn: false, user: null, connection: { state: "signed-out", sinceMs: null, retryInMs: null, reason: "Not signed in" } });
+      return null;
+    }, { shouldMockEvents: true });
+    render(<App />);
+    const button = await screen.findByRole("button", { name: "Sign in with UrutiBiz" });
+    expect(document.activeElement).toBe(button);
+    await act(async () => {
+      fireEvent.click(button);
+    });
+    expect(calls.find((c) => c.cmd === "sign_in_with_browser")?.args).toEqual({
+      serverUrl: "http://127.0.0.1:8080",
+      issuer: "http://127.0.0.1:8081",
+    });
+    const { emit } = await import("@tauri-apps/api/event");
+    await act(async () => {
+      await emit("snapshot", snapshot({ signedIn: false, user: null, signIn: { waiting: true, error: null } }));
+    });
+    expect(screen.getByRole("status").textContent).toContain("Continue in your browser");
+    await act(async () => {
+      fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    });
+    expect(calls.some((c) => c.cmd === "cancel_sign_in")).toBe(true);
+    await act(async () => {
+      await emit("snapshot", snapshot({ signedIn: false, user: null, signIn: { waiting: false, error: "sign-in was not completed within 5 minutes; try again" } }));
+    });
+    expect(screen.getByRole("alert").textContent).toContain("not completed within 5 minutes");
+  });
+
+  it("names who is signed in", async () => {
+    backend(snapshot());
+    render(<App />);
+    expect(await screen.findByText("Amina")).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Sign out Amina" })).toBeTruthy();
   });
 
   it("replies in a chat through the backend", async () => {

@@ -88,8 +88,12 @@ export function App() {
     return (
       <SignIn
         serverUrl={snapshot.settings.serverUrl}
+        issuerUrl={snapshot.settings.issuerUrl}
         reason={snapshot.connection.reason}
-        onSignIn={(url, token) => ipc.signIn(url, token)}
+        signIn={snapshot.signIn}
+        onBrowserSignIn={(url, issuer) => ipc.signInWithBrowser(url, issuer)}
+        onCancel={() => ipc.cancelSignIn()}
+        onTokenSignIn={(url, token) => ipc.signIn(url, token)}
       />
     );
   }
@@ -108,6 +112,7 @@ export function App() {
         onMute={() => run(ipc.setMuted(!snapshot.settings.muted))}
         onDnd={(mode) => run(ipc.setDnd(mode))}
         onSignOut={() => run(ipc.signOut())}
+        userName={snapshot.user ? (snapshot.user.name ?? snapshot.user.id) : null}
         hasItems={snapshot.items.length > 0}
       />
       <StatusLine connection={snapshot.connection} onRetry={() => run(ipc.reconnect())} />

@@ -11,6 +11,9 @@ export const markAllRead = () => invoke<void>("mark_all_read");
 export const clearAll = () => invoke<void>("clear_all");
 export const sendMessage = (chatId: string, message: string) => invoke<void>("send_message", { chatId, message });
 export const signIn = (serverUrl: string, token: string) => invoke<void>("sign_in", { serverUrl, token });
+export const signInWithBrowser = (serverUrl: string, issuer: string) =>
+  invoke<void>("sign_in_with_browser", { serverUrl, issuer });
+export const cancelSignIn = () => invoke<void>("cancel_sign_in");
 export const signOut = () => invoke<void>("sign_out");
 export const setTheme = (theme: string) => invoke<void>("set_theme", { theme });
 export const setMuted = (muted: boolean) => invoke<void>("set_muted", { muted });

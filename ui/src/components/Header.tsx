@@ -12,6 +12,7 @@ interface Props {
   onMute: () => void;
   onDnd: (mode: "hour" | "tomorrow" | "off") => void;
   onSignOut: () => void;
+  userName: string | null;
 }
 
 const THEME_LABEL: Record<string, string> = { system: "Theme: system", light: "Theme: light", dark: "Theme: dark" };
@@ -27,6 +28,11 @@ export function Header(p: Props) {
           {badge && <span className="badge">{badge}</span>}
         </span>
         <h1>Notifications</h1>
+        {p.userName && (
+          <span className="who" title="Signed in">
+            {p.userName}
+          </span>
+        )}
         <span className="sr-only" data-testid="unread-count">
           {p.unread} unread
         </span>
@@ -51,7 +57,7 @@ export function Header(p: Props) {
                 <button onClick={() => p.onDnd("tomorrow")}>Do not disturb until 08:00</button>
               </>
             )}
-            <button onClick={p.onSignOut}>Sign out</button>
+            <button onClick={p.onSignOut}>{p.userName ? `Sign out ${p.userName}` : "Sign out"}</button>
           </div>
         </details>
       </div>

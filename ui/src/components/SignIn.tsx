@@ -1,20 +1,27 @@
 import { useState, type FormEvent } from "react";
+import type { SignInView } from "../generated/SignInView";
 
 interface Props {
   serverUrl: string;
+  issuerUrl: string;
   reason: string | null;
-  onSignIn: (serverUrl: string, token: string) => Promise<void>;
+  signIn: SignInView;
+  onBrowserSignIn: (serverUrl: string, issuerUrl: string) => Promise<void>;
+  onCancel: () => Promise<void>;
+  onTokenSignIn: (serverUrl: string, token: string) => Promise<void>;
 }
 
-export function SignIn({ serverUrl, reason, onSignIn }: Props) {
-  const [url, setUrl] = useState(serverUrl);
+/** Signing in: the browser way first; addresses and a pasted token tucked away. */
+export function SignIn(p: Props) {
+  const [url, setUrl] = useState(p.serverUrl);
+  const [issuer, setIssuer] = useState(p.issuerUrl);
   const [token, setToken] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const run = (action: Promise<void>) => {
     setBusy(true);
-    onSignIn(url, token).then(
+    setError(null);
+    action.then(
       () => setBusy(false),
       (err) => {
         setBusy(false);
@@ -22,26 +29,62 @@ export function SignIn({ serverUrl, reason, onSignIn }: Props) {
       },
     );
   };
+  const browser = (e: FormEvent) => {
+    e.preventDefault();
+    run(p.onBrowserSignIn(url, issuer));
+  };
+  const pasted = (e: FormEvent) => {
+    e.preventDefault();
+    run(p.onTokenSignIn(url, token));
+  };
+  const shownError = error ?? p.signIn.error;
   return (
-    <form className="signin" onSubmit={submit}>
+    <div className="signin">
       <h1>Sign in to UrutiBiz</h1>
-      {reason && reason !== "Not signed in" && <p className="notice">{reason}</p>}
-      <label>
-        Server
-        <input value={url} onChange={(e) => setUrl(e.target.value)} autoComplete="url" required />
-      </label>
-      <label>
-        Token
-        <textarea value={token} onChange={(e) => setToken(e.target.value)} rows={4} required placeholder="Paste your session token" autoFocus />
-      </label>
-      {error && (
+      <p className="hint">Get booking requests, messages and updates on this computer as they happen.</p>
+      {p.reason && p.reason !== "Not signed in" && p.reason !== "Signed out" && <p className="notice">{p.reason}</p>}
+      {p.signIn.waiting ? (
+        <div className="waiting" role="status">
+          <p>Continue in your browser: sign in there, then come back here.</p>
+          <button type="button" onClick={() => run(p.onCancel())}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <form onSubmit={browser}>
+          <button type="submit" className="primary" disabled={busy} autoFocus>
+            Sign in with UrutiBiz
+          </button>
+        </form>
+      )}
+      {shownError && (
         <p className="notice error" role="alert">
-          {error}
+          {shownError}
         </p>
       )}
-      <button type="submit" disabled={busy || token.trim() === ""}>
-        {busy ? "Signing in…" : "Sign in"}
-      </button>
-    </form>
+      <details className="advanced">
+        <summary>Server addresses</summary>
+        <label>
+          Server
+          <input value={url} onChange={(e) => setUrl(e.target.value)} autoComplete="url" required />
+        </label>
+        <label>
+          Sign-in service
+          <input value={issuer} onChange={(e) => setIssuer(e.target.value)} autoComplete="url" required />
+        </label>
+      </details>
+      <details className="advanced">
+        <summary>Advanced: paste a token</summary>
+        <form onSubmit={pasted}>
+          <label>
+            Token
+            <textarea value={token} onChange={(e) => setToken(e.target.value)} rows={4} placeholder="Paste your session token" />
+          </label>
+          <button type="submit" disabled={busy || token.trim() === ""}>
+            Use this token
+          </button>
+        </form>
+      </details>
+    </div>
   );
 }

@@ -9,6 +9,10 @@ export type Settings = {
  */
 serverUrl: string, 
 /**
+ * The OpenID provider people sign in with (issuer URL).
+ */
+issuerUrl: string, 
+/**
  * No sounds.
  */
 muted: boolean, 

@@ -5,6 +5,8 @@ import type { ConnectionView } from "./ConnectionView";
 import type { Item } from "./Item";
 import type { KeychainView } from "./KeychainView";
 import type { Settings } from "./Settings";
+import type { SignInView } from "./SignInView";
+import type { UserView } from "./UserView";
 
 /**
  * Everything the window shows.
@@ -41,4 +43,12 @@ bookings: Array<BookingLive>,
 /**
  * Recent chat lines.
  */
-chats: Array<ChatLine>, };
+chats: Array<ChatLine>, 
+/**
+ * Who is signed in.
+ */
+user: UserView | null, 
+/**
+ * The browser sign-in's progress.
+ */
+signIn: SignInView, };

@@ -7,11 +7,13 @@ export function snapshotWith(items: Item[], overrides: Partial<Snapshot> = {}): 
     items,
     unreadCount: items.filter((i) => !i.read).length,
     connection: { state: "online", sinceMs: Date.now(), retryInMs: null, reason: null },
-    settings: { serverUrl: "http://127.0.0.1:8080", muted: false, dndUntil: null, theme: "system" },
+    settings: { serverUrl: "http://127.0.0.1:8080", issuerUrl: "http://127.0.0.1:8081", muted: false, dndUntil: null, theme: "system" },
     signedIn: true,
     keychain: { available: true, message: null },
     bookings: [],
     chats: [],
+    user: { id: "host-amina", name: "Amina" },
+    signIn: { waiting: false, error: null },
     ...overrides,
   };
 }
