@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // A headless browser that signs in: opens the authorization URL in Debian's
 // Chromium, types the login into the provider's form, approves the consent
 // screen and follows the redirect to the app's loopback callback.

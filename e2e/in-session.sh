@@ -127,9 +127,10 @@ python3 - "$out/dunst-history.json" <<'PY'
 import json, sys
 history = json.load(open(sys.argv[1]))["data"][0]
 seen = [(n["summary"]["data"], n["body"]["data"], n["appname"]["data"]) for n in history]
+# renter-jean has no display name on this server: the id stands in.
 want = [
-    ("Booking requested", "renter-jean requested Canon EOS R6, Fri 12 Dec."),
-    ("Booking confirmed — Canon EOS R6, Fri 12 Dec", "Canon EOS R6, Fri 12 Dec is confirmed."),
+    ("Booking requested — Canon EOS R6, Fri 12 Dec (renter-jean)", "renter-jean requested Canon EOS R6, Fri 12 Dec."),
+    ("Booking confirmed — Canon EOS R6, Fri 12 Dec (renter-jean)", "Canon EOS R6, Fri 12 Dec is confirmed."),
 ]
 for summary, body in want:
     assert any(s == summary and b == body and a == "UrutiBiz" for s, b, a in seen), f"missing {summary!r}: {seen}"
@@ -216,6 +217,9 @@ wait_for "the popup on screen" displayed
 dunstctl action 0
 wait_for "the popup's action to open the window" has_window
 echo "the popup's default action opened the window"
+
+kill $app; wait $app 2>/dev/null || true
+source e2e/signin.sh
 
 cat > "$out/measurements.txt" <<TXT
 publish -> notification in dunst: ${latency_ms} ms

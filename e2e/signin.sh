@@ -1,0 +1,106 @@
+# Sourced by e2e/in-session.sh (same D-Bus session, dunst, tray watcher):
+# signing in through the browser against the development OpenID provider,
+# with a real Secret Service (gnome-keyring) holding the refresh token.
+# Checks: the browser flow from the window's keyboard; the refresh token in
+# the keychain and nowhere else; names and escaped markup in popups; a
+# restart that comes back signed in without a browser; a revoked session
+# that signs out with a popup saying so.
+
+# A fresh profile with an unlocked login keyring.
+export HOME=$PWD/$out/home-signin XDG_CONFIG_HOME=$PWD/$out/home-signin/.config XDG_DATA_HOME=$PWD/$out/home-signin/.local/share
+rm -rf "$HOME"; mkdir -p "$HOME"
+eval "$(printf 'e2e-keyring-password' | gnome-keyring-daemon --unlock --components=secrets)"
+wait_for "the Secret Service" has_name org.freedesktop.secrets
+
+# Access tokens live 15 s, so the app renews several times during the test.
+node dev-idp/server.mjs --access-ttl 15 >"$out/idp.out" 2>"$out/idp.log" & pids+=($!)
+wait_for "the OpenID provider" grep -q issuer "$out/idp.out"
+issuer=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["issuer"])' "$out/idp.out")
+rm -f "$out/e2e-oidc.db"*
+JWT_SECRET=$secret ./target/debug/realtime-server serve --bind 127.0.0.1:0 --db "$out/e2e-oidc.db" \
+    --jwt-algorithm RS256 --jwks-discover --jwt-issuer "$issuer" --jwt-audience urn:urutibiz:realtime \
+    >"$out/server-oidc.out" 2>"$out/server-oidc.log" & pids+=($!)
+wait_for "the provider-backed server" grep -q "listening on" "$out/server-oidc.out"
+base2=$(sed -n 's/^listening on //p' "$out/server-oidc.out")
+oidc_connections() { curl -fsS "$base2/metrics" | sed -n 's/^realtime_connections //p'; }
+oidc_connected() { test "$(oidc_connections)" = "1"; }
+keychain_session() { secret-tool lookup service "UrutiBiz Realtime" username session-token 2>/dev/null; }
+
+# The app starts signed out; Enter on the focused "Sign in with UrutiBiz"
+# opens "the browser": headless Chromium signing in as host-amina.
+BROWSER=$PWD/dev-idp/browser-login.mjs IDP_LOGIN=host-amina \
+    "$app_bin" --server "$base2" --issuer "$issuer" >"$out/app-signin.log" 2>&1 & app=$!; pids+=($app)
+window=$(xdotool search --sync --name '^UrutiBiz$' | head -1)
+[ -n "$window" ] || fail "no sign-in window"
+dunstctl close-all
+sleep 1.5
+import -window root "$out/signin.png"
+xdotool windowfocus --sync "$window" 2>/dev/null || xdotool windowfocus "$window"
+xdotool key --window "$window" Return
+wait_for "the browser sign-in to connect the app" oidc_connected
+echo "signed in through the browser (OpenID code + PKCE, loopback redirect)"
+dunstctl close-all
+sleep 1
+import -window root "$out/signed-in.png"
+
+session=$(keychain_session) || fail "no session in the Secret Service"
+python3 - "$session" <<'PY' || fail "unexpected keychain entry"
+import json, sys
+s = json.loads(sys.argv[1])
+assert s["kind"] == "provider" and s["userId"] == "host-amina" and s["name"] == "Amina", s
+assert len(s["refreshToken"]) > 20, s
+PY
+refresh=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["refreshToken"])' "$session")
+if grep -rqF "$refresh" "$HOME" "$out/app-signin.log"; then fail "the refresh token leaked outside the keychain"; fi
+echo "the refresh token is in the Secret Service, not in settings, cache or logs"
+
+# Names, not ids, and other people's markup shown as text.
+service2=$(JWT_SECRET=$secret ./target/debug/realtime-server token --sub marketplace --role service --ttl 1h)
+curl -fsS -X PUT "$base2/api/v1/users/renter-jean" -H "Authorization: Bearer $service2" \
+    -H 'content-type: application/json' -d '{"displayName":"Jean"}' >/dev/null
+dunstctl close-all; sleep 0.3
+before=$(dunst_count)
+curl -fsS -X PUT "$base2/api/v1/bookings/b-9" -H "Authorization: Bearer $service2" -H 'content-type: application/json' \
+    -d '{"hostId":"host-amina","renterId":"renter-jean","status":"pending","title":"Canon EOS R6"}' >/dev/null
+wait_for "the named booking popup" more_notifications_than "$before"
+sleep 1.5
+before=$(dunst_count)
+curl -fsS -X POST "$base2/api/v1/publish" -H "Authorization: Bearer $service2" -H 'content-type: application/json' \
+    -d '{"room":"user-host-amina","event":"notification","data":{"type":"message","title":"Message from Jean","body":"<b>Free</b> & <a href=\"http://evil.example\">cheap</a>","data":{"chatId":"c-1","fromName":"Jean"}}}' >/dev/null
+wait_for "the message popup" more_notifications_than "$before"
+dunstctl close-all; sleep 0.3
+dunstctl history > "$out/dunst-history-signin.json"
+python3 - "$out/dunst-history-signin.json" <<'PY'
+import json, sys
+history = json.load(open(sys.argv[1]))["data"][0]
+seen = [(n["summary"]["data"], n["body"]["data"]) for n in history]
+assert ("Booking requested — Canon EOS R6 (Jean)", "Jean requested Canon EOS R6.") in seen, seen
+# dunst keeps the body as received and renders it as markup: escaped, the
+# tags Jean typed are shown as characters, never as bold text or a link.
+assert ("Jean", '&lt;b&gt;Free&lt;/b&gt; &amp; &lt;a href="http://evil.example"&gt;cheap&lt;/a&gt;') in seen, seen
+print("popups name Jean, and a message's markup shows as text")
+PY
+
+# A restart comes back signed in from the keychain, with no browser at all.
+kill $app; wait $app 2>/dev/null || true
+wait_for "the app's socket to close" bash -c "test \"\$(curl -fsS $base2/metrics | sed -n 's/^realtime_connections //p')\" = 0"
+BROWSER=/bin/false "$app_bin" --hidden --server "$base2" --issuer "$issuer" >"$out/app-signin-restart.log" 2>&1 & app=$!; pids+=($app)
+wait_for "the restarted app to sign in from the keychain" oidc_connected
+rotated=$(keychain_session | python3 -c 'import json,sys; print(json.load(sys.stdin)["refreshToken"])')
+[ "$rotated" != "$refresh" ] || fail "the refresh token was not rotated"
+echo "after a restart the app signed in from the keychain without the browser (refresh token rotated)"
+
+# The session is ended at the provider: at the next renewal the app signs
+# out and says so.
+sleep 1
+current=$(keychain_session | python3 -c 'import json,sys; print(json.load(sys.stdin)["refreshToken"])')
+curl -fsS -X POST "$issuer/token/revocation" -d "token=$current" -d token_type_hint=refresh_token \
+    -d client_id=urutibiz-desktop >/dev/null
+dunstctl close-all; sleep 0.3
+signed_out_popup() { dunstctl history | grep -q "Signed out of UrutiBiz"; }
+shown_signed_out() { dunstctl close-all; signed_out_popup; }
+for _ in $(seq 30); do shown_signed_out && break; sleep 1; done
+shown_signed_out || fail "no popup after the provider ended the session"
+keychain_session >/dev/null && fail "the ended session is still in the keychain"
+echo "a session revoked at the provider signed the app out, with a popup saying so"
+kill $app; wait $app 2>/dev/null || true
