@@ -20,9 +20,18 @@ use urutibiz_realtime_server::cli::DEV_SECRET;
 const HOST: &str = "host-amina";
 const RENTER: &str = "renter-jean";
 
+/// The people of the demo, by the names others see.
+fn display_name(user: &str) -> Option<&'static str> {
+    match user {
+        HOST => Some("Amina"),
+        RENTER => Some("Jean"),
+        _ => None,
+    }
+}
+
 fn token(user: &str, role: Role) -> String {
     let secret = std::env::var("JWT_SECRET").ok().filter(|s| !s.is_empty()).unwrap_or(DEV_SECRET.into());
-    mint_hs256(secret.as_bytes(), "sub", user, role, 3600, None)
+    mint_hs256(secret.as_bytes(), "sub", user, role, 3600, display_name(user))
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -47,7 +56,7 @@ fn print_frames(who: &'static str, mut socket: futures_util::stream::SplitStream
                 ),
                 "notification" => format!("notification [{}] {}: {}", d["type"], d["title"], d["body"]),
                 "new-message" => {
-                    format!("message from {} in {}: {}", d["fromUserId"], d["chatId"], d["message"])
+                    format!("message from {} in {}: {}", d["fromName"], d["chatId"], d["message"])
                 }
                 other => format!("{other} {d}"),
             };
