@@ -149,6 +149,56 @@ async fn waking_with_an_expired_token_refreshes_before_reconnecting() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_outage_keeps_the_socket_until_the_token_really_expires() {
+    let mut idp = Idp::start(6);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir, &idp);
+    let provider = Provider::discover(&idp.issuer, CLIENT_ID).await.unwrap();
+    let signed = provider.sign_in(browser("host-amina", false), SIGN_IN_TIMEOUT).await.unwrap();
+    let expires_at = signed.tokens.expires_at;
+    let wake = Arc::new(Notify::new());
+    let mut config = ClientConfig::new(server.url(), signed.tokens.access_token.clone());
+    config.token_refresh = Some(wake.clone());
+    let (handle, mut updates) = spawn(config, Arc::new(MemoryPosition::default()));
+    let (_refreshing, mut auth) = spawn_refresher(Arc::new(provider), signed.tokens, handle.clone(), wake);
+    wait_online(&mut updates).await;
+
+    // The provider goes away: renewing fails and is retried, the socket stays.
+    idp.stop();
+    match tokio::time::timeout(Duration::from_secs(10), auth.recv()).await.unwrap().unwrap() {
+        AuthEvent::RefreshFailed { reason, retry_in } => {
+            assert!(reason.contains("could not renew the session"), "{reason}");
+            assert!(retry_in <= Duration::from_secs(2), "{retry_in:?}");
+        }
+        other => panic!("expected a failed refresh, got {other:?}"),
+    }
+    server.publish_to("user-host-amina", 1).await;
+    let mut first_state_change = None;
+    let mut got_tick = false;
+    while first_state_change.is_none() {
+        match next(&mut updates).await {
+            Update::Frame(f) if f["event"] == "tick" => got_tick = true,
+            Update::State(state) => first_state_change = Some((state, std::time::SystemTime::now())),
+            Update::Frame(_) => {}
+        }
+    }
+    assert!(got_tick, "events still arrive while renewing fails");
+    let (state, at) = first_state_change.unwrap();
+    // Only the token's real expiry ends the connection, and then the client
+    // waits for a renewal rather than signing out.
+    assert!(
+        at >= expires_at,
+        "dropped {:?} before expiry",
+        expires_at.duration_since(at).unwrap_or_default()
+    );
+    assert!(
+        matches!(&state, ConnectionState::Offline { reason, .. } if reason == "renewing the session"),
+        "{state:?}"
+    );
+    handle.send(ClientCommand::Shutdown);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelled_forged_and_abandoned_sign_ins_fail_clearly() {
     let idp = Idp::start(60);
     let provider = Provider::discover(&idp.issuer, CLIENT_ID).await.unwrap();

@@ -12,7 +12,6 @@ use super::provider::{Provider, RefreshError};
 use super::Tokens;
 use crate::backoff::Backoff;
 use crate::session::{Command, Handle};
-use std::error::Error as _;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, Notify};
@@ -92,10 +91,7 @@ async fn run(
             }
             Err(RefreshError::Transient(e)) => {
                 let retry_in = backoff.next_delay();
-                let reason = match e.source() {
-                    Some(cause) => format!("{e}: {cause}"),
-                    None => e.to_string(),
-                };
+                let reason = with_causes("could not renew the session", &e);
                 tracing::warn!(%reason, ?retry_in, "renewing the session failed; retrying");
                 let _ = events.send(AuthEvent::RefreshFailed { reason, retry_in });
                 due = SystemTime::now() + retry_in;
@@ -109,6 +105,18 @@ async fn run(
             }
         }
     }
+}
+
+/// `what`, then each error in the chain: "could not renew the session:
+/// Request failed: error sending request: connection refused".
+fn with_causes(what: &str, error: &dyn std::error::Error) -> String {
+    let mut text = format!("{what}: {error}");
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(&format!(": {e}"));
+        cause = e.source();
+    }
+    text
 }
 
 /// Returns at `due` by the wall clock, or earlier when poked.
