@@ -132,6 +132,7 @@ pub fn begin_browser_sign_in(app: &AppHandle, server_url: String, issuer: String
         state.store.save_settings(&settings);
     }
     let account = app.state::<Account>();
+    tracing::info!(%issuer, "browser sign-in started");
     account.set_sign_in(SignInView { waiting: true, error: None });
     state.changed(false);
     let app2 = app.clone();

@@ -7,11 +7,12 @@ mod common;
 use common::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::Notify;
 use urutibiz_client::auth::provider::SignInError;
-use urutibiz_client::auth::{spawn_refresher, AuthEvent, Provider};
+use urutibiz_client::auth::{spawn_refresher, AuthEvent, Provider, Refreshing, SignedIn};
 use urutibiz_client::{
-    spawn, ClientConfig, Command as ClientCommand, ConnectionState, MemoryPosition, Update,
+    spawn, ClientConfig, Command as ClientCommand, ConnectionState, Handle, MemoryPosition, Update,
 };
 
 const CLIENT_ID: &str = "urutibiz-desktop";
@@ -36,22 +37,38 @@ fn start_server(dir: &tempfile::TempDir, idp: &Idp) -> Server {
     Server::start_with(dir, free_port(), &flags.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
+/// A client signed in through the browser as `login`, its socket started
+/// `idle` after the sign-in, with a refresher keeping it alive.
+struct Session {
+    signed: SignedIn,
+    handle: Handle,
+    updates: UnboundedReceiver<Update>,
+    auth: UnboundedReceiver<AuthEvent>,
+    _refreshing: Refreshing,
+}
+
+async fn sign_in_and_connect(idp: &Idp, server: &Server, login: &str, idle: Duration) -> Session {
+    let provider = Provider::discover(&idp.issuer, CLIENT_ID).await.unwrap();
+    let signed = provider.sign_in(browser(login, false), SIGN_IN_TIMEOUT).await.unwrap();
+    tokio::time::sleep(idle).await;
+    let wake = Arc::new(Notify::new());
+    let mut config = ClientConfig::new(server.url(), signed.tokens.access_token.clone());
+    config.token_refresh = Some(wake.clone());
+    let (handle, updates) = spawn(config, Arc::new(MemoryPosition::default()));
+    let (refreshing, auth) = spawn_refresher(Arc::new(provider), signed.tokens.clone(), handle.clone(), wake);
+    Session { signed, handle, updates, auth, _refreshing: refreshing }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_sign_in_stays_alive_across_rotating_refreshes_without_losing_events() {
     let idp = Idp::start(6);
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(&dir, &idp);
-    let provider = Provider::discover(&idp.issuer, CLIENT_ID).await.unwrap();
-    let signed = provider.sign_in(browser("host-amina", false), SIGN_IN_TIMEOUT).await.unwrap();
+    let Session { signed, handle, mut updates, mut auth, _refreshing } =
+        sign_in_and_connect(&idp, &server, "host-amina", Duration::ZERO).await;
     assert_eq!(signed.user_id, "host-amina");
     assert_eq!(signed.name.as_deref(), Some("Amina"));
     let first_refresh = signed.tokens.refresh_token.clone().expect("offline_access gives a refresh token");
-
-    let wake = Arc::new(Notify::new());
-    let mut config = ClientConfig::new(server.url(), signed.tokens.access_token.clone());
-    config.token_refresh = Some(wake.clone());
-    let (handle, mut updates) = spawn(config, Arc::new(MemoryPosition::default()));
-    let (_refreshing, mut auth) = spawn_refresher(Arc::new(provider), signed.tokens, handle.clone(), wake);
     wait_online(&mut updates).await;
 
     // Events keep coming for 25 s: about four access-token lifetimes.
@@ -120,16 +137,9 @@ async fn waking_with_an_expired_token_refreshes_before_reconnecting() {
     let idp = Idp::start(2);
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(&dir, &idp);
-    let provider = Provider::discover(&idp.issuer, CLIENT_ID).await.unwrap();
-    let signed = provider.sign_in(browser("renter-jean", false), SIGN_IN_TIMEOUT).await.unwrap();
     // As after a laptop slept: the access token ran out while nothing ran.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-
-    let wake = Arc::new(Notify::new());
-    let mut config = ClientConfig::new(server.url(), signed.tokens.access_token.clone());
-    config.token_refresh = Some(wake.clone());
-    let (handle, mut updates) = spawn(config, Arc::new(MemoryPosition::default()));
-    let (_refreshing, _auth) = spawn_refresher(Arc::new(provider), signed.tokens, handle.clone(), wake);
+    let Session { handle, mut updates, _refreshing, .. } =
+        sign_in_and_connect(&idp, &server, "renter-jean", Duration::from_secs(3)).await;
     let mut states = Vec::new();
     loop {
         if let Update::State(state) = next(&mut updates).await {
@@ -153,14 +163,9 @@ async fn a_provider_outage_keeps_the_socket_until_the_token_really_expires() {
     let mut idp = Idp::start(6);
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(&dir, &idp);
-    let provider = Provider::discover(&idp.issuer, CLIENT_ID).await.unwrap();
-    let signed = provider.sign_in(browser("host-amina", false), SIGN_IN_TIMEOUT).await.unwrap();
+    let Session { signed, handle, mut updates, mut auth, _refreshing } =
+        sign_in_and_connect(&idp, &server, "host-amina", Duration::ZERO).await;
     let expires_at = signed.tokens.expires_at;
-    let wake = Arc::new(Notify::new());
-    let mut config = ClientConfig::new(server.url(), signed.tokens.access_token.clone());
-    config.token_refresh = Some(wake.clone());
-    let (handle, mut updates) = spawn(config, Arc::new(MemoryPosition::default()));
-    let (_refreshing, mut auth) = spawn_refresher(Arc::new(provider), signed.tokens, handle.clone(), wake);
     wait_online(&mut updates).await;
 
     // The provider goes away: renewing fails and is retried, the socket stays.
