@@ -29,7 +29,7 @@ connection: ConnectionView,
  */
 settings: Settings, 
 /**
- * A token is set.
+ * A token is set, or a stored session is being renewed.
  */
 signedIn: boolean, 
 /**
