@@ -3,6 +3,7 @@
 use crate::auth::jwks::{JwksLocation, JwksSettings};
 use crate::auth::{ClaimNames, JwtSettings, Role};
 use crate::config::{Config, Limits, RetentionConfig};
+use crate::serve::ConnectionLimits;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jsonwebtoken::Algorithm;
 use std::net::SocketAddr;
@@ -120,6 +121,9 @@ pub struct ServeArgs {
     /// Required `aud` claim.
     #[arg(long = "jwt-audience", env = "JWT_AUDIENCE")]
     pub audience: Option<String>,
+    /// Longest token lifetime accepted (`exp - iat`, or `exp - now`).
+    #[arg(long = "jwt-max-lifetime", env = "JWT_MAX_LIFETIME", default_value = "7d", value_parser = humantime::parse_duration)]
+    pub max_lifetime: Duration,
     /// Clock skew tolerated on `exp`/`nbf`.
     #[arg(long = "jwt-leeway", env = "JWT_LEEWAY", default_value = "30s", value_parser = humantime::parse_duration)]
     pub leeway: Duration,
@@ -153,6 +157,19 @@ pub struct ServeArgs {
     /// Time clients get to read their close frame on shutdown.
     #[arg(long, env = "REALTIME_SHUTDOWN_GRACE", default_value = "5s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
+    /// Time allowed for a request head, and for an idle keep-alive
+    /// connection to start its next request.
+    #[arg(long, env = "REALTIME_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_read_timeout: Duration,
+    /// Open connections in all (clamped below the process's file limit).
+    #[arg(long, env = "REALTIME_MAX_CONNECTIONS", default_value_t = 20_000)]
+    pub max_connections: usize,
+    /// Open connections from one client IP (WebSocket sessions included).
+    #[arg(long, env = "REALTIME_MAX_CONNECTIONS_PER_IP", default_value_t = 1_000)]
+    pub max_connections_per_ip: usize,
+    /// Longest wait for in-flight requests and sockets at shutdown.
+    #[arg(long, env = "REALTIME_SHUTDOWN_DEADLINE", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub shutdown_deadline: Duration,
     /// TCP listen backlog; reconnect storms after a restart need a deep one.
     #[arg(long, env = "REALTIME_BACKLOG", default_value_t = 4096)]
     pub backlog: u32,
@@ -226,6 +243,13 @@ impl ServeArgs {
             (None, true, None) => return Err("--jwks-discover needs --jwt-issuer".into()),
             (None, false, _) => None,
         };
+        if jwks.is_some() && self.audience.is_none() && !self.jwt.dev {
+            return Err(
+                "--jwt-audience is required with a JWKS (outside --dev): without it, tokens the provider \
+                        issued for its other applications would be accepted here"
+                    .into(),
+            );
+        }
         let (algorithm, key) = match self.algorithm {
             JwtAlgorithm::Hs256 if jwks.is_some() => {
                 return Err("a JWKS holds public keys: pass --jwt-algorithm RS256 or ES256 with it".into())
@@ -249,6 +273,12 @@ impl ServeArgs {
         };
         if self.max_frame_bytes < 1024 {
             return Err("--max-frame-bytes must be at least 1024".into());
+        }
+        if self.max_connections == 0 || self.max_connections_per_ip == 0 {
+            return Err("--max-connections and --max-connections-per-ip must be positive".into());
+        }
+        if self.header_read_timeout.is_zero() {
+            return Err("--header-read-timeout must be positive".into());
         }
         if self.outbound_queue == 0 || self.max_rooms < 2 || self.rate_per_sec == 0 {
             return Err("--outbound-queue, --rate must be positive and --max-rooms at least 2".into());
@@ -279,6 +309,7 @@ impl ServeArgs {
                 issuer: self.issuer.clone(),
                 audience: self.audience.clone(),
                 leeway_secs: self.leeway.as_secs(),
+                max_lifetime_secs: self.max_lifetime.as_secs(),
             },
             limits: Limits {
                 max_frame_bytes: self.max_frame_bytes,
@@ -291,6 +322,12 @@ impl ServeArgs {
                 ping_interval: self.ping_interval,
                 pong_timeout: self.pong_timeout,
                 shutdown_grace: self.shutdown_grace,
+            },
+            connections: ConnectionLimits {
+                header_read_timeout: self.header_read_timeout,
+                max_connections: self.max_connections,
+                max_per_ip: self.max_connections_per_ip,
+                shutdown_deadline: self.shutdown_deadline,
             },
             retention: RetentionConfig {
                 max_age: (!self.retention_age.is_zero()).then_some(self.retention_age),

@@ -2,6 +2,7 @@
 //! [`crate::cli`], or directly by embedders.
 
 use crate::auth::JwtSettings;
+use crate::serve::ConnectionLimits;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -82,4 +83,6 @@ pub struct Config {
     pub limits: Limits,
     /// Retention of stored events.
     pub retention: RetentionConfig,
+    /// Timeouts and caps on HTTP connections.
+    pub connections: ConnectionLimits,
 }

@@ -4,6 +4,8 @@
 //! Map of the crate:
 //! - [`run`]: serves a listener until a shutdown signal, then closes every
 //!   socket with 1001 and waits for in-flight writes.
+//! - [`serve`]: accepting connections: header and idle timeouts, caps
+//!   overall and per client IP, a shutdown deadline.
 //! - [`cli`] and [`config`]: flags, env and the validated configuration.
 //! - [`auth`]: JWT verification (algorithm pinned) and minting.
 //! - [`http`]: routes: `/ws`, `/api/v1/*`, `/healthz`, `/metrics`.
@@ -32,6 +34,7 @@ pub mod notification_input;
 pub mod policy;
 pub mod publish;
 pub mod replay;
+pub mod serve;
 pub mod session_loop;
 pub mod store;
 
@@ -125,9 +128,10 @@ pub async fn run(
         tracing::info!("shutting down: closing connections with 1001");
         stop.cancel();
     };
-    axum::serve(listener, router).with_graceful_shutdown(signal).await?;
+    let limits = app.config.connections.clone();
+    serve::serve(listener, router, limits.clone(), app.metrics.clone(), signal).await;
     app.tracker.close();
-    let grace = app.config.limits.shutdown_grace * 2;
+    let grace = (app.config.limits.shutdown_grace * 2).min(limits.shutdown_deadline);
     if tokio::time::timeout(grace, app.tracker.wait()).await.is_err() {
         tracing::warn!(remaining = app.tracker.len(), "connections still open after the grace period");
     }

@@ -43,7 +43,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         LogFormat::Json => logs.json().init(),
         LogFormat::Text => logs.init(),
     }
-    let config = args.to_config()?;
+    let mut config = args.to_config()?;
+    config.connections.max_connections = within_file_limit(config.connections.max_connections);
     if args.jwt.dev {
         tracing::warn!("development mode: sample or built-in JWT secrets are accepted");
     }
@@ -60,6 +61,28 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         println!("listening on http://{addr}");
         urutibiz_realtime_server::run(listener, config, shutdown_signal()).await.map_err(|e| e.to_string())
     })
+}
+
+/// File descriptors kept for the database, logs and outgoing requests.
+const FD_HEADROOM: u64 = 64;
+
+/// Raises the soft open-file limit to the hard one, and keeps the connection
+/// cap below it: past the limit `accept` fails for everyone, health checks
+/// included, while a cap refuses only the newest connections.
+fn within_file_limit(max_connections: usize) -> usize {
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the open-file limit; keeping --max-connections as given");
+            return max_connections;
+        }
+    };
+    let room = usize::try_from(limit.saturating_sub(FD_HEADROOM).max(16)).unwrap_or(usize::MAX);
+    if max_connections > room {
+        tracing::warn!(limit, max_connections = room, "--max-connections lowered to fit the open-file limit");
+        return room;
+    }
+    max_connections
 }
 
 async fn shutdown_signal() {

@@ -19,6 +19,10 @@ pub struct Metrics {
     pub published: Counter,
     /// Connections closed because their queue overflowed.
     pub slow_consumers: Counter,
+    /// Open TCP connections (HTTP and WebSocket, authenticated or not).
+    pub http_connections: Gauge,
+    refused_total: Counter,
+    refused_per_ip: Counter,
     errors: HashMap<ErrorCode, Counter>,
     handle: PrometheusHandle,
 }
@@ -38,6 +42,11 @@ impl Metrics {
         describe_counter!("realtime_publish_total", "Events stored through the publish API");
         describe_counter!("realtime_slow_consumer_total", "Connections closed as slow consumers");
         describe_counter!("realtime_errors_total", "Error frames sent, by code");
+        describe_gauge!("realtime_http_connections", "Open TCP connections, HTTP and WebSocket");
+        describe_counter!(
+            "realtime_connections_refused_total",
+            "Connections closed at accept because a cap was reached, by cap (total, per-ip)"
+        );
         let errors = ErrorCode::ALL
             .into_iter()
             .map(|code| (code, counter!("realtime_errors_total", "code" => code.as_str())))
@@ -48,6 +57,9 @@ impl Metrics {
             frames_out: counter!("realtime_frames_out_total"),
             published: counter!("realtime_publish_total"),
             slow_consumers: counter!("realtime_slow_consumer_total"),
+            http_connections: gauge!("realtime_http_connections"),
+            refused_total: counter!("realtime_connections_refused_total", "cap" => "total"),
+            refused_per_ip: counter!("realtime_connections_refused_total", "cap" => "per-ip"),
             errors,
             handle,
         }
@@ -57,6 +69,14 @@ impl Metrics {
     pub fn error(&self, code: ErrorCode) {
         if let Some(counter) = self.errors.get(&code) {
             counter.increment(1);
+        }
+    }
+
+    /// Counts a connection refused at `cap` (`total` or `per-ip`).
+    pub fn refused(&self, cap: &str) {
+        match cap {
+            "per-ip" => self.refused_per_ip.increment(1),
+            _ => self.refused_total.increment(1),
         }
     }
 

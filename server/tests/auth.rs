@@ -237,3 +237,34 @@ async fn reauthentication_as_someone_else_is_refused() {
     assert_eq!(server.publish("user-u1", "still-here", json!({})).await.status(), 202);
     client.expect("still-here").await;
 }
+
+#[tokio::test]
+async fn overlong_tokens_are_refused() {
+    let server = Server::start(&["--jwt-max-lifetime", "1h"]);
+    let server = &server;
+    let refused = |claims: serde_json::Value| {
+        let token = sign(claims);
+        async move {
+            let mut client = server.connect_bare().await;
+            client.send(json!({"event": "authenticate", "data": {"token": token}})).await;
+            client.recv().await
+        }
+    };
+    let t = now();
+    for claims in [
+        // Issued for two hours.
+        json!({"sub": "u1", "role": "host", "iat": t, "exp": t + 7200}),
+        // No `iat`, and `exp` far in the future.
+        json!({"sub": "u1", "role": "host", "exp": t + 10 * 365 * 86400}),
+        // An `iat` in the future does not shorten the lifetime.
+        json!({"sub": "u1", "role": "host", "iat": t + 86400, "exp": t + 86400 + 60}),
+    ] {
+        let answer = refused(claims.clone()).await;
+        assert_eq!(
+            answer["data"]["message"], "token lifetime exceeds the server's limit",
+            "{claims}: {answer}"
+        );
+    }
+    let ok = refused(json!({"sub": "u1", "role": "host", "iat": t, "exp": t + 3000})).await;
+    assert_eq!(ok["event"], "authenticated", "{ok}");
+}

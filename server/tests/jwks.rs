@@ -141,7 +141,8 @@ async fn without_a_secret_only_provider_tokens_are_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = KillOnDrop(
         std::process::Command::new(env!("CARGO_BIN_EXE_realtime-server"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--jwt-algorithm", "RS256", "--jwks-url", &url, "--db"])
+            .args(["serve", "--bind", "127.0.0.1:0", "--jwt-algorithm", "RS256", "--jwks-url", &url])
+            .args(["--jwt-audience", "urn:urutibiz:realtime", "--db"])
             .arg(dir.path().join("x.db"))
             .env("JWT_SECRET", "")
             .stdout(std::process::Stdio::piped())
@@ -295,4 +296,21 @@ fn startup_refuses_jwks_with_hs256_and_discovery_without_issuer() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(expected), "{flags:?}: {err}");
     }
+    // Outside --dev, provider tokens need an audience to be checked.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_realtime-server"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--jwt-algorithm",
+            "RS256",
+            "--jwks-url",
+            "http://127.0.0.1:1/jwks",
+        ])
+        .env("JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--jwt-audience is required with a JWKS"), "{err}");
 }

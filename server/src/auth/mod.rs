@@ -107,6 +107,10 @@ pub enum AuthError {
     /// provider could not be reached to learn of it).
     #[error("token signed by an unknown key")]
     UnknownKey,
+    /// `exp - iat` (or `exp - now` without `iat`) is longer than allowed:
+    /// a stolen long-lived token would stay good too long.
+    #[error("token lifetime exceeds the server's limit")]
+    LifetimeTooLong,
 }
 
 /// How tokens are checked.
@@ -115,6 +119,7 @@ pub struct Verifier {
     keys: Keys,
     validation: Validation,
     claims: ClaimNames,
+    max_lifetime_secs: i64,
     /// With a JWKS: the backend's own HS256 secret, for tokens it mints
     /// itself (services, tools). Only HS256 tokens are checked with it, so
     /// a provider's RS256/ES256 token can never be checked as HMAC.
@@ -171,6 +176,8 @@ pub struct JwtSettings {
     pub audience: Option<String>,
     /// Clock skew tolerated on `exp` and `nbf`, seconds.
     pub leeway_secs: u64,
+    /// Longest accepted lifetime, `exp - iat` (or `exp - now`), seconds.
+    pub max_lifetime_secs: u64,
 }
 
 impl Verifier {
@@ -218,7 +225,13 @@ impl Verifier {
             }
             _ => None,
         };
-        Ok(Verifier { keys, validation, claims: settings.claims.clone(), backend_secret })
+        Ok(Verifier {
+            keys,
+            validation,
+            claims: settings.claims.clone(),
+            max_lifetime_secs: i64::try_from(settings.max_lifetime_secs).unwrap_or(i64::MAX),
+            backend_secret,
+        })
     }
 
     /// The provider's key cache, when keys come from a JWKS.
@@ -292,6 +305,11 @@ impl Verifier {
             .ok_or_else(|| AuthError::Claim(names.role.clone()))?;
         let expires_at =
             claims.get("exp").and_then(Value::as_i64).ok_or_else(|| AuthError::Claim("exp".into()))?;
+        let issued_at = claims.get("iat").and_then(Value::as_i64).unwrap_or_else(unix_now);
+        let leeway = i64::try_from(self.validation.leeway).unwrap_or(0);
+        if expires_at.saturating_sub(issued_at.min(unix_now() + leeway)) > self.max_lifetime_secs {
+            return Err(AuthError::LifetimeTooLong);
+        }
         let display_name = claims.get(&names.name).and_then(Value::as_str).and_then(display_name);
         Ok(Identity { user_id, role, expires_at, display_name })
     }

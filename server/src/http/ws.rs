@@ -2,15 +2,18 @@
 //! upgrade completes; clients without one authenticate with their first frame.
 
 use super::{bearer, ApiError};
+use crate::serve::ConnectionSlot;
 use crate::{connection, App};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use std::sync::Arc;
 
 pub async fn upgrade(
     State(app): State<Arc<App>>,
+    slot: Option<Extension<ConnectionSlot>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     ws: WebSocketUpgrade,
@@ -54,5 +57,7 @@ pub async fn upgrade(
         .on_upgrade(move |socket| async move {
             connection::serve(app, socket, header_auth, resume_after).await;
             drop(guard);
+            // The socket counted against its client IP's cap until now.
+            drop(slot);
         })
 }
