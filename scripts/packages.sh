@@ -20,11 +20,13 @@ BUILD_PACKAGES=(build-essential pkg-config ca-certificates curl git)
 DESKTOP_PACKAGES=(file libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
     libsoup-3.0-dev libssl-dev libasound2-dev libdbus-1-dev)
 # Running the app headless and checking it from outside: X, D-Bus, a
-# notification daemon, a tray watcher, screenshots, Chromium for the UI test,
-# and a PulseAudio null sink to record the sounds the app plays.
+# notification daemon, a tray watcher, screenshots, Chromium for the UI test
+# and as the sign-in browser, a PulseAudio null sink to record the sounds the
+# app plays, and a Secret Service (gnome-keyring) to hold the session.
 CHECK_PACKAGES=(xvfb xauth x11-utils xdotool imagemagick dbus dbus-x11 libglib2.0-bin dunst libnotify-bin
     haskell-status-notifier-item-utils chromium fonts-dejavu-core
-    pulseaudio pulseaudio-utils libasound2-plugins sox)
+    pulseaudio pulseaudio-utils libasound2-plugins sox
+    gnome-keyring libsecret-tools)
 
 # Node.js for the UI; Debian's when the machine has none.
 ensure_node() {
