@@ -21,6 +21,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc;
 use urutibiz_protocol::server::{Resumed, ResyncRequired};
 use urutibiz_protocol::{event, ServerFrame};
@@ -32,8 +33,12 @@ pub const PAGE: usize = 500;
 pub enum ReplayError {
     /// Storage failed; the client may resume again.
     Store(StoreError),
-    /// The socket failed.
+    /// The socket failed, or a write did not complete in time (the client
+    /// stopped reading).
     Socket,
+    /// The token expired, the server is shutting down, or the connection
+    /// was evicted: the caller's loop handles it as it would outside a replay.
+    Interrupted,
 }
 
 impl From<StoreError> for ReplayError {
@@ -59,6 +64,10 @@ impl Drop for LowerOnDrop {
 }
 
 /// Streams every event after `after`, then `resumed` (or `resync-required`).
+///
+/// A replay can be long and the client may stop reading in the middle of
+/// it: every write has a deadline (`write_timeout`), and token expiry,
+/// shutdown and eviction interrupt it, as they would the idle loop.
 pub async fn stream(
     session: &Session,
     sink: &mut SplitSink<WebSocket, Message>,
@@ -67,15 +76,60 @@ pub async fn stream(
     after: i64,
     reference: Option<&str>,
 ) -> Result<(), ReplayError> {
+    let app = &session.app;
+    let expiry = crate::session_loop::expiry_instant(session.identity.expires_at, app.config.jwt.leeway_secs);
+    let writes = Paced { sink, timeout: app.config.limits.pong_timeout };
+    tokio::select! {
+        result = stream_pages(session, writes, queue, last_seq, after, reference) => result,
+        _ = app.shutdown.cancelled() => Err(ReplayError::Interrupted),
+        _ = session.outbox.evicted.cancelled() => Err(ReplayError::Interrupted),
+        _ = tokio::time::sleep_until(expiry) => Err(ReplayError::Interrupted),
+    }
+}
+
+/// Writes with a deadline each.
+struct Paced<'a> {
+    sink: &'a mut SplitSink<WebSocket, Message>,
+    timeout: Duration,
+}
+
+impl Paced<'_> {
+    async fn feed(&mut self, text: Utf8Bytes) -> Result<(), ReplayError> {
+        match tokio::time::timeout(self.timeout, self.sink.feed(Message::Text(text))).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(ReplayError::Socket),
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), ReplayError> {
+        match tokio::time::timeout(self.timeout, self.sink.flush()).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(ReplayError::Socket),
+        }
+    }
+
+    async fn send(&mut self, text: Utf8Bytes) -> Result<(), ReplayError> {
+        self.feed(text).await?;
+        self.flush().await
+    }
+}
+
+async fn stream_pages(
+    session: &Session,
+    mut sink: Paced<'_>,
+    queue: &mut mpsc::Receiver<Frame>,
+    last_seq: &mut i64,
+    after: i64,
+    reference: Option<&str>,
+) -> Result<(), ReplayError> {
     session.outbox.replaying.store(true, Ordering::SeqCst);
     let _lower = LowerOnDrop(session.outbox.replaying.clone());
     let store = &session.app.store;
-    let socket = |_| ReplayError::Socket;
     // Stored events already queued will be read from storage in order;
     // ephemeral ones (read-state changes) go out now.
     while let Ok(frame) = queue.try_recv() {
         if frame.seq.is_none() {
-            sink.feed(Message::Text(frame.text)).await.map_err(socket)?;
+            sink.feed(frame.text).await?;
         }
     }
     let head = store.head_seq().await?;
@@ -97,7 +151,7 @@ pub async fn stream(
             ReplayPage::ResyncRequired { pruned_upto } => {
                 let data = ResyncRequired { after, pruned_upto, head_seq: head };
                 let frame = reply(event::RESYNC_REQUIRED, &data, reference);
-                return sink.send(Message::Text(frame.into())).await.map_err(socket);
+                return sink.send(frame.into()).await;
             }
         };
         let full = rows.len() == PAGE;
@@ -116,10 +170,10 @@ pub async fn stream(
                 Some(f) => fold_into(&row, f),
                 None => encode(&row.stored),
             };
-            sink.feed(Message::Text(text)).await.map_err(socket)?;
+            sink.feed(text).await?;
             replayed += 1;
         }
-        sink.flush().await.map_err(socket)?;
+        sink.flush().await?;
         if !full {
             if final_pass {
                 break;
@@ -131,7 +185,7 @@ pub async fn stream(
     *last_seq = (*last_seq).max(cursor);
     let unread_count = store.unread_count(session.user_scope()).await?;
     let done = Resumed { replayed, collapsed, seq: cursor, unread_count };
-    sink.send(Message::Text(reply(event::RESUMED, &done, reference).into())).await.map_err(socket)
+    sink.send(reply(event::RESUMED, &done, reference).into()).await
 }
 
 fn previous_status(row: &Replayed) -> Option<Value> {

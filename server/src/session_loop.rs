@@ -63,7 +63,7 @@ struct Flood {
 }
 
 /// Instant at which a token with this `exp` stops being accepted.
-fn expiry_instant(expires_at: i64, leeway_secs: u64) -> Instant {
+pub fn expiry_instant(expires_at: i64, leeway_secs: u64) -> Instant {
     let left = expires_at.saturating_add(leeway_secs as i64).saturating_sub(unix_now()).max(0);
     Instant::now() + Duration::from_secs(left as u64)
 }
@@ -205,7 +205,8 @@ async fn on_data(
             )
             .await
             {
-                Ok(()) => Ok(()),
+                // Expiry, shutdown or eviction: the loop handles it next.
+                Ok(()) | Err(ReplayError::Interrupted) => Ok(()),
                 Err(ReplayError::Socket) => Err(Gone),
                 Err(ReplayError::Store(e)) => {
                     tracing::error!(error = %e, "replay failed");
@@ -232,7 +233,8 @@ async fn replay_into(
     reference: Option<&str>,
 ) -> Result<(), Gone> {
     match replay::stream(session, out.sink, &mut out.queue, &mut out.last_seq, after, reference).await {
-        Ok(()) => Ok(()),
+        // Expiry, shutdown or eviction: the loop handles it next.
+        Ok(()) | Err(ReplayError::Interrupted) => Ok(()),
         Err(ReplayError::Socket) => Err(Gone),
         Err(ReplayError::Store(e)) => {
             tracing::error!(error = %e, "replay failed");

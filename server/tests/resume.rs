@@ -5,6 +5,8 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// Frames of the given event, with their `data.n`.
 fn numbers(frames: &[Value], event: &str) -> Vec<i64> {
@@ -277,4 +279,38 @@ async fn resuming_in_the_handshake_lets_nothing_live_overtake_the_replay() {
     )
     .await;
     err.expect_error("unauthorized").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_mid_replay_is_cut_off_at_token_expiry() {
+    let server = Server::start(&[]);
+    // About 16 MiB of history: far more than loopback socket buffers hold.
+    let filler = "x".repeat(8 * 1024);
+    for n in 0..2000 {
+        let r = server.publish("user-u1", "bulk", json!({"n": n, "filler": filler})).await;
+        assert_eq!(r.status(), 202);
+    }
+    // Resumes from the start with a 3 s token, then never reads.
+    let mut request = format!("ws://{}/ws?after=0", server.addr).into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Authorization", format!("Bearer {}", token("u1", "renter", 3)).parse().unwrap());
+    let (stalled, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(server.wait_for_metric("realtime_connections", 1.0).await, 1.0);
+    // The replay blocks on the full socket; expiry must still end it.
+    let started = std::time::Instant::now();
+    let mut open = 1.0;
+    while started.elapsed() < Duration::from_secs(20) {
+        open = metric(&server.metrics().await, "realtime_connections");
+        if open == 0.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(open, 0.0, "the stalled replay outlived its token by more than 17 s");
+    drop(stalled);
+    // Others are served meanwhile and after.
+    let mut other = server.connect("u2", "host").await;
+    server.publish("user-u2", "ping-test", json!({})).await;
+    other.expect("ping-test").await;
 }
