@@ -167,6 +167,10 @@ pub struct ServeArgs {
     /// Open connections from one client IP (WebSocket sessions included).
     #[arg(long, env = "REALTIME_MAX_CONNECTIONS_PER_IP", default_value_t = 1_000)]
     pub max_connections_per_ip: usize,
+    /// Comma-separated addresses exempt from the per-IP cap: the reverse
+    /// proxies or load balancers in front of the server.
+    #[arg(long, env = "REALTIME_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Longest wait for in-flight requests and sockets at shutdown.
     #[arg(long, env = "REALTIME_SHUTDOWN_DEADLINE", default_value = "10s", value_parser = humantime::parse_duration)]
     pub shutdown_deadline: Duration,
@@ -327,6 +331,7 @@ impl ServeArgs {
                 header_read_timeout: self.header_read_timeout,
                 max_connections: self.max_connections,
                 max_per_ip: self.max_connections_per_ip,
+                trusted_proxies: self.trusted_proxies.clone(),
                 shutdown_deadline: self.shutdown_deadline,
             },
             retention: RetentionConfig {

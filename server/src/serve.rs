@@ -28,6 +28,10 @@ pub struct ConnectionLimits {
     pub max_connections: usize,
     /// Open connections from one client IP.
     pub max_per_ip: usize,
+    /// Addresses exempt from the per-IP cap: reverse proxies and load
+    /// balancers, through which every client arrives from one address (they
+    /// must limit per client themselves).
+    pub trusted_proxies: Vec<IpAddr>,
     /// Longest wait for in-flight requests at shutdown.
     pub shutdown_deadline: Duration,
 }
@@ -38,6 +42,7 @@ impl Default for ConnectionLimits {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 20_000,
             max_per_ip: 1_000,
+            trusted_proxies: Vec::new(),
             shutdown_deadline: Duration::from_secs(10),
         }
     }
@@ -89,8 +94,9 @@ fn admit(
     if state.total >= limits.max_connections {
         return Err("total");
     }
+    let exempt = limits.trusted_proxies.contains(&ip);
     let from_ip = state.by_ip.entry(ip).or_default();
-    if *from_ip >= limits.max_per_ip {
+    if *from_ip >= limits.max_per_ip && !exempt {
         return Err("per-ip");
     }
     *from_ip += 1;

@@ -120,6 +120,17 @@ async fn one_client_ip_cannot_take_every_connection() {
 }
 
 #[tokio::test]
+async fn a_trusted_proxy_is_exempt_from_the_per_ip_cap() {
+    let server = Server::start(&["--max-connections-per-ip", "2", "--trusted-proxies", "127.0.0.4"]);
+    let _held: Vec<TcpStream> =
+        futures_util::future::join_all((0..5).map(|_| connect_from(&server, "127.0.0.4"))).await;
+    assert_eq!(get_status_from(&server, "127.0.0.4", "/healthz").await, 200);
+    let _two = [connect_from(&server, "127.0.0.5").await, connect_from(&server, "127.0.0.5").await];
+    let mut third = connect_from(&server, "127.0.0.5").await;
+    assert!(closed_by(&mut third, Instant::now() + Duration::from_secs(3)).await, "others still capped");
+}
+
+#[tokio::test]
 async fn shutdown_does_not_wait_on_stalled_clients() {
     let mut server = Server::start(&[
         "--header-read-timeout",
