@@ -107,7 +107,10 @@ impl JwksCache {
         }
         let recently = self.read().last_attempt.is_some_and(|t| t.elapsed() < self.settings.min_refetch);
         if !recently {
-            if let Err(e) = self.fetch().await {
+            // Boxed: `verify` runs inside every connection's task, whose
+            // future would otherwise be as large as an HTTP request's state
+            // for as long as the connection lives.
+            if let Err(e) = Box::pin(self.fetch()).await {
                 tracing::warn!(error = %e, "JWKS refetch for an unknown kid failed; keeping cached keys");
             }
         }
@@ -117,7 +120,7 @@ impl JwksCache {
     /// Fetches the key set now (at start and periodically).
     pub async fn refresh(&self) -> Result<usize, FetchError> {
         let _single_flight = self.fetching.lock().await;
-        self.fetch().await
+        Box::pin(self.fetch()).await
     }
 
     /// Fetches made so far, for metrics and tests.

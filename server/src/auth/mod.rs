@@ -254,7 +254,9 @@ impl Verifier {
         let key = match &self.keys {
             Keys::Static(key) => key,
             Keys::Jwks(cache) => {
-                let header = decode_header(token).map_err(|_| {
+                // Only `alg` and `kid` are kept: the whole header is large,
+                // and this future lives inside every connection's task.
+                let (alg, kid) = decode_header(token).map(|h| (h.alg, h.kid)).map_err(|_| {
                     if header_names_none(token) {
                         AuthError::WrongAlgorithm
                     } else {
@@ -262,15 +264,13 @@ impl Verifier {
                     }
                 })?;
                 match &self.backend_secret {
-                    Some((secret, backend_validation)) if header.alg == Algorithm::HS256 => {
+                    Some((secret, backend_validation)) if alg == Algorithm::HS256 => {
                         validation = backend_validation;
                         secret
                     }
-                    _ if header.alg != self.validation.algorithms[0] => {
-                        return Err(AuthError::WrongAlgorithm)
-                    }
+                    _ if alg != self.validation.algorithms[0] => return Err(AuthError::WrongAlgorithm),
                     _ => {
-                        let kid = header.kid.ok_or(AuthError::MissingKeyId)?;
+                        let kid = kid.ok_or(AuthError::MissingKeyId)?;
                         fetched = cache.key(&kid).await.ok_or(AuthError::UnknownKey)?;
                         &fetched
                     }
