@@ -44,7 +44,8 @@ pub async fn serve(
         },
     };
     record_name(&app, &identity).await;
-    let (outbox, queue) = app.hub.open(app.config.limits.outbound_queue);
+    let admin = identity.role == crate::auth::Role::Admin;
+    let (outbox, queue) = app.hub.open(app.config.limits.outbound_queue, &identity.user_id, admin);
     if resume_after.is_some() {
         // Before joining any room, so no live event can overtake the replay.
         outbox.replaying.store(true, std::sync::atomic::Ordering::SeqCst);

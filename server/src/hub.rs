@@ -40,6 +40,11 @@ pub struct Outbox {
     /// While set, stored events are not queued: the connection is replaying
     /// from storage and will read them there, in order.
     pub replaying: Arc<AtomicBool>,
+    /// Whose connection, so rooms can be re-checked when a booking's
+    /// participants change.
+    pub user_id: Arc<str>,
+    /// Admins may watch any booking room, participant or not.
+    pub admin: bool,
 }
 
 impl Outbox {
@@ -76,10 +81,17 @@ impl Hub {
     }
 
     /// A new connection's queue, holding at most `capacity` frames.
-    pub fn open(&self, capacity: usize) -> (Outbox, mpsc::Receiver<Frame>) {
+    pub fn open(&self, capacity: usize, user_id: &str, admin: bool) -> (Outbox, mpsc::Receiver<Frame>) {
         let (tx, rx) = mpsc::channel(capacity);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let outbox = Outbox { id, tx, evicted: CancellationToken::new(), replaying: Arc::default() };
+        let outbox = Outbox {
+            id,
+            tx,
+            evicted: CancellationToken::new(),
+            replaying: Arc::default(),
+            user_id: Arc::from(user_id),
+            admin,
+        };
         (outbox, rx)
     }
 
@@ -97,6 +109,21 @@ impl Hub {
     }
 
     /// Number of connections in a room.
+    /// Removes from `room` every connection `keep` refuses (a booking's
+    /// former participants); returns how many.
+    pub fn retain_in_room(&self, room: &str, keep: impl Fn(&Outbox) -> bool) -> usize {
+        let removed = match self.rooms.get_mut(room) {
+            Some(mut members) => {
+                let before = members.len();
+                members.retain(|_, outbox| keep(outbox));
+                before - members.len()
+            }
+            None => 0,
+        };
+        self.rooms.remove_if(room, |_, members| members.is_empty());
+        removed
+    }
+
     pub fn members(&self, room: &str) -> usize {
         self.rooms.get(room).map_or(0, |m| m.len())
     }

@@ -191,3 +191,29 @@ async fn booking_api_validates_and_authenticates() {
     let r = server.http.put(&url).bearer_auth(&service).json(&body).send().await.unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn a_host_removed_from_a_booking_hears_no_more_of_it() {
+    let server = Server::start(&[]);
+    server.put_booking("b1", "h1", "r1", "pending").await;
+    let mut old_host = server.connect("h1", "host").await;
+    let joined = old_host.request(json!({"event": "join", "data": {"room": "booking-b1"}, "ref": "j"})).await;
+    assert_eq!(joined["event"], "joined", "{joined}");
+    let mut admin = server.connect("a1", "admin").await;
+    admin.request(json!({"event": "join", "data": {"room": "booking-b1"}, "ref": "j"})).await;
+
+    // The backend gives the booking to another host, then confirms it.
+    server.put_booking("b1", "h2", "r1", "pending").await;
+    let mut new_host = server.connect("h2", "host").await;
+    server.put_booking("b1", "h2", "r1", "confirmed").await;
+    assert_eq!(new_host.expect("booking-status-changed").await["data"]["status"], "confirmed");
+    assert_eq!(admin.expect("booking-status-changed").await["data"]["status"], "confirmed");
+    old_host.expect_silence(300).await;
+
+    // Nor on replay: the booking's events are no longer in the old host's scope.
+    let frames = old_host.resume(0).await;
+    assert!(!frames.iter().any(|f| f["event"] == "booking-status-changed"), "{frames:?}");
+    // The admin, who joined the room, still replays it.
+    let frames = admin.resume(0).await;
+    assert!(frames.iter().any(|f| f["event"] == "booking-status-changed"), "{frames:?}");
+}

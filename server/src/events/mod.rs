@@ -13,14 +13,14 @@ mod send_notification;
 
 pub use authenticate::authenticated;
 
-use crate::auth::Identity;
+use crate::auth::{Identity, Role};
 use crate::hub::Outbox;
 use crate::store::{Scope, StoreError};
 use crate::App;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use urutibiz_protocol::{client, event, ClientFrame, ErrorCode, FrameError, ServerFrame};
+use urutibiz_protocol::{client, event, ClientFrame, ErrorCode, FrameError, Room, ServerFrame};
 
 /// State of one authenticated connection.
 pub struct Session {
@@ -44,11 +44,17 @@ impl Session {
     /// Whose events this connection sees: the user, the role, and the rooms
     /// it joined.
     pub fn replay_scope(&self) -> Scope {
-        Scope {
-            user_id: self.identity.user_id.clone(),
-            role: self.identity.role,
-            rooms: self.rooms.iter().cloned().collect(),
-        }
+        // A user's booking and chat rooms come from current participation
+        // (the store adds them); a room joined earlier proves nothing once
+        // the backend moved the booking to someone else. Admins keep theirs.
+        let admin = self.identity.role == Role::Admin;
+        let rooms = self
+            .rooms
+            .iter()
+            .filter(|room| admin || !matches!(Room::parse(room), Some(Room::Booking(_) | Room::Chat(_))))
+            .cloned()
+            .collect();
+        Scope { user_id: self.identity.user_id.clone(), role: self.identity.role, rooms }
     }
 
     /// Whose notifications count for this user, whatever the connection.

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use urutibiz_protocol::room::is_valid_id;
-use urutibiz_protocol::BookingStatus;
+use urutibiz_protocol::{BookingStatus, Room};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -52,6 +52,15 @@ pub async fn put_booking(
     };
     let before = app.store.upsert_booking(wanted.clone()).await?;
     let created = before.is_none();
+    if let Some(before) = &before {
+        if before.host_id != wanted.host_id || before.renter_id != wanted.renter_id {
+            // Whoever is no longer part of the booking stops hearing it now;
+            // replay already goes by current participation.
+            let room = Room::Booking(id.clone()).to_string();
+            let removed = app.hub.retain_in_room(&room, |o| o.admin || wanted.is_participant(&o.user_id));
+            tracing::debug!(booking = %id, removed, "participants changed");
+        }
+    }
     if created {
         announce_request(&app, &wanted).await?;
     }
