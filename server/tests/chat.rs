@@ -84,7 +84,6 @@ async fn message_validation() {
     for (frame, why) in [
         (message("c1", "   \n", Some("h1")), "blank"),
         (message("c1", &long, Some("h1")), "too long"),
-        (message("c1", "hi", None), "no recipient for a new chat"),
         (message("c1", "hi", Some("r1")), "chat with oneself"),
         (message("bad id", "hi", Some("h1")), "bad chat id"),
         (json!({"event": "message", "data": {"chatId": "c1", "message": 5, "toUserId": "h1"}}), "wrong type"),
@@ -93,4 +92,16 @@ async fn message_validation() {
         assert_eq!(err["data"]["code"], "invalid-payload", "{why}: {err}");
     }
     assert_eq!(renter.request(message("c1", &exact, Some("h1"))).await["event"], "message-sent");
+}
+
+#[tokio::test]
+async fn missing_and_foreign_chats_answer_alike() {
+    let server = Server::start(&[]);
+    let mut renter = server.connect("r1", "renter").await;
+    let mut prober = server.connect("x1", "renter").await;
+    renter.request(message("c-real", "hello", Some("h1"))).await;
+    let foreign = prober.request(message("c-real", "hi", None)).await;
+    let missing = prober.request(message("c-none", "hi", None)).await;
+    assert_eq!(foreign["data"]["code"], "forbidden", "{foreign}");
+    assert_eq!(foreign["data"], missing["data"], "an outsider can tell which chat ids exist");
 }

@@ -14,6 +14,8 @@ use urutibiz_protocol::{event, ErrorCode, Room};
 
 /// Longest message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// The refusal for a chat the sender is not in, or that does not exist.
+const NOT_A_PARTICIPANT: &str = "not a chat of yours; to start one, give `toUserId`";
 /// Characters of a message shown in its notification.
 const PREVIEW_CHARS: usize = 140;
 
@@ -30,13 +32,13 @@ pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) 
     }
     let me = session.identity.user_id.clone();
     let store = session.app.store.clone();
+    // Missing and foreign chats get the same answer, so chat ids cannot be
+    // probed for existence.
+    let not_yours = || Refusal::new(ErrorCode::Forbidden, NOT_A_PARTICIPANT);
     let chat = match store.chat(&p.chat_id).await? {
         Some(chat) => chat,
         None => {
-            let to = p
-                .to_user_id
-                .as_deref()
-                .ok_or_else(|| invalid("`toUserId` is required for the first message of a chat"))?;
+            let to = p.to_user_id.as_deref().ok_or_else(not_yours)?;
             if !is_valid_id(to) || to == me {
                 return Err(invalid("`toUserId` must be another user's id"));
             }
@@ -48,7 +50,7 @@ pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) 
     let other = match (chat.user_a == me, chat.user_b == me) {
         (true, _) => &chat.user_b,
         (_, true) => &chat.user_a,
-        _ => return Err(Refusal::new(ErrorCode::Forbidden, "not a participant of this chat")),
+        _ => return Err(not_yours()),
     };
     if p.to_user_id.as_deref().is_some_and(|to| to != other) {
         return Err(Refusal::new(ErrorCode::Forbidden, "`toUserId` is not the other participant"));
