@@ -94,6 +94,11 @@ pub struct Snapshot {
 }
 
 /// Shared by commands, the tray, and the client pump.
+///
+/// Lock order, when more than one is held: `history`, then `connection`,
+/// `settings`, `token`, `keychain` (as `snapshot()` takes them). Everywhere
+/// else a lock is taken alone: copy what is needed out, release, then take
+/// the next. Never hold one across an `.await`.
 pub struct AppState {
     /// Notifications and live views.
     pub history: Mutex<History>,

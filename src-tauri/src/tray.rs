@@ -47,7 +47,10 @@ pub fn icon_bytes(badge: Badge) -> &'static [u8] {
 
 /// The badge for the current state.
 pub fn badge(state: &AppState) -> Badge {
-    match state.connection.lock().expect("connection lock").state.as_str() {
+    // The connection state is copied out and its lock released before the
+    // history lock is taken: `AppState`'s lock order puts history first.
+    let connection = state.connection.lock().expect("connection lock").state.clone();
+    match connection.as_str() {
         "signed-out" => Badge::SignedOut,
         "offline" => Badge::Offline,
         _ => Badge::Unread(state.history.lock().expect("history lock").unread),
