@@ -25,6 +25,7 @@ base2=$(sed -n 's/^listening on //p' "$out/server-oidc.out")
 oidc_connections() { curl -fsS "$base2/metrics" | sed -n 's/^realtime_connections //p'; }
 oidc_connected() { test "$(oidc_connections)" = "1"; }
 keychain_session() { secret-tool lookup service "UrutiBiz Realtime" username session-token 2>/dev/null; }
+keychain_refresh_token() { keychain_session | python3 -c 'import json,sys; print(json.load(sys.stdin)["refreshToken"])'; }
 
 # The app starts signed out; Enter on the focused "Sign in with UrutiBiz"
 # opens "the browser": headless Chromium signing in as host-amina.
@@ -58,7 +59,7 @@ s = json.loads(sys.argv[1])
 assert s["kind"] == "provider" and s["userId"] == "host-amina" and s["name"] == "Amina", s
 assert len(s["refreshToken"]) > 20, s
 PY
-refresh=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["refreshToken"])' "$session")
+refresh=$(keychain_refresh_token)
 if grep -rqF "$refresh" "$HOME" "$out/app-signin.log"; then fail "the refresh token leaked outside the keychain"; fi
 echo "the refresh token is in the Secret Service, not in settings, cache or logs"
 
@@ -94,14 +95,14 @@ kill $app; wait $app 2>/dev/null || true
 wait_for "the app's socket to close" bash -c "test \"\$(curl -fsS $base2/metrics | sed -n 's/^realtime_connections //p')\" = 0"
 BROWSER=/bin/false "$app_bin" --hidden --server "$base2" --issuer "$issuer" >"$out/app-signin-restart.log" 2>&1 & app=$!; pids+=($app)
 wait_for "the restarted app to sign in from the keychain" oidc_connected
-rotated=$(keychain_session | python3 -c 'import json,sys; print(json.load(sys.stdin)["refreshToken"])')
+rotated=$(keychain_refresh_token)
 [ "$rotated" != "$refresh" ] || fail "the refresh token was not rotated"
 echo "after a restart the app signed in from the keychain without the browser (refresh token rotated)"
 
 # The session is ended at the provider: at the next renewal the app signs
 # out and says so.
 sleep 1
-current=$(keychain_session | python3 -c 'import json,sys; print(json.load(sys.stdin)["refreshToken"])')
+current=$(keychain_refresh_token)
 # Every Notify call the daemon gets, with its arguments.
 dbus-monitor --session "type='method_call',interface='org.freedesktop.Notifications',member='Notify'" \
     >"$out/notify-calls.log" 2>&1 & pids+=($!)

@@ -79,8 +79,6 @@ impl Server {
         command
             .args(["serve", "--bind", "127.0.0.1:0", "--rate", "100000", "--burst", "100000"])
             .args(["--outbound-queue", "20000", "--max-frame-bytes", "1048576"])
-            // Every benchmark client comes from 127.0.0.1.
-            .args(["--max-connections-per-ip", "100000"])
             .arg("--db")
             .arg(dir.path().join("bench.db"))
             .env("JWT_SECRET", SECRET)

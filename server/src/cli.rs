@@ -168,8 +168,9 @@ pub struct ServeArgs {
     #[arg(long, env = "REALTIME_MAX_CONNECTIONS_PER_IP", default_value_t = 1_000)]
     pub max_connections_per_ip: usize,
     /// Comma-separated addresses exempt from the per-IP cap: the reverse
-    /// proxies or load balancers in front of the server.
-    #[arg(long, env = "REALTIME_TRUSTED_PROXIES", value_delimiter = ',')]
+    /// proxies or load balancers in front of the server. The default, this
+    /// machine, covers a proxy on the same host (and local tools).
+    #[arg(long, env = "REALTIME_TRUSTED_PROXIES", value_delimiter = ',', default_value = "127.0.0.1,::1")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Longest wait for in-flight requests and sockets at shutdown.
     #[arg(long, env = "REALTIME_SHUTDOWN_DEADLINE", default_value = "10s", value_parser = humantime::parse_duration)]

@@ -72,17 +72,33 @@ async fn an_idle_keep_alive_connection_is_closed() {
     );
 }
 
+/// An authenticated WebSocket session opened from `source`.
+async fn session_from(server: &Server, source: &str, user: &str) -> Client {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{}/ws", server.addr).into_client_request().unwrap();
+    let bearer = format!("Bearer {}", token(user, "renter", 600));
+    request.headers_mut().insert("Authorization", bearer.parse().unwrap());
+    let stream = connect_from(server, source).await;
+    let (ws, _) = tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+        .await
+        .unwrap();
+    let mut client = Client { ws };
+    client.expect("authenticated").await;
+    client
+}
+
 #[tokio::test]
 async fn one_client_ip_cannot_take_every_connection() {
     let server = Server::start(&["--max-connections-per-ip", "5"]);
-    // Three WebSocket sessions and two idle connections from 127.0.0.1.
+    // Three WebSocket sessions and two idle connections from one address.
+    let abuser = "127.0.0.6";
     let mut sessions = Vec::new();
     for n in 0..3 {
-        sessions.push(server.connect(&format!("u{n}"), "renter").await);
+        sessions.push(session_from(&server, abuser, &format!("u{n}")).await);
     }
-    let _idle = [connect_from(&server, "127.0.0.1").await, connect_from(&server, "127.0.0.1").await];
+    let _idle = [connect_from(&server, abuser).await, connect_from(&server, abuser).await];
     // The sixth from that address is closed at once, before any byte.
-    let mut sixth = connect_from(&server, "127.0.0.1").await;
+    let mut sixth = connect_from(&server, abuser).await;
     assert!(
         closed_by(&mut sixth, Instant::now() + Duration::from_secs(3)).await,
         "the per-IP cap let a sixth in"
@@ -105,7 +121,7 @@ async fn one_client_ip_cannot_take_every_connection() {
     sessions.pop().unwrap().close().await;
     let mut again = None;
     for _ in 0..50 {
-        let mut stream = connect_from(&server, "127.0.0.1").await;
+        let mut stream = connect_from(&server, abuser).await;
         stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
         let mut buf = [0u8; 64];
         if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(500), stream.read(&mut buf)).await {
@@ -117,6 +133,15 @@ async fn one_client_ip_cannot_take_every_connection() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(again.is_some_and(|r| r.starts_with("HTTP/1.1 200")), "the closed session's slot was not freed");
+}
+
+#[tokio::test]
+async fn this_machine_is_trusted_by_default() {
+    // A proxy on the same host, or local tools: 127.0.0.1 is not capped.
+    let server = Server::start(&["--max-connections-per-ip", "2"]);
+    let _held: Vec<TcpStream> =
+        futures_util::future::join_all((0..5).map(|_| connect_from(&server, "127.0.0.1"))).await;
+    assert_eq!(get_status_from(&server, "127.0.0.1", "/healthz").await, 200);
 }
 
 #[tokio::test]

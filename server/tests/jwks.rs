@@ -89,6 +89,18 @@ async fn try_auth(server: &Server, token: &str) -> Result<Value, String> {
     }
 }
 
+/// A provider publishing key-a, and a server using it with `flags`, warmed
+/// by one accepted token.
+async fn provider_and_server(flags: &[&str]) -> (Arc<Published>, Server) {
+    let (p, issuer) = provider(&["rs256"]).await;
+    let url = format!("{issuer}/jwks");
+    let mut all = vec!["--jwks-url", url.as_str()];
+    all.extend_from_slice(flags);
+    let server = start(&all);
+    assert!(try_auth(&server, &signed("rs256", Some("key-a"), "u1")).await.is_ok());
+    (p, server)
+}
+
 fn start(jwks_flags: &[&str]) -> Server {
     let mut flags = vec!["--jwt-algorithm", "RS256", "--jwt-audience", "urn:urutibiz:realtime"];
     flags.extend_from_slice(jwks_flags);
@@ -173,10 +185,7 @@ impl Drop for KillOnDrop {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotation_adds_the_new_key_and_keeps_the_old_until_removed() {
-    let (p, issuer) = provider(&["rs256"]).await;
-    let url = format!("{issuer}/jwks");
-    let server = start(&["--jwks-url", &url, "--jwks-min-refetch", "0s", "--jwks-refresh", "1s"]);
-    assert!(try_auth(&server, &signed("rs256", Some("key-a"), "u1")).await.is_ok());
+    let (p, server) = provider_and_server(&["--jwks-min-refetch", "0s", "--jwks-refresh", "1s"]).await;
 
     // The provider publishes a second key and starts signing with it.
     p.keys.lock().unwrap().push(jwk("rs256-second"));
@@ -205,10 +214,7 @@ async fn rotation_adds_the_new_key_and_keeps_the_old_until_removed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_that_goes_down_leaves_cached_keys_working() {
-    let (p, issuer) = provider(&["rs256"]).await;
-    let url = format!("{issuer}/jwks");
-    let server = start(&["--jwks-url", &url, "--jwks-min-refetch", "0s", "--jwks-refresh", "1s"]);
-    assert!(try_auth(&server, &signed("rs256", Some("key-a"), "u1")).await.is_ok());
+    let (p, server) = provider_and_server(&["--jwks-min-refetch", "0s", "--jwks-refresh", "1s"]).await;
     p.down.store(true, Ordering::SeqCst);
     let before = p.fetches.load(Ordering::SeqCst);
     // An unknown kid makes it try the provider, which fails...
@@ -225,10 +231,7 @@ async fn a_provider_that_goes_down_leaves_cached_keys_working() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_unknown_kids_fetches_the_key_set_at_most_once_per_interval() {
-    let (p, issuer) = provider(&["rs256"]).await;
-    let url = format!("{issuer}/jwks");
-    let server = start(&["--jwks-url", &url, "--jwks-min-refetch", "60s"]);
-    assert!(try_auth(&server, &signed("rs256", Some("key-a"), "u1")).await.is_ok());
+    let (p, server) = provider_and_server(&["--jwks-min-refetch", "60s"]).await;
     let before = p.fetches.load(Ordering::SeqCst);
     let mut refused = 0;
     for i in 0..200 {

@@ -50,6 +50,19 @@ pub struct UserView {
     pub name: Option<String>,
 }
 
+impl UserView {
+    /// The keychain entry for this user's session with `provider`.
+    fn session(&self, provider: &Provider, refresh_token: String) -> StoredSession {
+        StoredSession::Provider {
+            issuer: provider.issuer().to_owned(),
+            client_id: provider.client_id().to_owned(),
+            refresh_token,
+            user_id: self.id.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
 /// The browser sign-in as the window shows it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -148,14 +161,11 @@ pub fn begin_browser_sign_in(app: &AppHandle, server_url: String, issuer: String
         match outcome {
             Ok((provider, signed)) => {
                 let user = UserView { id: signed.user_id.clone(), name: signed.name.clone() };
-                let stored =
-                    signed.tokens.refresh_token.clone().map(|refresh_token| StoredSession::Provider {
-                        issuer: provider.issuer().to_owned(),
-                        client_id: CLIENT_ID.to_owned(),
-                        refresh_token,
-                        user_id: user.id.clone(),
-                        name: user.name.clone(),
-                    });
+                let stored = signed
+                    .tokens
+                    .refresh_token
+                    .clone()
+                    .map(|refresh_token| user.session(&provider, refresh_token));
                 remember(&app, stored.as_ref());
                 account.set_sign_in(SignInView::default());
                 activate(&app, Arc::new(provider), signed.tokens, user);
@@ -227,10 +237,9 @@ fn activate(app: &AppHandle, provider: Arc<Provider>, tokens: Tokens, user: User
     *state.token.lock().expect("token lock") = Some(tokens.access_token.clone());
     live::start(app);
     let Some(client) = state.client.lock().expect("client lock").clone() else { return };
-    let issuer = provider.issuer().to_owned();
     let runtime = tauri::async_runtime::handle();
     let _entered = runtime.inner().enter();
-    let (refreshing, mut events) = spawn_refresher(provider, tokens, client, account.wake.clone());
+    let (refreshing, mut events) = spawn_refresher(provider.clone(), tokens, client, account.wake.clone());
     *account.refreshing.lock().expect("refreshing lock") = Some(refreshing);
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -240,13 +249,7 @@ fn activate(app: &AppHandle, provider: Arc<Provider>, tokens: Tokens, user: User
                     let state = app.state::<AppState>();
                     *state.token.lock().expect("token lock") = Some(tokens.access_token.clone());
                     if let Some(refresh_token) = tokens.refresh_token {
-                        let session = StoredSession::Provider {
-                            issuer: issuer.clone(),
-                            client_id: CLIENT_ID.to_owned(),
-                            refresh_token,
-                            user_id: user.id.clone(),
-                            name: user.name.clone(),
-                        };
+                        let session = user.session(&provider, refresh_token);
                         if state.keychain.lock().expect("keychain lock").available {
                             if let Err(e) = keychain::save(&session) {
                                 tracing::warn!(error = %e, "could not keep the renewed session in the keychain");
@@ -332,13 +335,8 @@ async fn renew_stored(
         };
         match outcome {
             Ok((provider, tokens)) => {
-                let stored = tokens.refresh_token.clone().map(|refresh_token| StoredSession::Provider {
-                    issuer: issuer.clone(),
-                    client_id: client_id.clone(),
-                    refresh_token,
-                    user_id: user.id.clone(),
-                    name: user.name.clone(),
-                });
+                let stored =
+                    tokens.refresh_token.clone().map(|refresh_token| user.session(&provider, refresh_token));
                 remember(&app, stored.as_ref());
                 activate(&app, Arc::new(provider), tokens, user);
                 return;
@@ -373,11 +371,7 @@ pub fn forget(app: &AppHandle) {
 /// Who a pasted token speaks for, read without verifying it (the server
 /// verifies): to show a name and to know whose cache is whose.
 pub fn user_of_token(token: &str) -> Option<UserView> {
-    use base64::Engine as _;
-    let payload = token.split('.').nth(1)?;
-    let bytes =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let claims = urutibiz_client::auth::jwt_claims(token)?;
     let id = match claims.get("sub")? {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),

@@ -57,7 +57,11 @@ pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) 
     }
     let id = new_id();
     let at = now_ms();
-    let my_name = session.app.names.name_of(&me).await;
+    // The sender's token carries its name; the directory is the fallback.
+    let my_name = match &session.identity.display_name {
+        Some(name) => name.clone(),
+        None => session.app.names.name_of(&me).await,
+    };
     let payload = NewMessage {
         chat_id: chat.id.clone(),
         message_id: id.clone(),

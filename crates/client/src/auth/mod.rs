@@ -70,15 +70,19 @@ impl Tokens {
     }
 }
 
-/// The `exp` claim of a JWT, read without verifying it: the client only
-/// uses it to know when its own token runs out.
-pub fn jwt_expiry(token: &str) -> Option<SystemTime> {
+/// The claims of a JWT, read without verifying it: a client only reads its
+/// own token (when it runs out, whom it speaks for); the server verifies.
+pub fn jwt_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
     use base64::Engine as _;
     let payload = token.split('.').nth(1)?;
     let bytes =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.get("exp")?.as_u64()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The `exp` claim of a JWT, unverified (see [`jwt_claims`]).
+pub fn jwt_expiry(token: &str) -> Option<SystemTime> {
+    let exp = jwt_claims(token)?.get("exp")?.as_u64()?;
     Some(UNIX_EPOCH + Duration::from_secs(exp))
 }
 

@@ -142,6 +142,11 @@ impl Provider {
         self.metadata.issuer().as_str()
     }
 
+    /// This app's client id with the provider.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
     fn client(&self) -> DiscoveredClient {
         CoreClient::from_provider_metadata(self.metadata.clone(), ClientId::new(self.client_id.clone()), None)
     }
