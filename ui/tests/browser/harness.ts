@@ -7,16 +7,21 @@ import type { Item } from "../../src/generated/Item";
 import { snapshotWith } from "../../src/testing/snapshot";
 
 const now = Date.now();
-const item = (n: number, kind: string, title: string, body: string, ageMs: number): Item => ({
-  id: `n${n}`, seq: n, kind, title, body, data: {}, createdAt: now - ageMs, read: false,
+const startOfToday = new Date(now).setHours(0, 0, 0, 0);
+// "Today" never reaches back past midnight and "yesterday" is counted from
+// it, so the day groups are the same whenever the test runs.
+const today = (ageMs: number) => Math.max(now - ageMs, startOfToday);
+const yesterday = (hoursBeforeMidnight: number) => startOfToday - hoursBeforeMidnight * 3_600_000;
+const item = (n: number, kind: string, title: string, body: string, createdAt: number): Item => ({
+  id: `n${n}`, seq: n, kind, title, body, data: {}, createdAt, read: false,
 });
 
 const state: Snapshot = snapshotWith([
-  item(5, "booking", "Booking confirmed", "Canon EOS R6, Fri 12 Dec is confirmed.", 60_000),
-  item(4, "message", "Message from renter-jean", "Does the camera come with a spare battery?", 5 * 60_000),
-  item(3, "system", "New fees from January", "Service fees change on 1 January.", 3 * 3_600_000),
-  item(2, "booking", "Booking cancelled", "4-person tent, 13-14 Dec was cancelled.", 26 * 3_600_000),
-  item(1, "booking", "Booking requested", "renter-jean requested Canon EOS R6.", 27 * 3_600_000),
+  item(5, "booking", "Booking confirmed", "Canon EOS R6, Fri 12 Dec is confirmed.", today(60_000)),
+  item(4, "message", "Message from renter-jean", "Does the camera come with a spare battery?", today(5 * 60_000)),
+  item(3, "system", "New fees from January", "Service fees change on 1 January.", today(3 * 3_600_000)),
+  item(2, "booking", "Booking cancelled", "4-person tent, 13-14 Dec was cancelled.", yesterday(2)),
+  item(1, "booking", "Booking requested", "renter-jean requested Canon EOS R6.", yesterday(3)),
 ]);
 
 const calls: { cmd: string; args: unknown }[] = [];
