@@ -103,10 +103,11 @@ async fn main() {
         put_booking(&http, &base, &tent, "pending", "4-person tent, 13-14 Dec").await;
         pause().await;
         println!("The renter asks about the camera");
-        let chat = format!("chat-{day}");
-        say(&mut renter, json!({"event": "message", "data": {"chatId": chat, "toUserId": HOST, "message": "Hi! Does the camera come with a spare battery?"}})).await;
+        // They share bookings, so either may write; the server picks the
+        // pair's chat.
+        say(&mut renter, json!({"event": "message", "data": {"toUserId": HOST, "message": "Hi! Does the camera come with a spare battery?"}})).await;
         pause().await;
-        say(&mut host, json!({"event": "message", "data": {"chatId": chat, "message": "Yes, two batteries and a charger."}})).await;
+        say(&mut host, json!({"event": "message", "data": {"toUserId": RENTER, "message": "Yes, two batteries and a charger."}})).await;
         pause().await;
         println!("The host confirms the camera");
         say(

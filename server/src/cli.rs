@@ -3,6 +3,7 @@
 use crate::auth::jwks::{JwksLocation, JwksSettings};
 use crate::auth::{ClaimNames, JwtSettings, Role};
 use crate::config::{Config, Limits, RetentionConfig};
+use crate::quotas::{QuotaSettings, Rate};
 use crate::serve::ConnectionLimits;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jsonwebtoken::Algorithm;
@@ -145,6 +146,22 @@ pub struct ServeArgs {
     /// Rate-limited frames in a row before closing with 1008.
     #[arg(long, env = "REALTIME_ABUSE_STRIKES", default_value_t = 100)]
     pub abuse_strikes: u32,
+    /// Chat messages per user, all connections together (`10/s`, `600/min`).
+    #[arg(long, env = "REALTIME_USER_MESSAGES", default_value = "10/s")]
+    pub user_messages: Rate,
+    /// New chats a user may start.
+    #[arg(long, env = "REALTIME_USER_NEW_CHATS", default_value = "30/h")]
+    pub user_new_chats: Rate,
+    /// Replays (`resume`, or connecting with `resumeAfter`) per user.
+    #[arg(long, env = "REALTIME_USER_REPLAYS", default_value = "30/min")]
+    pub user_replays: Rate,
+    /// HTTP API requests per user (service tokens are not limited).
+    #[arg(long, env = "REALTIME_USER_HTTP", default_value = "20/s")]
+    pub user_http: Rate,
+    /// Let users start chats with users they share no booking with (by
+    /// default only booking participants, and chats the backend created).
+    #[arg(long, env = "REALTIME_FIRST_CONTACT_CHATS")]
+    pub first_contact_chats: bool,
     /// Time allowed for the first `authenticate` frame.
     #[arg(long, env = "REALTIME_AUTH_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub auth_timeout: Duration,
@@ -335,6 +352,13 @@ impl ServeArgs {
                 trusted_proxies: self.trusted_proxies.clone(),
                 shutdown_deadline: self.shutdown_deadline,
             },
+            quotas: QuotaSettings {
+                messages: self.user_messages,
+                new_chats: self.user_new_chats,
+                replays: self.user_replays,
+                http: self.user_http,
+            },
+            first_contact_chats: self.first_contact_chats,
             retention: RetentionConfig {
                 max_age: (!self.retention_age.is_zero()).then_some(self.retention_age),
                 per_user: (self.retention_per_user > 0).then_some(self.retention_per_user),

@@ -2,6 +2,7 @@
 //! [`crate::cli`], or directly by embedders.
 
 use crate::auth::JwtSettings;
+use crate::quotas::QuotaSettings;
 use crate::serve::ConnectionLimits;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -85,4 +86,9 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// Timeouts and caps on HTTP connections.
     pub connections: ConnectionLimits,
+    /// Per-user quotas across connections.
+    pub quotas: QuotaSettings,
+    /// Chats between users who share no booking and no backend-created
+    /// chat: off unless the marketplace wants strangers to write first.
+    pub first_contact_chats: bool,
 }

@@ -43,6 +43,15 @@ pub async fn serve(
             None => return,
         },
     };
+    if resume_after.is_some() {
+        if let Err(e) = app.quotas.spend(crate::quotas::Spend::Replay, &identity.user_id) {
+            let secs = e.retry_after_secs();
+            let msg = format!("too many replays; reconnect in {secs} s");
+            app.metrics.error(ErrorCode::RateLimited);
+            let _ = sink.send(error_frame(ErrorCode::RateLimited, &msg, reference.as_deref())).await;
+            return close_with(&mut sink, &mut stream, close::TRY_AGAIN_LATER, &msg).await;
+        }
+    }
     record_name(&app, &identity).await;
     let admin = identity.role == crate::auth::Role::Admin;
     let (outbox, queue) = app.hub.open(app.config.limits.outbound_queue, &identity.user_id, admin);

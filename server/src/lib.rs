@@ -19,6 +19,7 @@
 //! - [`store`]: the storage trait and its SQLite implementation.
 //! - [`names`]: users' display names, cached in front of the store.
 //! - [`metrics`]: Prometheus counters.
+//! - [`quotas`]: per-user quotas on messages, new chats, replays and HTTP.
 
 pub mod auth;
 pub mod cli;
@@ -33,6 +34,7 @@ pub mod names;
 pub mod notification_input;
 pub mod policy;
 pub mod publish;
+pub mod quotas;
 pub mod replay;
 pub mod serve;
 pub mod session_loop;
@@ -59,6 +61,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     /// Display names.
     pub names: names::Names,
+    /// Per-user quotas.
+    pub quotas: quotas::UserQuotas,
     /// Live connections by room; fed by the store's commit hook.
     pub hub: Arc<Hub>,
     /// Counters.
@@ -112,6 +116,7 @@ pub async fn run(
     let app = Arc::new(App {
         verifier,
         names: names::Names::new(store.clone()),
+        quotas: quotas::UserQuotas::new(&config.quotas),
         store,
         hub,
         metrics,
@@ -121,6 +126,7 @@ pub async fn run(
     });
     tokio::spawn(prune_periodically(app.clone()));
     tokio::spawn(refresh_jwks_periodically(app.clone()));
+    tokio::spawn(forget_idle_quotas_periodically(app.clone()));
     let router = http::router(app.clone());
     let stop = app.shutdown.clone();
     let signal = async move {
@@ -152,6 +158,19 @@ async fn refresh_jwks_periodically(app: Arc<App>) {
         }
         if let Err(e) = jwks.refresh().await {
             tracing::warn!(error = %e, cached = jwks.len(), "JWKS refresh failed; verifying with cached keys");
+        }
+    }
+}
+
+/// Drops the quota state of users who have been quiet long enough for it
+/// to be full again.
+async fn forget_idle_quotas_periodically(app: Arc<App>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    tick.reset();
+    loop {
+        tokio::select! {
+            _ = app.shutdown.cancelled() => return,
+            _ = tick.tick() => app.quotas.forget_idle(),
         }
     }
 }

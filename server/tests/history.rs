@@ -60,6 +60,8 @@ async fn notification_history_pages_and_filters() {
 async fn chats_and_messages_for_participants_only() {
     let server = Server::start(&[]);
     let mut renter = server.connect("r1", "renter").await;
+    server.put_chat("c1", "r1", "h1").await;
+    server.put_chat("c2", "r1", "h2").await;
     for i in 0..5 {
         let sent = renter.request(json!({"event": "message", "data": {"chatId": "c1", "toUserId": "h1", "message": format!("m{i}")}})).await;
         assert_eq!(sent["event"], "message-sent");
@@ -138,6 +140,7 @@ async fn openapi_describes_every_route() {
         ("/api/v1/notifications/read", "post"),
         ("/api/v1/users/{id}", "put"),
         ("/api/v1/chats", "get"),
+        ("/api/v1/chats/{id}", "put"),
         ("/api/v1/chats/{id}/messages", "get"),
         ("/healthz", "get"),
         ("/metrics", "get"),

@@ -18,6 +18,7 @@ async fn names_from_tokens_reach_messages_and_chat_lists() {
     let server = Server::start(&[]);
     let mut amina = connect_named(&server, "host-amina", "host", "Amina").await;
     let mut jean = connect_named(&server, "renter-jean", "renter", "Jean").await;
+    server.put_chat("c1", "renter-jean", "host-amina").await;
     jean.request(json!({"event": "message", "data": {
         "chatId": "c1", "toUserId": "host-amina", "message": "Is the camera still free on Friday?"}}))
         .await;

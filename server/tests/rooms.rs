@@ -23,7 +23,7 @@ async fn participants_and_admins_join_booking_and_chat_rooms() {
         assert_eq!(reply["data"]["room"], "booking-b1");
         assert_eq!(reply["ref"], "booking-b1");
     }
-    // A chat exists once its first message is stored.
+    assert_eq!(server.put_chat("c1", "h1", "r1").await.0, 201);
     let sent = host
         .request(json!({"event": "message", "data": {"chatId": "c1", "message": "hi", "toUserId": "r1"}}))
         .await;
@@ -45,6 +45,7 @@ async fn forbidden_joins_reveal_nothing() {
     server.put_booking("b1", "h1", "r1", "pending").await;
     let mut outsider = server.connect("x1", "renter").await;
     let mut host = server.connect("h1", "host").await;
+    server.put_chat("c1", "h1", "r1").await;
     host.request(json!({"event": "message", "data": {"chatId": "c1", "message": "hi", "toUserId": "r1"}}))
         .await;
     let mut refusals = Vec::new();

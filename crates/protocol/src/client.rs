@@ -31,16 +31,20 @@ pub struct Leave {
     pub room: String,
 }
 
-/// `message`: a chat message. The first message to a new `chatId` creates
-/// the chat between the sender and `toUserId`.
+/// `message`: a chat message, to an existing chat (`chatId`) or to the
+/// chat with another user (`toUserId`). Chat ids are the server's: the chat
+/// of two users has an id derived from the pair, and the backend creates
+/// others; `message-sent` carries the id used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
-    /// The chat.
-    pub chat_id: String,
+    /// An existing chat of the sender.
+    #[serde(default)]
+    pub chat_id: Option<String>,
     /// The text: non-blank, at most 4000 characters.
     pub message: String,
-    /// The other participant; required when the chat does not exist yet.
+    /// The other participant: with `chatId` it must match the chat; without
+    /// it, or when `chatId` names no chat, the pair's chat is used.
     #[serde(default)]
     pub to_user_id: Option<String>,
 }

@@ -94,6 +94,8 @@ pub mod close {
     pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// The server could not serve the connection (storage unavailable).
     pub const INTERNAL: u16 = 1011;
+    /// A quota is used up (replays on connect); reconnect after a while.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
     /// Pong not received within the heartbeat timeout.
     pub const HEARTBEAT_TIMEOUT: u16 = 4000;
     /// The client did not read fast enough and its outbound queue overflowed.

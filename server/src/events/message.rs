@@ -1,10 +1,13 @@
-//! `message`: a chat message. The first message to an unknown chat id
-//! creates the chat between the sender and `toUserId`; afterwards only its
-//! two participants may write to it.
+//! `message`: a chat message, to a chat of the sender's (`chatId`) or to
+//! another user (`toUserId`). Two users have one chat, whose id the server
+//! derives from the pair; the backend may create others. A chat between two
+//! users starts only if they share a booking (or first contact is allowed),
+//! within the sender's quotas of new chats and messages.
 
 use super::{answer, Outcome, Refusal, Session};
 use crate::clock::now_ms;
 use crate::publish::{new_event, new_id, notification, routed};
+use crate::quotas::Spend;
 use crate::store::Chat;
 use serde_json::json;
 use urutibiz_protocol::client::Message;
@@ -15,14 +18,22 @@ use urutibiz_protocol::{event, ErrorCode, Room};
 /// Longest message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 /// The refusal for a chat the sender is not in, or that does not exist.
-const NOT_A_PARTICIPANT: &str = "not a chat of yours; to start one, give `toUserId`";
+const NOT_A_PARTICIPANT: &str = "not a chat of yours; to write to someone, give `toUserId`";
+/// The refusal for a first message to a stranger.
+const NO_SHARED_BOOKING: &str = "you can write to this user once you share a booking";
 /// Characters of a message shown in its notification.
 const PREVIEW_CHARS: usize = 140;
 
 pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) -> Outcome {
     let invalid = |m: &str| Refusal::new(ErrorCode::InvalidPayload, m);
-    if !is_valid_id(&p.chat_id) {
+    if p.chat_id.as_deref().is_some_and(|id| !is_valid_id(id)) {
         return Err(invalid("`chatId` must be 1-128 characters of letters, digits, _ - . : @"));
+    }
+    if p.to_user_id.as_deref().is_some_and(|to| !is_valid_id(to) || to == session.identity.user_id) {
+        return Err(invalid("`toUserId` must be another user's id"));
+    }
+    if p.chat_id.is_none() && p.to_user_id.is_none() {
+        return Err(invalid("give `chatId` (a chat of yours) or `toUserId` (whom to write to)"));
     }
     if p.message.trim().is_empty() {
         return Err(invalid("`message` must not be blank"));
@@ -30,37 +41,17 @@ pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) 
     if p.message.chars().count() > MAX_MESSAGE_CHARS {
         return Err(invalid("`message` is longer than 4000 characters"));
     }
+    let app = session.app.clone();
     let me = session.identity.user_id.clone();
-    let store = session.app.store.clone();
-    // Missing and foreign chats get the same answer, so chat ids cannot be
-    // probed for existence.
-    let not_yours = || Refusal::new(ErrorCode::Forbidden, NOT_A_PARTICIPANT);
-    let chat = match store.chat(&p.chat_id).await? {
-        Some(chat) => chat,
-        None => {
-            let to = p.to_user_id.as_deref().ok_or_else(not_yours)?;
-            if !is_valid_id(to) || to == me {
-                return Err(invalid("`toUserId` must be another user's id"));
-            }
-            store
-                .create_chat(Chat { id: p.chat_id.clone(), user_a: me.clone(), user_b: to.to_owned() })
-                .await?
-        }
-    };
-    let other = match (chat.user_a == me, chat.user_b == me) {
-        (true, _) => &chat.user_b,
-        (_, true) => &chat.user_a,
-        _ => return Err(not_yours()),
-    };
-    if p.to_user_id.as_deref().is_some_and(|to| to != other) {
-        return Err(Refusal::new(ErrorCode::Forbidden, "`toUserId` is not the other participant"));
-    }
+    app.quotas.spend(Spend::Message, &me).map_err(|e| Refusal::rate_limited("messages", e))?;
+    let chat = find_or_start_chat(session, p.chat_id.as_deref(), p.to_user_id.as_deref()).await?;
+    let other = if chat.user_a == me { &chat.user_b } else { &chat.user_a };
     let id = new_id();
     let at = now_ms();
     // The sender's token carries its name; the directory is the fallback.
     let my_name = match &session.identity.display_name {
         Some(name) => name.clone(),
-        None => session.app.names.name_of(&me).await,
+        None => app.names.name_of(&me).await,
     };
     let payload = NewMessage {
         chat_id: chat.id.clone(),
@@ -84,7 +75,43 @@ pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) 
         &preview,
         note_data,
     );
-    store.append(vec![routed(message, rooms, Some(session.outbox.id)), note]).await?;
+    app.store.append(vec![routed(message, rooms, Some(session.outbox.id)), note]).await?;
     let sent = MessageSent { chat_id: chat.id, message_id: id, at };
     answer(event::MESSAGE_SENT, &sent, reference)
+}
+
+/// The chat a message goes to. A `chatId` that names a chat of the sender
+/// wins; one that names no chat of theirs falls back to the pair's chat when
+/// `toUserId` is given (clients of the seed invent chat ids; they are not
+/// claimed). Missing and foreign chats are refused alike, so ids cannot be
+/// probed.
+async fn find_or_start_chat(
+    session: &Session,
+    chat_id: Option<&str>,
+    to: Option<&str>,
+) -> Result<Chat, Refusal> {
+    let app = &session.app;
+    let me = &session.identity.user_id;
+    let not_yours = || Refusal::new(ErrorCode::Forbidden, NOT_A_PARTICIPANT);
+    if let Some(id) = chat_id {
+        // Someone else's chat is treated as a missing one, so what follows
+        // cannot tell the two apart.
+        if let Some(chat) = app.store.chat(id).await?.filter(|chat| chat.is_participant(me)) {
+            let other = if &chat.user_a == me { &chat.user_b } else { &chat.user_a };
+            if to.is_some_and(|to| to != other) {
+                return Err(Refusal::new(ErrorCode::Forbidden, "`toUserId` is not the other participant"));
+            }
+            return Ok(chat);
+        }
+    }
+    let to = to.ok_or_else(not_yours)?;
+    let pair = Chat::between(me, to);
+    if let Some(chat) = app.store.chat(&pair.id).await? {
+        return Ok(chat);
+    }
+    if !app.config.first_contact_chats && !app.store.share_booking(me, to).await? {
+        return Err(Refusal::new(ErrorCode::Forbidden, NO_SHARED_BOOKING));
+    }
+    app.quotas.spend(Spend::NewChat, me).map_err(|e| Refusal::rate_limited("new chats", e))?;
+    Ok(app.store.create_chat(pair).await?)
 }

@@ -84,6 +84,12 @@ impl Refusal {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
         Refusal { code, message: message.into() }
     }
+
+    /// `rate-limited`, saying when to try again.
+    pub fn rate_limited(what: &str, exhausted: crate::quotas::Exhausted) -> Refusal {
+        let secs = exhausted.retry_after_secs();
+        Refusal::new(ErrorCode::RateLimited, format!("too many {what}; try again in {secs} s"))
+    }
 }
 
 impl From<StoreError> for Refusal {
@@ -180,7 +186,7 @@ impl ClientEvent {
             ClientEvent::Message(p) => message::handle(session, p, reference).await,
             ClientEvent::BookingUpdate(p) => booking_update::handle(session, p, reference).await,
             ClientEvent::SendNotification(p) => send_notification::handle(session, p, reference).await,
-            ClientEvent::Resume(p) => resume::handle(p),
+            ClientEvent::Resume(p) => resume::handle(session, p),
             ClientEvent::MarkRead(p) => mark_read::handle(session, p, reference).await,
             ClientEvent::MarkAllRead(_) => mark_all_read::handle(session, reference).await,
             ClientEvent::Clear(_) => clear::handle(session, reference).await,

@@ -1,13 +1,20 @@
 //! `resume`: replay what the client missed. The streaming itself happens
 //! in [`crate::replay`], which owns the socket.
 
-use super::{Outcome, Refusal, Reply};
+use super::{Outcome, Refusal, Reply, Session};
+use crate::quotas::Spend;
 use urutibiz_protocol::client::Resume;
 use urutibiz_protocol::ErrorCode;
 
-pub fn handle(p: Resume) -> Outcome {
+pub fn handle(session: &Session, p: Resume) -> Outcome {
     if p.after < 0 {
         return Err(Refusal::new(ErrorCode::InvalidPayload, "`after` must be 0 or a seq the server sent"));
     }
+    // Replays are the costliest reads: per user, whatever the sockets.
+    session
+        .app
+        .quotas
+        .spend(Spend::Replay, &session.identity.user_id)
+        .map_err(|e| Refusal::rate_limited("replays", e))?;
     Ok(Reply::Replay { after: p.after })
 }

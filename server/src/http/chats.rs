@@ -1,13 +1,17 @@
-//! A user's chats and their message history.
+//! A user's chats and their message history; chats the backend opens.
 
-use super::{not_yours, page_limit, ApiError, ApiQuery, User};
+use super::{json_body, not_yours, page_limit, ApiError, ApiQuery, Service, User};
 use crate::auth::Role;
+use crate::store::{Chat, ChatCursor};
 use crate::App;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use urutibiz_protocol::room::is_valid_id;
 
 fn message_json(stored: &crate::store::StoredEvent) -> Value {
     let mut item: Value = serde_json::from_str(stored.event.data.get()).unwrap_or_default();
@@ -17,9 +21,32 @@ fn message_json(stored: &crate::store::StoredEvent) -> Value {
     item
 }
 
-/// `GET /api/v1/chats`: most recently active first.
-pub async fn list(State(app): State<Arc<App>>, User(user): User) -> Result<Json<Value>, ApiError> {
-    let chats = app.store.chats_of(&user.user_id).await?;
+#[derive(Deserialize)]
+pub struct ListQuery {
+    before: Option<String>,
+    limit: Option<usize>,
+}
+
+/// A list cursor as sent: `<activity>:<chat id>`.
+fn parse_cursor(text: &str) -> Result<ChatCursor, ApiError> {
+    let bad = || ApiError::invalid("`before` must be a `nextBefore` from a previous page");
+    let (activity, id) = text.split_once(':').ok_or_else(bad)?;
+    let activity = activity.parse::<i64>().map_err(|_| bad())?;
+    if activity < 0 || !is_valid_id(id) {
+        return Err(bad());
+    }
+    Ok(ChatCursor { activity, id: id.to_owned() })
+}
+
+/// `GET /api/v1/chats`: most recently active first, paged.
+pub async fn list(
+    State(app): State<Arc<App>>,
+    User(user): User,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = page_limit(q.limit)?;
+    let before = q.before.as_deref().map(parse_cursor).transpose()?;
+    let chats = app.store.chats_of(&user.user_id, before, limit).await?;
     let mut items = Vec::with_capacity(chats.len());
     for c in &chats {
         let mut participants = Vec::with_capacity(2);
@@ -32,7 +59,54 @@ pub async fn list(State(app): State<Arc<App>>, User(user): User) -> Result<Json<
             "lastMessage": c.last.as_ref().map(message_json),
         }));
     }
-    Ok(Json(json!({ "items": items })))
+    let next_before = (chats.len() == limit)
+        .then(|| {
+            chats.last().map(|c| {
+                let cursor = c.cursor();
+                format!("{}:{}", cursor.activity, cursor.id)
+            })
+        })
+        .flatten();
+    Ok(Json(json!({ "items": items, "nextBefore": next_before })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PutChat {
+    participants: Vec<String>,
+}
+
+/// `PUT /api/v1/chats/{id}`: the backend opens a chat between two users
+/// (a support thread, an enquiry it allows). Idempotent; a chat id already
+/// used by another pair is a conflict, never a takeover.
+pub async fn put_chat(
+    State(app): State<Arc<App>>,
+    Service(_): Service,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !is_valid_id(&id) {
+        return Err(ApiError::invalid("chat ids are 1-128 characters of letters, digits, _ - . : @"));
+    }
+    let req: PutChat = json_body(&body)?;
+    let [a, b] = req.participants.as_slice() else {
+        return Err(ApiError::invalid("`participants` must be two user ids"));
+    };
+    if !is_valid_id(a) || !is_valid_id(b) || a == b {
+        return Err(ApiError::invalid("`participants` must be two different, valid user ids"));
+    }
+    let existed = app.store.chat(&id).await?.is_some();
+    let wanted = Chat { id: id.clone(), user_a: a.clone(), user_b: b.clone() };
+    let stored = app.store.create_chat(wanted).await?;
+    if !(stored.is_participant(a) && stored.is_participant(b)) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "this chat id is already used by other participants",
+        ));
+    }
+    let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(json!({ "id": stored.id, "participants": [stored.user_a, stored.user_b] }))))
 }
 
 #[derive(Deserialize)]

@@ -5,7 +5,7 @@
 //! - [`publish`]: `POST /api/v1/publish`.
 //! - [`bookings`]: `PUT` (backends) and `GET` (participants) `/api/v1/bookings/{id}`.
 //! - [`notifications`]: a user's history, unread count and read state.
-//! - [`chats`]: a user's chats and their messages.
+//! - [`chats`]: a user's chats and their messages; `PUT` (backends) opens one.
 //! - [`users`]: `PUT /api/v1/users/{id}` (backends): display names.
 //! - [`ops`]: `GET /healthz`, `GET /metrics`, `GET /api/v1/openapi.json`.
 
@@ -43,6 +43,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/notifications/read", post(notifications::mark_read))
         .route("/api/v1/users/{id}", axum::routing::put(users::put_user))
         .route("/api/v1/chats", get(chats::list))
+        .route("/api/v1/chats/{id}", axum::routing::put(chats::put_chat))
         .route("/api/v1/chats/{id}/messages", get(chats::messages))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(app)
@@ -54,12 +55,24 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Seconds to wait, for a `Retry-After` header.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// A new error.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), retry_after: None }
+    }
+
+    /// 429 with `rate-limited` and `Retry-After`.
+    pub fn rate_limited(what: &str, exhausted: crate::quotas::Exhausted) -> ApiError {
+        let secs = exhausted.retry_after_secs();
+        let message = format!("too many {what}; try again in {secs} s");
+        ApiError {
+            retry_after: Some(secs),
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", message)
+        }
     }
 
     /// 400 with `invalid-payload`.
@@ -81,6 +94,9 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static header"));
+        }
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, secs.into());
         }
         response
     }
@@ -136,6 +152,11 @@ impl FromRequestParts<Arc<App>> for User {
         if identity.role == Role::Service {
             return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this API needs a user token"));
         }
+        // Per user, not per connection: history pages are the costly reads,
+        // and a user with many tabs must not starve everyone else's.
+        app.quotas
+            .spend(crate::quotas::Spend::Http, &identity.user_id)
+            .map_err(|e| ApiError::rate_limited("requests", e))?;
         Ok(User(identity))
     }
 }

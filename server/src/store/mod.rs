@@ -70,6 +70,18 @@ pub struct Chat {
 }
 
 impl Chat {
+    /// The chat of two users, whoever writes first: its id is derived from
+    /// the pair, so it cannot be squatted or guessed into another pair.
+    pub fn between(one: &str, other: &str) -> Chat {
+        use sha2::{Digest, Sha256};
+        let (a, b) = if one <= other { (one, other) } else { (other, one) };
+        // The separator cannot occur in a user id, so pairs cannot collide
+        // by concatenation.
+        let digest = Sha256::new().chain_update(a).chain_update("\n").chain_update(b).finalize();
+        let hex: String = digest[..16].iter().map(|byte| format!("{byte:02x}")).collect();
+        Chat { id: format!("dm-{hex}"), user_a: a.to_owned(), user_b: b.to_owned() }
+    }
+
     /// Whether `user_id` takes part in the chat.
     pub fn is_participant(&self, user_id: &str) -> bool {
         self.user_a == user_id || self.user_b == user_id
@@ -205,6 +217,23 @@ pub struct ChatSummary {
     pub last: Option<StoredEvent>,
 }
 
+impl ChatSummary {
+    /// Where this chat sits in a user's list, for the next page.
+    pub fn cursor(&self) -> ChatCursor {
+        ChatCursor { activity: self.last.as_ref().map_or(0, |m| m.seq), id: self.chat.id.clone() }
+    }
+}
+
+/// A position in a user's chat list, ordered by latest message then id,
+/// both descending. Chats with no message yet come last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatCursor {
+    /// Position of the chat's latest message; 0 if none.
+    pub activity: i64,
+    /// The chat id, breaking ties.
+    pub id: String,
+}
+
 /// Retention settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Retention {
@@ -242,6 +271,9 @@ pub trait Store: Send + Sync + 'static {
     /// which may have other participants than asked for.
     async fn create_chat(&self, chat: Chat) -> Result<Chat, StoreError>;
 
+    /// Whether two users are the host and the renter of some booking.
+    async fn share_booking(&self, one: &str, other: &str) -> Result<bool, StoreError>;
+
     /// Stores events in one transaction, in order.
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<StoredEvent>, StoreError>;
 
@@ -264,8 +296,14 @@ pub trait Store: Send + Sync + 'static {
         query: HistoryQuery,
     ) -> Result<Vec<NotificationRecord>, StoreError>;
 
-    /// Chats a user takes part in, most recently active first.
-    async fn chats_of(&self, user_id: &str) -> Result<Vec<ChatSummary>, StoreError>;
+    /// Chats a user takes part in, most recently active first, after
+    /// `after` (a previous page's last chat).
+    async fn chats_of(
+        &self,
+        user_id: &str,
+        after: Option<ChatCursor>,
+        limit: usize,
+    ) -> Result<Vec<ChatSummary>, StoreError>;
 
     /// Messages of a chat, newest first.
     async fn messages(

@@ -140,6 +140,20 @@ impl Server {
         response.json().await.unwrap()
     }
 
+    /// `PUT /api/v1/chats/{id}` with a service token: the backend opens a
+    /// chat between `a` and `b`; returns the status and body.
+    pub async fn put_chat(&self, id: &str, a: &str, b: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .put(self.url(&format!("/api/v1/chats/{id}")))
+            .bearer_auth(token("backend", "service", 3600))
+            .json(&json!({ "participants": [a, b] }))
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap_or_default())
+    }
+
     pub async fn metrics(&self) -> String {
         self.http.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap()
     }

@@ -139,34 +139,75 @@ pub fn replay(conn: &Connection, scope: &Scope, after: i64, limit: usize) -> Res
     if pruned_upto > after {
         return Ok(ReplayPage::ResyncRequired { pruned_upto });
     }
-    let mut statement = conn.prepare_cached(&format!(
-        "{SCOPE} SELECT {EVENT_COLUMNS},
+    // One index range per room, each cut at the page size and at the
+    // page's current last position, merged here. A single query over all
+    // the scope's rooms sorts every remaining row to return the first page,
+    // so each page of a long replay would cost the whole remainder again.
+    let mut in_scope = conn.prepare_cached(&format!("{SCOPE} SELECT audience FROM scope"))?;
+    let audiences = in_scope
+        .query_map(params![rooms, scope.user_id], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut range = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS},
             e.event = 'booking-status-changed' AND EXISTS (
                 SELECT 1 FROM events l WHERE l.audience = e.audience AND l.event = e.event AND l.seq > e.seq)
-         FROM events e WHERE e.audience IN scope AND e.seq > ?3 ORDER BY e.seq LIMIT ?4"
+         FROM events e WHERE e.audience = ?1 AND e.seq > ?2 AND e.seq < ?3 ORDER BY e.seq LIMIT ?4"
     ))?;
-    let rows = statement.query_map(params![rooms, scope.user_id, after, limit as i64], |row| {
-        Ok(Replayed { stored: event_from_row(row, 0)?, superseded: row.get(6)? })
-    })?;
-    Ok(ReplayPage::Events(rows.collect::<Result<_, _>>()?))
+    let mut page: Vec<Replayed> = Vec::new();
+    let mut below = i64::MAX;
+    for audience in &audiences {
+        let rows = range.query_map(params![audience, after, below, limit as i64], |row| {
+            Ok(Replayed { stored: event_from_row(row, 0)?, superseded: row.get(6)? })
+        })?;
+        for row in rows {
+            page.push(row?);
+        }
+        if limit > 0 && page.len() >= limit {
+            page.sort_unstable_by_key(|r| r.stored.seq);
+            page.truncate(limit);
+            // Later rooms only matter below the page's last position.
+            below = page[limit - 1].stored.seq;
+        }
+    }
+    page.sort_unstable_by_key(|r| r.stored.seq);
+    Ok(ReplayPage::Events(page))
 }
 
-pub fn chats_of(conn: &Connection, user_id: &str) -> Result<Vec<ChatSummary>, StoreError> {
+pub fn share_booking(conn: &Connection, one: &str, other: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM bookings WHERE host_id = ?1 AND renter_id = ?2)
+                 OR EXISTS (SELECT 1 FROM bookings WHERE host_id = ?2 AND renter_id = ?1)",
+        )?
+        .query_row([one, other], |r| r.get(0))?)
+}
+
+pub fn chats_of(
+    conn: &Connection,
+    user_id: &str,
+    after: Option<&ChatCursor>,
+    limit: usize,
+) -> Result<Vec<ChatSummary>, StoreError> {
     let mut statement = conn.prepare_cached(&format!(
-        "SELECT c.id, c.user_a, c.user_b, {EVENT_COLUMNS}
-         FROM chats c LEFT JOIN events e ON e.seq = (
-            SELECT MAX(seq) FROM events WHERE audience = 'chat-' || c.id AND event = 'new-message')
-         WHERE c.user_a = ?1 OR c.user_b = ?1
-         ORDER BY e.seq DESC NULLS LAST LIMIT 500"
+        "SELECT * FROM (
+            SELECT c.id AS chat_id, c.user_a, c.user_b, COALESCE(e.seq, 0) AS activity, {EVENT_COLUMNS}
+            FROM chats c LEFT JOIN events e ON e.seq = (
+                SELECT MAX(seq) FROM events WHERE audience = 'chat-' || c.id AND event = 'new-message')
+            WHERE c.user_a = ?1 OR c.user_b = ?1
+         ) WHERE ?2 IS NULL OR (activity, chat_id) < (?2, ?3)
+         ORDER BY activity DESC, chat_id DESC LIMIT ?4"
     ))?;
-    let rows = statement.query_map([user_id], |row| {
-        let chat = Chat { id: row.get(0)?, user_a: row.get(1)?, user_b: row.get(2)? };
-        let last = match row.get::<_, Option<i64>>(3)? {
-            Some(_) => Some(event_from_row(row, 3)?),
-            None => None,
-        };
-        Ok(ChatSummary { chat, last })
-    })?;
+    let rows = statement.query_map(
+        params![user_id, after.map(|c| c.activity), after.map(|c| c.id.as_str()), limit as i64],
+        |row| {
+            let chat = Chat { id: row.get(0)?, user_a: row.get(1)?, user_b: row.get(2)? };
+            let last = match row.get::<_, Option<i64>>(4)? {
+                Some(_) => Some(event_from_row(row, 4)?),
+                None => None,
+            };
+            Ok(ChatSummary { chat, last })
+        },
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

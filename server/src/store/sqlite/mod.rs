@@ -125,6 +125,11 @@ impl Store for SqliteStore {
         self.write(move |conn, _| events::create_chat(conn, &chat)).await
     }
 
+    async fn share_booking(&self, one: &str, other: &str) -> Result<bool, StoreError> {
+        let (one, other) = (one.to_owned(), other.to_owned());
+        self.read(move |conn| events::share_booking(conn, &one, &other)).await
+    }
+
     async fn append(&self, new: Vec<NewEvent>) -> Result<Vec<StoredEvent>, StoreError> {
         self.write(move |conn, stored| events::insert_events(conn, new, stored)).await
     }
@@ -142,7 +147,12 @@ impl Store for SqliteStore {
     }
 
     async fn change_read_state(&self, scope: Scope, change: ReadChange) -> Result<ReadOutcome, StoreError> {
-        self.write(move |conn, _| read_state::change(conn, &scope, change)).await
+        let for_write = scope.clone();
+        let mut outcome = self.write(move |conn, _| read_state::change(conn, &for_write, change)).await?;
+        // Counted after the commit, on a reader, so the writer (and every
+        // publish queued behind it) does not wait for the count.
+        outcome.unread_count = self.read(move |conn| read_state::unread_count(conn, &scope)).await?;
+        Ok(outcome)
     }
 
     async fn notifications(
@@ -153,9 +163,14 @@ impl Store for SqliteStore {
         self.read(move |conn| read_state::history(conn, &scope, &query)).await
     }
 
-    async fn chats_of(&self, user_id: &str) -> Result<Vec<ChatSummary>, StoreError> {
+    async fn chats_of(
+        &self,
+        user_id: &str,
+        after: Option<ChatCursor>,
+        limit: usize,
+    ) -> Result<Vec<ChatSummary>, StoreError> {
         let user_id = user_id.to_owned();
-        self.read(move |conn| events::chats_of(conn, &user_id)).await
+        self.read(move |conn| events::chats_of(conn, &user_id, after.as_ref(), limit)).await
     }
 
     async fn messages(

@@ -70,7 +70,8 @@ pub fn change(conn: &Connection, scope: &Scope, change: ReadChange) -> Result<Re
             outcome.cleared = true;
         }
     }
-    outcome.unread_count = unread_count(conn, scope)?;
+    // The count is the caller's to take on a reader: counting is a scan of
+    // the user's notifications, and the writer must not stall on it.
     Ok(outcome)
 }
 
