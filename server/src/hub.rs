@@ -12,9 +12,10 @@ use crate::store::StoredEvent;
 use axum::extract::ws::Utf8Bytes;
 use dashmap::DashMap;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Identifies one connection for the life of the process.
@@ -72,12 +73,22 @@ pub struct Hub {
     rooms: DashMap<String, HashMap<ConnId, Outbox>>,
     next_id: AtomicU64,
     metrics: Arc<Metrics>,
+    /// Position of the last committed event queued for its recipients.
+    delivered: AtomicI64,
+    /// Woken after each committed batch is queued.
+    delivered_wake: Notify,
 }
 
 impl Hub {
     /// An empty hub.
     pub fn new(metrics: Arc<Metrics>) -> Hub {
-        Hub { rooms: DashMap::new(), next_id: AtomicU64::new(1), metrics }
+        Hub {
+            rooms: DashMap::new(),
+            next_id: AtomicU64::new(1),
+            metrics,
+            delivered: AtomicI64::new(0),
+            delivered_wake: Notify::new(),
+        }
     }
 
     /// A new connection's queue, holding at most `capacity` frames.
@@ -150,6 +161,36 @@ impl Hub {
 }
 
 impl Hub {
+    /// Delivers a batch of committed events, in order, then wakes whoever
+    /// waits for them in [`Hub::delivered_through`].
+    pub fn deliver_committed(&self, events: &[StoredEvent]) {
+        for event in events {
+            self.deliver_stored(event);
+        }
+        if let Some(last) = events.last() {
+            self.delivered.fetch_max(last.seq, Ordering::AcqRel);
+            self.delivered_wake.notify_waiters();
+        }
+    }
+
+    /// Returns once the committed event at `seq` is queued for its
+    /// recipients. The store answers a writer before it delivers; a
+    /// connection that must send its reply after the events it caused
+    /// (a booking change reaching its own author) waits here first.
+    pub async fn delivered_through(&self, seq: i64) {
+        loop {
+            let woken = self.delivered_wake.notified();
+            tokio::pin!(woken);
+            // Registered before the check, so a batch delivered in between
+            // still wakes it.
+            woken.as_mut().enable();
+            if self.delivered.load(Ordering::Acquire) >= seq {
+                return;
+            }
+            woken.await;
+        }
+    }
+
     /// Delivers a committed event along its route (its own room by default),
     /// encoding it once.
     pub fn deliver_stored(&self, stored: &StoredEvent) -> usize {

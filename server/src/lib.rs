@@ -97,11 +97,7 @@ pub async fn run(
     let metrics = Arc::new(Metrics::new());
     let hub = Arc::new(Hub::new(metrics.clone()));
     let delivery = hub.clone();
-    let on_commit = Box::new(move |events: &[store::StoredEvent]| {
-        for event in events {
-            delivery.deliver_stored(event);
-        }
-    });
+    let on_commit = Box::new(move |events: &[store::StoredEvent]| delivery.deliver_committed(events));
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.db_path, config.fsync, on_commit)?);
     if let Some(jwks) = verifier.jwks() {
         // A provider that is down at start is not fatal: tokens are refused

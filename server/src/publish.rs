@@ -117,8 +117,15 @@ pub async fn booking_status_change(
         data["otherPartyName"] = Value::String(other_name.clone());
         events.push(notification(format!("user-{user}"), "booking", &title, &body, data));
     }
-    let stored = app.store.change_booking_status(&booking.id, booking.status, to, events).await?;
-    Ok(stored.map(|_| change))
+    let Some(stored) = app.store.change_booking_status(&booking.id, booking.status, to, events).await? else {
+        return Ok(None);
+    };
+    // Announced before this returns, so the author's own connection gets
+    // the change before its reply.
+    if let Some(last) = stored.last() {
+        app.hub.delivered_through(last.seq).await;
+    }
+    Ok(Some(change))
 }
 
 /// Notification text for people, not for parsers.

@@ -92,6 +92,13 @@ pub async fn run(
     tokio::pin!(pong_deadline);
     let mut awaiting_pong = false;
     let evicted = session.outbox.evicted.clone();
+    // Made once: a fresh `cancelled()` per wake-up would join and leave the
+    // token's waiter list (a lock each, the shutdown token shared by every
+    // connection) on every delivered frame.
+    let shutting_down = app.shutdown.cancelled();
+    tokio::pin!(shutting_down);
+    let evicted_now = evicted.cancelled();
+    tokio::pin!(evicted_now);
     let mut out = Writer { sink, queue, last_seq: 0 };
     if let Some((after, reference)) = resume {
         if replay_into(session, &mut out, after, reference.as_deref()).await.is_err() {
@@ -102,11 +109,11 @@ pub async fn run(
     let end: Option<(u16, &str)> = loop {
         tokio::select! {
             biased;
-            _ = app.shutdown.cancelled() => {
+            _ = &mut shutting_down => {
                 let _ = timeout(limits.shutdown_grace, out.flush(None, None)).await;
                 break Some((close::GOING_AWAY, "server shutting down"));
             }
-            _ = evicted.cancelled() => {
+            _ = &mut evicted_now => {
                 // The peer is not reading; a close frame would likely never
                 // arrive, so try briefly and drop the connection.
                 let frame = CloseFrame { code: close::SLOW_CONSUMER, reason: "outbound queue overflow".into() };
@@ -135,8 +142,8 @@ pub async fn run(
             Some(frame) = out.queue.recv() => {
                 tokio::select! {
                     written = out.flush(Some(frame), None) => if written.is_err() { break None },
-                    _ = evicted.cancelled() => continue,
-                    _ = app.shutdown.cancelled() => continue,
+                    _ = &mut evicted_now => continue,
+                    _ = &mut shutting_down => continue,
                 }
             }
             inbound = stream.next() => {

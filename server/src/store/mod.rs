@@ -5,8 +5,9 @@
 //!   a small pool of reader threads.
 //!
 //! Delivery order is decided here: an implementation calls its commit hook
-//! with every committed event, in `seq` order, from one thread, before it
-//! answers the callers. Every connection therefore receives events in `seq`
+//! with every committed event, in `seq` order, from one thread, after the
+//! commit (callers may hear of the commit first; see
+//! [`crate::hub::Hub::delivered_through`]). Every connection therefore receives events in `seq`
 //! order, which is what makes resuming from one position sound.
 
 pub mod sqlite;

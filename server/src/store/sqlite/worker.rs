@@ -2,9 +2,11 @@
 //!
 //! Writes go to one thread that commits whatever has queued up as a single
 //! transaction (group commit), each request in its own savepoint so one
-//! failure does not undo the others. After a commit the thread calls the
-//! commit hook with the batch's events in `seq` order, then answers the
-//! callers. Reads go to a small pool of threads with their own connections;
+//! failure does not undo the others. After a commit the thread answers the
+//! callers, then calls the commit hook with the batch's events in `seq`
+//! order. Answering first matters: a caller's task is queued ahead of the
+//! thousands of connection tasks a broadcast wakes, so a publisher hears
+//! "stored" in the time of an fsync, not of the whole fan-out. Reads go to a small pool of threads with their own connections;
 //! WAL lets them run beside the writer.
 
 use super::super::{CommitHook, StoreError, StoredEvent};
@@ -57,11 +59,11 @@ fn writer_loop(mut conn: Connection, queue: mpsc::Receiver<WriteJob>, hook: Comm
         let mut finishers = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
         let outcome = run_batch(&mut conn, batch, &mut finishers, &mut events);
-        if outcome.is_ok() && !events.is_empty() {
-            hook(&events);
-        }
         for finish in finishers {
             finish(outcome.clone());
+        }
+        if outcome.is_ok() && !events.is_empty() {
+            hook(&events);
         }
     }
 }
