@@ -50,9 +50,12 @@ pub async fn upgrade(
     let max = app.config.limits.max_frame_bytes;
     let guard = app.tracker.token();
     // Small buffers keep idle connections cheap; they grow for big frames.
+    // The read chunk is zeroed before every read attempt, and the loop
+    // attempts one after each burst of writes: 1 KiB holds any usual client
+    // frame and keeps that zeroing (and idle memory) small.
     ws.max_message_size(max)
         .max_frame_size(max)
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
         .write_buffer_size(8 * 1024)
         .on_upgrade(move |socket| async move {
             connection::serve(app, socket, header_auth, resume_after).await;
