@@ -18,10 +18,12 @@
 //! - [`hub`]: room membership and fan-out with bounded per-connection queues.
 //! - [`store`]: the storage trait and its SQLite implementation.
 //! - [`names`]: users' display names, cached in front of the store.
+//! - [`chats`]: chats by id, cached in front of the store.
 //! - [`metrics`]: Prometheus counters.
 //! - [`quotas`]: per-user quotas on messages, new chats, replays and HTTP.
 
 pub mod auth;
+pub mod chats;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -61,6 +63,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     /// Display names.
     pub names: names::Names,
+    /// Chats by id.
+    pub chats: chats::Chats,
     /// Per-user quotas.
     pub quotas: quotas::UserQuotas,
     /// Live connections by room; fed by the store's commit hook.
@@ -112,6 +116,7 @@ pub async fn run(
     let app = Arc::new(App {
         verifier,
         names: names::Names::new(store.clone()),
+        chats: chats::Chats::new(store.clone()),
         quotas: quotas::UserQuotas::new(&config.quotas),
         store,
         hub,

@@ -4,23 +4,27 @@
 //! with no recorded name is shown by id.
 //!
 //! The cache keeps every authentication from costing a write: a name is
-//! written only when it differs from the cached one.
+//! written only when it differs from the cached one. It is bounded: past
+//! its capacity the least useful names are read again when next needed.
 
 use crate::store::{Store, StoreError};
-use dashmap::DashMap;
+use quick_cache::sync::Cache;
 use std::sync::Arc;
+
+/// Users whose names are kept in memory.
+const CAPACITY: usize = 100_000;
 
 /// Users' display names.
 pub struct Names {
     store: Arc<dyn Store>,
     /// `None` caches "no name recorded", so unknown ids do not re-query.
-    cache: DashMap<String, Option<String>>,
+    cache: Cache<String, Option<String>>,
 }
 
 impl Names {
     /// Names read from and written to `store`.
     pub fn new(store: Arc<dyn Store>) -> Names {
-        Names { store, cache: DashMap::new() }
+        Names { store, cache: Cache::new(CAPACITY) }
     }
 
     /// Records `name` for `user_id` unless it is already the recorded one.
@@ -37,7 +41,7 @@ impl Names {
     /// (or the store cannot say right now: a name is never worth an error).
     pub async fn name_of(&self, user_id: &str) -> String {
         if let Some(cached) = self.cache.get(user_id) {
-            return cached.clone().unwrap_or_else(|| user_id.to_owned());
+            return cached.unwrap_or_else(|| user_id.to_owned());
         }
         match self.store.display_name(user_id).await {
             Ok(name) => {

@@ -348,3 +348,34 @@ async fn replay_merges_every_room_of_the_user_across_pages() {
         frames.iter().filter(|f| f["event"] == "tick").map(|f| f["seq"].as_i64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "out of order");
 }
+
+#[tokio::test]
+async fn events_past_the_age_limit_are_pruned_oldest_first() {
+    // Age retention walks positions from the oldest: everything before the
+    // first event young enough goes, everything after stays.
+    let server = Server::start(&["--retention-age", "3s", "--prune-interval", "200ms"]);
+    for n in 0..5 {
+        server.publish("user-u1", "tick", json!({"n": n})).await;
+    }
+    // Two seconds apart: the first five expire a second before the rest
+    // could, which leaves the check below a wide window.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for n in 5..8 {
+        server.publish("user-u1", "tick", json!({"n": n})).await;
+    }
+    let mut kept = 0;
+    for _ in 0..50 {
+        kept = server.count_events();
+        if kept == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(kept, 3, "the five old events were not pruned (or young ones were)");
+    let mut client = server.connect("u1", "renter").await;
+    let frames = client.resume(0).await;
+    assert_eq!(frames.last().unwrap()["event"], "resync-required", "{frames:?}");
+    let head = frames.last().unwrap()["data"]["prunedUpto"].as_i64().unwrap();
+    let frames = client.resume(head).await;
+    assert_eq!(numbers(&frames, "tick"), [5, 6, 7]);
+}

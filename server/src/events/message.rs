@@ -96,7 +96,7 @@ async fn find_or_start_chat(
     if let Some(id) = chat_id {
         // Someone else's chat is treated as a missing one, so what follows
         // cannot tell the two apart.
-        if let Some(chat) = app.store.chat(id).await?.filter(|chat| chat.is_participant(me)) {
+        if let Some(chat) = app.chats.get(id).await?.filter(|chat| chat.is_participant(me)) {
             let other = if &chat.user_a == me { &chat.user_b } else { &chat.user_a };
             if to.is_some_and(|to| to != other) {
                 return Err(Refusal::new(ErrorCode::Forbidden, "`toUserId` is not the other participant"));
@@ -106,12 +106,12 @@ async fn find_or_start_chat(
     }
     let to = to.ok_or_else(not_yours)?;
     let pair = Chat::between(me, to);
-    if let Some(chat) = app.store.chat(&pair.id).await? {
+    if let Some(chat) = app.chats.get(&pair.id).await? {
         return Ok(chat);
     }
     if !app.config.first_contact_chats && !app.store.share_booking(me, to).await? {
         return Err(Refusal::new(ErrorCode::Forbidden, NO_SHARED_BOOKING));
     }
     app.quotas.spend(Spend::NewChat, me).map_err(|e| Refusal::rate_limited("new chats", e))?;
-    Ok(app.store.create_chat(pair).await?)
+    Ok(app.chats.create(pair).await?)
 }

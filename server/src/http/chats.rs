@@ -95,9 +95,9 @@ pub async fn put_chat(
     if !is_valid_id(a) || !is_valid_id(b) || a == b {
         return Err(ApiError::invalid("`participants` must be two different, valid user ids"));
     }
-    let existed = app.store.chat(&id).await?.is_some();
+    let existed = app.chats.get(&id).await?.is_some();
     let wanted = Chat { id: id.clone(), user_a: a.clone(), user_b: b.clone() };
-    let stored = app.store.create_chat(wanted).await?;
+    let stored = app.chats.create(wanted).await?;
     if !(stored.is_participant(a) && stored.is_participant(b)) {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -123,7 +123,7 @@ pub async fn messages(
     ApiQuery(q): ApiQuery<MessagesQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = page_limit(q.limit)?;
-    let chat = app.store.chat(&id).await?.ok_or_else(not_yours)?;
+    let chat = app.chats.get(&id).await?.ok_or_else(not_yours)?;
     if !(user.role == Role::Admin || chat.is_participant(&user.user_id)) {
         return Err(not_yours());
     }

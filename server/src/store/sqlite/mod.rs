@@ -30,6 +30,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/0001_init.sql")),
         M::up(include_str!("../../../migrations/0002_read_state_and_retention.sql")),
         M::up(include_str!("../../../migrations/0003_users.sql")),
+        M::up(include_str!("../../../migrations/0004_events_without_time_index.sql")),
     ])
 }
 
@@ -37,6 +38,8 @@ fn migrations() -> Migrations<'static> {
 pub struct SqliteStore {
     writes: mpsc::Sender<WriteJob>,
     reads: mpsc::Sender<ReadJob>,
+    /// Keeps the checkpoint thread running while the store lives.
+    _checkpoints: mpsc::Sender<()>,
 }
 
 impl SqliteStore {
@@ -48,9 +51,12 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", if fsync { "FULL" } else { "NORMAL" })?;
         migrations().to_latest(&mut conn).map_err(|e| StoreError::Database(e.to_string()))?;
+        // Checkpoints run on their own thread, not inside the writer's commits.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let reads = worker::spawn_readers(path, READERS)?;
+        let checkpoints = worker::spawn_checkpointer(path)?;
         let writes = worker::spawn_writer(conn, hook)?;
-        Ok(SqliteStore { writes, reads })
+        Ok(SqliteStore { writes, reads, _checkpoints: checkpoints })
     }
 
     /// Runs `f` on the writer, inside a group-commit transaction; `f` pushes

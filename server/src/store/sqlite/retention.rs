@@ -14,13 +14,24 @@ pub const STEP: usize = 1000;
 pub fn prune_step(conn: &Connection, retention: Retention) -> Result<usize, StoreError> {
     let mut removed: Vec<(String, i64)> = Vec::new();
     if let Some(cutoff) = retention.older_than_ms {
-        let mut delete = conn.prepare_cached(
-            "DELETE FROM events WHERE seq IN (
-                SELECT seq FROM events WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)
-             RETURNING audience, seq",
-        )?;
-        let rows = delete.query_map(params![cutoff, STEP as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        removed = rows.collect::<Result<_, _>>()?;
+        // Events are stored in creation order, so the old ones are the
+        // oldest positions: walk from the start and stop at the first event
+        // young enough to keep (no time index to maintain on every insert).
+        let mut oldest = conn.prepare_cached("SELECT seq, created_at FROM events ORDER BY seq LIMIT ?1")?;
+        let mut upto = None;
+        for row in oldest.query_map([STEP as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+            let (seq, created_at) = row?;
+            if created_at >= cutoff {
+                break;
+            }
+            upto = Some(seq);
+        }
+        if let Some(upto) = upto {
+            let mut delete =
+                conn.prepare_cached("DELETE FROM events WHERE seq <= ?1 RETURNING audience, seq")?;
+            let rows = delete.query_map([upto], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            removed = rows.collect::<Result<_, _>>()?;
+        }
     }
     if let (Some(keep), true) = (retention.per_user, removed.len() < STEP) {
         let over: Vec<(String, i64)> = conn

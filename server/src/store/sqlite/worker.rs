@@ -90,6 +90,33 @@ fn run_batch(
     tx.commit().map_err(|e| e.to_string())
 }
 
+/// Time between checkpoints.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Starts the thread that copies the WAL back into the database. SQLite's
+/// automatic checkpoint would run inside a commit on the writer thread,
+/// stalling every write queued behind it (and their delivery) for the copy
+/// and its fsync; here it runs beside the writer (`PASSIVE` never blocks
+/// it). The thread ends when the returned sender is dropped.
+pub fn spawn_checkpointer(path: &Path) -> Result<mpsc::Sender<()>, StoreError> {
+    let conn = connect(path, false)?;
+    let (keep_alive, stop) = mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("sqlite-checkpointer".into())
+        .spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+                let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                });
+                if let Err(e) = done {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+                }
+            }
+        })
+        .map_err(|e| StoreError::Database(format!("starting the checkpoint thread: {e}")))?;
+    Ok(keep_alive)
+}
+
 /// Starts `count` reader threads sharing one queue.
 pub fn spawn_readers(path: &Path, count: usize) -> Result<mpsc::Sender<ReadJob>, StoreError> {
     let (jobs, queue) = mpsc::channel::<ReadJob>();
