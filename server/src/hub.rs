@@ -7,15 +7,12 @@
 //! delivery to others.
 
 use crate::metrics::Metrics;
-use crate::publish::encode;
-use crate::store::StoredEvent;
 use axum::extract::ws::Utf8Bytes;
 use dashmap::DashMap;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc::{self, error::TrySendError};
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Identifies one connection for the life of the process.
@@ -73,22 +70,12 @@ pub struct Hub {
     rooms: DashMap<String, HashMap<ConnId, Outbox>>,
     next_id: AtomicU64,
     metrics: Arc<Metrics>,
-    /// Position of the last committed event queued for its recipients.
-    delivered: AtomicI64,
-    /// Woken after each committed batch is queued.
-    delivered_wake: Notify,
 }
 
 impl Hub {
     /// An empty hub.
     pub fn new(metrics: Arc<Metrics>) -> Hub {
-        Hub {
-            rooms: DashMap::new(),
-            next_id: AtomicU64::new(1),
-            metrics,
-            delivered: AtomicI64::new(0),
-            delivered_wake: Notify::new(),
-        }
+        Hub { rooms: DashMap::new(), next_id: AtomicU64::new(1), metrics }
     }
 
     /// A new connection's queue, holding at most `capacity` frames.
@@ -119,7 +106,6 @@ impl Hub {
         self.rooms.remove_if(room, |_, members| members.is_empty());
     }
 
-    /// Number of connections in a room.
     /// Removes from `room` every connection `keep` refuses (a booking's
     /// former participants); returns how many.
     pub fn retain_in_room(&self, room: &str, keep: impl Fn(&Outbox) -> bool) -> usize {
@@ -135,6 +121,7 @@ impl Hub {
         removed
     }
 
+    /// Number of connections in a room.
     pub fn members(&self, room: &str) -> usize {
         self.rooms.get(room).map_or(0, |m| m.len())
     }
@@ -157,49 +144,5 @@ impl Hub {
         }
         self.metrics.frames_out.increment(queued as u64);
         queued
-    }
-}
-
-impl Hub {
-    /// Delivers a batch of committed events, in order, then wakes whoever
-    /// waits for them in [`Hub::delivered_through`].
-    pub fn deliver_committed(&self, events: &[StoredEvent]) {
-        for event in events {
-            self.deliver_stored(event);
-        }
-        if let Some(last) = events.last() {
-            self.delivered.fetch_max(last.seq, Ordering::AcqRel);
-            self.delivered_wake.notify_waiters();
-        }
-    }
-
-    /// Returns once the committed event at `seq` is queued for its
-    /// recipients. The store answers a writer before it delivers; a
-    /// connection that must send its reply after the events it caused
-    /// (a booking change reaching its own author) waits here first.
-    pub async fn delivered_through(&self, seq: i64) {
-        loop {
-            let woken = self.delivered_wake.notified();
-            tokio::pin!(woken);
-            // Registered before the check, so a batch delivered in between
-            // still wakes it.
-            woken.as_mut().enable();
-            if self.delivered.load(Ordering::Acquire) >= seq {
-                return;
-            }
-            woken.await;
-        }
-    }
-
-    /// Delivers a committed event along its route (its own room by default),
-    /// encoding it once.
-    pub fn deliver_stored(&self, stored: &StoredEvent) -> usize {
-        let frame = Frame { seq: Some(stored.seq), text: encode(stored) };
-        let route = &stored.event.route;
-        if route.rooms.is_empty() {
-            self.deliver(&[&stored.event.audience], &frame, route.except)
-        } else {
-            self.deliver(&route.rooms, &frame, route.except)
-        }
     }
 }

@@ -15,7 +15,10 @@
 //! - [`policy`]: room entitlement and booking transition rules.
 //! - [`publish`]: building stored events, shared by socket and HTTP.
 //! - [`replay`]: resuming a connection from a position.
+//! - [`node`]: delivery of committed events: between the store's commit
+//!   hook and the hub, so storage, delivery and encoding depend only downward.
 //! - [`hub`]: room membership and fan-out with bounded per-connection queues.
+//! - [`wire`]: the wire text of stored events, encoded once.
 //! - [`store`]: the storage trait and its SQLite implementation.
 //! - [`names`]: users' display names, cached in front of the store.
 //! - [`chats`]: chats by id, cached in front of the store.
@@ -33,6 +36,7 @@ pub mod http;
 pub mod hub;
 pub mod metrics;
 pub mod names;
+pub mod node;
 pub mod notification_input;
 pub mod policy;
 pub mod publish;
@@ -41,6 +45,7 @@ pub mod replay;
 pub mod serve;
 pub mod session_loop;
 pub mod store;
+pub mod wire;
 
 use crate::auth::Verifier;
 use crate::config::Config;
@@ -67,8 +72,10 @@ pub struct App {
     pub chats: chats::Chats,
     /// Per-user quotas.
     pub quotas: quotas::UserQuotas,
-    /// Live connections by room; fed by the store's commit hook.
+    /// Live connections by room.
     pub hub: Arc<Hub>,
+    /// Delivers what the store commits to the hub.
+    pub node: Arc<node::Node>,
     /// Counters.
     pub metrics: Arc<Metrics>,
     /// Cancelled when the server begins shutting down.
@@ -100,7 +107,8 @@ pub async fn run(
     let verifier = Verifier::new(&config.jwt).map_err(Error::Config)?;
     let metrics = Arc::new(Metrics::new());
     let hub = Arc::new(Hub::new(metrics.clone()));
-    let delivery = hub.clone();
+    let node = Arc::new(node::Node::new(hub.clone()));
+    let delivery = node.clone();
     let on_commit = Box::new(move |events: &[store::StoredEvent]| delivery.deliver_committed(events));
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.db_path, config.fsync, on_commit)?);
     if let Some(jwks) = verifier.jwks() {
@@ -120,6 +128,7 @@ pub async fn run(
         quotas: quotas::UserQuotas::new(&config.quotas),
         store,
         hub,
+        node,
         metrics,
         shutdown: CancellationToken::new(),
         tracker: TaskTracker::new(),

@@ -5,11 +5,10 @@ use crate::clock::now_ms;
 use crate::hub::ConnId;
 use crate::hub::Frame;
 use crate::store::ReadOutcome;
-use crate::store::{Booking, NewEvent, Route, StoreError, StoredEvent};
+use crate::store::{Booking, NewEvent, Route, StoreError};
 use crate::App;
-use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
-use serde_json::value::{to_raw_value, RawValue};
+use serde_json::value::to_raw_value;
 use serde_json::Value;
 use urutibiz_protocol::server::{BookingStatusChanged, Notification, NotificationsRead};
 use urutibiz_protocol::{event, BookingStatus, Room, ServerFrame};
@@ -57,13 +56,6 @@ pub fn notification(audience: String, kind: &str, title: &str, body: &str, data:
         created_at,
     };
     new_event(audience, event::NOTIFICATION, id, created_at, &payload)
-}
-
-/// The wire text of a stored event.
-pub fn encode(stored: &StoredEvent) -> Utf8Bytes {
-    let e = &stored.event;
-    let frame: ServerFrame<&RawValue> = ServerFrame::stored(&e.event, &e.id, stored.seq, &e.data);
-    Utf8Bytes::from(frame.to_json())
 }
 
 /// Moves a booking to `to`, storing the change and a notification for each
@@ -123,7 +115,7 @@ pub async fn booking_status_change(
     // Announced before this returns, so the author's own connection gets
     // the change before its reply.
     if let Some(last) = stored.last() {
-        app.hub.delivered_through(last.seq).await;
+        app.node.delivered_through(last.seq).await;
     }
     Ok(Some(change))
 }

@@ -12,8 +12,8 @@
 
 use crate::events::{reply, Session};
 use crate::hub::Frame;
-use crate::publish::encode;
 use crate::store::{ReplayPage, Replayed, StoreError};
+use crate::wire::encode;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures_util::stream::SplitSink;
 use futures_util::SinkExt;

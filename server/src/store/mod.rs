@@ -7,13 +7,12 @@
 //! Delivery order is decided here: an implementation calls its commit hook
 //! with every committed event, in `seq` order, from one thread, after the
 //! commit (callers may hear of the commit first; see
-//! [`crate::hub::Hub::delivered_through`]). Every connection therefore receives events in `seq`
+//! [`crate::node::Node::delivered_through`]). Every connection therefore receives events in `seq`
 //! order, which is what makes resuming from one position sound.
 
 pub mod sqlite;
 
 use crate::auth::Role;
-use crate::hub::ConnId;
 use async_trait::async_trait;
 use serde_json::value::RawValue;
 use urutibiz_protocol::BookingStatus;
@@ -94,8 +93,9 @@ impl Chat {
 pub struct Route {
     /// Rooms to deliver to; each connection gets it once.
     pub rooms: Vec<String>,
-    /// A connection that must not get it (the sender of a chat message).
-    pub except: Option<ConnId>,
+    /// A connection that must not get it (the sender of a chat message):
+    /// the hub's connection id, opaque here.
+    pub except: Option<u64>,
 }
 
 /// An event to store. `id` and `created_at` are chosen by the caller so

@@ -48,6 +48,14 @@ pub fn spawn_writer(conn: Connection, hook: CommitHook) -> Result<mpsc::Sender<W
 }
 
 fn writer_loop(mut conn: Connection, queue: mpsc::Receiver<WriteJob>, hook: CommitHook) {
+    // Requests per commit (their ratio) is how well group commit works.
+    metrics::describe_counter!("realtime_store_commits_total", "Write transactions committed");
+    metrics::describe_counter!(
+        "realtime_store_writes_total",
+        "Write requests, committed together in batches"
+    );
+    let commits = metrics::counter!("realtime_store_commits_total");
+    let writes = metrics::counter!("realtime_store_writes_total");
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -59,6 +67,8 @@ fn writer_loop(mut conn: Connection, queue: mpsc::Receiver<WriteJob>, hook: Comm
         let mut finishers = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
         let outcome = run_batch(&mut conn, batch, &mut finishers, &mut events);
+        commits.increment(1);
+        writes.increment(finishers.len() as u64);
         for finish in finishers {
             finish(outcome.clone());
         }

@@ -1,0 +1,72 @@
+//! The node between storage and the hub: it owns live delivery of what the
+//! store commits. The store calls [`Node::deliver_committed`] from its commit
+//! hook, in `seq` order; the node encodes each event once and hands the
+//! frame to the hub along the event's route. Storage knows nothing of
+//! connections, and the hub nothing of storage or encoding: each layer
+//! depends only on the ones below it (store, hub) and this one ties them.
+
+use crate::hub::{Frame, Hub};
+use crate::store::StoredEvent;
+use crate::wire::encode;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// Live delivery of committed events.
+pub struct Node {
+    hub: Arc<Hub>,
+    /// Position of the last committed event queued for its recipients.
+    delivered: AtomicI64,
+    /// Woken after each committed batch is queued.
+    delivered_wake: Notify,
+}
+
+impl Node {
+    /// Delivers through `hub`.
+    pub fn new(hub: Arc<Hub>) -> Node {
+        Node { hub, delivered: AtomicI64::new(0), delivered_wake: Notify::new() }
+    }
+
+    /// Delivers a batch of committed events, in order, then wakes whoever
+    /// waits for them in [`Node::delivered_through`].
+    pub fn deliver_committed(&self, events: &[StoredEvent]) {
+        for stored in events {
+            self.deliver(stored);
+        }
+        if let Some(last) = events.last() {
+            self.delivered.fetch_max(last.seq, Ordering::AcqRel);
+            self.delivered_wake.notify_waiters();
+        }
+    }
+
+    /// Delivers one committed event along its route (its own room by
+    /// default), encoded once; returns how many connections it was queued for.
+    pub fn deliver(&self, stored: &StoredEvent) -> usize {
+        let frame = Frame { seq: Some(stored.seq), text: encode(stored) };
+        let route = &stored.event.route;
+        if route.rooms.is_empty() {
+            self.hub.deliver(&[&stored.event.audience], &frame, route.except)
+        } else {
+            self.hub.deliver(&route.rooms, &frame, route.except)
+        }
+    }
+
+    /// Returns once the committed event at `seq` is queued for its
+    /// recipients. The store answers a writer before it delivers (so a
+    /// publisher is not queued behind the fan-out); a connection that must
+    /// send its reply after the events it caused (a booking change reaching
+    /// its own author) waits here first.
+    pub async fn delivered_through(&self, seq: i64) {
+        loop {
+            let woken = self.delivered_wake.notified();
+            tokio::pin!(woken);
+            // Registered before the check, so a batch delivered in between
+            // still wakes it.
+            woken.as_mut().enable();
+            if self.delivered.load(Ordering::Acquire) >= seq {
+                return;
+            }
+            woken.await;
+        }
+    }
+}
