@@ -18,13 +18,38 @@ use tokio_util::sync::CancellationToken;
 /// Identifies one connection for the life of the process.
 pub type ConnId = u64;
 
-/// An encoded frame, shared by all its recipients.
+/// An encoded frame, shared by all its recipients. One pointer wide: every
+/// connection's queue allocates room for a block of frames up front, so the
+/// frame's size is paid per idle connection.
 #[derive(Debug, Clone)]
-pub struct Frame {
+pub struct Frame(Arc<Encoded>);
+
+#[derive(Debug)]
+struct Encoded {
+    seq: Option<i64>,
+    text: Utf8Bytes,
+}
+
+impl Frame {
+    /// A stored event's frame, at its position.
+    pub fn stored(seq: i64, text: Utf8Bytes) -> Frame {
+        Frame(Arc::new(Encoded { seq: Some(seq), text }))
+    }
+
+    /// A frame that is not stored (read-state changes).
+    pub fn ephemeral(text: Utf8Bytes) -> Frame {
+        Frame(Arc::new(Encoded { seq: None, text }))
+    }
+
     /// Position of the stored event it carries; `None` for ephemeral frames.
-    pub seq: Option<i64>,
+    pub fn seq(&self) -> Option<i64> {
+        self.0.seq
+    }
+
     /// The JSON text.
-    pub text: Utf8Bytes,
+    pub fn text(&self) -> Utf8Bytes {
+        self.0.text.clone()
+    }
 }
 
 /// The sending side of one connection's queue.
@@ -48,7 +73,7 @@ pub struct Outbox {
 impl Outbox {
     /// Queues a frame without waiting. A full queue evicts the connection.
     fn push(&self, frame: &Frame, metrics: &Metrics) -> bool {
-        if frame.seq.is_some() && self.replaying.load(Ordering::SeqCst) {
+        if frame.seq().is_some() && self.replaying.load(Ordering::SeqCst) {
             return false;
         }
         match self.tx.try_send(frame.clone()) {

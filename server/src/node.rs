@@ -42,7 +42,7 @@ impl Node {
     /// Delivers one committed event along its route (its own room by
     /// default), encoded once; returns how many connections it was queued for.
     pub fn deliver(&self, stored: &StoredEvent) -> usize {
-        let frame = Frame { seq: Some(stored.seq), text: encode(stored) };
+        let frame = Frame::stored(stored.seq, encode(stored));
         let route = &stored.event.route;
         if route.rooms.is_empty() {
             self.hub.deliver(&[&stored.event.audience], &frame, route.except)

@@ -149,5 +149,5 @@ pub fn read_payload(outcome: ReadOutcome) -> NotificationsRead {
 /// offline gets the count on its next `authenticated` or `resumed`.
 pub fn announce_read(app: &App, user_id: &str, payload: &NotificationsRead, except: Option<ConnId>) {
     let text = ServerFrame::new(event::NOTIFICATIONS_READ, payload, None).to_json();
-    app.hub.deliver(&[format!("user-{user_id}")], &Frame { seq: None, text: text.into() }, except);
+    app.hub.deliver(&[format!("user-{user_id}")], &Frame::ephemeral(text.into()), except);
 }

@@ -128,8 +128,8 @@ async fn stream_pages(
     // Stored events already queued will be read from storage in order;
     // ephemeral ones (read-state changes) go out now.
     while let Ok(frame) = queue.try_recv() {
-        if frame.seq.is_none() {
-            sink.feed(frame.text).await?;
+        if frame.seq().is_none() {
+            sink.feed(frame.text()).await?;
         }
     }
     let head = store.head_seq().await?;

@@ -40,13 +40,13 @@ impl Writer<'_> {
     async fn flush(&mut self, first: Option<Frame>, extra: Option<Message>) -> Result<(), Gone> {
         let mut pending = first;
         while let Some(frame) = pending.take().or_else(|| self.queue.try_recv().ok()) {
-            if let Some(seq) = frame.seq {
+            if let Some(seq) = frame.seq() {
                 if seq <= self.last_seq {
                     continue;
                 }
                 self.last_seq = seq;
             }
-            self.sink.feed(Message::Text(frame.text)).await.map_err(|_| Gone)?;
+            self.sink.feed(Message::Text(frame.text())).await.map_err(|_| Gone)?;
         }
         if let Some(extra) = extra {
             self.sink.feed(extra).await.map_err(|_| Gone)?;
