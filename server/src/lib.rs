@@ -111,6 +111,7 @@ pub async fn run(
     let delivery = node.clone();
     let on_commit = Box::new(move |events: &[store::StoredEvent]| delivery.deliver_committed(events));
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.db_path, config.fsync, on_commit)?);
+    node.start_at(store.head_seq().await?);
     if let Some(jwks) = verifier.jwks() {
         // A provider that is down at start is not fatal: tokens are refused
         // as signed by an unknown key until its keys can be fetched.

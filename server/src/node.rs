@@ -51,6 +51,19 @@ impl Node {
         }
     }
 
+    /// Starts counting from the store's newest position (at startup).
+    pub fn start_at(&self, head: i64) {
+        self.delivered.fetch_max(head, Ordering::AcqRel);
+    }
+
+    /// Position of the last event delivered. A connection that joined its
+    /// rooms before reading this gets every later event live, so it is a
+    /// sound place to resume from, and costs no storage read (unlike the
+    /// store's head, which may be a moment ahead of delivery).
+    pub fn head(&self) -> i64 {
+        self.delivered.load(Ordering::Acquire)
+    }
+
     /// Returns once the committed event at `seq` is queued for its
     /// recipients. The store answers a writer before it delivers (so a
     /// publisher is not queued behind the fan-out); a connection that must

@@ -35,6 +35,7 @@ pub async fn authenticated(session: &Session) -> Result<Authenticated, StoreErro
         rooms: session.rooms.iter().cloned().collect(),
         expires_at: session.identity.expires_at,
         unread_count: store.unread_count(session.user_scope()).await?,
-        head_seq: store.head_seq().await?,
+        // Read after joining the rooms: everything past it arrives live.
+        head_seq: session.app.node.head(),
     })
 }
