@@ -150,6 +150,13 @@ impl UserQuotas {
             .map_err(|not_until| Exhausted { retry_after: not_until.wait_time_from(self.clock.now()) })
     }
 
+    /// The rate limiters' clock. Per-connection limiters share it: a new
+    /// clock calibrates itself (CPUID and a timing loop), which was a tenth
+    /// of the CPU of accepting a connection.
+    pub fn clock(&self) -> &DefaultClock {
+        &self.clock
+    }
+
     /// Forgets users whose quotas are full again, so memory follows the
     /// users active lately rather than every user ever seen.
     pub fn forget_idle(&self) {

@@ -82,8 +82,8 @@ pub async fn run(
     let leeway = app.config.jwt.leeway_secs;
     let quota = Quota::per_second(NonZeroU32::new(limits.rate_per_sec).unwrap_or(NonZeroU32::MIN))
         .allow_burst(NonZeroU32::new(limits.rate_burst).unwrap_or(NonZeroU32::MIN));
-    let mut flood =
-        Flood { limiter: RateLimiter::direct(quota), strikes: 0, max_strikes: limits.abuse_strikes };
+    let limiter = RateLimiter::direct_with_clock(quota, app.quotas.clock().clone());
+    let mut flood = Flood { limiter, strikes: 0, max_strikes: limits.abuse_strikes };
     let mut expires_at = session.identity.expires_at;
     let expiry = sleep_until(expiry_instant(expires_at, leeway));
     tokio::pin!(expiry);
