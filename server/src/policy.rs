@@ -47,6 +47,21 @@ pub fn check_transition(
     }
 }
 
+/// The statuses `who` may move a booking to from where it stands: exactly
+/// the actions a client should offer (host: confirm or decline a request,
+/// start, complete; either party: cancel).
+pub fn allowed_moves(
+    who: &Identity,
+    host_id: &str,
+    renter_id: &str,
+    from: BookingStatus,
+) -> Vec<BookingStatus> {
+    BookingStatus::ALL
+        .into_iter()
+        .filter(|&to| check_transition(who, host_id, renter_id, from, to).is_ok())
+        .collect()
+}
+
 /// Whether `who` may join `room`. Missing bookings and chats answer `false`
 /// exactly like foreign ones, so a refusal reveals nothing.
 pub async fn may_join(store: &dyn Store, who: &Identity, room: &Room) -> Result<bool, StoreError> {
@@ -84,5 +99,20 @@ mod tests {
         assert_eq!(check(&host, Completed, Pending), Err(ErrorCode::InvalidTransition));
         assert_eq!(check(&admin, Pending, Pending), Err(ErrorCode::InvalidTransition));
         assert_eq!(check(&host, Pending, InProgress), Err(ErrorCode::InvalidTransition));
+    }
+
+    #[test]
+    fn moves_offered_are_the_ones_allowed() {
+        let host = who("h", Role::Host);
+        let renter = who("r", Role::Renter);
+        let outsider = who("x", Role::Renter);
+        let moves = |w: &Identity, from| allowed_moves(w, "h", "r", from);
+        assert_eq!(moves(&host, Pending), [Confirmed, Rejected, Cancelled]);
+        assert_eq!(moves(&renter, Pending), [Cancelled]);
+        assert_eq!(moves(&host, Confirmed), [Cancelled, InProgress]);
+        assert_eq!(moves(&renter, InProgress), []);
+        assert_eq!(moves(&host, InProgress), [Completed]);
+        assert_eq!(moves(&host, Completed), []);
+        assert_eq!(moves(&outsider, Pending), []);
     }
 }

@@ -109,7 +109,9 @@ pub async fn booking_status_change(
         data["otherPartyName"] = Value::String(other_name.clone());
         events.push(notification(format!("user-{user}"), "booking", &title, &body, data));
     }
-    let Some(stored) = app.store.change_booking_status(&booking.id, booking.status, to, events).await? else {
+    let Some(stored) =
+        app.store.change_booking_status(&booking.id, booking.status, to, changed_by, events).await?
+    else {
         return Ok(None);
     };
     // Announced before this returns, so the author's own connection gets

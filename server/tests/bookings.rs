@@ -79,7 +79,8 @@ async fn full_life_cycle_and_illegal_transitions() {
     expect_code(outsider.request(update("nope", "cancelled")).await, "forbidden");
     expect_code(host.request(update("b1", "in_progress")).await, "invalid-transition");
     expect_code(host.request(update("b1", "completed")).await, "invalid-transition");
-    expect_code(host.request(update("b1", "pending")).await, "invalid-transition");
+    // Asking for the status it has changes nothing and is no error.
+    assert_eq!(host.request(update("b1", "pending")).await["data"]["unchanged"], true);
 
     for status in ["confirmed", "in_progress", "completed"] {
         host.send(update("b1", status)).await;
@@ -216,4 +217,106 @@ async fn a_host_removed_from_a_booking_hears_no_more_of_it() {
     // The admin, who joined the room, still replays it.
     let frames = admin.resume(0).await;
     assert!(frames.iter().any(|f| f["event"] == "booking-status-changed"), "{frames:?}");
+}
+
+#[tokio::test]
+async fn a_second_click_answers_the_current_state_and_a_late_one_says_who_was_first() {
+    let server = Server::start(&[]);
+    server.put_booking("b1", "h1", "r1", "pending").await;
+    let mut host = server.connect("h1", "host").await;
+    let mut renter = server.connect("r1", "renter").await;
+    // The renter cancels first; the host's confirm arrives too late.
+    renter.send(update("b1", "cancelled")).await;
+    renter.expect("booking-status-changed").await;
+    renter.expect("notification").await;
+    renter.expect("booking-updated").await;
+    host.expect("booking-status-changed").await;
+    host.expect("notification").await;
+    let late = host.request(update("b1", "confirmed")).await;
+    assert_eq!(late["data"]["code"], "invalid-transition", "{late}");
+    assert_eq!(late["data"]["message"], "already cancelled by r1");
+    // Cancelling again (a double click, or both at once) is harmless: the
+    // current state, nothing stored or announced.
+    let events_before = server.count_events();
+    let again = host.request(update("b1", "cancelled")).await;
+    assert_eq!(
+        again["data"],
+        json!({"bookingId": "b1", "status": "cancelled", "previousStatus": "cancelled", "unchanged": true})
+    );
+    assert_eq!(server.count_events(), events_before);
+    renter.expect_silence(150).await;
+    // A move never possible from here says so, without blaming anyone.
+    server.put_booking("b2", "h1", "r1", "confirmed").await;
+    host.expect("notification").await;
+    let never = host.request(update("b2", "completed")).await;
+    assert_eq!(never["data"]["message"], "a booking cannot go from confirmed to completed");
+}
+
+#[tokio::test]
+async fn a_user_lists_their_own_bookings_with_the_moves_they_may_make() {
+    let server = Server::start(&[]);
+    server.put_booking("b1", "h1", "r1", "pending").await;
+    server.put_booking("b2", "h2", "r1", "confirmed").await;
+    server.put_booking("b3", "h1", "r2", "pending").await;
+    server.put_booking("b4", "h9", "r9", "pending").await;
+    let response = server
+        .http
+        .put(server.url("/api/v1/users/h1"))
+        .bearer_auth(token("backend", "service", 600))
+        .json(&json!({"displayName": "Amina"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut renter = server.connect("r1", "renter").await;
+    renter.send(update("b1", "cancelled")).await;
+    renter.expect("booking-status-changed").await;
+
+    let (status, page) = server.get_as("r1", "renter", "/api/v1/bookings").await;
+    assert_eq!(status, 200, "{page}");
+    let ids: Vec<&str> =
+        page["items"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["b1", "b2"], "latest activity first, only the caller's");
+    let b1 = &page["items"][0];
+    assert_eq!(b1["status"], "cancelled");
+    assert_eq!(b1["otherPartyId"], "h1");
+    assert_eq!(b1["otherPartyName"], "Amina");
+    assert_eq!(b1["changedBy"], "r1");
+    assert_eq!(b1["actions"], json!([]));
+    assert_eq!(b1["title"], "Canon EOS R6");
+    assert!(b1["chatId"].as_str().unwrap().starts_with("dm-"));
+    assert_eq!(page["items"][1]["actions"], json!(["cancelled"]), "a renter may only cancel");
+
+    let (_, hosted) = server.get_as("h1", "host", "/api/v1/bookings?role=host&status=pending").await;
+    assert_eq!(hosted["items"].as_array().unwrap().len(), 1);
+    assert_eq!(hosted["items"][0]["id"], "b3");
+    assert_eq!(hosted["items"][0]["actions"], json!(["confirmed", "rejected", "cancelled"]));
+
+    // Paging: one at a time, no gaps, no repeats.
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/bookings?limit=1".to_owned();
+    for _ in 0..4 {
+        let (_, page) = server.get_as("r1", "renter", &path).await;
+        seen.extend(page["items"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().to_owned()));
+        match page["nextBefore"].as_str() {
+            Some(cursor) => path = format!("/api/v1/bookings?limit=1&before={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["b1", "b2"]);
+    for bad in ["role=guest", "status=lost", "before=x", "limit=0"] {
+        let (status, body) = server.get_as("r1", "renter", &format!("/api/v1/bookings?{bad}")).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+
+    // One booking, with who changed it and when.
+    let (status, one) = server.get_as("h1", "host", "/api/v1/bookings/b1").await;
+    assert_eq!(status, 200);
+    assert_eq!(one["changes"].as_array().unwrap().len(), 1, "{one}");
+    assert_eq!(one["changes"][0]["status"], "cancelled");
+    assert_eq!(one["changes"][0]["previousStatus"], "pending");
+    assert_eq!(one["changes"][0]["changedBy"], "r1");
+    assert!(one["changes"][0]["at"].as_i64().unwrap() > 0);
+    let (status, _) = server.get_as("r2", "renter", "/api/v1/bookings/b1").await;
+    assert_eq!(status, 403);
 }

@@ -134,6 +134,7 @@ async fn openapi_describes_every_route() {
         ("/api/v1/publish", "post"),
         ("/api/v1/bookings/{id}", "put"),
         ("/api/v1/bookings/{id}", "get"),
+        ("/api/v1/bookings", "get"),
         ("/api/v1/notifications", "get"),
         ("/api/v1/notifications", "delete"),
         ("/api/v1/notifications/unread-count", "get"),

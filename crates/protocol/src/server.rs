@@ -116,6 +116,10 @@ pub struct BookingUpdated {
     pub status: BookingStatus,
     /// Status before the change.
     pub previous_status: BookingStatus,
+    /// The booking already had the status asked for (a second click, or the
+    /// same change by someone else): nothing changed, nothing was announced.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unchanged: bool,
 }
 
 /// `notification-sent`: direct reply to a successful `send-notification`.

@@ -1,12 +1,15 @@
-//! `PUT /api/v1/bookings/{id}`: the backend registers a booking or updates
-//! it. The backend is the authority on bookings, so a status it sets is not
-//! checked against the user transition rules, but a change is announced
-//! exactly as a user's change would be.
+//! Bookings over HTTP. `PUT /api/v1/bookings/{id}`: the backend registers a
+//! booking or updates it. The backend is the authority on bookings, so a
+//! status it sets is not checked against the user transition rules, but a
+//! change is announced exactly as a user's change would be.
+//! `GET /api/v1/bookings` and `GET /api/v1/bookings/{id}`: a user's own,
+//! with names and the moves the user may make.
 
-use super::{json_body, not_yours, ApiError, Service, User};
-use crate::auth::Role;
+use super::{json_body, not_yours, page_limit, ApiError, ApiQuery, Service, User};
+use crate::auth::{Identity, Role};
+use crate::policy;
 use crate::publish::{booking_status_change, notification};
-use crate::store::Booking;
+use crate::store::{Booking, BookingCursor, BookingQuery, BookingRecord, BookingSide, Chat};
 use crate::App;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -95,23 +98,125 @@ async fn announce_request(app: &App, booking: &Booking) -> Result<(), ApiError> 
     Ok(())
 }
 
-/// `GET /api/v1/bookings/{id}`: for its host, its renter and admins.
+/// A booking as its participants see it: names, the other party, who last
+/// changed it, and exactly the moves this caller may make.
+async fn booking_json(app: &App, who: &Identity, record: &BookingRecord) -> Value {
+    let b = &record.booking;
+    let host_name = app.names.name_of(&b.host_id).await;
+    let renter_name = app.names.name_of(&b.renter_id).await;
+    let (other_id, other_name) =
+        if who.user_id == b.host_id { (&b.renter_id, &renter_name) } else { (&b.host_id, &host_name) };
+    let changed_by_name = match &record.changed_by {
+        Some(id) => Some(app.names.name_of(id).await),
+        None => None,
+    };
+    json!({
+        "id": b.id,
+        "title": b.title,
+        "status": b.status,
+        "hostId": b.host_id,
+        "hostName": host_name,
+        "renterId": b.renter_id,
+        "renterName": renter_name,
+        "otherPartyId": other_id,
+        "otherPartyName": other_name,
+        "changedBy": record.changed_by,
+        "changedByName": changed_by_name,
+        "updatedAt": record.updated_at,
+        "actions": policy::allowed_moves(who, &b.host_id, &b.renter_id, b.status),
+        // Where "Message" writes: the two participants' chat.
+        "chatId": Chat::between(&b.host_id, &b.renter_id).id,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    role: Option<String>,
+    status: Option<String>,
+    before: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /api/v1/bookings`: the caller's bookings, latest activity first.
+pub async fn list(
+    State(app): State<Arc<App>>,
+    User(user): User,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let side = match q.role.as_deref() {
+        None => None,
+        Some("host") => Some(BookingSide::Host),
+        Some("renter") => Some(BookingSide::Renter),
+        Some(_) => return Err(ApiError::invalid("`role` must be host or renter")),
+    };
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(s) => Some(BookingStatus::parse(s).ok_or_else(|| {
+            ApiError::invalid(
+                "`status` must be pending, confirmed, rejected, cancelled, in_progress or completed",
+            )
+        })?),
+    };
+    let after = match q.before.as_deref() {
+        None => None,
+        Some(text) => {
+            let bad = || ApiError::invalid("`before` must be a `nextBefore` from a previous page");
+            let (at, id) = text.split_once(':').ok_or_else(bad)?;
+            let updated_at = at.parse::<i64>().map_err(|_| bad())?;
+            if !is_valid_id(id) {
+                return Err(bad());
+            }
+            Some(BookingCursor { updated_at, id: id.to_owned() })
+        }
+    };
+    let limit = page_limit(q.limit)?;
+    let records = app.store.bookings_of(&user.user_id, BookingQuery { side, status, after, limit }).await?;
+    let mut items = Vec::with_capacity(records.len());
+    for record in &records {
+        items.push(booking_json(&app, &user, record).await);
+    }
+    let next_before = (records.len() == limit)
+        .then(|| {
+            records.last().map(|r| {
+                let cursor = r.cursor();
+                format!("{}:{}", cursor.updated_at, cursor.id)
+            })
+        })
+        .flatten();
+    Ok(Json(json!({ "items": items, "nextBefore": next_before })))
+}
+
+/// Status changes shown with a booking.
+const CHANGES_SHOWN: usize = 20;
+
+/// `GET /api/v1/bookings/{id}`: for its host, its renter and admins, with
+/// its latest status changes (who, when), newest first.
 pub async fn get_booking(
     State(app): State<Arc<App>>,
     User(user): User,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let booking = app.store.booking(&id).await?.ok_or_else(not_yours)?;
-    if !(user.role == Role::Admin || booking.is_participant(&user.user_id)) {
+    let record = app.store.booking_record(&id).await?.ok_or_else(not_yours)?;
+    if !(user.role == Role::Admin || record.booking.is_participant(&user.user_id)) {
         return Err(not_yours());
     }
-    Ok(Json(json!({
-        "id": booking.id,
-        "hostId": booking.host_id,
-        "hostName": app.names.name_of(&booking.host_id).await,
-        "renterId": booking.renter_id,
-        "renterName": app.names.name_of(&booking.renter_id).await,
-        "status": booking.status,
-        "title": booking.title,
-    })))
+    let mut body = booking_json(&app, &user, &record).await;
+    let changes: Vec<Value> = app
+        .store
+        .booking_changes(&id, CHANGES_SHOWN)
+        .await?
+        .iter()
+        .filter_map(|stored| serde_json::from_str::<Value>(stored.event.data.get()).ok())
+        .map(|change| {
+            json!({
+                "status": change["status"],
+                "previousStatus": change["previousStatus"],
+                "changedBy": change["changedBy"],
+                "changedByName": change["changedByName"],
+                "at": change["at"],
+            })
+        })
+        .collect();
+    body["changes"] = Value::Array(changes);
+    Ok(Json(body))
 }

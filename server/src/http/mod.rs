@@ -3,7 +3,8 @@
 //!
 //! - [`ws`]: `GET /ws`.
 //! - [`publish`]: `POST /api/v1/publish`.
-//! - [`bookings`]: `PUT` (backends) and `GET` (participants) `/api/v1/bookings/{id}`.
+//! - [`bookings`]: `PUT` (backends) and `GET` (participants) `/api/v1/bookings/{id}`;
+//!   `GET /api/v1/bookings`: the caller's own, paged.
 //! - [`notifications`]: a user's history, unread count and read state.
 //! - [`chats`]: a user's chats and their messages; `PUT` (backends) opens one.
 //! - [`users`]: `PUT /api/v1/users/{id}` (backends): display names.
@@ -37,6 +38,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/api/v1/openapi.json", get(ops::openapi))
         .route("/api/v1/publish", post(publish::publish))
+        .route("/api/v1/bookings", get(bookings::list))
         .route("/api/v1/bookings/{id}", get(bookings::get_booking).put(bookings::put_booking))
         .route("/api/v1/notifications", get(notifications::list).delete(notifications::clear))
         .route("/api/v1/notifications/unread-count", get(notifications::unread_count))

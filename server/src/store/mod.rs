@@ -58,6 +58,55 @@ impl Booking {
     }
 }
 
+/// A booking with who last changed its status, and when it last changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingRecord {
+    /// The booking.
+    pub booking: Booking,
+    /// Who made the last status change (`None`: as registered).
+    pub changed_by: Option<String>,
+    /// Last change of any kind, ms since the Unix epoch.
+    pub updated_at: i64,
+}
+
+impl BookingRecord {
+    /// Where this booking sits in a user's list, for the next page.
+    pub fn cursor(&self) -> BookingCursor {
+        BookingCursor { updated_at: self.updated_at, id: self.booking.id.clone() }
+    }
+}
+
+/// Which side of a booking a user is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingSide {
+    /// Renting the item out.
+    Host,
+    /// Booking it.
+    Renter,
+}
+
+/// A position in a user's booking list: latest activity first, then id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingCursor {
+    /// `updated_at` of the last booking of the previous page.
+    pub updated_at: i64,
+    /// Its id, breaking ties.
+    pub id: String,
+}
+
+/// A page of a user's bookings.
+#[derive(Debug, Clone, Default)]
+pub struct BookingQuery {
+    /// Only bookings where the user is on this side.
+    pub side: Option<BookingSide>,
+    /// Only bookings in this status.
+    pub status: Option<BookingStatus>,
+    /// Only bookings after this position.
+    pub after: Option<BookingCursor>,
+    /// At most this many.
+    pub limit: usize,
+}
+
 /// A chat between two users.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chat {
@@ -255,15 +304,27 @@ pub trait Store: Send + Sync + 'static {
     /// Looks up a booking.
     async fn booking(&self, id: &str) -> Result<Option<Booking>, StoreError>;
 
-    /// Moves a booking from `from` to `to` and stores `events`, atomically.
-    /// Returns `None` (and stores nothing) if the status was no longer `from`.
+    /// Moves a booking from `from` to `to` on behalf of `changed_by` and
+    /// stores `events`, atomically. Returns `None` (and stores nothing) if
+    /// the status was no longer `from`.
     async fn change_booking_status(
         &self,
         id: &str,
         from: BookingStatus,
         to: BookingStatus,
+        changed_by: &str,
         events: Vec<NewEvent>,
     ) -> Result<Option<Vec<StoredEvent>>, StoreError>;
+
+    /// A booking with its last change.
+    async fn booking_record(&self, id: &str) -> Result<Option<BookingRecord>, StoreError>;
+
+    /// A user's bookings, latest activity first.
+    async fn bookings_of(&self, user_id: &str, query: BookingQuery)
+        -> Result<Vec<BookingRecord>, StoreError>;
+
+    /// A booking's status changes, newest first.
+    async fn booking_changes(&self, id: &str, limit: usize) -> Result<Vec<StoredEvent>, StoreError>;
 
     /// Looks up a chat.
     async fn chat(&self, id: &str) -> Result<Option<Chat>, StoreError>;

@@ -97,12 +97,88 @@ pub fn set_booking_status(
     id: &str,
     from: BookingStatus,
     to: BookingStatus,
+    changed_by: &str,
 ) -> Result<bool, StoreError> {
-    let changed = conn.execute(
-        "UPDATE bookings SET status = ?3, updated_at = ?4 WHERE id = ?1 AND status = ?2",
-        params![id, from.as_str(), to.as_str(), crate::clock::now_ms()],
-    )?;
+    let changed = conn
+        .prepare_cached(
+            "UPDATE bookings SET status = ?3, updated_at = ?4, changed_by = ?5 WHERE id = ?1 AND status = ?2",
+        )?
+        .execute(params![id, from.as_str(), to.as_str(), crate::clock::now_ms(), changed_by])?;
     Ok(changed == 1)
+}
+
+/// Columns read by [`record_from_row`].
+const RECORD_COLUMNS: &str = "id, host_id, renter_id, status, title, changed_by, updated_at";
+
+fn record_from_row(r: &Row) -> rusqlite::Result<BookingRecord> {
+    let status: String = r.get(3)?;
+    let status = BookingStatus::parse(&status).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            3,
+            rusqlite::types::Type::Text,
+            format!("status {status}").into(),
+        )
+    })?;
+    Ok(BookingRecord {
+        booking: Booking {
+            id: r.get(0)?,
+            host_id: r.get(1)?,
+            renter_id: r.get(2)?,
+            status,
+            title: r.get(4)?,
+        },
+        changed_by: r.get(5)?,
+        updated_at: r.get(6)?,
+    })
+}
+
+pub fn read_booking_record(conn: &Connection, id: &str) -> Result<Option<BookingRecord>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM bookings WHERE id = ?1"))?
+        .query_row([id], record_from_row)
+        .optional()?)
+}
+
+pub fn bookings_of(
+    conn: &Connection,
+    user_id: &str,
+    query: &BookingQuery,
+) -> Result<Vec<BookingRecord>, StoreError> {
+    let side = match query.side {
+        None => "any",
+        Some(BookingSide::Host) => "host",
+        Some(BookingSide::Renter) => "renter",
+    };
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {RECORD_COLUMNS} FROM bookings
+         WHERE ((?2 IN ('any', 'host') AND host_id = ?1) OR (?2 IN ('any', 'renter') AND renter_id = ?1))
+           AND (?3 IS NULL OR status = ?3)
+           AND (?4 IS NULL OR (updated_at, id) < (?4, ?5))
+         ORDER BY updated_at DESC, id DESC LIMIT ?6"
+    ))?;
+    let after = query.after.as_ref();
+    let rows = statement.query_map(
+        params![
+            user_id,
+            side,
+            query.status.map(BookingStatus::as_str),
+            after.map(|c| c.updated_at),
+            after.map(|c| c.id.as_str()),
+            query.limit as i64
+        ],
+        record_from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn booking_changes(conn: &Connection, id: &str, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events e
+         WHERE e.audience = 'booking-' || ?1 AND e.event = 'booking-status-changed'
+         ORDER BY e.seq DESC LIMIT ?2"
+    ))?;
+    let rows = statement.query_map(params![id, limit as i64], |row| event_from_row(row, 0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn read_chat(conn: &Connection, id: &str) -> Result<Option<Chat>, StoreError> {

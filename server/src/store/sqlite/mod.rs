@@ -31,6 +31,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/0002_read_state_and_retention.sql")),
         M::up(include_str!("../../../migrations/0003_users.sql")),
         M::up(include_str!("../../../migrations/0004_events_without_time_index.sql")),
+        M::up(include_str!("../../../migrations/0005_booking_changes.sql")),
     ])
 }
 
@@ -110,16 +111,36 @@ impl Store for SqliteStore {
         id: &str,
         from: BookingStatus,
         to: BookingStatus,
+        changed_by: &str,
         new: Vec<NewEvent>,
     ) -> Result<Option<Vec<StoredEvent>>, StoreError> {
-        let id = id.to_owned();
+        let (id, changed_by) = (id.to_owned(), changed_by.to_owned());
         self.write(move |conn, stored| {
-            if !events::set_booking_status(conn, &id, from, to)? {
+            if !events::set_booking_status(conn, &id, from, to, &changed_by)? {
                 return Ok(None);
             }
             events::insert_events(conn, new, stored).map(Some)
         })
         .await
+    }
+
+    async fn booking_record(&self, id: &str) -> Result<Option<BookingRecord>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |conn| events::read_booking_record(conn, &id)).await
+    }
+
+    async fn bookings_of(
+        &self,
+        user_id: &str,
+        query: BookingQuery,
+    ) -> Result<Vec<BookingRecord>, StoreError> {
+        let user_id = user_id.to_owned();
+        self.read(move |conn| events::bookings_of(conn, &user_id, &query)).await
+    }
+
+    async fn booking_changes(&self, id: &str, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |conn| events::booking_changes(conn, &id, limit)).await
     }
 
     async fn chat(&self, id: &str) -> Result<Option<Chat>, StoreError> {
