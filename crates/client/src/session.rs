@@ -39,6 +39,16 @@ pub enum Command {
         /// The text.
         message: String,
     },
+    /// Move a booking to another status. The server answers with
+    /// `booking-updated` or an `error`, both carrying `reference`.
+    UpdateBooking {
+        /// The booking.
+        booking_id: String,
+        /// The status to move it to (`confirmed`, `rejected`, ...).
+        status: String,
+        /// Echoed in the answer, so the shell can match it.
+        reference: String,
+    },
     /// Clear notification history.
     Clear,
     /// A fresh token: sent in-band when online, used for later connections,
@@ -463,6 +473,11 @@ fn request_frame(command: &Command) -> Option<Value> {
         Command::SendMessage { chat_id, message } => {
             Some(json!({"event": event::MESSAGE, "data": {"chatId": chat_id, "message": message}}))
         }
+        Command::UpdateBooking { booking_id, status, reference } => Some(json!({
+            "event": event::BOOKING_UPDATE,
+            "data": {"bookingId": booking_id, "status": status},
+            "ref": reference,
+        })),
         _ => None,
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use urutibiz_client::{
-    spawn, Command as ClientCommand, ConnectionState, FilePosition, MemoryPosition, Update,
+    spawn, ClientConfig, Command as ClientCommand, ConnectionState, FilePosition, MemoryPosition, Update,
 };
 
 #[tokio::test]
@@ -235,4 +235,76 @@ async fn read_state_commands_reach_the_server() {
         }
     }
     handle.send(ClientCommand::Shutdown);
+}
+
+/// The answer to the request with this reference.
+async fn answer_to(
+    updates: &mut tokio::sync::mpsc::UnboundedReceiver<Update>,
+    reference: &str,
+) -> serde_json::Value {
+    loop {
+        if let Update::Frame(f) = next(updates).await {
+            if f["ref"] == reference {
+                return f;
+            }
+        }
+    }
+}
+
+async fn put_booking(server: &Server, id: &str, status: &str) {
+    let r = reqwest::Client::new()
+        .put(format!("{}/api/v1/bookings/{id}", server.url()))
+        .bearer_auth(token("backend", "service", 600))
+        .json(&json!({"hostId": "h1", "renterId": "r1", "status": status, "title": "Canon EOS R6"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+}
+
+#[tokio::test]
+async fn a_host_confirms_from_the_client_and_a_late_or_second_click_gets_the_real_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir, free_port());
+    put_booking(&server, "b1", "pending").await;
+    put_booking(&server, "b2", "pending").await;
+    let host_config = ClientConfig::new(server.url(), token("h1", "host", 600));
+    let (host, mut host_updates) = spawn(host_config, Arc::new(MemoryPosition::default()));
+    let renter_config = ClientConfig::new(server.url(), token("r1", "renter", 600));
+    let (renter, mut renter_updates) = spawn(renter_config, Arc::new(MemoryPosition::default()));
+    wait_online(&mut host_updates).await;
+    wait_online(&mut renter_updates).await;
+    let update = |booking: &str, status: &str, reference: &str| ClientCommand::UpdateBooking {
+        booking_id: booking.into(),
+        status: status.into(),
+        reference: reference.into(),
+    };
+
+    host.send(update("b1", "confirmed", "c1"));
+    let confirmed = answer_to(&mut host_updates, "c1").await;
+    assert_eq!(confirmed["event"], "booking-updated", "{confirmed}");
+    assert_eq!(confirmed["data"]["status"], "confirmed");
+    // The renter hears it.
+    loop {
+        if let Update::Frame(f) = next(&mut renter_updates).await {
+            if f["event"] == "booking-status-changed" {
+                assert_eq!(f["data"]["status"], "confirmed");
+                break;
+            }
+        }
+    }
+    // A second click: the current state, no error.
+    host.send(update("b1", "confirmed", "c2"));
+    let again = answer_to(&mut host_updates, "c2").await;
+    assert_eq!(again["data"]["unchanged"], true, "{again}");
+
+    // The renter cancels b2 first; the host's confirm sees who won.
+    renter.send(update("b2", "cancelled", "r1"));
+    assert_eq!(answer_to(&mut renter_updates, "r1").await["event"], "booking-updated");
+    host.send(update("b2", "confirmed", "c3"));
+    let late = answer_to(&mut host_updates, "c3").await;
+    assert_eq!(late["event"], "error", "{late}");
+    assert_eq!(late["data"]["message"], "already cancelled by r1");
+    host.send(ClientCommand::Shutdown);
+    renter.send(ClientCommand::Shutdown);
 }
