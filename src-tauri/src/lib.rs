@@ -4,7 +4,9 @@
 //! - [`live`]: client core updates → history, popups, redraws.
 //! - [`history`]: notifications, read state, live bookings and chats.
 //! - [`tray`]: the bell with its badge, and its menu.
-//! - [`popups`] and [`alert_text`]: native notifications, burst summaries.
+//! - [`popups`] and [`alert_text`]: native notifications, burst summaries,
+//!   one popup per booking.
+//! - [`booking_actions`]: Confirm and Decline on a booking request's popup.
 //! - [`sound`]: bundled sounds.
 //! - [`window`]: the window, destroyed on close.
 //! - [`commands`] and [`actions`]: what the window and the tray can do.
@@ -15,6 +17,7 @@
 pub mod account;
 pub mod actions;
 pub mod alert_text;
+pub mod booking_actions;
 pub mod commands;
 pub mod dnd;
 pub mod endpoint;
@@ -111,6 +114,7 @@ pub fn run() {
             let store = SettingsStore::new(app.store(settings::FILE)?);
             app.manage(AppState::new(store, popups::Popups::new(notification_icon(app))));
             app.manage(account::Account::default());
+            app.manage(booking_actions::BookingActions::default());
             let handle = app.handle().clone();
             let state = app.state::<AppState>();
             let mut refused = None;

@@ -91,6 +91,9 @@ fn apply(app: &AppHandle, update: Update, replaying: bool) {
             state.changed(false);
         }
         Update::Frame(frame) => {
+            if crate::booking_actions::answer(app, &frame) {
+                return;
+            }
             let change = state.history.lock().expect("history lock").apply(&frame);
             match change {
                 Change::Added(item) => {

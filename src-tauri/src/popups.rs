@@ -3,11 +3,17 @@
 //! becomes one summary when it ends, and live notifications arriving within
 //! a short window of a popup are gathered into the next one. A lone live
 //! notification shows at once.
+//!
+//! One popup per booking: later news of a booking (confirmed, started, the
+//! outcome of a button) replaces its earlier popup in place. A booking
+//! request carries Confirm and Decline ([`crate::booking_actions`]).
 
 use crate::alert_text::{alert_for, summary_for, Alert, Urgency};
+use crate::booking_actions::{self, Answerable, Decision};
 use crate::history::Item;
 use crate::state::AppState;
 use crate::{dnd, window};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -24,6 +30,18 @@ pub struct Popups {
     warned: AtomicBool,
     last_shown: Mutex<Option<Instant>>,
     icon: Option<PathBuf>,
+    /// The popup showing each booking: its notification id and which
+    /// showing it is (a replaced popup's button must not act twice).
+    by_booking: Mutex<HashMap<String, Showing>>,
+}
+
+/// A booking's popup on screen.
+#[derive(Debug, Clone, Copy, Default)]
+struct Showing {
+    /// The daemon's id, 0 until it answered.
+    id: u32,
+    /// Counts the popups shown for the booking.
+    generation: u64,
 }
 
 impl Popups {
@@ -35,6 +53,7 @@ impl Popups {
             warned: AtomicBool::new(false),
             last_shown: Mutex::new(None),
             icon,
+            by_booking: Mutex::default(),
         }
     }
 }
@@ -84,15 +103,40 @@ fn flush(app: &AppHandle) {
     if dnd::is_active(dnd_until, chrono::Local::now().timestamp_millis()) {
         return;
     }
-    let (alert, focus) = if items.len() == 1 {
-        (alert_for(first), Some(first.id.clone()))
+    let (alert, focus, booking, answer) = if items.len() == 1 {
+        (
+            alert_for(first),
+            Some(first.id.clone()),
+            booking_actions::booking_of(first),
+            booking_actions::answerable(first),
+        )
     } else {
-        (summary_for(&items), None)
+        (summary_for(&items), None, None, None)
     };
     if !muted {
         state.sounds.play(alert.sound);
     }
-    show(app, &state.popups, alert, focus);
+    show(app, &state.popups, alert, Target { focus, booking, answer });
+}
+
+/// A popup about a booking, in the place of the booking's earlier popup:
+/// the outcome of a button, which the person is waiting for (no sound, and
+/// shown even in Do not disturb).
+pub fn show_for_booking(app: &AppHandle, alert: Alert, booking_id: &str, answer: Option<Answerable>) {
+    let state = app.state::<AppState>();
+    let target = Target { focus: None, booking: Some(booking_id.to_owned()), answer };
+    show(app, &state.popups, alert, target);
+}
+
+/// What a popup is about.
+#[derive(Debug, Default)]
+struct Target {
+    /// The history item the window opens at.
+    focus: Option<String>,
+    /// The booking whose popup it replaces.
+    booking: Option<String>,
+    /// A request its person can answer: Confirm and Decline.
+    answer: Option<Answerable>,
 }
 
 /// A popup about the app itself (e.g. signed out), shown at once.
@@ -103,7 +147,7 @@ pub fn notice(app: &AppHandle, title: &str, body: &str) {
     }
     let alert =
         Alert { title: title.to_owned(), body: body.to_owned(), urgency: Urgency::Normal, sound: "system" };
-    show(app, &state.popups, alert, None);
+    show(app, &state.popups, alert, Target::default());
 }
 
 /// Text as the notification daemon must get it: bodies are other people's
@@ -121,13 +165,30 @@ pub fn escape_markup(text: &str) -> String {
     out
 }
 
-fn show(app: &AppHandle, popups: &Popups, alert: Alert, focus: Option<String>) {
+fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
     let mut popup = notify_rust::Notification::new();
     popup
         .appname("UrutiBiz")
         .summary(&escape_markup(&alert.title))
         .body(&escape_markup(&alert.body))
         .action("default", "Open");
+    if target.answer.is_some() {
+        for decision in [Decision::Confirm, Decision::Decline] {
+            let (action, label) = decision.action();
+            popup.action(action, label);
+        }
+    }
+    // Take the booking's earlier popup's place, and note this showing.
+    let showing = target.booking.as_ref().map(|booking| {
+        let mut shown = popups.by_booking.lock().expect("popups lock");
+        let entry = shown.entry(booking.clone()).or_default();
+        entry.generation += 1;
+        *entry
+    });
+    #[cfg(all(unix, not(target_os = "macos")))]
+    if let Some(previous) = showing.filter(|s| s.id != 0) {
+        popup.id(previous.id);
+    }
     if let Some(icon) = &popups.icon {
         popup.icon(&icon.to_string_lossy());
     }
@@ -140,14 +201,44 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, focus: Option<String>) {
     #[cfg(not(all(unix, not(target_os = "macos"))))]
     let _ = alert.urgency;
     let app = app.clone();
+    let Target { focus, booking, answer } = target;
     let spawned = std::thread::Builder::new().name("popup".into()).spawn(move || match popup.show() {
         Ok(_handle) => {
             #[cfg(all(unix, not(target_os = "macos")))]
-            _handle.wait_for_action(|action| {
-                if action == "default" {
-                    window::show(&app, focus.clone());
+            {
+                let generation = showing.map(|s| s.generation);
+                if let (Some(booking), Some(generation)) = (&booking, generation) {
+                    let state = app.state::<AppState>();
+                    let mut shown = state.popups.by_booking.lock().expect("popups lock");
+                    if let Some(entry) = shown.get_mut(booking).filter(|e| e.generation == generation) {
+                        entry.id = _handle.id();
+                    }
                 }
-            });
+                _handle.wait_for_action(|action| {
+                    // A popup replaced by a newer one of its booking keeps
+                    // its id; only the newest acts on a press.
+                    let current = match (&booking, generation) {
+                        (Some(booking), Some(generation)) => {
+                            let state = app.state::<AppState>();
+                            let shown = state.popups.by_booking.lock().expect("popups lock");
+                            shown.get(booking).is_some_and(|e| e.generation == generation)
+                        }
+                        _ => true,
+                    };
+                    if !current {
+                        return;
+                    }
+                    match (action, Decision::from_action(action), &answer) {
+                        ("default", _, _) => window::show(&app, focus.clone()),
+                        (_, Some(decision), Some(request)) => {
+                            booking_actions::invoke(&app, request.clone(), decision)
+                        }
+                        _ => {}
+                    }
+                });
+            }
+            #[cfg(not(all(unix, not(target_os = "macos"))))]
+            let _ = (&booking, &answer, showing, &focus);
         }
         Err(e) => {
             let state = app.state::<AppState>();

@@ -98,7 +98,8 @@ pub struct Snapshot {
 /// Lock order, when more than one is held: `history`, then `connection`,
 /// `settings`, `token`, `keychain` (as `snapshot()` takes them). Everywhere
 /// else a lock is taken alone: copy what is needed out, release, then take
-/// the next. Never hold one across an `.await`.
+/// the next (the popups' and the booking actions' own locks are only ever
+/// taken alone). Never hold one across an `.await`.
 pub struct AppState {
     /// Notifications and live views.
     pub history: Mutex<History>,
