@@ -21,9 +21,19 @@ wait_for() { # description, command...
 }
 
 status-notifier-watcher >"$out/watcher.log" 2>&1 & pids+=($!)
-dunst -config /dev/null >"$out/dunst.log" 2>&1 & pids+=($!)
+# dunst's defaults, plus a context-menu program that picks the action named
+# in $E2E_PICK, so `dunstctl context` presses a popup's button.
+export E2E_PICK=$PWD/$out/pick
+printf '[global]\n    dmenu = %s\n' "$PWD/e2e/pick-action.sh" > "$out/dunstrc"
+dunst -config "$out/dunstrc" >"$out/dunst.log" 2>&1 & pids+=($!)
 wait_for "the notification daemon" has_name org.freedesktop.Notifications
 wait_for "the tray watcher" has_name org.kde.StatusNotifierWatcher
+# Every Notify call the daemon gets, with its arguments: a booking's later
+# popups replace its first, so dunst's counts alone cannot tell them apart.
+dbus-monitor --session "type='method_call',interface='org.freedesktop.Notifications',member='Notify'" \
+    >"$out/notify-calls-main.log" 2>&1 & pids+=($!)
+notify_calls() { grep -c '^method call.*member=Notify' "$out/notify-calls-main.log" || true; }
+more_notify_calls_than() { test "$(notify_calls)" -gt "$1"; }
 
 # A null sink stands in for a sound card; its monitor records what the app plays.
 export XDG_RUNTIME_DIR=$PWD/$out/runtime
@@ -97,10 +107,10 @@ echo "tray item $bus $path shows the plain bell once read elsewhere"
 
 dunst_count() { echo $(( $(dunstctl count displayed) + $(dunstctl count waiting) + $(dunstctl count history) )); }
 more_notifications_than() { test "$(dunst_count)" -gt "$1"; }
-before=$(dunst_count)
+before=$(notify_calls)
 start=$(date +%s%N)
 put_booking b-1 pending
-wait_for "the first notification" more_notifications_than "$before"
+wait_for "the first notification" more_notify_calls_than "$before"
 end=$(date +%s%N)
 latency_ms=$(( (end - start) / 1000000 ))
 wait_for "the badge to show 1" icon_is bell-1.png
@@ -110,9 +120,9 @@ rms=$(sox "$out/sound.wav" -n stat 2>&1 | awk '/RMS +amplitude/ {print $3}')
 python3 -c "import sys; sys.exit(0 if float('$rms') > 0.005 else 1)" || fail "no sound recorded (RMS $rms)"
 echo "the notification sound played (RMS amplitude $rms on the null sink)"
 sleep 1.5  # past the popup gathering window, so the next one is its own popup
-before=$(dunst_count)
+before=$(notify_calls)
 put_booking b-1 confirmed
-wait_for "the second notification" more_notifications_than "$before"
+wait_for "the second notification" more_notify_calls_than "$before"
 wait_for "the badge to show 2" icon_is bell-2.png
 echo "tray badge follows the unread count (1, then 2)"
 for label in "Open UrutiBiz" "● Booking confirmed" "● Booking requested" "Mark all as read" "Do not disturb" "Quit"; do
@@ -120,21 +130,31 @@ for label in "Open UrutiBiz" "● Booking confirmed" "● Booking requested" "Ma
 done
 echo "tray menu lists the recent notifications and the actions"
 
+[ "$(dunstctl count displayed)" -le 1 ] || fail "the booking's second popup stacked instead of replacing the first"
 dunstctl close-all
 sleep 0.3
 dunstctl history > "$out/dunst-history.json"
-python3 - "$out/dunst-history.json" <<'PY'
-import json, sys
+python3 - "$out/dunst-history.json" "$out/notify-calls-main.log" <<'PY'
+import json, re, sys
 history = json.load(open(sys.argv[1]))["data"][0]
 seen = [(n["summary"]["data"], n["body"]["data"], n["appname"]["data"]) for n in history]
-# renter-jean has no display name on this server: the id stands in.
-want = [
-    ("Booking requested — Canon EOS R6, Fri 12 Dec (renter-jean)", "renter-jean requested Canon EOS R6, Fri 12 Dec."),
-    ("Booking confirmed — Canon EOS R6, Fri 12 Dec (renter-jean)", "Canon EOS R6, Fri 12 Dec is confirmed."),
-]
-for summary, body in want:
-    assert any(s == summary and b == body and a == "UrutiBiz" for s, b, a in seen), f"missing {summary!r}: {seen}"
-print("dunst history has both notifications with the right title and body")
+# renter-jean has no display name on this server: the id stands in. The
+# confirmation took the request's place, so dunst keeps the latest text.
+confirmed = ("Booking confirmed — Canon EOS R6, Fri 12 Dec (renter-jean)", "Canon EOS R6, Fri 12 Dec is confirmed.", "UrutiBiz")
+assert confirmed in seen, f"missing {confirmed}: {seen}"
+assert not any(s.startswith("Booking requested — Canon EOS R6, Fri 12 Dec") for s, _, _ in seen), seen
+calls = open(sys.argv[2]).read().split("method call")
+def call(summary, body):
+    for c in calls:
+        if f'"{summary}"' in c and f'"{body}"' in c and '"UrutiBiz"' in c:
+            return c
+    raise SystemExit(f"no Notify call {summary!r}: {body!r}")
+request = call("Booking requested — Canon EOS R6, Fri 12 Dec (renter-jean)", "renter-jean requested Canon EOS R6, Fri 12 Dec.")
+assert '"confirm"' in request and '"Decline"' in request, "the request popup has no Confirm/Decline"
+replaced = call("Booking confirmed — Canon EOS R6, Fri 12 Dec (renter-jean)", "Canon EOS R6, Fri 12 Dec is confirmed.")
+assert int(re.search(r"uint32 (\d+)", replaced).group(1)) != 0, "the confirmation did not replace the request popup"
+assert '"confirm"' not in replaced, "a confirmed booking still offers Confirm"
+print("the request popup offered Confirm/Decline; the confirmation replaced it in place, with the right title and body")
 PY
 
 window=$(xdotool search --sync --name '^UrutiBiz$' | head -1)
@@ -218,11 +238,58 @@ dunstctl action 0
 wait_for "the popup's action to open the window" has_window
 echo "the popup's default action opened the window"
 
+# A booking request's popup answers it: Confirm reaches the server through
+# the app, and the outcome takes the request popup's place.
+dbus-monitor --session "type='method_call',interface='org.freedesktop.Notifications',member='Notify'" \
+    >"$out/notify-actions.log" 2>&1 & pids+=($!)
+renter_token=$(token renter-jean renter)
+./target/debug/realtime-client listen --url "$base" --token "$renter_token" \
+    | python3 -u -c 'import sys, time
+for line in sys.stdin: print(int(time.time() * 1000), line, end="", flush=True)' >"$out/renter.log" 2>&1 & pids+=($!)
+renter_online() { grep -q '"authenticated"' "$out/renter.log"; }
+wait_for "the renter's client" renter_online
+dunstctl close-all
+sleep 1.5  # past the popup gathering window
+put_booking b-2 pending
+request_popup() { grep -A30 'Booking requested' "$out/notify-actions.log" | grep -q '"Decline"'; }
+wait_for "the request popup with Confirm and Decline" request_popup
+wait_for "the request popup on screen" displayed
+echo confirm > "$E2E_PICK"
+click_ms=$(date +%s%3N)
+dunstctl context
+booking_status() { curl -fsS "$base/api/v1/bookings/b-2" -H "Authorization: Bearer $host_token"; }
+confirmed_on_server() { booking_status | grep -q '"status":"confirmed"'; }
+wait_for "the booking to be confirmed on the server" confirmed_on_server
+renter_heard() { grep '"booking-status-changed"' "$out/renter.log" | grep -q '"b-2"'; }
+wait_for "the renter's booking-status-changed" renter_heard
+heard_ms=$(grep '"booking-status-changed"' "$out/renter.log" | grep '"b-2"' | head -1 | cut -d' ' -f1)
+outcome_popup() { grep -q 'Confirmed — Canon EOS R6, Fri 12 Dec' "$out/notify-actions.log"; }
+wait_for "the outcome popup" outcome_popup
+python3 - "$out/notify-actions.log" <<'PY' || fail "the outcome did not replace the request popup"
+import re, sys
+calls = open(sys.argv[1]).read().split("method call")
+def replaces(summary):
+    for call in calls:
+        if f'"{summary}"' in call:
+            return int(re.search(r"uint32 (\d+)", call).group(1))
+    raise SystemExit(f"no popup {summary!r}")
+# The request was a new popup; the outcome reused its id.
+assert replaces("Booking requested — Canon EOS R6, Fri 12 Dec (renter-jean)") == 0
+assert replaces("Confirmed — Canon EOS R6, Fri 12 Dec") != 0
+print("the outcome replaced the request popup in place")
+PY
+sleep 2  # the host's own "Booking confirmed" notification lands in the same place
+[ "$(dunstctl count displayed)" -le 1 ] || fail "expected one popup for the booking, got $(dunstctl count displayed)"
+import -window root "$out/booking-confirmed-popup.png"
+confirm_ms=$((heard_ms - click_ms))
+echo "Confirm on the popup confirmed the booking; the renter heard it ${confirm_ms} ms after the click"
+
 kill $app; wait $app 2>/dev/null || true
 source e2e/signin.sh
 
 cat > "$out/measurements.txt" <<TXT
 publish -> notification in dunst: ${latency_ms} ms
+Confirm pressed on a popup -> the renter's booking-status-changed: ${confirm_ms} ms
 app with the window open: RSS $((open_rss / 1024)) MiB, PSS $((open_pss / 1024)) MiB (all processes)
 app with the window closed: RSS $((closed_rss / 1024)) MiB, PSS $((closed_pss / 1024)) MiB (all processes)
 app started hidden in the tray, window never opened: RSS $((hidden_rss / 1024)) MiB, PSS $((hidden_pss / 1024)) MiB

@@ -29,7 +29,7 @@ step "UI unit tests (Vitest)"
 step "UI in Chromium (playwright-core, IPC mocked)"
 (cd ui && npm run --silent test:browser)
 step "Desktop app end to end (Xvfb, D-Bus, dunst, tray watcher)"
-cargo build --quiet -p urutibiz-realtime-server -p urutibiz-desktop --bins
+cargo build --quiet -p urutibiz-realtime-server -p urutibiz-client -p urutibiz-desktop --bins
 e2e/desktop.sh
 echo
 echo "All tests passed."

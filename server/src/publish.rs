@@ -59,8 +59,9 @@ pub fn notification(audience: String, kind: &str, title: &str, body: &str, data:
 }
 
 /// Moves a booking to `to`, storing the change and a notification for each
-/// participant; the store delivers them on commit. `None` if the booking changed
-/// concurrently and was no longer in `booking.status`.
+/// participant but the one who made it; the store delivers them on commit.
+/// `None` if the booking changed concurrently and was no longer in
+/// `booking.status`.
 pub async fn booking_status_change(
     app: &App,
     booking: &Booking,
@@ -97,7 +98,11 @@ pub async fn booking_status_change(
     if let Some(item) = &booking.title {
         data["item"] = Value::String(item.clone());
     }
-    for user in &participants {
+    data["changedBy"] = Value::String(changed_by.to_owned());
+    // Whoever made the change knows it: no notification (nor unread count,
+    // nor popup) about their own click. They still get the live
+    // `booking-status-changed` on every device.
+    for user in participants.iter().filter(|user| **user != changed_by) {
         // Each side is told who the other party is: the renter for the host.
         let (other_id, other_name) = if *user == booking.host_id {
             (&booking.renter_id, &renter_name)

@@ -109,14 +109,27 @@ async fn chats_and_messages_for_participants_only() {
 async fn bookings_for_participants_only() {
     let server = Server::start(&[]);
     server.put_booking("b1", "h1", "r1", "pending").await;
-    for (user, role) in [("h1", "host"), ("r1", "renter"), ("a1", "admin")] {
+    for (user, role, actions) in [
+        ("h1", "host", json!(["confirmed", "rejected", "cancelled"])),
+        ("r1", "renter", json!(["cancelled"])),
+        ("a1", "admin", json!(["confirmed", "rejected", "cancelled"])),
+    ] {
         let (status, booking) = server.get_as(user, role, "/api/v1/bookings/b1").await;
         assert_eq!(status, 200);
-        assert_eq!(
-            booking,
-            json!({"id": "b1", "hostId": "h1", "hostName": "h1", "renterId": "r1", "renterName": "r1",
-                   "status": "pending", "title": "Canon EOS R6"})
-        );
+        for (field, value) in [
+            ("id", json!("b1")),
+            ("hostId", json!("h1")),
+            ("hostName", json!("h1")),
+            ("renterId", json!("r1")),
+            ("renterName", json!("r1")),
+            ("status", json!("pending")),
+            ("title", json!("Canon EOS R6")),
+            ("changedBy", Value::Null),
+            ("changes", json!([])),
+            ("actions", actions.clone()),
+        ] {
+            assert_eq!(booking[field], value, "{user}: {field} in {booking}");
+        }
     }
     let (status, a) = server.get_as("x1", "renter", "/api/v1/bookings/b1").await;
     assert_eq!(status, 403);

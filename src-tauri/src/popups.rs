@@ -207,10 +207,12 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
             #[cfg(all(unix, not(target_os = "macos")))]
             {
                 let generation = showing.map(|s| s.generation);
-                if let (Some(booking), Some(generation)) = (&booking, generation) {
+                if let Some(booking) = &booking {
+                    // A replacing popup keeps the id, so whichever showing
+                    // records it last records the same one.
                     let state = app.state::<AppState>();
                     let mut shown = state.popups.by_booking.lock().expect("popups lock");
-                    if let Some(entry) = shown.get_mut(booking).filter(|e| e.generation == generation) {
+                    if let Some(entry) = shown.get_mut(booking) {
                         entry.id = _handle.id();
                     }
                 }
