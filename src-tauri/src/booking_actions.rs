@@ -1,11 +1,13 @@
-//! Answering a booking request from its popup: "Confirm" and "Decline"
-//! send `booking-update` through the client core, and the answer comes back
-//! as a follow-up popup in the same place ("Confirmed — Canon EOS R6", or
-//! "Already cancelled by Jean"), never silently. The server makes a second
-//! click harmless; offline, the person is told to try again rather than
-//! have an old click land hours later.
+//! Acting on a booking. From its popup: "Confirm" and "Decline" send
+//! `booking-update` through the client core, and the answer comes back as a
+//! follow-up popup in the same place ("Confirmed — Canon EOS R6", or
+//! "Already cancelled by Jean"). From the Bookings view: any move the server
+//! allows, the outcome shown on the row. Never silently; the server makes a
+//! second click harmless; offline, the person is told to try again rather
+//! than have an old click land hours later.
 
 use crate::alert_text::{Alert, Urgency};
+use crate::bookings::MyBookings;
 use crate::history::Item;
 use crate::popups;
 use crate::state::AppState;
@@ -95,19 +97,55 @@ pub fn booking_of(item: &Item) -> Option<String> {
     (item.kind == "booking").then(|| item.data.get("bookingId")?.as_str().map(str::to_owned)).flatten()
 }
 
-/// Requests made from popups that await their answer.
+/// Where a request came from, so its answer goes back there.
+#[derive(Debug, Clone)]
+enum Origin {
+    /// A popup's button.
+    Popup(Answerable, Decision),
+    /// A button of the Bookings view.
+    Window { booking_id: String },
+}
+
+/// Requests that await their answer (a managed state; its lock is taken
+/// alone).
 #[derive(Default)]
 pub struct BookingActions {
     next: AtomicU64,
-    waiting: Mutex<HashMap<String, (Answerable, Decision)>>,
+    waiting: Mutex<HashMap<String, Origin>>,
+}
+
+impl BookingActions {
+    /// Sends a request, remembering where its answer goes.
+    fn send(&self, client: &urutibiz_client::Handle, booking_id: String, status: &str, origin: Origin) {
+        let reference = format!("{REFERENCE_PREFIX}{}", self.next.fetch_add(1, Ordering::Relaxed));
+        let command =
+            Command::UpdateBooking { booking_id, status: status.into(), reference: reference.clone() };
+        self.waiting.lock().expect("booking actions lock").insert(reference, origin);
+        client.send(command);
+    }
+}
+
+/// The running client, if it is online.
+fn online_client(app: &AppHandle) -> Option<urutibiz_client::Handle> {
+    let state = app.state::<AppState>();
+    let online = state.connection.lock().expect("connection lock").state == "online";
+    let client = state.client.lock().expect("client lock").clone();
+    client.filter(|_| online)
+}
+
+/// A button of the Bookings view: `Err` (in words) when offline.
+pub fn invoke_from_window(app: &AppHandle, booking_id: String, status: String) -> Result<(), String> {
+    let client = online_client(app).ok_or("Offline — try again when connected.")?;
+    app.state::<MyBookings>().mark(&booking_id, true, None);
+    app.state::<AppState>().changed(false);
+    let origin = Origin::Window { booking_id: booking_id.clone() };
+    app.state::<BookingActions>().send(&client, booking_id, &status, origin);
+    Ok(())
 }
 
 /// A popup button was pressed.
 pub fn invoke(app: &AppHandle, booking: Answerable, decision: Decision) {
-    let state = app.state::<AppState>();
-    let online = state.connection.lock().expect("connection lock").state == "online";
-    let client = state.client.lock().expect("client lock").clone();
-    let Some(client) = client.filter(|_| online) else {
+    let Some(client) = online_client(app) else {
         let alert = Alert {
             title: format!("Offline — {}", booking.label),
             body: "Try again when UrutiBiz is connected.".into(),
@@ -117,15 +155,9 @@ pub fn invoke(app: &AppHandle, booking: Answerable, decision: Decision) {
         popups::show_for_booking(app, alert, &booking.booking_id, None);
         return;
     };
-    let actions = app.state::<BookingActions>();
-    let reference = format!("{REFERENCE_PREFIX}{}", actions.next.fetch_add(1, Ordering::Relaxed));
-    let command = Command::UpdateBooking {
-        booking_id: booking.booking_id.clone(),
-        status: decision.status().into(),
-        reference: reference.clone(),
-    };
-    actions.waiting.lock().expect("booking actions lock").insert(reference, (booking, decision));
-    client.send(command);
+    let booking_id = booking.booking_id.clone();
+    let origin = Origin::Popup(booking, decision);
+    app.state::<BookingActions>().send(&client, booking_id, decision.status(), origin);
 }
 
 /// A server frame: if it answers a popup's request, show the outcome where
@@ -137,12 +169,30 @@ pub fn answer(app: &AppHandle, frame: &Value) -> bool {
         return false;
     };
     let actions = app.state::<BookingActions>();
-    let Some((booking, decision)) = actions.waiting.lock().expect("booking actions lock").remove(reference)
-    else {
+    let Some(origin) = actions.waiting.lock().expect("booking actions lock").remove(reference) else {
         return false;
     };
-    popups::show_for_booking(app, outcome(&booking, decision, frame), &booking.booking_id, None);
+    match origin {
+        Origin::Popup(booking, decision) => {
+            popups::show_for_booking(app, outcome(&booking, decision, frame), &booking.booking_id, None);
+        }
+        Origin::Window { booking_id } => {
+            app.state::<MyBookings>().mark(&booking_id, false, row_outcome(frame));
+            app.state::<AppState>().changed(false);
+            crate::bookings::reload(app);
+        }
+    }
     true
+}
+
+/// What a row says after its button: nothing when it simply worked (the
+/// row's new status says it), else why.
+pub fn row_outcome(frame: &Value) -> Option<String> {
+    let data = &frame["data"];
+    if frame["event"] == "booking-updated" {
+        return (data["unchanged"] == true).then(|| "It already was.".to_owned());
+    }
+    Some(sentence(data["message"].as_str().unwrap_or("the server refused")))
 }
 
 /// The follow-up popup's words for the server's answer.
@@ -227,6 +277,9 @@ mod tests {
         let alert = outcome(&camera, Decision::Confirm, &late);
         assert_eq!(alert.title, "Could not confirm — Canon EOS R6");
         assert_eq!(alert.body, "Already cancelled by Jean.");
+        assert_eq!(row_outcome(&done), None);
+        assert_eq!(row_outcome(&twice).as_deref(), Some("It already was."));
+        assert_eq!(row_outcome(&late).as_deref(), Some("Already cancelled by Jean."));
         assert_eq!(Decision::from_action("decline"), Some(Decision::Decline));
         assert_eq!(Decision::from_action("default"), None);
     }

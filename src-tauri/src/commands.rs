@@ -1,15 +1,37 @@
 //! Commands the window calls.
 
 use crate::account::{self, Account};
+use crate::bookings::{self, MyBookings};
 use crate::error::{Error, Result};
 use crate::state::{AppState, Snapshot};
-use crate::{actions, endpoint};
+use crate::{actions, booking_actions, endpoint};
 use tauri::{AppHandle, State};
 
 /// Everything the window shows.
 #[tauri::command]
-pub fn get_snapshot(state: State<'_, AppState>, account: State<'_, Account>) -> Snapshot {
-    state.snapshot(&account)
+pub fn get_snapshot(
+    state: State<'_, AppState>,
+    account: State<'_, Account>,
+    bookings: State<'_, MyBookings>,
+) -> Snapshot {
+    state.snapshot(&account, &bookings)
+}
+
+/// Moves one of the user's bookings (a button of the Bookings view); the
+/// outcome shows on the row.
+#[tauri::command]
+pub fn update_booking(app: AppHandle, booking_id: String, status: String) -> Result<()> {
+    const MOVES: [&str; 5] = ["confirmed", "rejected", "cancelled", "in_progress", "completed"];
+    if !MOVES.contains(&status.as_str()) {
+        return Err(Error::Invalid(format!("unknown booking status {status}")));
+    }
+    booking_actions::invoke_from_window(&app, booking_id, status).map_err(Error::Invalid)
+}
+
+/// Loads the user's bookings again (the Bookings view's retry).
+#[tauri::command]
+pub fn reload_bookings(app: AppHandle) {
+    bookings::reload(&app);
 }
 
 /// The notification the window should open at, once.

@@ -6,7 +6,9 @@
 //! - [`tray`]: the bell with its badge, and its menu.
 //! - [`popups`] and [`alert_text`]: native notifications, burst summaries,
 //!   one popup per booking.
-//! - [`booking_actions`]: Confirm and Decline on a booking request's popup.
+//! - [`booking_actions`]: Confirm and Decline on a booking request's popup,
+//!   and the Bookings view's buttons.
+//! - [`bookings`]: the user's bookings, loaded from the server.
 //! - [`sound`]: bundled sounds.
 //! - [`window`]: the window, destroyed on close.
 //! - [`commands`] and [`actions`]: what the window and the tray can do.
@@ -18,6 +20,7 @@ pub mod account;
 pub mod actions;
 pub mod alert_text;
 pub mod booking_actions;
+pub mod bookings;
 pub mod commands;
 pub mod dnd;
 pub mod endpoint;
@@ -109,12 +112,15 @@ pub fn run() {
             commands::set_muted,
             commands::set_dnd,
             commands::reconnect,
+            commands::update_booking,
+            commands::reload_bookings,
         ])
         .setup(move |app| {
             let store = SettingsStore::new(app.store(settings::FILE)?);
             app.manage(AppState::new(store, popups::Popups::new(notification_icon(app))));
             app.manage(account::Account::default());
             app.manage(booking_actions::BookingActions::default());
+            app.manage(bookings::MyBookings::default());
             let handle = app.handle().clone();
             let state = app.state::<AppState>();
             let mut refused = None;

@@ -18,7 +18,7 @@ const TICK: Duration = Duration::from_millis(200);
 const SAVE_EVERY: u32 = 15;
 
 /// The client settings for the current token and server; `None` when signed out.
-fn client_config(app: &AppHandle) -> Option<ClientConfig> {
+pub fn client_config(app: &AppHandle) -> Option<ClientConfig> {
     let state = app.state::<AppState>();
     let token = state.token.lock().expect("token lock").clone()?;
     let server = state.settings.lock().expect("settings lock").server_url.clone();
@@ -39,6 +39,8 @@ pub fn start(app: &AppHandle) {
     // not inside it.
     let runtime = tauri::async_runtime::handle();
     let _entered = runtime.inner().enter();
+    // Whoever signs in next sees their own bookings, loaded afresh.
+    app.state::<crate::bookings::MyBookings>().forget();
     let (handle, mut updates) = spawn(config, position);
     *state.client.lock().expect("client lock") = Some(handle);
     let app = app.clone();
@@ -53,6 +55,7 @@ pub fn start(app: &AppHandle) {
                 {
                     replaying = false;
                     popups::replay_done(&app);
+                    crate::bookings::reload(&app);
                     let first_start =
                         app.state::<AppState>().history.lock().expect("history lock").items.is_empty();
                     if frame["event"] == "resync-required" || first_start {
@@ -101,7 +104,11 @@ fn apply(app: &AppHandle, update: Update, replaying: bool) {
                     state.changed(true);
                 }
                 Change::ReadState => state.changed(true),
-                Change::Booking | Change::Chat => state.changed(false),
+                Change::Booking => {
+                    crate::bookings::reload_soon(app);
+                    state.changed(false);
+                }
+                Change::Chat => state.changed(false),
                 Change::Nothing => {}
             }
         }
@@ -119,7 +126,9 @@ pub fn run_ticker(app: AppHandle) {
             let state = app.state::<AppState>();
             if state.take_dirty() {
                 if app.get_webview_window(window::MAIN).is_some() {
-                    let _ = app.emit_to(window::MAIN, "snapshot", state.snapshot(&app.state::<Account>()));
+                    let snapshot =
+                        state.snapshot(&app.state::<Account>(), &app.state::<crate::bookings::MyBookings>());
+                    let _ = app.emit_to(window::MAIN, "snapshot", snapshot);
                 }
                 tray::refresh(&app);
             }

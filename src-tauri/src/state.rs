@@ -1,6 +1,7 @@
 //! The app's shared state, and the snapshot the UI renders.
 
 use crate::account::{Account, SignInView, UserView};
+use crate::bookings::{BookingsView, MyBookings};
 use crate::history::{BookingLive, ChatLine, History, Item};
 use crate::popups::Popups;
 use crate::settings::{Settings, SettingsStore};
@@ -85,6 +86,8 @@ pub struct Snapshot {
     pub keychain: KeychainView,
     /// Latest status per booking.
     pub bookings: Vec<BookingLive>,
+    /// The user's bookings, from the server.
+    pub my_bookings: BookingsView,
     /// Recent chat lines.
     pub chats: Vec<ChatLine>,
     /// Who is signed in.
@@ -145,9 +148,10 @@ impl AppState {
     }
 
     /// The window's view.
-    pub fn snapshot(&self, account: &Account) -> Snapshot {
-        // Account's locks first, each alone, before any of ours.
+    pub fn snapshot(&self, account: &Account, bookings: &MyBookings) -> Snapshot {
+        // Account's and the bookings' locks first, each alone, before any of ours.
         let (user, sign_in) = (account.user(), account.sign_in_view());
+        let my_bookings = bookings.view();
         let history = self.history.lock().expect("history lock");
         Snapshot {
             signed_in: self.token.lock().expect("token lock").is_some() || user.is_some(),
@@ -159,6 +163,7 @@ impl AppState {
             settings: self.settings.lock().expect("settings lock").clone(),
             keychain: self.keychain.lock().expect("keychain lock").clone(),
             bookings: history.bookings.clone(),
+            my_bookings,
             chats: history.chats.clone(),
         }
     }

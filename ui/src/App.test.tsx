@@ -134,6 +134,50 @@ describe("App", () => {
     expect((screen.getByLabelText("Reply in c1") as HTMLInputElement).value).toBe("");
   });
 
+  it("lists the user's bookings with the moves each allows, and acts through the backend", async () => {
+    const row = {
+      id: "b1", title: "Canon EOS R6", status: "pending", otherPartyId: "renter-jean", otherPartyName: "Jean",
+      changedByName: null, updatedAt: Date.now(), actions: ["confirmed", "rejected", "cancelled"], chatId: "dm-1",
+      outcome: null, busy: false,
+    };
+    const calls = backend(snapshot({ myBookings: { rows: [row], error: null } }));
+    render(<App />);
+    fireEvent.click(await screen.findByRole("button", { name: "Bookings" }));
+    const item = screen.getByRole("listitem", { name: "Canon EOS R6, Pending" });
+    expect(item.textContent).toContain("with Jean");
+    expect([...item.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["Confirm", "Decline", "Cancel"]);
+    fireEvent.click(screen.getByRole("button", { name: "Decline Canon EOS R6" }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "update_booking")).toBe(true));
+    expect(calls.find((c) => c.cmd === "update_booking")?.args).toEqual({ bookingId: "b1", status: "rejected" });
+  });
+
+  it("says what became of a click, and shows empty, loading and failed lists", async () => {
+    const late = {
+      id: "b1", title: null, status: "cancelled", otherPartyId: "renter-jean", otherPartyName: "Jean",
+      changedByName: "Jean", updatedAt: Date.now(), actions: [], chatId: "dm-1",
+      outcome: "Already cancelled by Jean.", busy: false,
+    };
+    backend(snapshot({ myBookings: { rows: [late], error: null } }));
+    render(<App />);
+    fireEvent.click(await screen.findByRole("button", { name: "Bookings" }));
+    expect(screen.getByText("Already cancelled by Jean.").getAttribute("role")).toBe("status");
+    expect(screen.getByRole("listitem", { name: "Booking b1, Cancelled" }).querySelectorAll("button").length).toBe(0);
+    const { emit } = await import("@tauri-apps/api/event");
+    await act(async () => {
+      await emit("snapshot", snapshot({ myBookings: { rows: [], error: null } }));
+    });
+    expect(screen.getByText(/No bookings yet/)).toBeTruthy();
+    await act(async () => {
+      await emit("snapshot", snapshot({ myBookings: { rows: null, error: null } }));
+    });
+    expect(screen.getByText("Loading your bookings…")).toBeTruthy();
+    await act(async () => {
+      await emit("snapshot", snapshot({ myBookings: { rows: null, error: "the server answered 503" } }));
+    });
+    expect(screen.getByText(/Couldn't load your bookings: the server answered 503/)).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Try again" })).toBeTruthy();
+  });
+
   it("applies snapshots pushed by the backend", async () => {
     backend(snapshot());
     render(<App />);

@@ -7,6 +7,7 @@ import { HistoryList } from "./components/HistoryList";
 import { FilterTabs } from "./components/FilterTabs";
 import { SignIn } from "./components/SignIn";
 import { LivePanels } from "./components/LivePanels";
+import { BookingsView } from "./components/BookingsView";
 import { filterItems, markReadLocally, type Filter } from "./store";
 
 type View = "notifications" | "bookings" | "chats";
@@ -134,13 +135,14 @@ export function App() {
           <FilterTabs filter={filter} onChange={setFilter} items={snapshot.items} />
           <HistoryList items={visible} filter={filter} focusId={focusId} onRead={markRead} />
         </>
-      ) : (
-        <LivePanels
-          view={view}
-          bookings={snapshot.bookings}
-          chats={snapshot.chats}
-          onSend={(chatId, text) => run(ipc.sendMessage(chatId, text))}
+      ) : view === "bookings" ? (
+        <BookingsView
+          bookings={snapshot.myBookings}
+          onMove={(id, status) => run(ipc.updateBooking(id, status))}
+          onRetry={() => run(ipc.reloadBookings())}
         />
+      ) : (
+        <LivePanels chats={snapshot.chats} onSend={(chatId, text) => run(ipc.sendMessage(chatId, text))} />
       )}
     </div>
   );

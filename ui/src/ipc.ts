@@ -19,6 +19,9 @@ export const setTheme = (theme: string) => invoke<void>("set_theme", { theme });
 export const setMuted = (muted: boolean) => invoke<void>("set_muted", { muted });
 export const setDnd = (mode: "hour" | "tomorrow" | "off") => invoke<void>("set_dnd", { mode });
 export const reconnect = () => invoke<void>("reconnect");
+export const updateBooking = (bookingId: string, status: string) =>
+  invoke<void>("update_booking", { bookingId, status });
+export const reloadBookings = () => invoke<void>("reload_bookings");
 
 export const onSnapshot = (handler: (s: Snapshot) => void): Promise<UnlistenFn> =>
   listen<Snapshot>("snapshot", (e) => handler(e.payload));

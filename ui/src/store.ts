@@ -51,6 +51,20 @@ export function groupByDay(items: Item[], now: number): DayGroup[] {
 }
 
 /** "just now", "5 min ago", "3 h ago", "2 d ago". */
+const STATUS: Record<string, string> = {
+  pending: "Pending",
+  confirmed: "Confirmed",
+  rejected: "Declined",
+  cancelled: "Cancelled",
+  in_progress: "In progress",
+  completed: "Completed",
+};
+
+/** A booking status in words. */
+export function statusLabel(status: string): string {
+  return STATUS[status] ?? status;
+}
+
 export function relativeTime(ms: number, now: number): string {
   const seconds = Math.max(0, Math.round((now - ms) / 1000));
   if (seconds < 45) return "just now";

@@ -1,5 +1,6 @@
 //! History over HTTP, for a first start (older items are not replayed) and
-//! after `resync-required` (retention removed what a replay would need).
+//! after `resync-required` (retention removed what a replay would need);
+//! the user's bookings, which live events only ever update.
 
 use crate::config::ClientConfig;
 use serde_json::Value;
@@ -20,5 +21,24 @@ pub async fn recent_notifications(config: &ClientConfig, limit: usize) -> Result
         return Err(format!("the server answered {}", response.status()));
     }
     let body: Value = response.json().await.map_err(|e| format!("unreadable history: {e}"))?;
+    Ok(body["items"].as_array().cloned().unwrap_or_default())
+}
+
+/// The user's bookings, latest activity first (at most `limit`), as the
+/// server's `GET /api/v1/bookings` items: names, status, and the moves the
+/// server allows this user.
+pub async fn my_bookings(config: &ClientConfig, limit: usize) -> Result<Vec<Value>, String> {
+    let url = format!("{}/api/v1/bookings?limit={}", config.http_url(), limit.clamp(1, 200));
+    let response = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(&config.token)
+        .timeout(config.connect_timeout)
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the server: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("the server answered {}", response.status()));
+    }
+    let body: Value = response.json().await.map_err(|e| format!("unreadable bookings: {e}"))?;
     Ok(body["items"].as_array().cloned().unwrap_or_default())
 }

@@ -2,6 +2,7 @@
 //! object per line. A small tool over the same core the desktop app uses.
 
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::sync::Arc;
 use urutibiz_client::{spawn, ClientConfig, FilePosition, MemoryPosition, PositionStore, Update};
 
@@ -37,13 +38,22 @@ async fn main() {
         None => Arc::new(MemoryPosition::default()),
     };
     let (handle, mut updates) = spawn(ClientConfig::new(url, token), position);
+    let mut out = std::io::stdout().lock();
     loop {
         tokio::select! {
-            update = updates.recv() => match update {
-                Some(Update::State(state)) => println!("{}", serde_json::json!({"state": state})),
-                Some(Update::Frame(frame)) => println!("{frame}"),
-                None => break,
-            },
+            update = updates.recv() => {
+                let line = match update {
+                    Some(Update::State(state)) => serde_json::json!({"state": state}),
+                    Some(Update::Frame(frame)) => frame,
+                    None => break,
+                };
+                // Whoever reads the output went away (a closed pipe): stop
+                // quietly rather than panic in `println!`.
+                if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+                    handle.send(urutibiz_client::Command::Shutdown);
+                    break;
+                }
+            }
             _ = tokio::signal::ctrl_c() => {
                 handle.send(urutibiz_client::Command::Shutdown);
                 break;

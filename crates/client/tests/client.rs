@@ -305,6 +305,19 @@ async fn a_host_confirms_from_the_client_and_a_late_or_second_click_gets_the_rea
     let late = answer_to(&mut host_updates, "c3").await;
     assert_eq!(late["event"], "error", "{late}");
     assert_eq!(late["data"]["message"], "already cancelled by r1");
+
+    // The Bookings view's list: the host's bookings with the moves now allowed.
+    let host_config = ClientConfig::new(server.url(), token("h1", "host", 600));
+    let mine = urutibiz_client::history::my_bookings(&host_config, 10).await.unwrap();
+    let summary: Vec<(&str, &str, serde_json::Value)> = mine
+        .iter()
+        .map(|b| (b["id"].as_str().unwrap(), b["status"].as_str().unwrap(), b["actions"].clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        [("b2", "cancelled", json!([])), ("b1", "confirmed", json!(["cancelled", "in_progress"]))],
+        "latest activity first"
+    );
     host.send(ClientCommand::Shutdown);
     renter.send(ClientCommand::Shutdown);
 }

@@ -1,42 +1,15 @@
-import type { BookingLive } from "../generated/BookingLive";
 import type { ChatLine } from "../generated/ChatLine";
 import { useState, type FormEvent } from "react";
 import { relativeTime } from "../store";
 
-const STATUS: Record<string, string> = {
-  pending: "Pending",
-  confirmed: "Confirmed",
-  rejected: "Declined",
-  cancelled: "Cancelled",
-  in_progress: "In progress",
-  completed: "Completed",
-};
-
 interface Props {
-  view: "bookings" | "chats";
-  bookings: BookingLive[];
   chats: ChatLine[];
   onSend: (chatId: string, text: string) => void;
 }
 
-export function LivePanels({ view, bookings, chats, onSend }: Props) {
+/** Chat lines seen since the app started, with a reply box per chat. */
+export function LivePanels({ chats, onSend }: Props) {
   const now = Date.now();
-  if (view === "bookings") {
-    if (bookings.length === 0) return <div className="empty"><p>No booking changes since the app started.</p></div>;
-    return (
-      <ul className="live" aria-label="Bookings">
-        {bookings.map((b) => (
-          <li key={b.bookingId}>
-            <span className={`pill status-${b.status}`}>{STATUS[b.status] ?? b.status}</span>
-            <span className="live-main">{b.bookingId}</span>
-            <span className="live-sub">
-              was {STATUS[b.previousStatus] ?? b.previousStatus}, by {b.changedBy} · {relativeTime(b.at, now)}
-            </span>
-          </li>
-        ))}
-      </ul>
-    );
-  }
   if (chats.length === 0) return <div className="empty"><p>No messages since the app started.</p></div>;
   // Newest chat first; within a chat, oldest message first, like a conversation.
   const byChat = new Map<string, ChatLine[]>();

@@ -11,6 +11,7 @@ export function snapshotWith(items: Item[], overrides: Partial<Snapshot> = {}): 
     signedIn: true,
     keychain: { available: true, message: null },
     bookings: [],
+    myBookings: { rows: [], error: null },
     chats: [],
     user: { id: "host-amina", name: "Amina" },
     signIn: { waiting: false, error: null },

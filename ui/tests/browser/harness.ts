@@ -24,6 +24,18 @@ const state: Snapshot = snapshotWith([
   item(1, "booking", "Booking requested", "renter-jean requested Canon EOS R6.", yesterday(3)),
 ]);
 
+// The host's bookings as the server lists them: what each allows.
+state.myBookings = {
+  rows: [
+    { id: "b1", title: "Canon EOS R6, Fri 12 Dec", status: "pending", otherPartyId: "renter-jean", otherPartyName: "Jean",
+      changedByName: null, updatedAt: today(120_000), actions: ["confirmed", "rejected", "cancelled"], chatId: "dm-1",
+      outcome: null, busy: false },
+    { id: "b2", title: "4-person tent, 13-14 Dec", status: "cancelled", otherPartyId: "renter-eric", otherPartyName: "Eric",
+      changedByName: "Eric", updatedAt: yesterday(2), actions: [], chatId: "dm-2", outcome: null, busy: false },
+  ],
+  error: null,
+};
+
 const calls: { cmd: string; args: unknown }[] = [];
 (window as unknown as { __calls: typeof calls }).__calls = calls;
 
@@ -52,6 +64,16 @@ mockIPC(
         state.items = [];
         changed();
         return null;
+      case "update_booking": {
+        // The server's answer, as the app would reload it.
+        const { bookingId, status } = args as { bookingId: string; status: string };
+        const row = state.myBookings.rows?.find((r) => r.id === bookingId);
+        if (row && status === "confirmed") {
+          Object.assign(row, { status, changedByName: "Amina", actions: ["cancelled", "in_progress"], updatedAt: Date.now() });
+        }
+        changed();
+        return null;
+      }
       case "set_theme":
         state.settings.theme = (args as { theme: string }).theme;
         changed();

@@ -63,6 +63,20 @@ try {
   assert.equal(await rows.count(), 3);
   await page.getByRole("tab", { name: /All/ }).click();
 
+  // Bookings: from the server, each with exactly the moves it allows.
+  await page.getByRole("button", { name: "Bookings", exact: true }).click();
+  const bookingRows = page.locator("ul.bookings > li");
+  await bookingRows.first().waitFor();
+  assert.equal(await bookingRows.count(), 2);
+  assert.deepEqual(await bookingRows.nth(0).locator(".booking-actions button").allTextContents(), ["Confirm", "Decline", "Cancel"]);
+  assert.equal(await bookingRows.nth(1).locator(".booking-actions button").count(), 0, "a cancelled booking offers nothing");
+  assert.match(await bookingRows.nth(1).textContent(), /with Eric · cancelled by Eric/);
+  await page.screenshot({ path: join(shots, "bookings.png") });
+  await page.getByRole("button", { name: "Confirm Canon EOS R6, Fri 12 Dec" }).click();
+  await page.getByRole("listitem", { name: "Canon EOS R6, Fri 12 Dec, Confirmed" }).waitFor();
+  assert.deepEqual(await bookingRows.nth(0).locator(".booking-actions button").allTextContents(), ["Cancel", "Start"]);
+  await page.getByRole("button", { name: "Notifications", exact: true }).click();
+
   // Mark all read.
   await page.getByRole("button", { name: "Mark all read" }).click();
   await page.waitForFunction(() => document.querySelector('[data-testid="unread-count"]').textContent === "0 unread");
@@ -83,7 +97,7 @@ try {
   await page.screenshot({ path: join(shots, "empty.png") });
 
   const calls = await page.evaluate(() => window.__calls.map((c) => c.cmd));
-  for (const cmd of ["get_snapshot", "mark_read", "mark_all_read", "clear_all", "set_theme"]) {
+  for (const cmd of ["get_snapshot", "mark_read", "mark_all_read", "clear_all", "set_theme", "update_booking"]) {
     assert.ok(calls.includes(cmd), `${cmd} was not called: ${calls}`);
   }
   console.log(`browser test passed; screenshots in ${shots}`);

@@ -1,0 +1,200 @@
+//! The signed-in user's bookings, from the server: loaded when the
+//! connection comes up, and again shortly after a booking changes (one
+//! reload for a burst of changes), so rows carry names, the moves the
+//! server allows this user, and the outcome of the user's own clicks.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+use tauri::{AppHandle, Manager};
+use ts_rs::TS;
+
+use crate::state::AppState;
+
+/// Bookings loaded at a time (the server pages by latest activity).
+const LOADED: usize = 100;
+/// A burst of booking changes becomes one reload after this long.
+const SETTLE: Duration = Duration::from_millis(800);
+
+/// One booking as the Bookings view shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BookingRow {
+    /// The booking.
+    pub id: String,
+    /// What is booked.
+    pub title: Option<String>,
+    /// `pending`, `confirmed`, ...
+    pub status: String,
+    /// The other participant, seen from this user.
+    pub other_party_id: String,
+    /// Their name.
+    pub other_party_name: String,
+    /// Who made the last status change.
+    pub changed_by_name: Option<String>,
+    /// Last change, Unix milliseconds.
+    #[ts(type = "number")]
+    pub updated_at: i64,
+    /// The statuses this user may move it to now.
+    pub actions: Vec<String>,
+    /// The two participants' chat.
+    pub chat_id: String,
+    /// What became of this user's last click, in words, until the next load.
+    pub outcome: Option<String>,
+    /// A click is on its way to the server.
+    pub busy: bool,
+}
+
+impl BookingRow {
+    /// A row from an item of `GET /api/v1/bookings`; `None` if malformed.
+    pub fn from_server(v: &Value) -> Option<BookingRow> {
+        let text = |key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+        Some(BookingRow {
+            id: text("id")?,
+            title: text("title"),
+            status: text("status")?,
+            other_party_id: text("otherPartyId")?,
+            other_party_name: text("otherPartyName")?,
+            changed_by_name: text("changedByName"),
+            updated_at: v.get("updatedAt").and_then(Value::as_i64).unwrap_or_default(),
+            actions: v
+                .get("actions")?
+                .as_array()?
+                .iter()
+                .filter_map(|a| a.as_str().map(str::to_owned))
+                .collect(),
+            chat_id: text("chatId").unwrap_or_default(),
+            outcome: None,
+            busy: false,
+        })
+    }
+}
+
+/// The Bookings view's state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BookingsView {
+    /// Latest activity first; `None` until the first load.
+    pub rows: Option<Vec<BookingRow>>,
+    /// Why the last load failed.
+    pub error: Option<String>,
+}
+
+/// The user's bookings (a managed state; its lock is taken alone).
+#[derive(Default)]
+pub struct MyBookings {
+    view: Mutex<BookingsView>,
+    reload_scheduled: AtomicBool,
+}
+
+impl MyBookings {
+    /// What the window shows.
+    pub fn view(&self) -> BookingsView {
+        self.view.lock().expect("bookings lock").clone()
+    }
+
+    /// Forgets everything (another user signed in, or signed out).
+    pub fn forget(&self) {
+        *self.view.lock().expect("bookings lock") = BookingsView::default();
+    }
+
+    /// Marks a row as waiting for the server, or settles it with an outcome.
+    pub fn mark(&self, booking_id: &str, busy: bool, outcome: Option<String>) {
+        let mut view = self.view.lock().expect("bookings lock");
+        if let Some(row) = view.rows.iter_mut().flatten().find(|r| r.id == booking_id) {
+            row.busy = busy;
+            row.outcome = outcome;
+        }
+    }
+
+    fn loaded(&self, result: Result<Vec<BookingRow>, String>) {
+        let mut view = self.view.lock().expect("bookings lock");
+        match result {
+            Ok(mut rows) => {
+                // A click's outcome stays visible across the reload it causes.
+                let previous = view.rows.take().unwrap_or_default();
+                for row in &mut rows {
+                    if let Some(old) = previous.iter().find(|old| old.id == row.id) {
+                        row.outcome.clone_from(&old.outcome);
+                    }
+                }
+                view.rows = Some(rows);
+                view.error = None;
+            }
+            Err(e) => view.error = Some(e),
+        }
+    }
+}
+
+/// Loads the bookings now.
+pub fn reload(app: &AppHandle) {
+    let Some(config) = crate::live::client_config(app) else { return };
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let result = urutibiz_client::history::my_bookings(&config, LOADED)
+            .await
+            .map(|items| items.iter().filter_map(BookingRow::from_server).collect());
+        if let Err(e) = &result {
+            tracing::warn!(error = %e, "could not load bookings");
+        }
+        app.state::<MyBookings>().loaded(result);
+        app.state::<AppState>().changed(false);
+    });
+}
+
+/// Loads the bookings once a burst of changes has settled.
+pub fn reload_soon(app: &AppHandle) {
+    let bookings = app.state::<MyBookings>();
+    if bookings.reload_scheduled.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(SETTLE).await;
+        app.state::<MyBookings>().reload_scheduled.store(false, Ordering::SeqCst);
+        reload(&app);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn server_item(id: &str, status: &str) -> Value {
+        json!({"id": id, "title": "Canon EOS R6", "status": status, "otherPartyId": "renter-jean",
+               "otherPartyName": "Jean", "changedBy": null, "changedByName": null, "updatedAt": 5,
+               "actions": ["confirmed", "rejected", "cancelled"], "chatId": "dm-1"})
+    }
+
+    #[test]
+    fn rows_come_from_the_server_and_outcomes_survive_a_reload() {
+        let row = BookingRow::from_server(&server_item("b1", "pending")).unwrap();
+        assert_eq!(row.other_party_name, "Jean");
+        assert_eq!(row.actions, ["confirmed", "rejected", "cancelled"]);
+        assert_eq!(BookingRow::from_server(&json!({"id": "b1"})), None);
+
+        let bookings = MyBookings::default();
+        bookings.loaded(Ok(vec![row.clone()]));
+        bookings.mark("b1", true, None);
+        assert!(bookings.view().rows.unwrap()[0].busy);
+        bookings.mark("b1", false, Some("Already cancelled by Jean.".into()));
+        let mut reloaded = BookingRow::from_server(&server_item("b1", "cancelled")).unwrap();
+        reloaded.actions.clear();
+        bookings.loaded(Ok(vec![reloaded]));
+        let view = bookings.view();
+        let rows = view.rows.unwrap();
+        assert_eq!(rows[0].status, "cancelled");
+        assert_eq!(rows[0].outcome.as_deref(), Some("Already cancelled by Jean."));
+        assert!(!rows[0].busy);
+
+        bookings.loaded(Err("the server answered 503".into()));
+        let view = bookings.view();
+        assert_eq!(view.error.as_deref(), Some("the server answered 503"));
+        assert_eq!(view.rows.unwrap().len(), 1, "a failed reload keeps what was shown");
+    }
+}

@@ -1,0 +1,88 @@
+import type { BookingRow } from "../generated/BookingRow";
+import type { BookingsView as BookingsState } from "../generated/BookingsView";
+import { relativeTime, statusLabel } from "../store";
+
+/** The button for each move the server allows. */
+const MOVE: Record<string, string> = {
+  confirmed: "Confirm",
+  rejected: "Decline",
+  in_progress: "Start",
+  completed: "Complete",
+  cancelled: "Cancel",
+};
+
+interface Props {
+  bookings: BookingsState;
+  onMove: (bookingId: string, status: string) => void;
+  onRetry: () => void;
+}
+
+const titleOf = (b: BookingRow) => b.title ?? `Booking ${b.id}`;
+
+/** The user's bookings from the server, each with exactly the moves it allows. */
+export function BookingsView({ bookings, onMove, onRetry }: Props) {
+  const now = Date.now();
+  if (bookings.rows === null) {
+    return (
+      <div className="empty">
+        {bookings.error ? (
+          <>
+            <p>Couldn't load your bookings: {bookings.error}</p>
+            <button onClick={onRetry}>Try again</button>
+          </>
+        ) : (
+          <p>Loading your bookings…</p>
+        )}
+      </div>
+    );
+  }
+  if (bookings.rows.length === 0) {
+    return (
+      <div className="empty">
+        <p>No bookings yet. Requests for your items and your own bookings will show here.</p>
+      </div>
+    );
+  }
+  return (
+    <>
+      {bookings.error && (
+        <p className="notice error" role="alert">
+          Couldn't refresh your bookings: {bookings.error}
+        </p>
+      )}
+      <ul className="live bookings" aria-label="Bookings">
+        {bookings.rows.map((b) => (
+          <li key={b.id} aria-label={`${titleOf(b)}, ${statusLabel(b.status)}`} aria-busy={b.busy}>
+            <span className={`pill status-${b.status}`}>{statusLabel(b.status)}</span>
+            <span className="live-main">{titleOf(b)}</span>
+            <span className="live-sub">
+              with {b.otherPartyName}
+              {b.changedByName ? ` · ${statusLabel(b.status).toLowerCase()} by ${b.changedByName}` : ""} ·{" "}
+              {relativeTime(b.updatedAt, now)}
+            </span>
+            {b.outcome && (
+              <span className="live-text outcome" role="status">
+                {b.outcome}
+              </span>
+            )}
+            {b.actions.length > 0 && (
+              <span className="booking-actions">
+                {b.actions.map((status) => (
+                  <button
+                    key={status}
+                    className={status === "confirmed" ? "primary" : ""}
+                    disabled={b.busy}
+                    aria-label={`${MOVE[status] ?? status} ${titleOf(b)}`}
+                    onClick={() => onMove(b.id, status)}
+                  >
+                    {MOVE[status] ?? status}
+                  </button>
+                ))}
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
