@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tauri::{AppHandle, Manager};
 use urutibiz_client::Command;
+use urutibiz_protocol::{ServerEvent, ServerMessage};
 
 /// Prefix of the references of requests made from popups.
 const REFERENCE_PREFIX: &str = "popup-";
@@ -162,10 +163,8 @@ pub fn invoke(app: &AppHandle, booking: Answerable, decision: Decision) {
 
 /// A server frame: if it answers a popup's request, show the outcome where
 /// the request's popup was. Returns whether it did.
-pub fn answer(app: &AppHandle, frame: &Value) -> bool {
-    let Some(reference) =
-        frame.get("ref").and_then(Value::as_str).filter(|r| r.starts_with(REFERENCE_PREFIX))
-    else {
+pub fn answer(app: &AppHandle, frame: &ServerMessage) -> bool {
+    let Some(reference) = frame.reference.as_deref().filter(|r| r.starts_with(REFERENCE_PREFIX)) else {
         return false;
     };
     let actions = app.state::<BookingActions>();
@@ -187,26 +186,28 @@ pub fn answer(app: &AppHandle, frame: &Value) -> bool {
 
 /// What a row says after its button: nothing when it simply worked (the
 /// row's new status says it), else why.
-pub fn row_outcome(frame: &Value) -> Option<String> {
-    let data = &frame["data"];
-    if frame["event"] == "booking-updated" {
-        return (data["unchanged"] == true).then(|| "It already was.".to_owned());
+pub fn row_outcome(frame: &ServerMessage) -> Option<String> {
+    match &frame.event {
+        ServerEvent::BookingUpdated(updated) => updated.unchanged.then(|| "It already was.".to_owned()),
+        ServerEvent::Error(error) => Some(sentence(&error.message)),
+        _ => Some("The server answered in a way this app does not know.".to_owned()),
     }
-    Some(sentence(data["message"].as_str().unwrap_or("the server refused")))
 }
 
 /// The follow-up popup's words for the server's answer.
-pub fn outcome(booking: &Answerable, decision: Decision, frame: &Value) -> Alert {
-    let data = &frame["data"];
-    if frame["event"] == "booking-updated" {
-        let title = if data["unchanged"] == true {
+pub fn outcome(booking: &Answerable, decision: Decision, frame: &ServerMessage) -> Alert {
+    if let ServerEvent::BookingUpdated(updated) = &frame.event {
+        let title = if updated.unchanged {
             format!("Already {} — {}", decision.done().to_lowercase(), booking.label)
         } else {
             format!("{} — {}", decision.done(), booking.label)
         };
         return Alert { title, body: String::new(), urgency: Urgency::Low, sound: "booking" };
     }
-    let reason = data["message"].as_str().unwrap_or("the server refused");
+    let reason = match &frame.event {
+        ServerEvent::Error(error) => error.message.as_str(),
+        _ => "the server answered in a way this app does not know",
+    };
     Alert {
         title: format!("Could not {} — {}", decision.verb(), booking.label),
         body: sentence(reason),
@@ -269,11 +270,18 @@ mod tests {
     #[test]
     fn every_answer_is_said_in_words() {
         let camera = Answerable { booking_id: "b1".into(), label: "Canon EOS R6".into() };
-        let done = json!({"event": "booking-updated", "data": {"status": "confirmed"}});
+        let frame = |v: Value| ServerMessage::from_value(v).unwrap();
+        let done = frame(
+            json!({"event": "booking-updated", "data": {"bookingId": "b1", "status": "confirmed", "previousStatus": "pending"}}),
+        );
         assert_eq!(outcome(&camera, Decision::Confirm, &done).title, "Confirmed — Canon EOS R6");
-        let twice = json!({"event": "booking-updated", "data": {"status": "rejected", "unchanged": true}});
+        let twice = frame(
+            json!({"event": "booking-updated", "data": {"bookingId": "b1", "status": "rejected", "previousStatus": "rejected", "unchanged": true}}),
+        );
         assert_eq!(outcome(&camera, Decision::Decline, &twice).title, "Already declined — Canon EOS R6");
-        let late = json!({"event": "error", "data": {"code": "invalid-transition", "message": "already cancelled by Jean"}});
+        let late = frame(
+            json!({"event": "error", "data": {"code": "invalid-transition", "message": "already cancelled by Jean"}}),
+        );
         let alert = outcome(&camera, Decision::Confirm, &late);
         assert_eq!(alert.title, "Could not confirm — Canon EOS R6");
         assert_eq!(alert.body, "Already cancelled by Jean.");

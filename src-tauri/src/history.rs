@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
+use urutibiz_protocol::{ServerEvent, ServerMessage};
 
 /// Notifications kept.
 pub const MAX_ITEMS: usize = 500;
@@ -113,22 +114,20 @@ impl History {
     }
 
     /// Applies one server frame.
-    pub fn apply(&mut self, frame: &Value) -> Change {
-        let data = &frame["data"];
-        match frame["event"].as_str().unwrap_or("") {
-            "notification" => {
-                let id = text(data, "id");
-                if id.is_empty() || self.items.iter().any(|i| i.id == id) {
+    pub fn apply(&mut self, frame: &ServerMessage) -> Change {
+        match &frame.event {
+            ServerEvent::Notification(note) => {
+                if note.id.is_empty() || self.items.iter().any(|i| i.id == note.id) {
                     return Change::Nothing;
                 }
                 let item = Item {
-                    id,
-                    seq: frame["seq"].as_i64().unwrap_or(0),
-                    kind: text(data, "type"),
-                    title: text(data, "title"),
-                    body: text(data, "body"),
-                    data: data.get("data").cloned().unwrap_or(Value::Null),
-                    created_at: data["createdAt"].as_i64().unwrap_or(0),
+                    id: note.id.clone(),
+                    seq: frame.seq.unwrap_or(0),
+                    kind: note.kind.clone(),
+                    title: note.title.clone(),
+                    body: note.body.clone(),
+                    data: note.data.clone(),
+                    created_at: note.created_at,
                     read: false,
                 };
                 let at = self.items.iter().position(|i| i.seq < item.seq).unwrap_or(self.items.len());
@@ -137,49 +136,48 @@ impl History {
                 self.unread += 1;
                 Change::Added(item)
             }
-            "notifications-read" => {
-                let ids: Vec<&str> = data["ids"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                let up_to = data["upTo"].as_i64();
+            ServerEvent::NotificationsRead(read) => {
                 for item in &mut self.items {
-                    if ids.contains(&item.id.as_str()) || up_to.is_some_and(|u| item.seq <= u) {
+                    if read.ids.contains(&item.id) || read.up_to.is_some_and(|u| item.seq <= u) {
                         item.read = true;
                     }
                 }
-                if let (true, Some(up_to)) = (data["cleared"] == true, up_to) {
+                if let (true, Some(up_to)) = (read.cleared, read.up_to) {
                     self.items.retain(|i| i.seq > up_to);
                 }
-                self.unread = data["unreadCount"].as_i64().unwrap_or(self.unread);
+                self.unread = read.unread_count;
                 Change::ReadState
             }
-            "authenticated" | "resumed" => {
-                self.unread = data["unreadCount"].as_i64().unwrap_or(self.unread);
+            ServerEvent::Authenticated(hello) => {
+                self.unread = hello.unread_count;
                 Change::ReadState
             }
-            "booking-status-changed" => {
+            ServerEvent::Resumed(done) => {
+                self.unread = done.unread_count;
+                Change::ReadState
+            }
+            ServerEvent::BookingStatusChanged(change) => {
                 let live = BookingLive {
-                    booking_id: text(data, "bookingId"),
-                    status: text(data, "status"),
-                    previous_status: text(data, "previousStatus"),
-                    changed_by: text(data, "changedBy"),
-                    at: data["at"].as_i64().unwrap_or(0),
+                    booking_id: change.booking_id.clone(),
+                    status: change.status.as_str().to_owned(),
+                    previous_status: change.previous_status.as_str().to_owned(),
+                    changed_by: change.changed_by.clone(),
+                    at: change.at,
                 };
                 self.bookings.retain(|b| b.booking_id != live.booking_id);
                 self.bookings.insert(0, live);
                 self.bookings.truncate(MAX_LIVE);
                 Change::Booking
             }
-            "new-message" => {
+            ServerEvent::NewMessage(message) => {
                 self.chats.insert(
                     0,
                     ChatLine {
-                        chat_id: text(data, "chatId"),
-                        message_id: text(data, "messageId"),
-                        from_user_id: text(data, "fromUserId"),
-                        message: text(data, "message"),
-                        at: data["at"].as_i64().unwrap_or(0),
+                        chat_id: message.chat_id.clone(),
+                        message_id: message.message_id.clone(),
+                        from_user_id: message.from_user_id.clone(),
+                        message: message.message.clone(),
+                        at: message.at,
                     },
                 );
                 self.chats.truncate(MAX_LIVE);
@@ -244,9 +242,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn note(id: &str, seq: i64) -> Value {
-        json!({"event": "notification", "id": id, "seq": seq, "data": {
-            "id": id, "type": "booking", "title": "Booking confirmed", "body": "Camera", "data": {}, "createdAt": 1}})
+    fn frame(v: Value) -> ServerMessage {
+        ServerMessage::from_value(v).unwrap()
+    }
+
+    fn note(id: &str, seq: i64) -> ServerMessage {
+        frame(json!({"event": "notification", "id": id, "seq": seq, "data": {
+            "id": id, "type": "booking", "title": "Booking confirmed", "body": "Camera", "data": {}, "createdAt": 1}}))
     }
 
     #[test]
@@ -267,10 +269,10 @@ mod tests {
         for (id, seq) in [("a", 1), ("b", 2), ("c", 3)] {
             h.apply(&note(id, seq));
         }
-        h.apply(&json!({"event": "notifications-read", "data": {"ids": ["c"], "cleared": false, "unreadCount": 2}}));
+        h.apply(&frame(json!({"event": "notifications-read", "data": {"ids": ["c"], "cleared": false, "unreadCount": 2}})));
         assert!(h.items[0].read && !h.items[1].read);
         assert_eq!(h.unread, 2);
-        h.apply(&json!({"event": "notifications-read", "data": {"ids": [], "upTo": 2, "cleared": true, "unreadCount": 0}}));
+        h.apply(&frame(json!({"event": "notifications-read", "data": {"ids": [], "upTo": 2, "cleared": true, "unreadCount": 0}})));
         assert_eq!(h.items.len(), 1);
         assert_eq!(h.unread, 0);
     }
@@ -303,7 +305,7 @@ mod tests {
     fn bookings_keep_the_latest_status() {
         let mut h = History::default();
         for status in ["confirmed", "in_progress"] {
-            h.apply(&json!({"event": "booking-status-changed", "data": {"bookingId": "b1", "status": status, "previousStatus": "x", "changedBy": "h", "at": 1}}));
+            h.apply(&frame(json!({"event": "booking-status-changed", "data": {"bookingId": "b1", "status": status, "previousStatus": "pending", "changedBy": "h", "at": 1}})));
         }
         assert_eq!(h.bookings.len(), 1);
         assert_eq!(h.bookings[0].status, "in_progress");

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 use urutibiz_client::{spawn, ClientConfig, Command, Update};
+use urutibiz_protocol::ServerEvent;
 
 /// Redraw interval.
 const TICK: Duration = Duration::from_millis(200);
@@ -50,15 +51,15 @@ pub fn start(app: &AppHandle) {
         while let Some(update) = updates.recv().await {
             match &update {
                 Update::State(urutibiz_client::ConnectionState::Online { .. }) => replaying = true,
-                Update::Frame(frame)
-                    if matches!(frame["event"].as_str(), Some("resumed" | "resync-required")) =>
+                Update::Event(frame)
+                    if matches!(frame.event, ServerEvent::Resumed(_) | ServerEvent::ResyncRequired(_)) =>
                 {
                     replaying = false;
                     popups::replay_done(&app);
                     crate::bookings::reload(&app);
                     let first_start =
                         app.state::<AppState>().history.lock().expect("history lock").items.is_empty();
-                    if frame["event"] == "resync-required" || first_start {
+                    if matches!(frame.event, ServerEvent::ResyncRequired(_)) || first_start {
                         refetch_history(&app);
                     }
                 }
@@ -93,7 +94,7 @@ fn apply(app: &AppHandle, update: Update, replaying: bool) {
             *state.connection.lock().expect("connection lock") = ConnectionView::from(&connection);
             state.changed(false);
         }
-        Update::Frame(frame) => {
+        Update::Event(frame) => {
             if crate::booking_actions::answer(app, &frame) {
                 return;
             }

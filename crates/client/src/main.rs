@@ -44,7 +44,7 @@ async fn main() {
             update = updates.recv() => {
                 let line = match update {
                     Some(Update::State(state)) => serde_json::json!({"state": state}),
-                    Some(Update::Frame(frame)) => frame,
+                    Some(Update::Event(frame)) => frame.to_json(),
                     None => break,
                 };
                 // Whoever reads the output went away (a closed pipe): stop

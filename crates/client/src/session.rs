@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
-use urutibiz_protocol::{close, event};
+use urutibiz_protocol::{close, event, ErrorCode, ServerEvent, ServerMessage};
 
 /// How often the wall clock is compared with the monotonic clock.
 const CLOCK_CHECK: Duration = Duration::from_secs(2);
@@ -69,8 +69,8 @@ pub enum Update {
     /// The connection state changed.
     State(ConnectionState),
     /// A server frame: stored events (once each, in order), `authenticated`,
-    /// `resumed`, `resync-required`, `notifications-read`, errors.
-    Frame(Value),
+    /// `resumed`, `resync-required`, `notifications-read`, replies, errors.
+    Event(ServerMessage),
 }
 
 /// Sends commands to a running client.
@@ -320,7 +320,7 @@ impl Client {
         let mut saved = cursor;
         // Stored events that arrive while a resume is under way (live ones
         // can overtake the replay): released in `seq` order when it ends.
-        let mut held: Vec<Value> = Vec::new();
+        let mut held: Vec<ServerMessage> = Vec::new();
         let mut resuming = false;
         let mut last_save = Instant::now();
         let ended = loop {
@@ -335,14 +335,20 @@ impl Client {
                         Some(Err(e)) => break Ended::Retry(format!("connection lost: {e}")),
                         None => break Ended::Retry("connection closed".into()),
                     };
-                    let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
-                    match frame["event"].as_str().unwrap_or("") {
-                        event::AUTHENTICATED if !online => {
+                    let frame = match ServerMessage::parse(&text) {
+                        Ok(frame) => frame,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "ignoring a frame that is not the server's");
+                            continue;
+                        }
+                    };
+                    match &frame.event {
+                        ServerEvent::Authenticated(hello) if !online => {
                             online = true;
                             self.emit(Update::State(ConnectionState::Online { since_ms: now_ms() }));
                             if cursor.is_none() {
                                 // A first start: begin at the head; older items come from HTTP.
-                                let head = frame["data"]["headSeq"].as_i64().unwrap_or(0);
+                                let head = hello.head_seq;
                                 cursor = Some(head);
                                 let resume = json!({"event": event::RESUME, "data": {"after": head}});
                                 if socket.send(Message::Text(resume.to_string().into())).await.is_err() {
@@ -351,11 +357,11 @@ impl Client {
                             }
                             resuming = true;
                         }
-                        _ if resuming && frame.get("seq").is_some() => {
+                        _ if resuming && frame.seq.is_some() => {
                             held.push(frame);
                             continue;
                         }
-                        event::RESUMED => {
+                        ServerEvent::Resumed(_) => {
                             resuming = false;
                             self.release(&mut held, &mut cursor);
                             for request in std::mem::take(&mut self.pending) {
@@ -364,25 +370,25 @@ impl Client {
                                 }
                             }
                         }
-                        event::RESYNC_REQUIRED => {
+                        ServerEvent::ResyncRequired(resync) => {
                             // History is refetched by the shell; continue from the head.
+                            let head = resync.head_seq;
                             self.release(&mut held, &mut cursor);
-                            let head = frame["data"]["headSeq"].as_i64().unwrap_or(0);
                             cursor = Some(head);
                             let resume = json!({"event": event::RESUME, "data": {"after": head}});
                             let _ = socket.send(Message::Text(resume.to_string().into())).await;
                         }
-                        event::ERROR => {
-                            let code = frame["data"]["code"].as_str().unwrap_or("");
-                            if code == "token-expired" || (code == "unauthorized" && !online) {
-                                let reason = frame["data"]["message"].as_str().unwrap_or(code).to_owned();
-                                self.emit(Update::Frame(frame));
-                                break Ended::SignedOut(reason);
-                            }
+                        ServerEvent::Error(error)
+                            if error.code == ErrorCode::TokenExpired
+                                || (error.code == ErrorCode::Unauthorized && !online) =>
+                        {
+                            let reason = error.message.clone();
+                            self.emit(Update::Event(frame));
+                            break Ended::SignedOut(reason);
                         }
                         _ => {}
                     }
-                    let resumed = frame["event"] == event::RESUMED;
+                    let resumed = matches!(frame.event, ServerEvent::Resumed(_));
                     self.deliver(frame, &mut cursor);
                     if cursor != saved && (resumed || last_save.elapsed() >= SAVE_EVERY) {
                         if let Some(seq) = cursor {
@@ -443,21 +449,21 @@ impl Client {
 
 impl Client {
     /// Emits a frame once, advancing the cursor past stored events.
-    fn deliver(&mut self, frame: Value, cursor: &mut Option<i64>) {
-        if let Some(id) = frame.get("id").and_then(Value::as_str) {
+    fn deliver(&mut self, frame: ServerMessage, cursor: &mut Option<i64>) {
+        if let Some(id) = &frame.id {
             if !self.seen.first_time(id) {
                 return;
             }
         }
-        if let Some(seq) = frame.get("seq").and_then(Value::as_i64) {
+        if let Some(seq) = frame.seq {
             *cursor = Some(cursor.map_or(seq, |c| c.max(seq)));
         }
-        self.emit(Update::Frame(frame));
+        self.emit(Update::Event(frame));
     }
 
     /// Emits the frames held during a resume, in `seq` order.
-    fn release(&mut self, held: &mut Vec<Value>, cursor: &mut Option<i64>) {
-        held.sort_by_key(|f| f["seq"].as_i64().unwrap_or(0));
+    fn release(&mut self, held: &mut Vec<ServerMessage>, cursor: &mut Option<i64>) {
+        held.sort_by_key(|f| f.seq.unwrap_or(0));
         for frame in std::mem::take(held) {
             self.deliver(frame, cursor);
         }

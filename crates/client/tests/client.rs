@@ -59,7 +59,8 @@ async fn resumes_after_an_app_restart() {
         spawn(fast_config(server.url(), 600), Arc::new(FilePosition::new(&position_file)));
     assert_eq!(ticks(&mut updates, 4).await, [3, 4, 5, 6]);
     loop {
-        if let Update::Frame(f) = next(&mut updates).await {
+        if let Update::Event(m) = next(&mut updates).await {
+            let f = m.to_json();
             if f["event"] == "resumed" {
                 assert_eq!(f["data"]["replayed"], 4);
                 break;
@@ -195,8 +196,8 @@ async fn a_refused_token_signs_out_at_once() {
     let mut saw_error = false;
     loop {
         match next(&mut updates).await {
-            Update::Frame(f) if f["event"] == "error" => {
-                assert_eq!(f["data"]["code"], "unauthorized");
+            Update::Event(m) if m.name() == "error" => {
+                assert_eq!(m.data()["code"], "unauthorized");
                 saw_error = true;
             }
             Update::State(ConnectionState::SignedOut { reason }) => {
@@ -227,7 +228,8 @@ async fn read_state_commands_reach_the_server() {
     assert_eq!(r.status(), 202);
     handle.send(ClientCommand::MarkAllRead);
     loop {
-        if let Update::Frame(f) = next(&mut updates).await {
+        if let Update::Event(m) = next(&mut updates).await {
+            let f = m.to_json();
             if f["event"] == "notifications-read" {
                 assert_eq!(f["data"]["unreadCount"], 0);
                 break;
@@ -243,9 +245,9 @@ async fn answer_to(
     reference: &str,
 ) -> serde_json::Value {
     loop {
-        if let Update::Frame(f) = next(updates).await {
-            if f["ref"] == reference {
-                return f;
+        if let Update::Event(m) = next(updates).await {
+            if m.reference.as_deref() == Some(reference) {
+                return m.to_json();
             }
         }
     }
@@ -286,7 +288,8 @@ async fn a_host_confirms_from_the_client_and_a_late_or_second_click_gets_the_rea
     assert_eq!(confirmed["data"]["status"], "confirmed");
     // The renter hears it.
     loop {
-        if let Update::Frame(f) = next(&mut renter_updates).await {
+        if let Update::Event(m) = next(&mut renter_updates).await {
+            let f = m.to_json();
             if f["event"] == "booking-status-changed" {
                 assert_eq!(f["data"]["status"], "confirmed");
                 break;

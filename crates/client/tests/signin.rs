@@ -86,8 +86,8 @@ async fn a_browser_sign_in_stays_alive_across_rotating_refreshes_without_losing_
             }
             Some(update) = updates.recv() => match update {
                 Update::State(state) => states.push(state),
-                Update::Frame(f) if f["event"] == "tick" => received.push(f["data"]["n"].as_i64().unwrap()),
-                Update::Frame(_) => {}
+                Update::Event(m) if m.name() == "tick" => received.push(m.data()["n"].as_i64().unwrap()),
+                Update::Event(_) => {}
             },
             Some(event) = auth.recv() => match event {
                 AuthEvent::Refreshed(tokens) => refresh_tokens.push(tokens.refresh_token.unwrap()),
@@ -96,9 +96,9 @@ async fn a_browser_sign_in_stays_alive_across_rotating_refreshes_without_losing_
         }
     }
     while received.len() < published as usize {
-        if let Update::Frame(f) = next(&mut updates).await {
-            if f["event"] == "tick" {
-                received.push(f["data"]["n"].as_i64().unwrap());
+        if let Update::Event(m) = next(&mut updates).await {
+            if m.name() == "tick" {
+                received.push(m.data()["n"].as_i64().unwrap());
             }
         }
     }
@@ -184,9 +184,9 @@ async fn a_provider_outage_keeps_the_socket_until_the_token_really_expires() {
     let mut got_tick = false;
     while first_state_change.is_none() {
         match next(&mut updates).await {
-            Update::Frame(f) if f["event"] == "tick" => got_tick = true,
+            Update::Event(m) if m.name() == "tick" => got_tick = true,
             Update::State(state) => first_state_change = Some((state, std::time::SystemTime::now())),
-            Update::Frame(_) => {}
+            Update::Event(_) => {}
         }
     }
     assert!(got_tick, "events still arrive while renewing fails");

@@ -9,6 +9,7 @@
 //! - [`event`]: the event names, client to server and server to client.
 //! - [`client`]: payloads a client sends.
 //! - [`server`]: payloads the server sends.
+//! - [`server_event`]: a server frame as a typed event, for clients.
 //! - [`booking`]: booking statuses.
 //! - [`codes`]: error codes and WebSocket close codes.
 //! - [`room`]: room names and how they parse.
@@ -21,8 +22,10 @@ pub mod event;
 pub mod frame;
 pub mod room;
 pub mod server;
+pub mod server_event;
 
 pub use booking::BookingStatus;
 pub use codes::{close, ErrorCode};
 pub use frame::{ClientFrame, FrameError, ServerFrame};
 pub use room::Room;
+pub use server_event::{ServerEvent, ServerMessage};

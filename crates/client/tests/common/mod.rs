@@ -128,9 +128,9 @@ pub async fn wait_online(updates: &mut UnboundedReceiver<Update>) {
 pub async fn ticks(updates: &mut UnboundedReceiver<Update>, count: usize) -> Vec<i64> {
     let mut got = Vec::new();
     while got.len() < count {
-        if let Update::Frame(f) = next(updates).await {
-            if f["event"] == "tick" {
-                got.push(f["data"]["n"].as_i64().unwrap());
+        if let Update::Event(m) = next(updates).await {
+            if m.name() == "tick" {
+                got.push(m.data()["n"].as_i64().unwrap());
             }
         }
     }
@@ -141,8 +141,8 @@ pub async fn ticks(updates: &mut UnboundedReceiver<Update>, count: usize) -> Vec
 pub async fn no_ticks_for(updates: &mut UnboundedReceiver<Update>, ms: u64) {
     let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
     while let Ok(Some(update)) = tokio::time::timeout_at(deadline, updates.recv()).await {
-        if let Update::Frame(f) = &update {
-            assert_ne!(f["event"], "tick", "unexpected {f}");
+        if let Update::Event(m) = &update {
+            assert_ne!(m.name(), "tick", "unexpected {m:?}");
         }
     }
 }
