@@ -20,6 +20,10 @@ pub type Sink = SplitSink<WebSocket, Message>;
 /// The reading half of a socket.
 pub type Stream = SplitStream<WebSocket>;
 
+/// Longest wait for delivery to catch up with the store at connect; it
+/// only lags by the time between a commit's answers and its delivery.
+const CATCH_UP: Duration = Duration::from_secs(1);
+
 /// Time a closing peer gets to answer our close frame.
 pub const CLOSE_HANDSHAKE: Duration = Duration::from_secs(1);
 
@@ -53,6 +57,13 @@ pub async fn serve(
         }
     }
     record_name(&app, &identity).await;
+    // Events acknowledged before this connection began reach the hub before
+    // it joins any room, so they are history to it, never live (and within
+    // `headSeq`). Usually there is nothing to wait for.
+    let caught_up = app.node.delivered_through(app.store.committed_head());
+    if timeout(CATCH_UP, caught_up).await.is_err() {
+        tracing::warn!("delivery is behind the store; connecting anyway");
+    }
     let admin = identity.role == crate::auth::Role::Admin;
     let (outbox, queue) = app.hub.open(app.config.limits.outbound_queue, &identity.user_id, admin);
     if resume_after.is_some() {

@@ -342,6 +342,13 @@ pub trait Store: Send + Sync + 'static {
     /// The position of the newest stored event (0 when none).
     async fn head_seq(&self) -> Result<i64, StoreError>;
 
+    /// The position of the newest event whose commit was acknowledged to a
+    /// caller, known without a query. It may be ahead of delivery (callers
+    /// hear first); a new connection waits for delivery to catch up with it
+    /// before joining rooms, so an event acknowledged before the connection
+    /// began is never also delivered to it live.
+    fn committed_head(&self) -> i64;
+
     /// Events of `scope` after position `after`, oldest first.
     async fn replay(&self, scope: Scope, after: i64, limit: usize) -> Result<ReplayPage, StoreError>;
 

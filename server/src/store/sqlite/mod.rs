@@ -16,7 +16,8 @@ use super::*;
 use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{mpsc, Arc};
 use tokio::sync::oneshot;
 use worker::{ReadJob, WriteJob};
 
@@ -41,6 +42,8 @@ pub struct SqliteStore {
     reads: mpsc::Sender<ReadJob>,
     /// Keeps the checkpoint thread running while the store lives.
     _checkpoints: mpsc::Sender<()>,
+    /// Newest acknowledged position; set by the writer before it answers.
+    committed: Arc<AtomicI64>,
 }
 
 impl SqliteStore {
@@ -56,8 +59,9 @@ impl SqliteStore {
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let reads = worker::spawn_readers(path, READERS)?;
         let checkpoints = worker::spawn_checkpointer(path)?;
-        let writes = worker::spawn_writer(conn, hook)?;
-        Ok(SqliteStore { writes, reads, _checkpoints: checkpoints })
+        let committed = Arc::new(AtomicI64::new(events::events_head(&conn)?));
+        let writes = worker::spawn_writer(conn, hook, committed.clone())?;
+        Ok(SqliteStore { writes, reads, _checkpoints: checkpoints, committed })
     }
 
     /// Runs `f` on the writer, inside a group-commit transaction; `f` pushes
@@ -163,6 +167,10 @@ impl Store for SqliteStore {
 
     async fn head_seq(&self) -> Result<i64, StoreError> {
         self.read(events::events_head).await
+    }
+
+    fn committed_head(&self) -> i64 {
+        self.committed.load(Ordering::Acquire)
     }
 
     async fn replay(&self, scope: Scope, after: i64, limit: usize) -> Result<ReplayPage, StoreError> {

@@ -12,6 +12,7 @@
 use super::super::{CommitHook, StoreError, StoredEvent};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
+use std::sync::atomic::AtomicI64;
 use std::sync::{mpsc, Arc, Mutex};
 
 /// Most requests committed together.
@@ -38,16 +39,25 @@ pub fn connect(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
 }
 
 /// Starts the writer thread.
-pub fn spawn_writer(conn: Connection, hook: CommitHook) -> Result<mpsc::Sender<WriteJob>, StoreError> {
+pub fn spawn_writer(
+    conn: Connection,
+    hook: CommitHook,
+    committed: Arc<AtomicI64>,
+) -> Result<mpsc::Sender<WriteJob>, StoreError> {
     let (jobs, queue) = mpsc::channel::<WriteJob>();
     std::thread::Builder::new()
         .name("sqlite-writer".into())
-        .spawn(move || writer_loop(conn, queue, hook))
+        .spawn(move || writer_loop(conn, queue, hook, committed))
         .map_err(|e| StoreError::Database(format!("starting the writer thread: {e}")))?;
     Ok(jobs)
 }
 
-fn writer_loop(mut conn: Connection, queue: mpsc::Receiver<WriteJob>, hook: CommitHook) {
+fn writer_loop(
+    mut conn: Connection,
+    queue: mpsc::Receiver<WriteJob>,
+    hook: CommitHook,
+    committed: Arc<AtomicI64>,
+) {
     // Requests per commit (their ratio) is how well group commit works.
     metrics::describe_counter!("realtime_store_commits_total", "Write transactions committed");
     metrics::describe_counter!(
@@ -69,6 +79,10 @@ fn writer_loop(mut conn: Connection, queue: mpsc::Receiver<WriteJob>, hook: Comm
         let outcome = run_batch(&mut conn, batch, &mut finishers, &mut events);
         commits.increment(1);
         writes.increment(finishers.len() as u64);
+        if let (Ok(()), Some(last)) = (&outcome, events.last()) {
+            // Before anyone hears of the commit: see `Store::committed_head`.
+            committed.fetch_max(last.seq, std::sync::atomic::Ordering::AcqRel);
+        }
         for finish in finishers {
             finish(outcome.clone());
         }
@@ -228,7 +242,7 @@ mod tests {
         let hook: CommitHook = Box::new(move |events: &[StoredEvent]| {
             hooked.send(events.iter().map(|e| e.seq).collect()).unwrap()
         });
-        (spawn_writer(conn, hook).unwrap(), committed)
+        (spawn_writer(conn, hook, Arc::default()).unwrap(), committed)
     }
 
     #[test]
