@@ -284,6 +284,54 @@ import -window root "$out/booking-confirmed-popup.png"
 confirm_ms=$((heard_ms - click_ms))
 echo "Confirm on the popup confirmed the booking; the renter heard it ${confirm_ms} ms after the click"
 
+# Quiet hours: no popups (a booking request still pops up), the badge
+# still counts, and one summary comes when they end.
+kill $app; wait $app 2>/dev/null || true
+curl -fsS -X POST "$base/api/v1/notifications/read" -H "Authorization: Bearer $host_token" \
+    -H 'content-type: application/json' -d '{"all":true}' >/dev/null
+# Quiet from a minute ago to the next minute: they end within 20-60 s.
+[ "$(date +%-S)" -le 40 ] || sleep $(( 61 - $(date +%-S) ))
+settings_file=$(find "$XDG_DATA_HOME" -name settings.json | head -1)
+[ -n "$settings_file" ] || fail "no settings file"
+python3 - "$settings_file" "$(date -d '-1 minute' +%H:%M)" "$(date -d '+1 minute' +%H:%M)" <<'PY'
+import json, sys
+path, start, end = sys.argv[1:]
+store = json.load(open(path))
+store.setdefault("settings", {})["preferences"] = {"quietHours": {"enabled": True, "start": start, "end": end,
+                                                   "days": list(range(7)), "urgentStaysLoud": True}}
+json.dump(store, open(path, "w"))
+PY
+old_bus=$bus
+"$app_bin" --hidden --token "$host_token" --server "$base" >"$out/app-quiet.log" 2>&1 & app=$!; pids+=($app)
+wait_for "the app to connect in quiet hours" connected
+# The new process has its own tray item.
+new_tray_item() { item=$(item_bus); test -n "$item" && test "${item%%/*}" != "$old_bus"; }
+wait_for "the restarted app's tray item" new_tray_item
+bus=${item%%/*}; path=/${item#*/}
+[ "$path" = "/$item" ] && path=$(gdbus introspect --session --dest "$bus" --object-path / --recurse | sed -n 's/^ *node \(\/org\/ayatana\/NotificationItem\/[^ ]*\) .*/\1/p' | head -1)
+wait_for "the empty bell" icon_is bell.png
+before=$(notify_calls)
+for kind in system message; do
+    curl -fsS -X POST "$base/api/v1/publish" -H "Authorization: Bearer $service" -H 'content-type: application/json' \
+        -d "{\"room\":\"user-host-amina\",\"event\":\"notification\",\"data\":{\"type\":\"$kind\",\"title\":\"Quiet $kind\",\"body\":\"Sent in quiet hours.\"}}" >/dev/null
+done
+wait_for "the badge to count what quiet hours kept from popping up" icon_is bell-2.png
+sleep 1.5  # past the popup gathering window
+put_booking b-3 pending
+wait_for "the booking request to pop up anyway" more_notify_calls_than "$before"
+wait_for "the badge to show 3" icon_is bell-3.png
+[ "$(notify_calls)" -eq $((before + 1)) ] || fail "quiet hours let $(( $(notify_calls) - before )) popups through, expected only the booking request"
+python3 -c 'import sys; sys.exit(0 if "Booking requested" in open(sys.argv[1]).read().split("member=Notify")[-1] else 1)' \
+    "$out/notify-calls-main.log" || fail "the popup in quiet hours was not the booking request"
+echo "in quiet hours only the booking request popped up; the badge counted all three"
+quiet_summary() { grep -q 'While it was quiet: 2 new notifications' "$out/notify-calls-main.log"; }
+for _ in $(seq 90); do quiet_summary && break; sleep 1; done
+quiet_summary || fail "no summary when quiet hours ended"
+echo "when quiet hours ended, what they held back came as one summary"
+# dunst names its popup windows after the app: clear them so the sign-in
+# test below finds the app's own window.
+dunstctl close-all; sleep 0.5
+
 kill $app; wait $app 2>/dev/null || true
 source e2e/signin.sh
 

@@ -69,6 +69,16 @@ pub fn set_dnd(app: &AppHandle, mode: &str) {
     state.changed(false);
 }
 
+/// Replaces the notification preferences; the badge follows at once.
+pub fn set_preferences(app: &AppHandle, preferences: crate::preferences::Preferences) {
+    let state = app.state::<AppState>();
+    let mut settings = state.settings.lock().expect("settings lock");
+    settings.preferences = preferences;
+    state.store.save_settings(&settings);
+    drop(settings);
+    state.changed(false);
+}
+
 /// Reconnects now: the running client drops its socket and connects again
 /// (a restart would leave the refresher talking to the old client).
 pub fn reconnect(app: &AppHandle) {

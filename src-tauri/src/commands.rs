@@ -3,6 +3,7 @@
 use crate::account::{self, Account};
 use crate::bookings::{self, MyBookings};
 use crate::error::{Error, Result};
+use crate::preferences::Preferences;
 use crate::state::{AppState, Snapshot};
 use crate::{actions, booking_actions, endpoint};
 use tauri::{AppHandle, State};
@@ -26,6 +27,14 @@ pub fn update_booking(app: AppHandle, booking_id: String, status: String) -> Res
         return Err(Error::Invalid(format!("unknown booking status {status}")));
     }
     booking_actions::invoke_from_window(&app, booking_id, status).map_err(Error::Invalid)
+}
+
+/// Saves notification preferences; they apply to the next notification.
+#[tauri::command]
+pub fn set_preferences(app: AppHandle, preferences: Preferences) -> Result<()> {
+    preferences.quiet_hours.check().map_err(Error::Invalid)?;
+    actions::set_preferences(&app, preferences);
+    Ok(())
 }
 
 /// Loads the user's bookings again (the Bookings view's retry).

@@ -9,6 +9,7 @@
 //! - [`booking_actions`]: Confirm and Decline on a booking request's popup,
 //!   and the Bookings view's buttons.
 //! - [`bookings`]: the user's bookings, loaded from the server.
+//! - [`preferences`]: per kind popup/sound/badge, recurring quiet hours.
 //! - [`sound`]: bundled sounds.
 //! - [`window`]: the window, destroyed on close.
 //! - [`commands`] and [`actions`]: what the window and the tray can do.
@@ -29,6 +30,7 @@ pub mod history;
 pub mod keychain;
 pub mod live;
 pub mod popups;
+pub mod preferences;
 pub mod settings;
 pub mod sound;
 pub mod state;
@@ -114,6 +116,7 @@ pub fn run() {
             commands::reconnect,
             commands::update_booking,
             commands::reload_bookings,
+            commands::set_preferences,
         ])
         .setup(move |app| {
             let store = SettingsStore::new(app.store(settings::FILE)?);

@@ -17,6 +17,8 @@ use urutibiz_protocol::ServerEvent;
 const TICK: Duration = Duration::from_millis(200);
 /// Cache save interval.
 const SAVE_EVERY: u32 = 15;
+/// Ticks between checks for the end of quiet hours (one second).
+const QUIET_CHECK_EVERY: u32 = 5;
 
 /// The client settings for the current token and server; `None` when signed out.
 pub fn client_config(app: &AppHandle) -> Option<ClientConfig> {
@@ -132,6 +134,9 @@ pub fn run_ticker(app: AppHandle) {
                     let _ = app.emit_to(window::MAIN, "snapshot", snapshot);
                 }
                 tray::refresh(&app);
+            }
+            if ticks.is_multiple_of(QUIET_CHECK_EVERY) {
+                popups::after_quiet_hours(&app);
             }
             if ticks.is_multiple_of(SAVE_EVERY) && state.take_cache_dirty() {
                 let items = state.history.lock().expect("history lock").items.clone();

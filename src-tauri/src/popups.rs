@@ -29,6 +29,8 @@ pub struct Popups {
     scheduled: AtomicBool,
     warned: AtomicBool,
     last_shown: Mutex<Option<Instant>>,
+    /// Notifications quiet hours kept from popping up, for their summary.
+    held: Mutex<Vec<Item>>,
     icon: Option<PathBuf>,
     /// The popup showing each booking: its notification id and which
     /// showing it is (a replaced popup's button must not act twice).
@@ -52,6 +54,7 @@ impl Popups {
             scheduled: AtomicBool::new(false),
             warned: AtomicBool::new(false),
             last_shown: Mutex::new(None),
+            held: Mutex::default(),
             icon,
             by_booking: Mutex::default(),
         }
@@ -93,16 +96,30 @@ pub fn replay_done(app: &AppHandle) {
 fn flush(app: &AppHandle) {
     let state = app.state::<AppState>();
     state.popups.scheduled.store(false, Ordering::SeqCst);
-    let items = std::mem::take(&mut *state.popups.pending.lock().expect("popups lock"));
-    let Some(first) = items.first() else { return };
-    *state.popups.last_shown.lock().expect("popups lock") = Some(Instant::now());
-    let (muted, dnd_until) = {
+    let arrived = std::mem::take(&mut *state.popups.pending.lock().expect("popups lock"));
+    let (muted, dnd_until, preferences) = {
         let settings = state.settings.lock().expect("settings lock");
-        (settings.muted, settings.dnd_until)
+        (settings.muted, settings.dnd_until, settings.preferences.clone())
     };
-    if dnd::is_active(dnd_until, chrono::Local::now().timestamp_millis()) {
+    let now = chrono::Local::now();
+    if dnd::is_active(dnd_until, now.timestamp_millis()) {
         return;
     }
+    // Each notification as its kind and the hour say: shown now, held for
+    // the end of quiet hours, or only in history and the badge.
+    let mut items = Vec::with_capacity(arrived.len());
+    let mut with_sound = false;
+    for item in arrived {
+        let delivery = preferences.delivery(&item, now.naive_local());
+        if delivery.held {
+            state.popups.held.lock().expect("popups lock").push(item);
+        } else if delivery.popup {
+            with_sound |= delivery.sound;
+            items.push(item);
+        }
+    }
+    let Some(first) = items.first() else { return };
+    *state.popups.last_shown.lock().expect("popups lock") = Some(Instant::now());
     let (alert, focus, booking, answer) = if items.len() == 1 {
         (
             alert_for(first),
@@ -113,10 +130,34 @@ fn flush(app: &AppHandle) {
     } else {
         (summary_for(&items), None, None, None)
     };
-    if !muted {
+    if !muted && with_sound {
         state.sounds.play(alert.sound);
     }
     show(app, &state.popups, alert, Target { focus, booking, answer });
+}
+
+/// Once quiet hours are over, what they held back comes as one popup.
+/// Called now and then by the ticker.
+pub fn after_quiet_hours(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    if state.popups.held.lock().expect("popups lock").is_empty() {
+        return;
+    }
+    let (quiet, dnd_until, muted) = {
+        let settings = state.settings.lock().expect("settings lock");
+        (settings.preferences.quiet_hours.clone(), settings.dnd_until, settings.muted)
+    };
+    let now = chrono::Local::now();
+    if quiet.is_quiet(now.naive_local()) || dnd::is_active(dnd_until, now.timestamp_millis()) {
+        return;
+    }
+    let held = std::mem::take(&mut *state.popups.held.lock().expect("popups lock"));
+    let summary = summary_for(&held);
+    let alert = Alert { title: format!("While it was quiet: {}", summary.title), ..summary };
+    if !muted {
+        state.sounds.play(alert.sound);
+    }
+    show(app, &state.popups, alert, Target::default());
 }
 
 /// A popup about a booking, in the place of the booking's earlier popup:

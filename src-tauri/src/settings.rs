@@ -3,6 +3,7 @@
 //! they are. Never a token.
 
 use crate::history::Item;
+use crate::preferences::Preferences;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
@@ -30,6 +31,8 @@ pub struct Settings {
     pub dnd_until: Option<i64>,
     /// `system`, `light` or `dark`.
     pub theme: String,
+    /// Per kind of notification, and quiet hours.
+    pub preferences: Preferences,
 }
 
 impl Default for Settings {
@@ -40,6 +43,7 @@ impl Default for Settings {
             muted: false,
             dnd_until: None,
             theme: "system".into(),
+            preferences: Preferences::default(),
         }
     }
 }

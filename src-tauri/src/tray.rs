@@ -53,7 +53,16 @@ pub fn badge(state: &AppState) -> Badge {
     match connection.as_str() {
         "signed-out" => Badge::SignedOut,
         "offline" => Badge::Offline,
-        _ => Badge::Unread(state.history.lock().expect("history lock").unread),
+        _ => {
+            // Settings before history, each alone (the documented order).
+            let preferences = state.settings.lock().expect("settings lock").preferences.clone();
+            let history = state.history.lock().expect("history lock");
+            // The server counts every unread notification; kinds the user
+            // keeps out of the badge are taken off (those in the cache).
+            let left_out =
+                history.items.iter().filter(|i| !i.read && !preferences.counts_in_badge(i)).count() as i64;
+            Badge::Unread((history.unread - left_out).max(0))
+        }
     }
 }
 
@@ -64,7 +73,8 @@ fn label(item: &Item) -> String {
 }
 
 fn menu(app: &AppHandle, recent: &[Item], dnd_on: bool) -> tauri::Result<Menu<Wry>> {
-    let mut builder = MenuBuilder::new(app).text("open", "Open UrutiBiz").separator();
+    let mut builder =
+        MenuBuilder::new(app).text("open", "Open UrutiBiz").text("settings", "Settings…").separator();
     if recent.is_empty() {
         builder = builder.item(&MenuItem::with_id(app, "none", "No notifications yet", false, None::<&str>)?);
     }
@@ -125,6 +135,7 @@ pub fn refresh(app: &AppHandle) {
 fn on_menu(app: &AppHandle, event: MenuEvent) {
     match event.id.as_ref() {
         "open" => window::show(app, None),
+        "settings" => window::show(app, Some(window::SETTINGS_VIEW.into())),
         "mark-all-read" => actions::mark_all_read(app),
         "dnd:hour" => actions::set_dnd(app, "hour"),
         "dnd:tomorrow" => actions::set_dnd(app, "tomorrow"),

@@ -8,6 +8,11 @@ use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 pub const MAIN: &str = "main";
 
 /// Shows (or builds) the window, optionally at one notification.
+/// The focus that opens the Settings view instead of an item.
+pub const SETTINGS_VIEW: &str = "view:settings";
+
+/// Shows the window, opening at `focus`: a history item's id, or
+/// [`SETTINGS_VIEW`].
 pub fn show(app: &AppHandle, focus: Option<String>) {
     if let Some(id) = &focus {
         *app.state::<AppState>().focus_item.lock().expect("focus lock") = Some(id.clone());

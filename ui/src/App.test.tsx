@@ -178,6 +178,34 @@ describe("App", () => {
     expect(screen.getByRole("button", { name: "Try again" })).toBeTruthy();
   });
 
+  it("changes notification preferences and quiet hours through the backend, and opens Settings from the tray", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "get_snapshot") return snapshot();
+      if (cmd === "take_focus_item") return "view:settings";
+      return null;
+    }, { shouldMockEvents: true });
+    render(<App />);
+    // The tray's "Settings…" opens the window at this view.
+    const sound = await screen.findByRole("checkbox", { name: "Sound for messages" });
+    fireEvent.click(sound);
+    await waitFor(() => expect(calls.some((c) => c.cmd === "set_preferences")).toBe(true));
+    const sent = (calls.find((c) => c.cmd === "set_preferences")?.args as { preferences: { messages: unknown } }).preferences;
+    expect(sent.messages).toEqual({ popup: true, sound: false, badge: true });
+    expect((screen.getByLabelText("From") as HTMLInputElement).disabled).toBe(true);
+    fireEvent.click(screen.getByRole("checkbox", { name: /Quiet hours/ }));
+    fireEvent.change(screen.getByLabelText("From"), { target: { value: "21:30" } });
+    fireEvent.click(screen.getByRole("checkbox", { name: "Sun" }));
+    await waitFor(() => {
+      const sets = calls.filter((c) => c.cmd === "set_preferences");
+      const last = sets[sets.length - 1]?.args as {
+        preferences: { quietHours: { enabled: boolean; start: string; days: number[] } };
+      };
+      expect(last.preferences.quietHours).toMatchObject({ enabled: true, start: "21:30", days: [0, 1, 2, 3, 4, 5] });
+    });
+  });
+
   it("applies snapshots pushed by the backend", async () => {
     backend(snapshot());
     render(<App />);

@@ -8,9 +8,13 @@ import { FilterTabs } from "./components/FilterTabs";
 import { SignIn } from "./components/SignIn";
 import { LivePanels } from "./components/LivePanels";
 import { BookingsView } from "./components/BookingsView";
+import { SettingsView } from "./components/SettingsView";
 import { filterItems, markReadLocally, type Filter } from "./store";
 
-type View = "notifications" | "bookings" | "chats";
+type View = "notifications" | "bookings" | "chats" | "settings";
+
+/** A focus that names a view rather than an item (the tray's "Settings…"). */
+const VIEW_PREFIX = "view:";
 
 function applyTheme(theme: string) {
   const root = document.documentElement;
@@ -27,9 +31,18 @@ export function App() {
 
   useEffect(() => {
     let alive = true;
-    const unlisten = [ipc.onSnapshot((s) => alive && setSnapshot(s)), ipc.onFocusItem((id) => alive && setFocusId(id))];
+    const focus = (id: string) => {
+      if (!alive) return;
+      if (id.startsWith(VIEW_PREFIX)) {
+        setView(id.slice(VIEW_PREFIX.length) as View);
+      } else {
+        setView("notifications");
+        setFocusId(id);
+      }
+    };
+    const unlisten = [ipc.onSnapshot((s) => alive && setSnapshot(s)), ipc.onFocusItem(focus)];
     ipc.getSnapshot().then((s) => alive && setSnapshot(s), (e) => setError(String(e)));
-    ipc.takeFocusItem().then((id) => alive && id && setFocusId(id));
+    ipc.takeFocusItem().then((id) => id && focus(id));
     return () => {
       alive = false;
       // Unlistening can fail once the app is being torn down; nothing to do then.
@@ -124,7 +137,7 @@ export function App() {
         </p>
       )}
       <nav className="views" aria-label="Views">
-        {(["notifications", "bookings", "chats"] as View[]).map((v) => (
+        {(["notifications", "bookings", "chats", "settings"] as View[]).map((v) => (
           <button key={v} className={v === view ? "active" : ""} aria-pressed={v === view} onClick={() => setView(v)}>
             {v[0].toUpperCase() + v.slice(1)}
           </button>
@@ -135,6 +148,15 @@ export function App() {
           <FilterTabs filter={filter} onChange={setFilter} items={snapshot.items} />
           <HistoryList items={visible} filter={filter} focusId={focusId} onRead={markRead} />
         </>
+      ) : view === "settings" ? (
+        <SettingsView
+          preferences={snapshot.settings.preferences}
+          onChange={(preferences) => {
+            // Shown at once; the backend's snapshot follows.
+            setSnapshot((s) => (s ? { ...s, settings: { ...s.settings, preferences } } : s));
+            run(ipc.setPreferences(preferences));
+          }}
+        />
       ) : view === "bookings" ? (
         <BookingsView
           bookings={snapshot.myBookings}

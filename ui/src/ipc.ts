@@ -3,6 +3,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWindow } from "@tauri-apps/api/window";
 import type { Snapshot } from "./generated/Snapshot";
+import type { Preferences } from "./generated/Preferences";
 
 export const getSnapshot = () => invoke<Snapshot>("get_snapshot");
 export const takeFocusItem = () => invoke<string | null>("take_focus_item");
@@ -22,6 +23,7 @@ export const reconnect = () => invoke<void>("reconnect");
 export const updateBooking = (bookingId: string, status: string) =>
   invoke<void>("update_booking", { bookingId, status });
 export const reloadBookings = () => invoke<void>("reload_bookings");
+export const setPreferences = (preferences: Preferences) => invoke<void>("set_preferences", { preferences });
 
 export const onSnapshot = (handler: (s: Snapshot) => void): Promise<UnlistenFn> =>
   listen<Snapshot>("snapshot", (e) => handler(e.payload));

@@ -74,6 +74,10 @@ mockIPC(
         changed();
         return null;
       }
+      case "set_preferences":
+        state.settings.preferences = (args as { preferences: Snapshot["settings"]["preferences"] }).preferences;
+        changed();
+        return null;
       case "set_theme":
         state.settings.theme = (args as { theme: string }).theme;
         changed();

@@ -75,6 +75,14 @@ try {
   await page.getByRole("button", { name: "Confirm Canon EOS R6, Fri 12 Dec" }).click();
   await page.getByRole("listitem", { name: "Canon EOS R6, Fri 12 Dec, Confirmed" }).waitFor();
   assert.deepEqual(await bookingRows.nth(0).locator(".booking-actions button").allTextContents(), ["Cancel", "Start"]);
+  // Settings: quiet hours on, keyboard only (Tab to the box, Space).
+  await page.getByRole("button", { name: "Settings", exact: true }).click();
+  const quiet = page.getByRole("checkbox", { name: /Quiet hours/ });
+  await quiet.focus();
+  await page.keyboard.press("Space");
+  await page.waitForFunction(() => !document.querySelector('input[type="time"]').disabled);
+  await page.getByRole("checkbox", { name: "Sound for messages" }).uncheck();
+  await page.screenshot({ path: join(shots, "settings.png") });
   await page.getByRole("button", { name: "Notifications", exact: true }).click();
 
   // Mark all read.
@@ -97,7 +105,7 @@ try {
   await page.screenshot({ path: join(shots, "empty.png") });
 
   const calls = await page.evaluate(() => window.__calls.map((c) => c.cmd));
-  for (const cmd of ["get_snapshot", "mark_read", "mark_all_read", "clear_all", "set_theme", "update_booking"]) {
+  for (const cmd of ["get_snapshot", "mark_read", "mark_all_read", "clear_all", "set_theme", "update_booking", "set_preferences"]) {
     assert.ok(calls.includes(cmd), `${cmd} was not called: ${calls}`);
   }
   console.log(`browser test passed; screenshots in ${shots}`);
