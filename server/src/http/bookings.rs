@@ -5,7 +5,7 @@
 //! `GET /api/v1/bookings` and `GET /api/v1/bookings/{id}`: a user's own,
 //! with names and the moves the user may make.
 
-use super::{json_body, not_yours, page_limit, ApiError, ApiQuery, Service, User};
+use super::{json_body, not_yours, page_limit, ApiError, ApiQuery, PageCursor, Service, User};
 use crate::auth::{Identity, Role};
 use crate::policy;
 use crate::publish::{booking_status_change, notification};
@@ -157,32 +157,22 @@ pub async fn list(
             )
         })?),
     };
-    let after = match q.before.as_deref() {
-        None => None,
-        Some(text) => {
-            let bad = || ApiError::invalid("`before` must be a `nextBefore` from a previous page");
-            let (at, id) = text.split_once(':').ok_or_else(bad)?;
-            let updated_at = at.parse::<i64>().map_err(|_| bad())?;
-            if !is_valid_id(id) {
-                return Err(bad());
-            }
-            Some(BookingCursor { updated_at, id: id.to_owned() })
-        }
-    };
+    let after = q
+        .before
+        .as_deref()
+        .map(PageCursor::parse)
+        .transpose()?
+        .map(|c| BookingCursor { updated_at: c.number, id: c.id });
     let limit = page_limit(q.limit)?;
     let records = app.store.bookings_of(&user.user_id, BookingQuery { side, status, after, limit }).await?;
     let mut items = Vec::with_capacity(records.len());
     for record in &records {
         items.push(booking_json(&app, &user, record).await);
     }
-    let next_before = (records.len() == limit)
-        .then(|| {
-            records.last().map(|r| {
-                let cursor = r.cursor();
-                format!("{}:{}", cursor.updated_at, cursor.id)
-            })
-        })
-        .flatten();
+    let next_before = PageCursor::next(&records, limit, |r| {
+        let cursor = r.cursor();
+        PageCursor { number: cursor.updated_at, id: cursor.id }
+    });
     Ok(Json(json!({ "items": items, "nextBefore": next_before })))
 }
 

@@ -1,6 +1,6 @@
 //! A user's chats and their message history; chats the backend opens.
 
-use super::{json_body, not_yours, page_limit, ApiError, ApiQuery, Service, User};
+use super::{json_body, not_yours, page_limit, ApiError, ApiQuery, PageCursor, Service, User};
 use crate::auth::Role;
 use crate::store::{Chat, ChatCursor};
 use crate::App;
@@ -27,17 +27,6 @@ pub struct ListQuery {
     limit: Option<usize>,
 }
 
-/// A list cursor as sent: `<activity>:<chat id>`.
-fn parse_cursor(text: &str) -> Result<ChatCursor, ApiError> {
-    let bad = || ApiError::invalid("`before` must be a `nextBefore` from a previous page");
-    let (activity, id) = text.split_once(':').ok_or_else(bad)?;
-    let activity = activity.parse::<i64>().map_err(|_| bad())?;
-    if activity < 0 || !is_valid_id(id) {
-        return Err(bad());
-    }
-    Ok(ChatCursor { activity, id: id.to_owned() })
-}
-
 /// `GET /api/v1/chats`: most recently active first, paged.
 pub async fn list(
     State(app): State<Arc<App>>,
@@ -45,7 +34,12 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = page_limit(q.limit)?;
-    let before = q.before.as_deref().map(parse_cursor).transpose()?;
+    let before = q
+        .before
+        .as_deref()
+        .map(PageCursor::parse)
+        .transpose()?
+        .map(|c| ChatCursor { activity: c.number, id: c.id });
     let chats = app.store.chats_of(&user.user_id, before, limit).await?;
     let mut items = Vec::with_capacity(chats.len());
     for c in &chats {
@@ -59,14 +53,10 @@ pub async fn list(
             "lastMessage": c.last.as_ref().map(message_json),
         }));
     }
-    let next_before = (chats.len() == limit)
-        .then(|| {
-            chats.last().map(|c| {
-                let cursor = c.cursor();
-                format!("{}:{}", cursor.activity, cursor.id)
-            })
-        })
-        .flatten();
+    let next_before = PageCursor::next(&chats, limit, |c| {
+        let cursor = c.cursor();
+        PageCursor { number: cursor.activity, id: cursor.id }
+    });
     Ok(Json(json!({ "items": items, "nextBefore": next_before })))
 }
 

@@ -191,6 +191,37 @@ pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
     }
 }
 
+/// A position in a list ordered by a number then an id, both descending,
+/// sent to clients as the opaque `nextBefore` text `<number>:<id>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageCursor {
+    /// The ordering number (last activity).
+    pub number: i64,
+    /// The id, breaking ties.
+    pub id: String,
+}
+
+impl PageCursor {
+    /// Reads a `before` a client sent back.
+    pub fn parse(text: &str) -> Result<PageCursor, ApiError> {
+        let bad = || ApiError::invalid("`before` must be a `nextBefore` from a previous page");
+        let (number, id) = text.split_once(':').ok_or_else(bad)?;
+        let number = number.parse::<i64>().map_err(|_| bad())?;
+        if number < 0 || !urutibiz_protocol::room::is_valid_id(id) {
+            return Err(bad());
+        }
+        Ok(PageCursor { number, id: id.to_owned() })
+    }
+
+    /// `nextBefore` of a page: the last item's position when the page is
+    /// full, `None` when it is the last page.
+    pub fn next<T>(page: &[T], limit: usize, position: impl Fn(&T) -> PageCursor) -> Option<String> {
+        let last = page.last().filter(|_| page.len() == limit)?;
+        let cursor = position(last);
+        Some(format!("{}:{}", cursor.number, cursor.id))
+    }
+}
+
 /// Parses a JSON body with errors in the API's own shape.
 pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| match e.classify() {
