@@ -70,7 +70,8 @@ pub fn set_dnd(app: &AppHandle, mode: &str) {
 }
 
 /// Replaces the notification preferences; the badge follows at once.
-pub fn set_preferences(app: &AppHandle, preferences: crate::preferences::Preferences) {
+pub fn set_preferences(app: &AppHandle, mut preferences: crate::preferences::Preferences) {
+    preferences.forget_expired_mutes(chrono::Local::now().timestamp_millis());
     let state = app.state::<AppState>();
     let mut settings = state.settings.lock().expect("settings lock");
     settings.preferences = preferences;

@@ -110,6 +110,9 @@ fn flush(app: &AppHandle) {
     let mut items = Vec::with_capacity(arrived.len());
     let mut with_sound = false;
     for item in arrived {
+        if preferences.is_muted(&item, now.timestamp_millis()) {
+            continue;
+        }
         let delivery = preferences.delivery(&item, now.naive_local());
         if delivery.held {
             state.popups.held.lock().expect("popups lock").push(item);

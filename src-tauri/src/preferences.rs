@@ -1,5 +1,6 @@
 //! What reaches the person, and when: per kind of notification (popup,
-//! sound, counted in the badge) and recurring quiet hours. Nothing is ever
+//! sound, counted in the badge), recurring quiet hours, and single bookings
+//! or chats muted for a while. Nothing is ever
 //! dropped: history always updates, the badge too (unless a kind is left
 //! out of it), and what quiet hours held back comes as one summary popup
 //! when they end.
@@ -8,6 +9,7 @@ use crate::history::Item;
 use chrono::{Datelike, Duration, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use ts_rs::TS;
 
 /// How one kind of notification reaches the person.
@@ -134,6 +136,21 @@ pub struct Preferences {
     pub system: KindPreferences,
     /// Recurring quiet hours.
     pub quiet_hours: QuietHours,
+    /// Bookings and chats muted (`booking:<id>`, `chat:<id>`) until then
+    /// (Unix milliseconds; `null`: until unmuted). Their notifications
+    /// still reach history and the badge, without popup or sound.
+    #[ts(type = "Record<string, number | null>")]
+    pub muted: BTreeMap<String, Option<i64>>,
+}
+
+/// The mute key of what a notification is about: its booking or its chat.
+pub fn mute_key(item: &Item) -> Option<String> {
+    let id = |key: &str| item.data.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
+    match item.kind.as_str() {
+        "booking" => id("bookingId").map(|b| format!("booking:{b}")),
+        "message" => id("chatId").map(|c| format!("chat:{c}")),
+        _ => None,
+    }
 }
 
 /// What to do with one notification now.
@@ -167,6 +184,18 @@ impl Preferences {
             return Delivery { popup: false, sound: false, held: wanted.popup };
         }
         Delivery { popup: wanted.popup, sound: wanted.sound, held: false }
+    }
+
+    /// Whether what `item` is about is muted at `now_ms`.
+    pub fn is_muted(&self, item: &Item, now_ms: i64) -> bool {
+        mute_key(item)
+            .and_then(|key| self.muted.get(&key).copied())
+            .is_some_and(|until| until.is_none_or(|until| now_ms < until))
+    }
+
+    /// Drops mutes that are over, so the settings file does not grow.
+    pub fn forget_expired_mutes(&mut self, now_ms: i64) {
+        self.muted.retain(|_, until| until.is_none_or(|until| now_ms < until));
     }
 
     /// Whether `item` counts in the tray badge.
@@ -246,6 +275,25 @@ mod tests {
             prefs.delivery(&item("message", None), night),
             Delivery { popup: false, sound: false, held: false }
         );
+    }
+
+    #[test]
+    fn a_muted_booking_or_chat_is_quiet_until_its_time() {
+        let mut prefs = Preferences::default();
+        prefs.muted.insert("booking:b1".into(), Some(1_000));
+        prefs.muted.insert("chat:c1".into(), None);
+        let booking = |id: &str| Item {
+            data: json!({"bookingId": id, "status": "confirmed"}),
+            ..item("booking", None)
+        };
+        let message = Item { data: json!({"chatId": "c1"}), ..item("message", None) };
+        assert!(prefs.is_muted(&booking("b1"), 999));
+        assert!(!prefs.is_muted(&booking("b1"), 1_000), "the hour is over");
+        assert!(!prefs.is_muted(&booking("b2"), 0));
+        assert!(prefs.is_muted(&message, i64::MAX - 1), "until unmuted");
+        assert!(!prefs.is_muted(&item("system", None), 0));
+        prefs.forget_expired_mutes(5_000);
+        assert_eq!(prefs.muted.keys().collect::<Vec<_>>(), ["chat:c1"]);
     }
 
     #[test]

@@ -151,6 +151,29 @@ describe("App", () => {
     expect(calls.find((c) => c.cmd === "update_booking")?.args).toEqual({ bookingId: "b1", status: "rejected" });
   });
 
+  it("mutes one booking for a while and unmutes it", async () => {
+    const row = {
+      id: "b1", title: "Canon EOS R6", status: "confirmed", otherPartyId: "renter-jean", otherPartyName: "Jean",
+      changedByName: null, updatedAt: Date.now(), actions: ["cancelled"], chatId: "dm-1", outcome: null, busy: false,
+    };
+    const calls = backend(snapshot({ myBookings: { rows: [row], error: null } }));
+    render(<App />);
+    fireEvent.click(await screen.findByRole("button", { name: "Bookings" }));
+    const before = Date.now();
+    fireEvent.change(screen.getByRole("combobox", { name: "Mute Canon EOS R6" }), { target: { value: "8" } });
+    await waitFor(() => expect(calls.some((c) => c.cmd === "set_preferences")).toBe(true));
+    const sent = (calls.find((c) => c.cmd === "set_preferences")?.args as { preferences: { muted: Record<string, number> } })
+      .preferences.muted;
+    expect(sent["booking:b1"]).toBeGreaterThanOrEqual(before + 8 * 3_600_000);
+    // Shown at once: muted, with a way back.
+    fireEvent.click(await screen.findByRole("button", { name: "Unmute Canon EOS R6" }));
+    await waitFor(() => {
+      const sets = calls.filter((c) => c.cmd === "set_preferences");
+      expect((sets[sets.length - 1].args as { preferences: { muted: object } }).preferences.muted).toEqual({});
+    });
+    expect(screen.getByRole("combobox", { name: "Mute Canon EOS R6" })).toBeTruthy();
+  });
+
   it("says what became of a click, and shows empty, loading and failed lists", async () => {
     const late = {
       id: "b1", title: null, status: "cancelled", otherPartyId: "renter-jean", otherPartyName: "Jean",

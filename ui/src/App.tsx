@@ -111,6 +111,18 @@ export function App() {
       />
     );
   }
+  const preferences = snapshot.settings.preferences;
+  const updatePreferences = (next: typeof preferences) => {
+    // Shown at once; the backend's snapshot follows.
+    setSnapshot((s) => (s ? { ...s, settings: { ...s.settings, preferences: next } } : s));
+    run(ipc.setPreferences(next));
+  };
+  const mute = (key: string, until: number | null | undefined) => {
+    const muted = { ...preferences.muted };
+    if (until === undefined) delete muted[key];
+    else muted[key] = until;
+    updatePreferences({ ...preferences, muted });
+  };
   const cycleTheme = () => {
     const next = { system: "light", light: "dark", dark: "system" }[snapshot.settings.theme] ?? "system";
     run(ipc.setTheme(next));
@@ -149,22 +161,22 @@ export function App() {
           <HistoryList items={visible} filter={filter} focusId={focusId} onRead={markRead} />
         </>
       ) : view === "settings" ? (
-        <SettingsView
-          preferences={snapshot.settings.preferences}
-          onChange={(preferences) => {
-            // Shown at once; the backend's snapshot follows.
-            setSnapshot((s) => (s ? { ...s, settings: { ...s.settings, preferences } } : s));
-            run(ipc.setPreferences(preferences));
-          }}
-        />
+        <SettingsView preferences={preferences} onChange={updatePreferences} />
       ) : view === "bookings" ? (
         <BookingsView
           bookings={snapshot.myBookings}
           onMove={(id, status) => run(ipc.updateBooking(id, status))}
           onRetry={() => run(ipc.reloadBookings())}
+          muted={preferences.muted}
+          onMute={mute}
         />
       ) : (
-        <LivePanels chats={snapshot.chats} onSend={(chatId, text) => run(ipc.sendMessage(chatId, text))} />
+        <LivePanels
+          chats={snapshot.chats}
+          onSend={(chatId, text) => run(ipc.sendMessage(chatId, text))}
+          muted={preferences.muted}
+          onMute={mute}
+        />
       )}
     </div>
   );

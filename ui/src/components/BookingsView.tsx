@@ -1,6 +1,7 @@
 import type { BookingRow } from "../generated/BookingRow";
 import type { BookingsView as BookingsState } from "../generated/BookingsView";
 import { relativeTime, statusLabel } from "../store";
+import { MuteControl } from "./MuteControl";
 
 /** The button for each move the server allows. */
 const MOVE: Record<string, string> = {
@@ -15,12 +16,18 @@ interface Props {
   bookings: BookingsState;
   onMove: (bookingId: string, status: string) => void;
   onRetry: () => void;
+  /** Mutes by key (`booking:<id>`): until (ms) or `null` until unmuted. */
+  muted: Record<string, number | null>;
+  onMute: (key: string, until: number | null | undefined) => void;
 }
+
+/** Statuses after which nothing more happens: nothing to mute. */
+const FINAL = ["rejected", "cancelled", "completed"];
 
 const titleOf = (b: BookingRow) => b.title ?? `Booking ${b.id}`;
 
 /** The user's bookings from the server, each with exactly the moves it allows. */
-export function BookingsView({ bookings, onMove, onRetry }: Props) {
+export function BookingsView({ bookings, onMove, onRetry, muted, onMute }: Props) {
   const now = Date.now();
   if (bookings.rows === null) {
     return (
@@ -65,8 +72,7 @@ export function BookingsView({ bookings, onMove, onRetry }: Props) {
                 {b.outcome}
               </span>
             )}
-            {b.actions.length > 0 && (
-              <span className="booking-actions">
+            <span className="booking-actions">
                 {b.actions.map((status) => (
                   <button
                     key={status}
@@ -78,8 +84,14 @@ export function BookingsView({ bookings, onMove, onRetry }: Props) {
                     {MOVE[status] ?? status}
                   </button>
                 ))}
-              </span>
-            )}
+              {!FINAL.includes(b.status) && (
+                <MuteControl
+                  label={titleOf(b)}
+                  until={muted[`booking:${b.id}`]}
+                  onChange={(until) => onMute(`booking:${b.id}`, until)}
+                />
+              )}
+            </span>
           </li>
         ))}
       </ul>

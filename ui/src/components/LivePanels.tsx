@@ -1,14 +1,18 @@
 import type { ChatLine } from "../generated/ChatLine";
 import { useState, type FormEvent } from "react";
 import { relativeTime } from "../store";
+import { MuteControl } from "./MuteControl";
 
 interface Props {
   chats: ChatLine[];
   onSend: (chatId: string, text: string) => void;
+  /** Mutes by key (`chat:<id>`): until (ms) or `null` until unmuted. */
+  muted: Record<string, number | null>;
+  onMute: (key: string, until: number | null | undefined) => void;
 }
 
 /** Chat lines seen since the app started, with a reply box per chat. */
-export function LivePanels({ chats, onSend }: Props) {
+export function LivePanels({ chats, onSend, muted, onMute }: Props) {
   const now = Date.now();
   if (chats.length === 0) return <div className="empty"><p>No messages since the app started.</p></div>;
   // Newest chat first; within a chat, oldest message first, like a conversation.
@@ -18,7 +22,10 @@ export function LivePanels({ chats, onSend }: Props) {
     <div className="live" aria-label="Chats">
       {[...byChat.entries()].map(([chatId, lines]) => (
         <section key={chatId} className="chat" aria-label={`Chat ${chatId}`}>
-          <h2 className="day">{chatId}</h2>
+          <h2 className="day">
+            {chatId}{" "}
+            <MuteControl label={`chat ${chatId}`} until={muted[`chat:${chatId}`]} onChange={(until) => onMute(`chat:${chatId}`, until)} />
+          </h2>
           <ul>
             {lines.slice(-8).map((c) => (
               <li key={c.messageId} className={c.fromUserId === "me" ? "mine" : ""}>

@@ -25,4 +25,10 @@ system: KindPreferences,
 /**
  * Recurring quiet hours.
  */
-quietHours: QuietHours, };
+quietHours: QuietHours, 
+/**
+ * Bookings and chats muted (`booking:<id>`, `chat:<id>`) until then
+ * (Unix milliseconds; `null`: until unmuted). Their notifications
+ * still reach history and the badge, without popup or sound.
+ */
+muted: Record<string, number | null>, };

@@ -19,6 +19,7 @@ export function snapshotWith(items: Item[], overrides: Partial<Snapshot> = {}): 
         messages: { popup: true, sound: true, badge: true },
         system: { popup: true, sound: true, badge: true },
         quietHours: { enabled: false, start: "22:00", end: "07:00", days: [0, 1, 2, 3, 4, 5, 6], urgentStaysLoud: true },
+        muted: {},
       },
     },
     signedIn: true,
