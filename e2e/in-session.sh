@@ -284,6 +284,16 @@ import -window root "$out/booking-confirmed-popup.png"
 confirm_ms=$((heard_ms - click_ms))
 echo "Confirm on the popup confirmed the booking; the renter heard it ${confirm_ms} ms after the click"
 
+# A link handed to a second launch opens the first at that booking.
+"$app_bin" "urutibiz://booking/b-2" >"$out/app-link.log" 2>&1 & second=$!
+window_on_screen() { xdotool search --onlyvisible --name '^UrutiBiz$' >/dev/null 2>&1; }
+wait_for "the link to show the first instance's window" window_on_screen
+wait_for "the second instance to exit" second_gone
+link_logged() { grep -q 'a second launch opened a link' "$out/app-restarted.log"; }
+wait_for "the first instance to take the link" link_logged
+grep 'a second launch opened a link' "$out/app-restarted.log" | grep -q 'b-2' || fail "the link reached the app as another booking"
+echo "urutibiz://booking/b-2 passed to a second launch opened the first at that booking"
+
 # Quiet hours: no popups (a booking request still pops up), the badge
 # still counts, and one summary comes when they end.
 kill $app; wait $app 2>/dev/null || true

@@ -15,6 +15,7 @@
 //! - [`commands`] and [`actions`]: what the window and the tray can do.
 //! - [`account`]: browser sign-in, staying signed in, restoring at start.
 //! - [`endpoint`]: which server and sign-in addresses are acceptable.
+//! - [`deep_link`]: `urutibiz://booking/<id>` and `urutibiz://chat/<id>`.
 //! - [`settings`], [`keychain`], [`dnd`], [`state`], [`error`].
 
 pub mod account;
@@ -23,6 +24,7 @@ pub mod alert_text;
 pub mod booking_actions;
 pub mod bookings;
 pub mod commands;
+pub mod deep_link;
 pub mod dnd;
 pub mod endpoint;
 pub mod error;
@@ -44,13 +46,14 @@ use tauri_plugin_store::StoreExt;
 
 /// Options for development, tests and installers: `--token`, `--server`,
 /// `--issuer`, `--hidden`, or `URUTIBIZ_TOKEN` / `URUTIBIZ_SERVER` /
-/// `URUTIBIZ_ISSUER`.
+/// `URUTIBIZ_ISSUER`; and a `urutibiz://` link to open at.
 #[derive(Debug, Default)]
 struct LaunchOptions {
     token: Option<String>,
     server: Option<String>,
     issuer: Option<String>,
     hidden: bool,
+    link: Option<deep_link::Target>,
 }
 
 impl LaunchOptions {
@@ -60,6 +63,7 @@ impl LaunchOptions {
             server: std::env::var("URUTIBIZ_SERVER").ok().filter(|s| !s.is_empty()),
             issuer: std::env::var("URUTIBIZ_ISSUER").ok().filter(|s| !s.is_empty()),
             hidden: false,
+            link: deep_link::from_args(std::env::args().skip(1)),
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -91,7 +95,14 @@ pub fn run() {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let options = LaunchOptions::from_env();
     let app = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| window::show(app, None)))
+        // A second launch focuses the first, at the link it was given.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            let link = deep_link::from_args(argv.into_iter().skip(1));
+            if let Some(link) = &link {
+                tracing::info!(?link, "a second launch opened a link");
+            }
+            window::show(app, link.map(|link| link.focus()))
+        }))
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .on_window_event(|window, event| {
@@ -151,8 +162,10 @@ pub fn run() {
                 (None, Some(token)) => actions::sign_in(&handle, token, false),
                 (None, None) => account::restore(&handle),
             }
-            if !options.hidden {
-                window::show(&handle, None);
+            match &options.link {
+                Some(link) => window::show(&handle, Some(link.focus())),
+                None if !options.hidden => window::show(&handle, None),
+                None => {}
             }
             Ok(())
         })

@@ -11,8 +11,8 @@ pub const MAIN: &str = "main";
 /// The focus that opens the Settings view instead of an item.
 pub const SETTINGS_VIEW: &str = "view:settings";
 
-/// Shows the window, opening at `focus`: a history item's id, or
-/// [`SETTINGS_VIEW`].
+/// Shows the window, opening at `focus`: a history item's id,
+/// [`SETTINGS_VIEW`], or a link's `booking:<id>` / `chat:<id>`.
 pub fn show(app: &AppHandle, focus: Option<String>) {
     if let Some(id) = &focus {
         *app.state::<AppState>().focus_item.lock().expect("focus lock") = Some(id.clone());

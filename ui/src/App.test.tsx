@@ -174,6 +174,26 @@ describe("App", () => {
     expect(screen.getByRole("combobox", { name: "Mute Canon EOS R6" })).toBeTruthy();
   });
 
+  it("opens at the booking a link names, and says when it is not the user's", async () => {
+    const row = {
+      id: "b1", title: "Canon EOS R6", status: "pending", otherPartyId: "renter-jean", otherPartyName: "Jean",
+      changedByName: null, updatedAt: Date.now(), actions: ["confirmed"], chatId: "dm-1", outcome: null, busy: false,
+    };
+    for (const [focus, found] of [["booking:b1", true], ["booking:b9", false]] as const) {
+      mockIPC((cmd) => {
+        if (cmd === "get_snapshot") return snapshot({ myBookings: { rows: [row], error: null } });
+        if (cmd === "take_focus_item") return focus;
+        return null;
+      }, { shouldMockEvents: true });
+      render(<App />);
+      const item = await screen.findByRole("listitem", { name: "Canon EOS R6, Pending" });
+      expect(item.getAttribute("aria-current")).toBe(found ? "true" : null);
+      expect(screen.queryByText(/was not found among your bookings/) !== null).toBe(!found);
+      cleanup();
+      clearMocks();
+    }
+  });
+
   it("says what became of a click, and shows empty, loading and failed lists", async () => {
     const late = {
       id: "b1", title: null, status: "cancelled", otherPartyId: "renter-jean", otherPartyName: "Jean",

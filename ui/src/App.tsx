@@ -15,6 +15,8 @@ type View = "notifications" | "bookings" | "chats" | "settings";
 
 /** A focus that names a view rather than an item (the tray's "Settings…"). */
 const VIEW_PREFIX = "view:";
+/** Foci from `urutibiz://booking/<id>` and `urutibiz://chat/<id>` links. */
+const LINKS: Record<string, View> = { "booking:": "bookings", "chat:": "chats" };
 
 function applyTheme(theme: string) {
   const root = document.documentElement;
@@ -27,13 +29,19 @@ export function App() {
   const [filter, setFilter] = useState<Filter>("all");
   const [view, setView] = useState<View>("notifications");
   const [focusId, setFocusId] = useState<string | null>(null);
+  // The booking or chat a link opened the window at.
+  const [linked, setLinked] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     let alive = true;
     const focus = (id: string) => {
       if (!alive) return;
-      if (id.startsWith(VIEW_PREFIX)) {
+      const link = Object.keys(LINKS).find((prefix) => id.startsWith(prefix));
+      if (link) {
+        setView(LINKS[link]);
+        setLinked(id.slice(link.length));
+      } else if (id.startsWith(VIEW_PREFIX)) {
         setView(id.slice(VIEW_PREFIX.length) as View);
       } else {
         setView("notifications");
@@ -169,6 +177,7 @@ export function App() {
           onRetry={() => run(ipc.reloadBookings())}
           muted={preferences.muted}
           onMute={mute}
+          linked={linked}
         />
       ) : (
         <LivePanels
@@ -176,6 +185,7 @@ export function App() {
           onSend={(chatId, text) => run(ipc.sendMessage(chatId, text))}
           muted={preferences.muted}
           onMute={mute}
+          linked={linked}
         />
       )}
     </div>

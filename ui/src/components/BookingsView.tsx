@@ -19,6 +19,8 @@ interface Props {
   /** Mutes by key (`booking:<id>`): until (ms) or `null` until unmuted. */
   muted: Record<string, number | null>;
   onMute: (key: string, until: number | null | undefined) => void;
+  /** A booking a link opened the window at. */
+  linked?: string | null;
 }
 
 /** Statuses after which nothing more happens: nothing to mute. */
@@ -27,8 +29,9 @@ const FINAL = ["rejected", "cancelled", "completed"];
 const titleOf = (b: BookingRow) => b.title ?? `Booking ${b.id}`;
 
 /** The user's bookings from the server, each with exactly the moves it allows. */
-export function BookingsView({ bookings, onMove, onRetry, muted, onMute }: Props) {
+export function BookingsView({ bookings, onMove, onRetry, muted, onMute, linked }: Props) {
   const now = Date.now();
+  const missing = linked && bookings.rows !== null && !bookings.rows.some((b) => b.id === linked);
   if (bookings.rows === null) {
     return (
       <div className="empty">
@@ -52,6 +55,11 @@ export function BookingsView({ bookings, onMove, onRetry, muted, onMute }: Props
   }
   return (
     <>
+      {missing && (
+        <p className="notice" role="alert">
+          Booking {linked} was not found among your bookings.
+        </p>
+      )}
       {bookings.error && (
         <p className="notice error" role="alert">
           Couldn't refresh your bookings: {bookings.error}
@@ -59,7 +67,14 @@ export function BookingsView({ bookings, onMove, onRetry, muted, onMute }: Props
       )}
       <ul className="live bookings" aria-label="Bookings">
         {bookings.rows.map((b) => (
-          <li key={b.id} aria-label={`${titleOf(b)}, ${statusLabel(b.status)}`} aria-busy={b.busy}>
+          <li
+            key={b.id}
+            aria-label={`${titleOf(b)}, ${statusLabel(b.status)}`}
+            aria-busy={b.busy}
+            aria-current={b.id === linked ? "true" : undefined}
+            className={b.id === linked ? "linked" : undefined}
+            ref={b.id === linked ? (el) => el?.scrollIntoView?.({ block: "nearest" }) : undefined}
+          >
             <span className={`pill status-${b.status}`}>{statusLabel(b.status)}</span>
             <span className="live-main">{titleOf(b)}</span>
             <span className="live-sub">
