@@ -157,7 +157,9 @@ assert '"confirm"' not in replaced, "a confirmed booking still offers Confirm"
 print("the request popup offered Confirm/Decline; the confirmation replaced it in place, with the right title and body")
 PY
 
-window=$(xdotool search --sync --name '^UrutiBiz$' | head -1)
+# The app's own windows: dunst names its popup windows after the app too.
+app_window() { xdotool search --all "$@" --pid "$app" --name '^UrutiBiz$' 2>/dev/null; }
+window=$(for _ in $(seq 100); do app_window --onlyvisible && break; sleep 0.1; done | head -1)
 [ -n "$window" ] || fail "no app window"
 sleep 1
 import -window root "$out/window-unread.png"
@@ -187,7 +189,8 @@ pss_kib() { # shared pages counted once across processes
 open_rss=$(rss_kib); open_pss=$(pss_kib)
 # The window is gone before the key-release events arrive, so xdotool complains.
 xdotool key --window "$window" ctrl+w 2>/dev/null || true
-wait_for "the window to close" bash -c "! xdotool search --name '^UrutiBiz$' >/dev/null 2>&1"
+no_app_window() { ! app_window >/dev/null; }
+wait_for "the window to close" no_app_window
 sleep 3
 closed_rss=$(rss_kib); closed_pss=$(pss_kib)
 ps -o pid,ppid,rss,comm --ppid $app -p $app > "$out/processes-window-closed.txt" || true
@@ -196,7 +199,7 @@ kill -0 $app || fail "the app quit when its window closed"
 connected || fail "the app dropped its connection with the window closed"
 
 # A second launch focuses the first: the window comes back, the second exits.
-has_window() { xdotool search --name '^UrutiBiz$' >/dev/null 2>&1; }
+has_window() { app_window --onlyvisible >/dev/null; }
 "$app_bin" --token "$host_token" --server "$base" >"$out/app-second.log" 2>&1 & second=$!
 wait_for "the first instance to show its window" has_window
 second_gone() { ! kill -0 $second 2>/dev/null; }
@@ -286,7 +289,7 @@ echo "Confirm on the popup confirmed the booking; the renter heard it ${confirm_
 
 # A link handed to a second launch opens the first at that booking.
 "$app_bin" "urutibiz://booking/b-2" >"$out/app-link.log" 2>&1 & second=$!
-window_on_screen() { xdotool search --onlyvisible --name '^UrutiBiz$' >/dev/null 2>&1; }
+window_on_screen() { app_window --onlyvisible >/dev/null; }
 wait_for "the link to show the first instance's window" window_on_screen
 wait_for "the second instance to exit" second_gone
 link_logged() { grep -q 'a second launch opened a link' "$out/app-restarted.log"; }
