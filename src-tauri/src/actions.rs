@@ -53,6 +53,22 @@ pub fn send_message(app: &AppHandle, chat_id: String, message: String) {
     state.changed(false);
 }
 
+/// Writes to the other party of a booking: their chat (its id known from
+/// the booking) shows the message at once; the server starts the chat.
+pub fn message_user(app: &AppHandle, to_user_id: String, chat_id: String, message: String) {
+    let state = app.state::<AppState>();
+    let line = crate::history::ChatLine {
+        chat_id,
+        message_id: format!("local-{}", chrono::Local::now().timestamp_millis()),
+        from_user_id: "me".into(),
+        message: message.clone(),
+        at: chrono::Local::now().timestamp_millis(),
+    };
+    state.history.lock().expect("history lock").add_own_message(line);
+    send(&state, Command::MessageUser { to_user_id, message });
+    state.changed(false);
+}
+
 /// `hour`, `tomorrow` or `off`.
 pub fn set_dnd(app: &AppHandle, mode: &str) {
     let state = app.state::<AppState>();

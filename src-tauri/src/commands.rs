@@ -7,6 +7,7 @@ use crate::preferences::Preferences;
 use crate::state::{AppState, Snapshot};
 use crate::{actions, booking_actions, endpoint};
 use tauri::{AppHandle, State};
+use urutibiz_protocol::room::is_valid_id;
 
 /// Everything the window shows.
 #[tauri::command]
@@ -79,6 +80,20 @@ pub fn send_message(app: AppHandle, chat_id: String, message: String) -> Result<
         return Err(Error::Invalid("A message must have 1 to 4000 characters.".into()));
     }
     actions::send_message(&app, chat_id, message);
+    Ok(())
+}
+
+/// Writes to the other party of one of the user's bookings.
+#[tauri::command]
+pub fn message_user(app: AppHandle, to_user_id: String, chat_id: String, message: String) -> Result<()> {
+    let message = message.trim().to_owned();
+    if message.is_empty() || message.chars().count() > 4000 {
+        return Err(Error::Invalid("A message must have 1 to 4000 characters.".into()));
+    }
+    if !is_valid_id(&to_user_id) || !is_valid_id(&chat_id) {
+        return Err(Error::Invalid("That is not a user or chat of yours.".into()));
+    }
+    actions::message_user(&app, to_user_id, chat_id, message);
     Ok(())
 }
 

@@ -128,6 +128,7 @@ pub fn run() {
             commands::update_booking,
             commands::reload_bookings,
             commands::set_preferences,
+            commands::message_user,
         ])
         .setup(move |app| {
             let store = SettingsStore::new(app.store(settings::FILE)?);

@@ -145,10 +145,21 @@ describe("App", () => {
     fireEvent.click(await screen.findByRole("button", { name: "Bookings" }));
     const item = screen.getByRole("listitem", { name: "Canon EOS R6, Pending" });
     expect(item.textContent).toContain("with Jean");
-    expect([...item.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["Confirm", "Decline", "Cancel"]);
+    expect([...item.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["Confirm", "Decline", "Cancel", "Message"]);
     fireEvent.click(screen.getByRole("button", { name: "Decline Canon EOS R6" }));
     await waitFor(() => expect(calls.some((c) => c.cmd === "update_booking")).toBe(true));
     expect(calls.find((c) => c.cmd === "update_booking")?.args).toEqual({ bookingId: "b1", status: "rejected" });
+    // "Message" writes to the other party, in the chat the row names.
+    fireEvent.click(screen.getByRole("button", { name: "Message Jean about Canon EOS R6" }));
+    fireEvent.change(screen.getByLabelText("Message to Jean"), { target: { value: "Is 9:00 fine for pickup?" } });
+    fireEvent.click(screen.getByRole("button", { name: "Send" }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "message_user")).toBe(true));
+    expect(calls.find((c) => c.cmd === "message_user")?.args).toEqual({
+      toUserId: "renter-jean",
+      chatId: "dm-1",
+      message: "Is 9:00 fine for pickup?",
+    });
+    expect(screen.queryByLabelText("Message to Jean")).toBeNull();
   });
 
   it("mutes one booking for a while and unmutes it", async () => {
@@ -204,7 +215,8 @@ describe("App", () => {
     render(<App />);
     fireEvent.click(await screen.findByRole("button", { name: "Bookings" }));
     expect(screen.getByText("Already cancelled by Jean.").getAttribute("role")).toBe("status");
-    expect(screen.getByRole("listitem", { name: "Booking b1, Cancelled" }).querySelectorAll("button").length).toBe(0);
+    const over = screen.getByRole("listitem", { name: "Booking b1, Cancelled" });
+    expect([...over.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["Message"]);
     const { emit } = await import("@tauri-apps/api/event");
     await act(async () => {
       await emit("snapshot", snapshot({ myBookings: { rows: [], error: null } }));

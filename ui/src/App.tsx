@@ -178,6 +178,7 @@ export function App() {
           muted={preferences.muted}
           onMute={mute}
           linked={linked}
+          onMessage={(toUserId, chatId, text) => run(ipc.messageUser(toUserId, chatId, text))}
         />
       ) : (
         <LivePanels

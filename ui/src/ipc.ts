@@ -23,6 +23,8 @@ export const reconnect = () => invoke<void>("reconnect");
 export const updateBooking = (bookingId: string, status: string) =>
   invoke<void>("update_booking", { bookingId, status });
 export const reloadBookings = () => invoke<void>("reload_bookings");
+export const messageUser = (toUserId: string, chatId: string, message: string) =>
+  invoke<void>("message_user", { toUserId, chatId, message });
 export const setPreferences = (preferences: Preferences) => invoke<void>("set_preferences", { preferences });
 
 export const onSnapshot = (handler: (s: Snapshot) => void): Promise<UnlistenFn> =>

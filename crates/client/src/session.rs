@@ -39,6 +39,14 @@ pub enum Command {
         /// The text.
         message: String,
     },
+    /// Write to another user: their chat with this user, which the server
+    /// starts if they share a booking.
+    MessageUser {
+        /// The other user.
+        to_user_id: String,
+        /// The text.
+        message: String,
+    },
     /// Move a booking to another status. The server answers with
     /// `booking-updated` or an `error`, both carrying `reference`.
     UpdateBooking {
@@ -478,6 +486,9 @@ fn request_frame(command: &Command) -> Option<Value> {
         Command::Clear => Some(json!({"event": event::CLEAR})),
         Command::SendMessage { chat_id, message } => {
             Some(json!({"event": event::MESSAGE, "data": {"chatId": chat_id, "message": message}}))
+        }
+        Command::MessageUser { to_user_id, message } => {
+            Some(json!({"event": event::MESSAGE, "data": {"toUserId": to_user_id, "message": message}}))
         }
         Command::UpdateBooking { booking_id, status, reference } => Some(json!({
             "event": event::BOOKING_UPDATE,

@@ -321,6 +321,22 @@ async fn a_host_confirms_from_the_client_and_a_late_or_second_click_gets_the_rea
         [("b2", "cancelled", json!([])), ("b1", "confirmed", json!(["cancelled", "in_progress"]))],
         "latest activity first"
     );
+
+    // "Message" on a booking row: the host writes to the renter by id; the
+    // server opens their chat (they share bookings) and the renter hears it.
+    host.send(ClientCommand::MessageUser { to_user_id: "r1".into(), message: "See you Friday".into() });
+    loop {
+        if let Update::Event(m) = next(&mut renter_updates).await {
+            if let urutibiz_protocol::ServerEvent::NewMessage(message) = &m.event {
+                assert_eq!(
+                    (message.from_user_id.as_str(), message.message.as_str()),
+                    ("h1", "See you Friday")
+                );
+                assert_eq!(message.chat_id, mine[0]["chatId"], "the chat the booking rows name");
+                break;
+            }
+        }
+    }
     host.send(ClientCommand::Shutdown);
     renter.send(ClientCommand::Shutdown);
 }

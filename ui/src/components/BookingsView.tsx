@@ -1,3 +1,4 @@
+import { useState, type FormEvent } from "react";
 import type { BookingRow } from "../generated/BookingRow";
 import type { BookingsView as BookingsState } from "../generated/BookingsView";
 import { relativeTime, statusLabel } from "../store";
@@ -21,6 +22,8 @@ interface Props {
   onMute: (key: string, until: number | null | undefined) => void;
   /** A booking a link opened the window at. */
   linked?: string | null;
+  /** Writes to the booking's other party, in their chat. */
+  onMessage: (toUserId: string, chatId: string, text: string) => void;
 }
 
 /** Statuses after which nothing more happens: nothing to mute. */
@@ -29,7 +32,9 @@ const FINAL = ["rejected", "cancelled", "completed"];
 const titleOf = (b: BookingRow) => b.title ?? `Booking ${b.id}`;
 
 /** The user's bookings from the server, each with exactly the moves it allows. */
-export function BookingsView({ bookings, onMove, onRetry, muted, onMute, linked }: Props) {
+export function BookingsView({ bookings, onMove, onRetry, muted, onMute, linked, onMessage }: Props) {
+  // The row whose message box is open.
+  const [writing, setWriting] = useState<string | null>(null);
   const now = Date.now();
   const missing = linked && bookings.rows !== null && !bookings.rows.some((b) => b.id === linked);
   if (bookings.rows === null) {
@@ -99,6 +104,13 @@ export function BookingsView({ bookings, onMove, onRetry, muted, onMute, linked 
                     {MOVE[status] ?? status}
                   </button>
                 ))}
+              <button
+                aria-expanded={writing === b.id}
+                aria-label={`Message ${b.otherPartyName} about ${titleOf(b)}`}
+                onClick={() => setWriting(writing === b.id ? null : b.id)}
+              >
+                Message
+              </button>
               {!FINAL.includes(b.status) && (
                 <MuteControl
                   label={titleOf(b)}
@@ -107,9 +119,41 @@ export function BookingsView({ bookings, onMove, onRetry, muted, onMute, linked 
                 />
               )}
             </span>
+            {writing === b.id && (
+              <MessageBox
+                to={b.otherPartyName}
+                onSend={(text) => {
+                  onMessage(b.otherPartyId, b.chatId, text);
+                  setWriting(null);
+                }}
+              />
+            )}
           </li>
         ))}
       </ul>
     </>
+  );
+}
+
+function MessageBox({ to, onSend }: { to: string; onSend: (text: string) => void }) {
+  const [text, setText] = useState("");
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (text.trim() !== "") onSend(text.trim());
+  };
+  return (
+    <form className="reply" onSubmit={submit}>
+      <input
+        autoFocus
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        placeholder={`Message ${to}…`}
+        aria-label={`Message to ${to}`}
+        maxLength={4000}
+      />
+      <button type="submit" disabled={text.trim() === ""}>
+        Send
+      </button>
+    </form>
   );
 }

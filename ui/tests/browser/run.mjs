@@ -68,13 +68,13 @@ try {
   const bookingRows = page.locator("ul.bookings > li");
   await bookingRows.first().waitFor();
   assert.equal(await bookingRows.count(), 2);
-  assert.deepEqual(await bookingRows.nth(0).locator(".booking-actions button").allTextContents(), ["Confirm", "Decline", "Cancel"]);
-  assert.equal(await bookingRows.nth(1).locator(".booking-actions button").count(), 0, "a cancelled booking offers nothing");
+  assert.deepEqual(await bookingRows.nth(0).locator(".booking-actions button").allTextContents(), ["Confirm", "Decline", "Cancel", "Message"]);
+  assert.deepEqual(await bookingRows.nth(1).locator(".booking-actions button").allTextContents(), ["Message"], "a cancelled booking offers no move");
   assert.match(await bookingRows.nth(1).textContent(), /with Eric · cancelled by Eric/);
   await page.screenshot({ path: join(shots, "bookings.png") });
   await page.getByRole("button", { name: "Confirm Canon EOS R6, Fri 12 Dec" }).click();
   await page.getByRole("listitem", { name: "Canon EOS R6, Fri 12 Dec, Confirmed" }).waitFor();
-  assert.deepEqual(await bookingRows.nth(0).locator(".booking-actions button").allTextContents(), ["Cancel", "Start"]);
+  assert.deepEqual(await bookingRows.nth(0).locator(".booking-actions button").allTextContents(), ["Cancel", "Start", "Message"]);
   // Settings: quiet hours on, keyboard only (Tab to the box, Space).
   await page.getByRole("button", { name: "Settings", exact: true }).click();
   const quiet = page.getByRole("checkbox", { name: /Quiet hours/ });
