@@ -163,7 +163,7 @@ window=$(for _ in $(seq 100); do app_window --onlyvisible && break; sleep 0.1; d
 [ -n "$window" ] || fail "no app window"
 sleep 1
 import -window root "$out/window-unread.png"
-xdotool windowfocus --sync "$window" 2>/dev/null || xdotool windowfocus "$window"
+xdotool windowfocus --sync "$window" 2>/dev/null || xdotool windowfocus "$window" 2>/dev/null || true
 xdotool key --window "$window" ctrl+shift+a
 wait_for "the badge to clear" icon_is bell.png
 unread=$(curl -fsS "$base/api/v1/notifications/unread-count" -H "Authorization: Bearer $host_token")

@@ -38,8 +38,12 @@ sleep 1.5
 import -window root "$out/signin.png"
 sign_in_started() { grep -q "browser sign-in started" "$out/app-signin.log"; }
 for _ in $(seq 10); do
-    xdotool windowfocus --sync "$window" 2>/dev/null || xdotool windowfocus "$window"
-    xdotool key --window "$window" Return
+    # The window found first may already be gone (GTK can replace it while
+    # the webview starts): look again each time, and let a miss retry.
+    window=$(app_window --onlyvisible | tail -1)
+    [ -n "$window" ] || { sleep 0.3; continue; }
+    xdotool windowfocus --sync "$window" 2>/dev/null || xdotool windowfocus "$window" 2>/dev/null || true
+    xdotool key --window "$window" Return 2>/dev/null || true
     for _ in $(seq 20); do sign_in_started && break; sleep 0.1; done
     sign_in_started && break
 done
