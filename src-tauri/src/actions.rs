@@ -38,35 +38,34 @@ pub fn clear(app: &AppHandle) {
     state.changed(true);
 }
 
+/// Shows the user's own message in its chat at once, before the server
+/// confirms it.
+fn echo_own_message(state: &AppState, chat_id: String, message: String) {
+    let at = chrono::Local::now().timestamp_millis();
+    let line = crate::history::ChatLine {
+        chat_id,
+        message_id: format!("local-{at}"),
+        from_user_id: "me".into(),
+        message,
+        at,
+    };
+    state.history.lock().expect("history lock").add_own_message(line);
+    state.changed(false);
+}
+
 /// Replies in a chat; the message shows at once as the user's own.
 pub fn send_message(app: &AppHandle, chat_id: String, message: String) {
     let state = app.state::<AppState>();
-    let line = crate::history::ChatLine {
-        chat_id: chat_id.clone(),
-        message_id: format!("local-{}", chrono::Local::now().timestamp_millis()),
-        from_user_id: "me".into(),
-        message: message.clone(),
-        at: chrono::Local::now().timestamp_millis(),
-    };
-    state.history.lock().expect("history lock").add_own_message(line);
+    echo_own_message(&state, chat_id.clone(), message.clone());
     send(&state, Command::SendMessage { chat_id, message });
-    state.changed(false);
 }
 
 /// Writes to the other party of a booking: their chat (its id known from
 /// the booking) shows the message at once; the server starts the chat.
 pub fn message_user(app: &AppHandle, to_user_id: String, chat_id: String, message: String) {
     let state = app.state::<AppState>();
-    let line = crate::history::ChatLine {
-        chat_id,
-        message_id: format!("local-{}", chrono::Local::now().timestamp_millis()),
-        from_user_id: "me".into(),
-        message: message.clone(),
-        at: chrono::Local::now().timestamp_millis(),
-    };
-    state.history.lock().expect("history lock").add_own_message(line);
+    echo_own_message(&state, chat_id, message.clone());
     send(&state, Command::MessageUser { to_user_id, message });
-    state.changed(false);
 }
 
 /// `hour`, `tomorrow` or `off`.

@@ -75,21 +75,23 @@ pub fn clear_all(app: AppHandle) {
 /// Replies in a chat the user takes part in.
 #[tauri::command]
 pub fn send_message(app: AppHandle, chat_id: String, message: String) -> Result<()> {
-    let message = message.trim().to_owned();
+    actions::send_message(&app, chat_id, message_text(&message)?);
+    Ok(())
+}
+
+/// A chat message as the server takes it: trimmed, 1 to 4000 characters.
+fn message_text(message: &str) -> Result<String> {
+    let message = message.trim();
     if message.is_empty() || message.chars().count() > 4000 {
         return Err(Error::Invalid("A message must have 1 to 4000 characters.".into()));
     }
-    actions::send_message(&app, chat_id, message);
-    Ok(())
+    Ok(message.to_owned())
 }
 
 /// Writes to the other party of one of the user's bookings.
 #[tauri::command]
 pub fn message_user(app: AppHandle, to_user_id: String, chat_id: String, message: String) -> Result<()> {
-    let message = message.trim().to_owned();
-    if message.is_empty() || message.chars().count() > 4000 {
-        return Err(Error::Invalid("A message must have 1 to 4000 characters.".into()));
-    }
+    let message = message_text(&message)?;
     if !is_valid_id(&to_user_id) || !is_valid_id(&chat_id) {
         return Err(Error::Invalid("That is not a user or chat of yours.".into()));
     }

@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import type { BookingRow } from "../generated/BookingRow";
 import type { BookingsView as BookingsState } from "../generated/BookingsView";
 import { relativeTime, statusLabel } from "../store";
 import { MuteControl } from "./MuteControl";
+import { MessageForm } from "./MessageForm";
 
 /** The button for each move the server allows. */
 const MOVE: Record<string, string> = {
@@ -120,8 +121,10 @@ export function BookingsView({ bookings, onMove, onRetry, muted, onMute, linked,
               )}
             </span>
             {writing === b.id && (
-              <MessageBox
-                to={b.otherPartyName}
+              <MessageForm
+                label={`Message to ${b.otherPartyName}`}
+                placeholder={`Message ${b.otherPartyName}…`}
+                autoFocus
                 onSend={(text) => {
                   onMessage(b.otherPartyId, b.chatId, text);
                   setWriting(null);
@@ -135,25 +138,3 @@ export function BookingsView({ bookings, onMove, onRetry, muted, onMute, linked,
   );
 }
 
-function MessageBox({ to, onSend }: { to: string; onSend: (text: string) => void }) {
-  const [text, setText] = useState("");
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (text.trim() !== "") onSend(text.trim());
-  };
-  return (
-    <form className="reply" onSubmit={submit}>
-      <input
-        autoFocus
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        placeholder={`Message ${to}…`}
-        aria-label={`Message to ${to}`}
-        maxLength={4000}
-      />
-      <button type="submit" disabled={text.trim() === ""}>
-        Send
-      </button>
-    </form>
-  );
-}

@@ -1,7 +1,7 @@
 import type { ChatLine } from "../generated/ChatLine";
-import { useState, type FormEvent } from "react";
 import { relativeTime } from "../store";
 import { MuteControl } from "./MuteControl";
+import { MessageForm } from "./MessageForm";
 
 interface Props {
   chats: ChatLine[];
@@ -48,27 +48,10 @@ export function LivePanels({ chats, onSend, muted, onMute, linked }: Props) {
               </li>
             ))}
           </ul>
-          <Reply chatId={chatId} onSend={onSend} />
+          <MessageForm label={`Reply in ${chatId}`} placeholder="Reply…" onSend={(text) => onSend(chatId, text)} />
         </section>
       ))}
     </div>
   );
 }
 
-function Reply({ chatId, onSend }: { chatId: string; onSend: (chatId: string, text: string) => void }) {
-  const [text, setText] = useState("");
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (text.trim() === "") return;
-    onSend(chatId, text.trim());
-    setText("");
-  };
-  return (
-    <form className="reply" onSubmit={submit}>
-      <input value={text} onChange={(e) => setText(e.target.value)} placeholder="Reply…" aria-label={`Reply in ${chatId}`} maxLength={4000} />
-      <button type="submit" disabled={text.trim() === ""}>
-        Send
-      </button>
-    </form>
-  );
-}

@@ -58,18 +58,7 @@ pub fn insert_events(
 }
 
 pub fn read_booking(conn: &Connection, id: &str) -> Result<Option<Booking>, StoreError> {
-    let row = conn
-        .prepare_cached("SELECT id, host_id, renter_id, status, title FROM bookings WHERE id = ?1")?
-        .query_row([id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?))
-        })
-        .optional()?;
-    row.map(|(id, host_id, renter_id, status, title)| {
-        let status = BookingStatus::parse(&status)
-            .ok_or_else(|| StoreError::Database(format!("booking {id} has unknown status {status}")))?;
-        Ok(Booking { id, host_id, renter_id, status, title })
-    })
-    .transpose()
+    Ok(read_booking_record(conn, id)?.map(|record| record.booking))
 }
 
 pub fn upsert_booking(conn: &Connection, booking: &Booking) -> Result<Option<Booking>, StoreError> {
