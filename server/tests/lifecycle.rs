@@ -152,7 +152,16 @@ async fn healthz_and_metrics() {
     client.expect_error("invalid-json").await;
     server.publish("user-u1", "x", json!({})).await;
     client.expect("x").await;
-    let text = server.metrics().await;
+    // The hub adds its queued frames to the counter after queuing them, so
+    // the client can hold a frame a moment before a scrape counts it.
+    let mut text = server.metrics().await;
+    for _ in 0..50 {
+        if metric(&text, "realtime_frames_out_total") >= 1.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        text = server.metrics().await;
+    }
     assert_eq!(metric(&text, "realtime_connections"), 1.0, "{text}");
     assert_eq!(metric(&text, "realtime_publish_total"), 1.0);
     assert_eq!(metric(&text, "realtime_frames_in_total"), 1.0);
