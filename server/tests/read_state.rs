@@ -136,3 +136,86 @@ async fn mark_read_validation() {
     let err = c.request(json!({"event": "resume", "data": {"after": -5}})).await;
     assert_eq!(err["data"]["code"], "invalid-payload");
 }
+
+/// Each chat in `GET /api/v1/chats` as `(first other participant, unread)`.
+async fn chat_unread(server: &Server, user: &str) -> Vec<(String, i64)> {
+    let (status, body) = server.get_as(user, "host", "/api/v1/chats").await;
+    assert_eq!(status, 200, "{body}");
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let other = c["participants"].as_array().unwrap().iter().find(|p| p["id"] != user).unwrap();
+            (other["id"].as_str().unwrap().to_owned(), c["unreadCount"].as_i64().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn chats_count_their_unread_messages_and_opening_one_reads_it_everywhere() {
+    let server = Server::start(&["--first-contact-chats"]);
+    let mut jean = server.connect("jean", "renter").await;
+    let mut ann = server.connect("ann", "renter").await;
+    let mut host = server.connect("h1", "host").await;
+    let mut host_phone = server.connect("h1", "host").await;
+    let mut chat_with_jean = String::new();
+    for text in ["one", "two", "three"] {
+        let sent =
+            jean.request(json!({"event": "message", "data": {"toUserId": "h1", "message": text}})).await;
+        chat_with_jean = sent["data"]["chatId"].as_str().unwrap().to_owned();
+    }
+    let sent = ann.request(json!({"event": "message", "data": {"toUserId": "h1", "message": "hi"}})).await;
+    let chat_with_ann = sent["data"]["chatId"].as_str().unwrap().to_owned();
+    // A notification that is not a message does not count for any chat.
+    notify(&server, "user-h1", "system news").await;
+    // Four messages and their notifications, then the news, on both devices.
+    for device in [&mut host, &mut host_phone] {
+        for _ in 0..9 {
+            device.recv().await;
+        }
+    }
+    assert_eq!(http_unread(&server, "h1", "host").await, 5);
+    assert_eq!(chat_unread(&server, "h1").await, vec![("ann".into(), 1), ("jean".into(), 3)]);
+    // The sender has nothing unread in the chats they wrote to.
+    assert_eq!(chat_unread(&server, "jean").await, vec![("h1".into(), 0)]);
+
+    // Opening Jean's chat on the laptop reads its three notifications, and the
+    // phone hears which.
+    let reply =
+        host.request(json!({"event": "mark-read", "data": {"chatId": chat_with_jean}, "ref": "open"})).await;
+    assert_eq!(reply["event"], "notifications-read", "{reply}");
+    assert_eq!(reply["ref"], "open");
+    assert_eq!(reply["data"]["ids"].as_array().unwrap().len(), 3);
+    assert_eq!(reply["data"]["unreadCount"], 2);
+    let synced = host_phone.expect("notifications-read").await;
+    assert_eq!(synced["data"], reply["data"]);
+    assert_eq!(chat_unread(&server, "h1").await, vec![("ann".into(), 1), ("jean".into(), 0)]);
+
+    // Reading it again changes nothing; someone else's chat reads none of
+    // the caller's notifications.
+    let again = host.request(json!({"event": "mark-read", "data": {"chatId": chat_with_jean}})).await;
+    assert_eq!(again["data"]["ids"], json!([]));
+    let foreign = jean.request(json!({"event": "mark-read", "data": {"chatId": chat_with_ann}})).await;
+    assert_eq!(foreign["data"]["ids"], json!([]));
+    assert_eq!(http_unread(&server, "h1", "host").await, 2);
+
+    // Over HTTP too; and a request naming two ways at once is refused.
+    let post = |body: Value| {
+        server
+            .http
+            .post(server.url("/api/v1/notifications/read"))
+            .bearer_auth(token("h1", "host", 60))
+            .json(&body)
+            .send()
+    };
+    let r = post(json!({"chatId": chat_with_ann, "all": true})).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let r = post(json!({"chatId": chat_with_ann})).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["unreadCount"], 1);
+    assert_eq!(chat_unread(&server, "h1").await, vec![("ann".into(), 0), ("jean".into(), 0)]);
+    assert_eq!(host.expect("notifications-read").await["data"]["unreadCount"], 1);
+    let refused = host.request(json!({"event": "mark-read", "data": {"chatId": "", "upTo": 1}})).await;
+    assert_eq!(refused["data"]["code"], "invalid-payload", "{refused}");
+}

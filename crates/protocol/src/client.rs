@@ -85,7 +85,7 @@ pub struct Resume {
     pub after: i64,
 }
 
-/// `mark-read`: either `ids` or `upTo`.
+/// `mark-read`: one of `ids`, `upTo` or `chatId`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MarkRead {
@@ -95,6 +95,9 @@ pub struct MarkRead {
     /// Every notification up to this position.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub up_to: Option<i64>,
+    /// Every message notification of this chat (the user opened it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<String>,
 }
 
 /// `mark-all-read` and `clear` carry no fields.

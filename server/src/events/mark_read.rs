@@ -1,23 +1,26 @@
-//! `mark-read`: some notifications, by id or up to a position, are read.
+//! `mark-read`: some notifications, by id, up to a position or of one chat,
+//! are read.
 //! Every other connection of the user hears about it, so badges agree.
 
 use super::{answer, Outcome, Refusal, Session};
 use crate::publish::{announce_read, read_payload};
 use crate::store::ReadChange;
 use urutibiz_protocol::client::MarkRead;
+use urutibiz_protocol::room::is_valid_id;
 use urutibiz_protocol::{event, ErrorCode};
 
 /// Most ids in one `mark-read`.
 pub const MAX_IDS: usize = 500;
 
 pub async fn handle(session: &mut Session, p: MarkRead, reference: Option<&str>) -> Outcome {
-    let change = match (p.ids, p.up_to) {
-        (Some(ids), None) if !ids.is_empty() && ids.len() <= MAX_IDS => ReadChange::Ids(ids),
-        (None, Some(up_to)) if up_to >= 0 => ReadChange::UpTo(up_to),
+    let change = match (p.ids, p.up_to, p.chat_id) {
+        (Some(ids), None, None) if !ids.is_empty() && ids.len() <= MAX_IDS => ReadChange::Ids(ids),
+        (None, Some(up_to), None) if up_to >= 0 => ReadChange::UpTo(up_to),
+        (None, None, Some(chat_id)) if is_valid_id(&chat_id) => ReadChange::Chat(chat_id),
         _ => {
             return Err(Refusal::new(
                 ErrorCode::InvalidPayload,
-                format!("give either `ids` (1 to {MAX_IDS}) or `upTo` (a seq), not both"),
+                format!("give exactly one of `ids` (1 to {MAX_IDS}), `upTo` (a seq) or `chatId`"),
             ))
         }
     };

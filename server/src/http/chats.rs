@@ -30,7 +30,7 @@ pub struct ListQuery {
 /// `GET /api/v1/chats`: most recently active first, paged.
 pub async fn list(
     State(app): State<Arc<App>>,
-    User(user): User,
+    caller: User,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = page_limit(q.limit)?;
@@ -40,7 +40,8 @@ pub async fn list(
         .map(PageCursor::parse)
         .transpose()?
         .map(|c| ChatCursor { activity: c.number, id: c.id });
-    let chats = app.store.chats_of(&user.user_id, before, limit).await?;
+    let chats = app.store.chats_of(&caller.0.user_id, before, limit).await?;
+    let unread = app.store.unread_by_chat(caller.scope()).await?;
     let mut items = Vec::with_capacity(chats.len());
     for c in &chats {
         let mut participants = Vec::with_capacity(2);
@@ -51,6 +52,7 @@ pub async fn list(
             "id": c.chat.id,
             "participants": participants,
             "lastMessage": c.last.as_ref().map(message_json),
+            "unreadCount": unread.get(&c.chat.id).copied().unwrap_or(0),
         }));
     }
     let next_before = PageCursor::next(&chats, limit, |c| {

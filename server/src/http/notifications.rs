@@ -12,6 +12,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use urutibiz_protocol::room::is_valid_id;
 use urutibiz_protocol::server::NotificationsRead;
 
 #[derive(Deserialize)]
@@ -59,23 +60,29 @@ pub async fn unread_count(State(app): State<Arc<App>>, user: User) -> Result<Jso
 struct ReadRequest {
     ids: Option<Vec<String>>,
     up_to: Option<i64>,
+    chat_id: Option<String>,
     #[serde(default)]
     all: bool,
 }
 
-/// `POST /api/v1/notifications/read` with `{"ids": [..]}`, `{"upTo": seq}`
-/// or `{"all": true}`.
+/// `POST /api/v1/notifications/read` with `{"ids": [..]}`, `{"upTo": seq}`,
+/// `{"chatId": id}` or `{"all": true}`.
 pub async fn mark_read(
     State(app): State<Arc<App>>,
     user: User,
     body: Bytes,
 ) -> Result<Json<NotificationsRead>, ApiError> {
     let req: ReadRequest = json_body(&body)?;
-    let change = match (req.ids, req.up_to, req.all) {
-        (Some(ids), None, false) if !ids.is_empty() && ids.len() <= 500 => ReadChange::Ids(ids),
-        (None, Some(up_to), false) if up_to >= 0 => ReadChange::UpTo(up_to),
-        (None, None, true) => ReadChange::All,
-        _ => return Err(ApiError::invalid("give exactly one of `ids` (1 to 500), `upTo` or `all: true`")),
+    let change = match (req.ids, req.up_to, req.chat_id, req.all) {
+        (Some(ids), None, None, false) if !ids.is_empty() && ids.len() <= 500 => ReadChange::Ids(ids),
+        (None, Some(up_to), None, false) if up_to >= 0 => ReadChange::UpTo(up_to),
+        (None, None, Some(chat_id), false) if is_valid_id(&chat_id) => ReadChange::Chat(chat_id),
+        (None, None, None, true) => ReadChange::All,
+        _ => {
+            return Err(ApiError::invalid(
+                "give exactly one of `ids` (1 to 500), `upTo`, `chatId` or `all: true`",
+            ))
+        }
     };
     apply(&app, &user, change).await
 }

@@ -15,6 +15,7 @@ pub mod sqlite;
 use crate::auth::Role;
 use async_trait::async_trait;
 use serde_json::value::RawValue;
+use std::collections::HashMap;
 use urutibiz_protocol::BookingStatus;
 
 pub use sqlite::SqliteStore;
@@ -215,6 +216,8 @@ pub enum ReplayPage {
 pub enum ReadChange {
     /// These notification ids are read.
     Ids(Vec<String>),
+    /// Every message notification of this chat is read (the user opened it).
+    Chat(String),
     /// Every notification up to this position is read.
     UpTo(i64),
     /// Every notification so far is read.
@@ -226,7 +229,8 @@ pub enum ReadChange {
 /// What a read-state change did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadOutcome {
-    /// Ids that became read (for [`ReadChange::Ids`]; only the user's own).
+    /// Ids that became read (for [`ReadChange::Ids`] and [`ReadChange::Chat`];
+    /// only the user's own).
     pub ids: Vec<String>,
     /// Watermark: everything up to here is read (or cleared).
     pub up_to: Option<i64>,
@@ -354,6 +358,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Unread notifications of `scope`.
     async fn unread_count(&self, scope: Scope) -> Result<i64, StoreError>;
+
+    /// Unread message notifications of `scope`, per chat id.
+    async fn unread_by_chat(&self, scope: Scope) -> Result<HashMap<String, i64>, StoreError>;
 
     /// Applies a read-state change for `scope`'s user.
     async fn change_read_state(&self, scope: Scope, change: ReadChange) -> Result<ReadOutcome, StoreError>;

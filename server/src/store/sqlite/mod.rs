@@ -181,6 +181,10 @@ impl Store for SqliteStore {
         self.read(move |conn| read_state::unread_count(conn, &scope)).await
     }
 
+    async fn unread_by_chat(&self, scope: Scope) -> Result<HashMap<String, i64>, StoreError> {
+        self.read(move |conn| read_state::unread_by_chat(conn, &scope)).await
+    }
+
     async fn change_read_state(&self, scope: Scope, change: ReadChange) -> Result<ReadOutcome, StoreError> {
         let for_write = scope.clone();
         let mut outcome = self.write(move |conn, _| read_state::change(conn, &for_write, change)).await?;

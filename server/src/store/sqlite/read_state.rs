@@ -6,16 +6,32 @@
 use super::super::*;
 use super::events::{event_from_row, events_head, scope_rooms, EVENT_COLUMNS, SCOPE};
 use rusqlite::{params, Connection};
+use std::collections::HashMap;
 
 /// Notifications of the scope that are neither read nor cleared.
 const UNREAD: &str = "e.audience IN scope AND e.event = 'notification'
     AND e.seq > COALESCE((SELECT MAX(read_upto, cleared_upto) FROM read_marks WHERE user_id = ?2), 0)
     AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.user_id = ?2 AND r.seq = e.seq)";
 
+/// Where a message notification names its chat.
+const CHAT_OF: &str = "json_extract(e.data, '$.data.chatId')";
+
 pub fn unread_count(conn: &Connection, scope: &Scope) -> Result<i64, StoreError> {
     Ok(conn
         .prepare_cached(&format!("{SCOPE} SELECT COUNT(*) FROM events e WHERE {UNREAD}"))?
         .query_row(params![scope_rooms(scope), scope.user_id], |r| r.get(0))?)
+}
+
+/// Unread message notifications of the scope, counted per chat.
+pub fn unread_by_chat(conn: &Connection, scope: &Scope) -> Result<HashMap<String, i64>, StoreError> {
+    let mut statement = conn.prepare_cached(&format!(
+        "{SCOPE} SELECT {CHAT_OF} AS chat, COUNT(*) FROM events e
+         WHERE {UNREAD} AND json_extract(e.data, '$.type') = 'message' AND chat IS NOT NULL
+         GROUP BY chat"
+    ))?;
+    let rows =
+        statement.query_map(params![scope_rooms(scope), scope.user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Raises the user's watermarks to `upto` and forgets the individual reads below.
@@ -44,6 +60,24 @@ pub fn change(conn: &Connection, scope: &Scope, change: ReadChange) -> Result<Re
             ))?;
             let found = find
                 .query_map(params![scope_rooms(scope), scope.user_id, ids_json], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut mark = conn.prepare_cached(
+                "INSERT INTO notification_reads (user_id, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?;
+            for (seq, id) in found {
+                mark.execute(params![scope.user_id, seq])?;
+                outcome.ids.push(id);
+            }
+        }
+        ReadChange::Chat(chat_id) => {
+            let mut find = conn.prepare_cached(&format!(
+                "{SCOPE} SELECT e.seq, e.id FROM events e
+                 WHERE {UNREAD} AND json_extract(e.data, '$.type') = 'message' AND {CHAT_OF} = ?3"
+            ))?;
+            let found = find
+                .query_map(params![scope_rooms(scope), scope.user_id, chat_id], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
