@@ -38,34 +38,41 @@ pub fn clear(app: &AppHandle) {
     state.changed(true);
 }
 
-/// Shows the user's own message in its chat at once, before the server
-/// confirms it.
-fn echo_own_message(state: &AppState, chat_id: String, message: String) {
-    let at = chrono::Local::now().timestamp_millis();
-    let line = crate::history::ChatLine {
-        chat_id,
-        message_id: format!("local-{at}"),
-        from_user_id: "me".into(),
-        message,
-        at,
-    };
-    state.history.lock().expect("history lock").add_own_message(line);
-    state.changed(false);
+/// Marks a conversation read (the user opened it or is watching it): its
+/// message notifications at once here, and on every device by the server.
+pub fn mark_chat_read(app: &AppHandle, chat_id: &str) {
+    let state = app.state::<AppState>();
+    {
+        let mut history = state.history.lock().expect("history lock");
+        let ids: Vec<String> = history
+            .items
+            .iter()
+            .filter(|i| {
+                !i.read
+                    && i.kind == "message"
+                    && i.data.get("chatId").and_then(|c| c.as_str()) == Some(chat_id)
+            })
+            .map(|i| i.id.clone())
+            .collect();
+        history.mark_read_locally(&ids);
+    }
+    send(&state, Command::MarkChatRead(chat_id.to_owned()));
+    state.changed(true);
 }
 
 /// Replies in a chat; the message shows at once as the user's own.
 pub fn send_message(app: &AppHandle, chat_id: String, message: String) {
-    let state = app.state::<AppState>();
-    echo_own_message(&state, chat_id.clone(), message.clone());
-    send(&state, Command::SendMessage { chat_id, message });
+    crate::chats::on_own_message(app, &chat_id, &message);
+    send(&app.state::<AppState>(), Command::SendMessage { chat_id, message });
+    app.state::<AppState>().changed(false);
 }
 
 /// Writes to the other party of a booking: their chat (its id known from
 /// the booking) shows the message at once; the server starts the chat.
 pub fn message_user(app: &AppHandle, to_user_id: String, chat_id: String, message: String) {
-    let state = app.state::<AppState>();
-    echo_own_message(&state, chat_id, message.clone());
-    send(&state, Command::MessageUser { to_user_id, message });
+    crate::chats::on_own_message(app, &chat_id, &message);
+    send(&app.state::<AppState>(), Command::MessageUser { to_user_id, message });
+    app.state::<AppState>().changed(false);
 }
 
 /// `hour`, `tomorrow` or `off`.

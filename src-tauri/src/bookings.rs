@@ -137,7 +137,8 @@ pub fn reload(app: &AppHandle) {
     tauri::async_runtime::spawn(async move {
         let result = urutibiz_client::history::my_bookings(&config, LOADED)
             .await
-            .map(|items| items.iter().filter_map(BookingRow::from_server).collect());
+            .map(|items| items.iter().filter_map(BookingRow::from_server).collect())
+            .map_err(|e| e.to_string());
         if let Err(e) = &result {
             tracing::warn!(error = %e, "could not load bookings");
         }

@@ -2,6 +2,7 @@
 
 use crate::account::{self, Account};
 use crate::bookings::{self, MyBookings};
+use crate::chats::{self, MyChats};
 use crate::error::{Error, Result};
 use crate::preferences::Preferences;
 use crate::state::{AppState, Snapshot};
@@ -15,8 +16,9 @@ pub fn get_snapshot(
     state: State<'_, AppState>,
     account: State<'_, Account>,
     bookings: State<'_, MyBookings>,
+    chats: State<'_, MyChats>,
 ) -> Snapshot {
-    state.snapshot(&account, &bookings)
+    state.snapshot(&account, &bookings, &chats)
 }
 
 /// Moves one of the user's bookings (a button of the Bookings view); the
@@ -97,6 +99,34 @@ pub fn message_user(app: AppHandle, to_user_id: String, chat_id: String, message
     }
     actions::message_user(&app, to_user_id, chat_id, message);
     Ok(())
+}
+
+/// Shows a conversation: its newest messages load, and it is read on every device.
+#[tauri::command]
+pub fn open_chat(app: AppHandle, chat_id: String) -> Result<()> {
+    if !is_valid_id(&chat_id) {
+        return Err(Error::Invalid("That is not a chat of yours.".into()));
+    }
+    chats::open(&app, chat_id);
+    Ok(())
+}
+
+/// Loads the open conversation's older messages (the user scrolled up).
+#[tauri::command]
+pub fn load_older_messages(app: AppHandle) {
+    chats::load_older(&app);
+}
+
+/// Lists more conversations.
+#[tauri::command]
+pub fn load_more_chats(app: AppHandle) {
+    chats::load_more(&app);
+}
+
+/// Loads the conversation list again (the Chats view's retry).
+#[tauri::command]
+pub fn reload_chats(app: AppHandle) {
+    chats::reload(&app);
 }
 
 /// Signs in through the system browser with the OpenID provider at

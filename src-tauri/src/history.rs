@@ -1,5 +1,5 @@
 //! What the app knows: notifications (with read state), the latest status
-//! of each booking, recent chat lines. Fed by server frames, cached in the
+//! of each booking (conversations are `chats`'). Fed by server frames, cached in the
 //! settings store so the window shows history at once, even offline.
 
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use urutibiz_protocol::{ServerEvent, ServerMessage};
 
 /// Notifications kept.
 pub const MAX_ITEMS: usize = 500;
-/// Bookings and chat lines kept for the live views.
+/// Bookings kept for the live view.
 pub const MAX_LIVE: usize = 100;
 
 /// A notification as the UI shows it.
@@ -56,24 +56,6 @@ pub struct BookingLive {
     pub at: i64,
 }
 
-/// A chat message seen live.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct ChatLine {
-    /// The chat.
-    pub chat_id: String,
-    /// The message.
-    pub message_id: String,
-    /// Its author.
-    pub from_user_id: String,
-    /// Its text.
-    pub message: String,
-    /// Unix milliseconds.
-    #[ts(type = "number")]
-    pub at: i64,
-}
-
 /// What a frame changed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
@@ -83,8 +65,6 @@ pub enum Change {
     ReadState,
     /// A booking's status.
     Booking,
-    /// A chat line.
-    Chat,
     /// Nothing the app shows.
     Nothing,
 }
@@ -98,8 +78,6 @@ pub struct History {
     pub unread: i64,
     /// Latest change per booking, newest first.
     pub bookings: Vec<BookingLive>,
-    /// Chat lines, newest first.
-    pub chats: Vec<ChatLine>,
 }
 
 fn text(v: &Value, key: &str) -> String {
@@ -169,20 +147,6 @@ impl History {
                 self.bookings.truncate(MAX_LIVE);
                 Change::Booking
             }
-            ServerEvent::NewMessage(message) => {
-                self.chats.insert(
-                    0,
-                    ChatLine {
-                        chat_id: message.chat_id.clone(),
-                        message_id: message.message_id.clone(),
-                        from_user_id: message.from_user_id.clone(),
-                        message: message.message.clone(),
-                        at: message.at,
-                    },
-                );
-                self.chats.truncate(MAX_LIVE);
-                Change::Chat
-            }
             _ => Change::Nothing,
         }
     }
@@ -206,12 +170,6 @@ impl History {
             })
             .take(MAX_ITEMS)
             .collect();
-    }
-
-    /// Shows the user's own message in the chat view before the server confirms.
-    pub fn add_own_message(&mut self, line: ChatLine) {
-        self.chats.insert(0, line);
-        self.chats.truncate(MAX_LIVE);
     }
 
     /// Marks items read before the server confirms, so the UI answers at once.

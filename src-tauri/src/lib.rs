@@ -2,7 +2,8 @@
 //!
 //! - [`run`]: builds the app: single instance, settings store, tray, client.
 //! - [`live`]: client core updates → history, popups, redraws.
-//! - [`history`]: notifications, read state, live bookings and chats.
+//! - [`history`]: notifications, read state, live bookings.
+//! - [`chats`]: the user's conversations, loaded from the server a page at a time.
 //! - [`tray`]: the bell with its badge, and its menu.
 //! - [`popups`] and [`alert_text`]: native notifications, burst summaries,
 //!   one popup per booking.
@@ -23,6 +24,7 @@ pub mod actions;
 pub mod alert_text;
 pub mod booking_actions;
 pub mod bookings;
+pub mod chats;
 pub mod commands;
 pub mod deep_link;
 pub mod dnd;
@@ -129,6 +131,10 @@ pub fn run() {
             commands::reload_bookings,
             commands::set_preferences,
             commands::message_user,
+            commands::open_chat,
+            commands::load_older_messages,
+            commands::load_more_chats,
+            commands::reload_chats,
         ])
         .setup(move |app| {
             let store = SettingsStore::new(app.store(settings::FILE)?);
@@ -136,6 +142,7 @@ pub fn run() {
             app.manage(account::Account::default());
             app.manage(booking_actions::BookingActions::default());
             app.manage(bookings::MyBookings::default());
+            app.manage(chats::MyChats::default());
             let handle = app.handle().clone();
             let state = app.state::<AppState>();
             let mut refused = None;

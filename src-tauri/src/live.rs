@@ -44,6 +44,7 @@ pub fn start(app: &AppHandle) {
     let _entered = runtime.inner().enter();
     // Whoever signs in next sees their own bookings, loaded afresh.
     app.state::<crate::bookings::MyBookings>().forget();
+    app.state::<crate::chats::MyChats>().with(crate::chats::Chats::forget);
     let (handle, mut updates) = spawn(config, position);
     *state.client.lock().expect("client lock") = Some(handle);
     let app = app.clone();
@@ -59,6 +60,7 @@ pub fn start(app: &AppHandle) {
                     replaying = false;
                     popups::replay_done(&app);
                     crate::bookings::reload(&app);
+                    crate::chats::reload(&app);
                     let first_start =
                         app.state::<AppState>().history.lock().expect("history lock").items.is_empty();
                     if matches!(frame.event, ServerEvent::ResyncRequired(_)) || first_start {
@@ -100,18 +102,32 @@ fn apply(app: &AppHandle, update: Update, replaying: bool) {
             if crate::booking_actions::answer(app, &frame) {
                 return;
             }
+            match &frame.event {
+                ServerEvent::NewMessage(message) => {
+                    crate::chats::on_message(app, message);
+                    state.changed(false);
+                }
+                ServerEvent::MessageSent(sent) => {
+                    app.state::<crate::chats::MyChats>().with(|c| c.sent(sent));
+                    state.changed(false);
+                }
+                _ => {}
+            }
             let change = state.history.lock().expect("history lock").apply(&frame);
             match change {
                 Change::Added(item) => {
                     popups::push(app, item, replaying);
                     state.changed(true);
                 }
-                Change::ReadState => state.changed(true),
+                Change::ReadState => {
+                    // Unread counts per chat are the server's to tell.
+                    crate::chats::reload_soon(app);
+                    state.changed(true);
+                }
                 Change::Booking => {
                     crate::bookings::reload_soon(app);
                     state.changed(false);
                 }
-                Change::Chat => state.changed(false),
                 Change::Nothing => {}
             }
         }
@@ -129,8 +145,11 @@ pub fn run_ticker(app: AppHandle) {
             let state = app.state::<AppState>();
             if state.take_dirty() {
                 if app.get_webview_window(window::MAIN).is_some() {
-                    let snapshot =
-                        state.snapshot(&app.state::<Account>(), &app.state::<crate::bookings::MyBookings>());
+                    let snapshot = state.snapshot(
+                        &app.state::<Account>(),
+                        &app.state::<crate::bookings::MyBookings>(),
+                        &app.state::<crate::chats::MyChats>(),
+                    );
                     let _ = app.emit_to(window::MAIN, "snapshot", snapshot);
                 }
                 tray::refresh(&app);

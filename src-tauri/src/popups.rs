@@ -93,6 +93,15 @@ pub fn replay_done(app: &AppHandle) {
     flush(app);
 }
 
+/// Where clicking a lone notification's popup opens the window: a message
+/// at its conversation (to answer it), anything else at its history row.
+fn opens_at(item: &Item) -> String {
+    match item.data.get("chatId").and_then(|c| c.as_str()) {
+        Some(chat_id) if item.kind == "message" => format!("chat:{chat_id}"),
+        _ => item.id.clone(),
+    }
+}
+
 fn flush(app: &AppHandle) {
     let state = app.state::<AppState>();
     state.popups.scheduled.store(false, Ordering::SeqCst);
@@ -126,7 +135,7 @@ fn flush(app: &AppHandle) {
     let (alert, focus, booking, answer) = if items.len() == 1 {
         (
             alert_for(first),
-            Some(first.id.clone()),
+            Some(opens_at(first)),
             booking_actions::booking_of(first),
             booking_actions::answerable(first),
         )
@@ -300,7 +309,26 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
 
 #[cfg(test)]
 mod tests {
-    use super::escape_markup;
+    use super::{escape_markup, opens_at};
+    use crate::history::Item;
+    use serde_json::json;
+
+    #[test]
+    fn a_message_popup_opens_its_conversation() {
+        let item = |kind: &str, data| Item {
+            id: "n1".into(),
+            seq: 1,
+            kind: kind.into(),
+            title: "t".into(),
+            body: "b".into(),
+            data,
+            created_at: 0,
+            read: false,
+        };
+        assert_eq!(opens_at(&item("message", json!({"chatId": "dm-1"}))), "chat:dm-1");
+        assert_eq!(opens_at(&item("message", json!({}))), "n1");
+        assert_eq!(opens_at(&item("booking", json!({"chatId": "dm-1", "bookingId": "b1"}))), "n1");
+    }
 
     #[test]
     fn markup_reaches_the_daemon_as_text() {

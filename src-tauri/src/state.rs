@@ -2,7 +2,8 @@
 
 use crate::account::{Account, SignInView, UserView};
 use crate::bookings::{BookingsView, MyBookings};
-use crate::history::{BookingLive, ChatLine, History, Item};
+use crate::chats::{ChatsView, MyChats};
+use crate::history::{BookingLive, History, Item};
 use crate::popups::Popups;
 use crate::settings::{Settings, SettingsStore};
 use crate::sound::Sounds;
@@ -88,8 +89,8 @@ pub struct Snapshot {
     pub bookings: Vec<BookingLive>,
     /// The user's bookings, from the server.
     pub my_bookings: BookingsView,
-    /// Recent chat lines.
-    pub chats: Vec<ChatLine>,
+    /// The user's conversations, from the server.
+    pub my_chats: ChatsView,
     /// Who is signed in.
     pub user: Option<UserView>,
     /// The browser sign-in's progress.
@@ -148,10 +149,12 @@ impl AppState {
     }
 
     /// The window's view.
-    pub fn snapshot(&self, account: &Account, bookings: &MyBookings) -> Snapshot {
-        // Account's and the bookings' locks first, each alone, before any of ours.
+    pub fn snapshot(&self, account: &Account, bookings: &MyBookings, chats: &MyChats) -> Snapshot {
+        // Account's, the bookings' and the chats' locks first, each alone,
+        // before any of ours.
         let (user, sign_in) = (account.user(), account.sign_in_view());
         let my_bookings = bookings.view();
+        let my_chats = chats.view();
         let history = self.history.lock().expect("history lock");
         Snapshot {
             signed_in: self.token.lock().expect("token lock").is_some() || user.is_some(),
@@ -164,7 +167,7 @@ impl AppState {
             keychain: self.keychain.lock().expect("keychain lock").clone(),
             bookings: history.bookings.clone(),
             my_bookings,
-            chats: history.chats.clone(),
+            my_chats,
         }
     }
 

@@ -119,19 +119,64 @@ describe("App", () => {
     expect(screen.getByRole("button", { name: "Sign out Amina" })).toBeTruthy();
   });
 
-  it("replies in a chat through the backend", async () => {
+  it("lists conversations with names and unread, opens one, pages back and replies", async () => {
     const now = Date.now();
-    const calls = backend(
-      snapshot({ chats: [{ chatId: "c1", messageId: "m1", fromUserId: "renter-jean", message: "Free on Friday?", at: now }] }),
-    );
+    const rows = [
+      { id: "dm-1", otherPartyId: "renter-jean", otherPartyName: "Jean", lastMessage: "Free on Friday?", lastFromMe: false, lastAt: now, unread: 2 },
+      { id: "dm-2", otherPartyId: "renter-eric", otherPartyName: "Eric", lastMessage: "Thanks!", lastFromMe: true, lastAt: now - 60_000, unread: 0 },
+    ];
+    const calls = backend(snapshot({ myChats: { rows, hasMore: true, error: null, open: null } }));
     render(<App />);
     fireEvent.click(await screen.findByRole("button", { name: "Chats" }));
-    expect(screen.getByText("Free on Friday?")).toBeTruthy();
-    fireEvent.change(screen.getByLabelText("Reply in c1"), { target: { value: "Yes, it is." } });
+    expect(screen.getByRole("button", { name: "Chat with Eric" }).textContent).toContain("You: Thanks!");
+    fireEvent.click(screen.getByRole("button", { name: "Show more conversations" }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "load_more_chats")).toBe(true));
+
+    fireEvent.click(screen.getByRole("button", { name: "Chat with Jean, 2 unread" }));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "open_chat")?.args).toEqual({ chatId: "dm-1" }));
+    const open = {
+      id: "dm-1", title: "Jean", loading: false, hasOlder: true, error: null,
+      messages: [
+        { id: "m1", mine: false, fromName: "Jean", text: "Free on Friday?", at: now - 1000, sending: false },
+        { id: "local-1", mine: true, fromName: "Amina", text: "Let me check", at: now, sending: true },
+      ],
+    };
+    const { emit } = await import("@tauri-apps/api/event");
+    await act(async () => {
+      await emit("snapshot", snapshot({ myChats: { rows: [{ ...rows[0], unread: 0 }, rows[1]], hasMore: false, error: null, open } }));
+    });
+    const conversation = screen.getByRole("region", { name: "Conversation with Jean" });
+    expect(conversation.textContent).toContain("Free on Friday?");
+    expect(conversation.textContent).toContain("Sending…");
+    fireEvent.click(screen.getByRole("button", { name: "Load older messages" }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "load_older_messages")).toBe(true));
+    fireEvent.change(screen.getByLabelText("Reply to Jean"), { target: { value: "Yes, it is." } });
     fireEvent.click(screen.getByRole("button", { name: "Send" }));
-    await waitFor(() => expect(calls.some((c) => c.cmd === "send_message")).toBe(true));
-    expect(calls.find((c) => c.cmd === "send_message")?.args).toEqual({ chatId: "c1", message: "Yes, it is." });
-    expect((screen.getByLabelText("Reply in c1") as HTMLInputElement).value).toBe("");
+    await waitFor(() => expect(calls.find((c) => c.cmd === "send_message")?.args).toEqual({ chatId: "dm-1", message: "Yes, it is." }));
+    expect((screen.getByLabelText("Reply to Jean") as HTMLInputElement).value).toBe("");
+
+    fireEvent.click(screen.getByRole("button", { name: "All conversations" }));
+    expect(screen.getByRole("list", { name: "Conversations" })).toBeTruthy();
+  });
+
+  it("says so when there are no conversations, while loading, and when a linked chat is not the user's", async () => {
+    backend(snapshot({ myChats: { rows: [], hasMore: false, error: null, open: null } }));
+    render(<App />);
+    fireEvent.click(await screen.findByRole("button", { name: "Chats" }));
+    expect(screen.getByText(/No conversations yet/)).toBeTruthy();
+    const { emit } = await import("@tauri-apps/api/event");
+    await act(async () => {
+      await emit("snapshot", snapshot({ myChats: { rows: null, hasMore: false, error: "the server answered 503", open: null } }));
+    });
+    expect(screen.getByText(/Couldn't load your conversations: the server answered 503/)).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Try again" })).toBeTruthy();
+    const open = { id: "dm-x", title: null, messages: [], loading: false, hasOlder: false, error: "not found" };
+    await act(async () => {
+      await emit("focus-item", "chat:dm-x");
+      await emit("snapshot", snapshot({ myChats: { rows: [], hasMore: false, error: null, open } }));
+    });
+    expect(screen.getByRole("alert").textContent).toContain("not found among your conversations");
+    expect(screen.queryByLabelText(/Reply to/)).toBeNull();
   });
 
   it("lists the user's bookings with the moves each allows, and acts through the backend", async () => {

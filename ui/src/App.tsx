@@ -6,7 +6,7 @@ import { StatusLine } from "./components/StatusLine";
 import { HistoryList } from "./components/HistoryList";
 import { FilterTabs } from "./components/FilterTabs";
 import { SignIn } from "./components/SignIn";
-import { LivePanels } from "./components/LivePanels";
+import { ChatsView } from "./components/ChatsView";
 import { BookingsView } from "./components/BookingsView";
 import { SettingsView } from "./components/SettingsView";
 import { filterItems, markReadLocally, type Filter } from "./store";
@@ -29,16 +29,26 @@ export function App() {
   const [filter, setFilter] = useState<Filter>("all");
   const [view, setView] = useState<View>("notifications");
   const [focusId, setFocusId] = useState<string | null>(null);
-  // The booking or chat a link opened the window at.
+  // The booking a link opened the window at.
   const [linked, setLinked] = useState<string | null>(null);
+  // The conversation shown in Chats (a link, a popup or a click opens one).
+  const [showing, setShowing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+
+  const openChat = useCallback((chatId: string) => {
+    setShowing(chatId);
+    ipc.openChat(chatId).catch((e) => setError(String(e)));
+  }, []);
 
   useEffect(() => {
     let alive = true;
     const focus = (id: string) => {
       if (!alive) return;
       const link = Object.keys(LINKS).find((prefix) => id.startsWith(prefix));
-      if (link) {
+      if (link === "chat:") {
+        setView("chats");
+        openChat(id.slice(link.length));
+      } else if (link) {
         setView(LINKS[link]);
         setLinked(id.slice(link.length));
       } else if (id.startsWith(VIEW_PREFIX)) {
@@ -56,7 +66,7 @@ export function App() {
       // Unlistening can fail once the app is being torn down; nothing to do then.
       unlisten.forEach((p) => p.then((f) => f()).catch(() => undefined));
     };
-  }, []);
+  }, [openChat]);
 
   useEffect(() => applyTheme(snapshot?.settings.theme ?? "system"), [snapshot?.settings.theme]);
 
@@ -181,12 +191,17 @@ export function App() {
           onMessage={(toUserId, chatId, text) => run(ipc.messageUser(toUserId, chatId, text))}
         />
       ) : (
-        <LivePanels
-          chats={snapshot.chats}
+        <ChatsView
+          chats={snapshot.myChats}
+          showing={showing}
+          onOpen={openChat}
+          onClose={() => setShowing(null)}
+          onOlder={() => run(ipc.loadOlderMessages())}
+          onMore={() => run(ipc.loadMoreChats())}
+          onRetry={() => run(ipc.reloadChats())}
           onSend={(chatId, text) => run(ipc.sendMessage(chatId, text))}
           muted={preferences.muted}
           onMute={mute}
-          linked={linked}
         />
       )}
     </div>

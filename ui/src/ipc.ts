@@ -25,6 +25,10 @@ export const updateBooking = (bookingId: string, status: string) =>
 export const reloadBookings = () => invoke<void>("reload_bookings");
 export const messageUser = (toUserId: string, chatId: string, message: string) =>
   invoke<void>("message_user", { toUserId, chatId, message });
+export const openChat = (chatId: string) => invoke<void>("open_chat", { chatId });
+export const loadOlderMessages = () => invoke<void>("load_older_messages");
+export const loadMoreChats = () => invoke<void>("load_more_chats");
+export const reloadChats = () => invoke<void>("reload_chats");
 export const setPreferences = (preferences: Preferences) => invoke<void>("set_preferences", { preferences });
 
 export const onSnapshot = (handler: (s: Snapshot) => void): Promise<UnlistenFn> =>

@@ -30,6 +30,8 @@ const SAVE_EVERY: Duration = Duration::from_secs(1);
 pub enum Command {
     /// Mark notifications read by id.
     MarkRead(Vec<String>),
+    /// Mark every message notification of a chat read (the user opened it).
+    MarkChatRead(String),
     /// Mark every notification read.
     MarkAllRead,
     /// Send a chat message to an existing chat.
@@ -482,6 +484,9 @@ impl Client {
 fn request_frame(command: &Command) -> Option<Value> {
     match command {
         Command::MarkRead(ids) => Some(json!({"event": event::MARK_READ, "data": {"ids": ids}})),
+        Command::MarkChatRead(chat_id) => {
+            Some(json!({"event": event::MARK_READ, "data": {"chatId": chat_id}}))
+        }
         Command::MarkAllRead => Some(json!({"event": event::MARK_ALL_READ})),
         Command::Clear => Some(json!({"event": event::CLEAR})),
         Command::SendMessage { chat_id, message } => {

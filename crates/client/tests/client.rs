@@ -340,3 +340,74 @@ async fn a_host_confirms_from_the_client_and_a_late_or_second_click_gets_the_rea
     host.send(ClientCommand::Shutdown);
     renter.send(ClientCommand::Shutdown);
 }
+
+#[tokio::test]
+async fn the_chats_view_pages_chats_and_messages_and_reads_a_chat() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir, free_port());
+    put_booking(&server, "b1", "pending").await;
+    let host_config = ClientConfig::new(server.url(), token("h1", "host", 600));
+    let (host, mut host_updates) = spawn(host_config.clone(), Arc::new(MemoryPosition::default()));
+    let (renter, mut renter_updates) =
+        spawn(ClientConfig::new(server.url(), token("r1", "renter", 600)), Arc::new(MemoryPosition::default()));
+    wait_online(&mut host_updates).await;
+    wait_online(&mut renter_updates).await;
+    // Five messages, under the per-user rate (10/s): each waits for its answer.
+    for n in 1..=5 {
+        renter.send(ClientCommand::MessageUser { to_user_id: "h1".into(), message: format!("message {n}") });
+        loop {
+            if let Update::Event(m) = next(&mut renter_updates).await {
+                if matches!(m.event, urutibiz_protocol::ServerEvent::MessageSent(_)) {
+                    break;
+                }
+            }
+        }
+    }
+    let chats = urutibiz_client::history::my_chats(&host_config, None, 10).await.unwrap();
+    assert_eq!(chats.items.len(), 1);
+    assert_eq!(chats.next_before, None);
+    let chat = &chats.items[0];
+    assert_eq!(chat["unreadCount"], 5, "{chat}");
+    assert_eq!(chat["lastMessage"]["message"], "message 5");
+    let chat_id = chat["id"].as_str().unwrap().to_owned();
+
+    // Scrolling back: 2, 2, then the last one, newest first, no repeats.
+    let mut seen = Vec::new();
+    let mut before = None;
+    for _ in 0..5 {
+        let page = urutibiz_client::history::chat_messages(&host_config, &chat_id, before.as_deref(), 2)
+            .await
+            .unwrap();
+        seen.extend(page.items.iter().map(|m| m["message"].as_str().unwrap().to_owned()));
+        before = page.next_before;
+        if before.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen, ["message 5", "message 4", "message 3", "message 2", "message 1"]);
+    // Someone else's chat is refused.
+    let stranger = ClientConfig::new(server.url(), token("x1", "renter", 600));
+    let refused = urutibiz_client::history::chat_messages(&stranger, &chat_id, None, 2).await.unwrap_err();
+    assert!(
+        matches!(refused, urutibiz_client::history::HistoryError::Refused(s) if s.as_u16() == 403),
+        "{refused}"
+    );
+
+    // Opening the chat reads its five notifications.
+    host.send(ClientCommand::MarkChatRead(chat_id.clone()));
+    loop {
+        if let Update::Event(m) = next(&mut host_updates).await {
+            let f = m.to_json();
+            if f["event"] == "notifications-read" {
+                assert_eq!(f["data"]["ids"].as_array().unwrap().len(), 5, "{f}");
+                // The booking request stays unread: it is not a message.
+                assert_eq!(f["data"]["unreadCount"], 1);
+                break;
+            }
+        }
+    }
+    let chats = urutibiz_client::history::my_chats(&host_config, None, 10).await.unwrap();
+    assert_eq!(chats.items[0]["unreadCount"], 0);
+    host.send(ClientCommand::Shutdown);
+    renter.send(ClientCommand::Shutdown);
+}

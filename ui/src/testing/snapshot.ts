@@ -26,7 +26,7 @@ export function snapshotWith(items: Item[], overrides: Partial<Snapshot> = {}): 
     keychain: { available: true, message: null },
     bookings: [],
     myBookings: { rows: [], error: null },
-    chats: [],
+    myChats: { rows: [], hasMore: false, error: null, open: null },
     user: { id: "host-amina", name: "Amina" },
     signIn: { waiting: false, error: null },
     ...overrides,

@@ -36,6 +36,24 @@ state.myBookings = {
   error: null,
 };
 
+// The host's conversations; Jean's holds 70 messages, served 50 then 20.
+state.myChats = {
+  rows: [
+    { id: "dm-1", otherPartyId: "renter-jean", otherPartyName: "Jean", lastMessage: "Does the camera come with a spare battery?",
+      lastFromMe: false, lastAt: today(5 * 60_000), unread: 1 },
+    { id: "dm-2", otherPartyId: "renter-eric", otherPartyName: "Eric", lastMessage: "Thanks, see you then.",
+      lastFromMe: true, lastAt: yesterday(2), unread: 0 },
+  ],
+  hasMore: false,
+  error: null,
+  open: null,
+};
+const jean = Array.from({ length: 70 }, (_, n) => ({
+  id: `m${n + 1}`, mine: n % 3 === 2, fromName: n % 3 === 2 ? "Amina" : "Jean",
+  text: n === 69 ? "Does the camera come with a spare battery?" : `Message ${n + 1} about the camera`,
+  at: today(5 * 60_000 + (69 - n) * 60_000), sending: false,
+}));
+
 const calls: { cmd: string; args: unknown }[] = [];
 (window as unknown as { __calls: typeof calls }).__calls = calls;
 
@@ -71,6 +89,27 @@ mockIPC(
         if (row && status === "confirmed") {
           Object.assign(row, { status, changedByName: "Amina", actions: ["cancelled", "in_progress"], updatedAt: Date.now() });
         }
+        changed();
+        return null;
+      }
+      case "open_chat": {
+        const { chatId } = args as { chatId: string };
+        const row = state.myChats.rows?.find((r) => r.id === chatId);
+        if (row) row.unread = 0;
+        const messages = chatId === "dm-1" ? jean.slice(20) : [];
+        state.myChats.open = { id: chatId, title: row?.otherPartyName ?? null, messages, loading: false, hasOlder: chatId === "dm-1", error: null };
+        changed();
+        return null;
+      }
+      case "load_older_messages": {
+        const open = state.myChats.open;
+        if (open && open.hasOlder) Object.assign(open, { messages: [...jean.slice(0, 20), ...open.messages], hasOlder: false });
+        changed();
+        return null;
+      }
+      case "send_message": {
+        const { message } = args as { chatId: string; message: string };
+        state.myChats.open?.messages.push({ id: `local-${Date.now()}`, mine: true, fromName: "Amina", text: message, at: Date.now(), sending: true });
         changed();
         return null;
       }

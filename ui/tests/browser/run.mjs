@@ -75,6 +75,28 @@ try {
   await page.getByRole("button", { name: "Confirm Canon EOS R6, Fri 12 Dec" }).click();
   await page.getByRole("listitem", { name: "Canon EOS R6, Fri 12 Dec, Confirmed" }).waitFor();
   assert.deepEqual(await bookingRows.nth(0).locator(".booking-actions button").allTextContents(), ["Cancel", "Start", "Message"]);
+  // Chats: the list with names and unread; a conversation opens at its
+  // newest message, scrolling to the top loads the older page without
+  // moving what the user reads, and a reply goes out with Enter.
+  await page.getByRole("button", { name: "Chats", exact: true }).click();
+  await page.getByRole("button", { name: "Chat with Jean, 1 unread" }).click();
+  const messages = page.getByRole("list", { name: "Messages" });
+  await messages.getByText("Message 21 about the camera").waitFor();
+  const newest = messages.getByText("Does the camera come with a spare battery?");
+  assert.ok(await newest.isVisible(), "the conversation opens at its newest message");
+  const reading = messages.getByText("Message 21 about the camera");
+  await messages.evaluate((el) => el.scrollTo(0, 0));
+  await messages.getByText("Message 1 about the camera").waitFor({ state: "attached" });
+  assert.equal(await page.locator(".message").count(), 70);
+  const top = await messages.evaluate((el) => el.getBoundingClientRect().top);
+  const kept = await reading.evaluate((el) => el.getBoundingClientRect().top);
+  assert.ok(kept >= top - 5, `the message read before the older page stays in view (${kept} vs ${top})`);
+  await page.getByLabel("Reply to Jean").fill("Yes, a spare battery comes with it.");
+  await page.keyboard.press("Enter");
+  await messages.getByText("Sending…").waitFor();
+  await page.screenshot({ path: join(shots, "chat.png") });
+  await page.getByRole("button", { name: "All conversations" }).click();
+  await page.getByRole("button", { name: "Chat with Jean" }).waitFor();
   // Settings: quiet hours on, keyboard only (Tab to the box, Space).
   await page.getByRole("button", { name: "Settings", exact: true }).click();
   const quiet = page.getByRole("checkbox", { name: /Quiet hours/ });
@@ -105,7 +127,7 @@ try {
   await page.screenshot({ path: join(shots, "empty.png") });
 
   const calls = await page.evaluate(() => window.__calls.map((c) => c.cmd));
-  for (const cmd of ["get_snapshot", "mark_read", "mark_all_read", "clear_all", "set_theme", "update_booking", "set_preferences"]) {
+  for (const cmd of ["get_snapshot", "mark_read", "mark_all_read", "clear_all", "set_theme", "update_booking", "set_preferences", "open_chat", "load_older_messages", "send_message"]) {
     assert.ok(calls.includes(cmd), `${cmd} was not called: ${calls}`);
   }
   console.log(`browser test passed; screenshots in ${shots}`);

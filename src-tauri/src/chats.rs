@@ -1,0 +1,571 @@
+//! The signed-in user's conversations, from the server: the list (names,
+//! last message, unread per chat) loaded when the connection comes up and
+//! again after a burst of messages or read changes; one open conversation
+//! whose history loads a page at a time as the user scrolls back. Live
+//! messages and the user's own replies show at once, before any reload.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+use tauri::{AppHandle, Manager};
+use ts_rs::TS;
+use urutibiz_client::history::{self, Page};
+use urutibiz_protocol::server::{MessageSent, NewMessage};
+
+use crate::state::AppState;
+
+/// Chats per page of the list.
+const CHATS_PAGE: usize = 50;
+/// Messages per page of a conversation.
+const MESSAGES_PAGE: usize = 50;
+/// A burst of messages or read changes becomes one list reload after this long.
+const SETTLE: Duration = Duration::from_millis(800);
+
+/// One conversation in the list.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChatRow {
+    /// The chat.
+    pub id: String,
+    /// The other participant.
+    pub other_party_id: String,
+    /// Their name (their id when the server knows no name).
+    pub other_party_name: String,
+    /// The latest message's text.
+    pub last_message: Option<String>,
+    /// The latest message is the user's own.
+    pub last_from_me: bool,
+    /// When it was written, Unix milliseconds.
+    #[ts(type = "number | null")]
+    pub last_at: Option<i64>,
+    /// Messages the user has not read.
+    #[ts(type = "number")]
+    pub unread: i64,
+}
+
+/// One message of the open conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChatMessage {
+    /// The message id (`local-…` until the server confirms one of ours).
+    pub id: String,
+    /// Written by the signed-in user.
+    pub mine: bool,
+    /// The writer's name.
+    pub from_name: String,
+    /// The text.
+    pub text: String,
+    /// Unix milliseconds.
+    #[ts(type = "number")]
+    pub at: i64,
+    /// Ours, and the server has not confirmed it yet.
+    pub sending: bool,
+}
+
+/// The conversation shown next to the list.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OpenChat {
+    /// The chat.
+    pub id: String,
+    /// The other participant's name, once known.
+    pub title: Option<String>,
+    /// Oldest first, like a conversation.
+    pub messages: Vec<ChatMessage>,
+    /// A page is on its way.
+    pub loading: bool,
+    /// Older messages exist on the server.
+    pub has_older: bool,
+    /// Why the last page failed (`not found` for a chat that is not the user's).
+    pub error: Option<String>,
+}
+
+/// The Chats view's state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChatsView {
+    /// Most recently active first; `None` until the first load.
+    pub rows: Option<Vec<ChatRow>>,
+    /// More chats exist than are listed.
+    pub has_more: bool,
+    /// Why the last list load failed.
+    pub error: Option<String>,
+    /// The open conversation.
+    pub open: Option<OpenChat>,
+}
+
+/// The view plus the cursors behind it.
+#[derive(Debug, Default)]
+pub struct Chats {
+    view: ChatsView,
+    /// The list's next page.
+    next_chats: Option<String>,
+    /// The open conversation's next older page.
+    older_than: Option<String>,
+}
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+impl ChatRow {
+    /// A row from an item of `GET /api/v1/chats`, seen by `me`; `None` if malformed.
+    pub fn from_server(v: &Value, me: &str) -> Option<ChatRow> {
+        let participants = v.get("participants")?.as_array()?;
+        let other = participants.iter().find(|p| p.get("id").and_then(Value::as_str) != Some(me))?;
+        let other_party_id = text(other, "id")?;
+        let last = v.get("lastMessage").filter(|m| m.is_object());
+        Some(ChatRow {
+            id: text(v, "id")?,
+            other_party_name: text(other, "name").unwrap_or_else(|| other_party_id.clone()),
+            other_party_id,
+            last_message: last.and_then(|m| text(m, "message")),
+            last_from_me: last.and_then(|m| text(m, "fromUserId")).as_deref() == Some(me),
+            last_at: last.and_then(|m| m.get("at")).and_then(Value::as_i64),
+            unread: v.get("unreadCount").and_then(Value::as_i64).unwrap_or(0),
+        })
+    }
+}
+
+impl ChatMessage {
+    /// A message from an item of `GET /api/v1/chats/{id}/messages`.
+    fn from_server(v: &Value, me: &str) -> Option<ChatMessage> {
+        let from = text(v, "fromUserId")?;
+        Some(ChatMessage {
+            id: text(v, "messageId")?,
+            mine: from == me,
+            from_name: text(v, "fromName").unwrap_or(from),
+            text: text(v, "message")?,
+            at: v.get("at").and_then(Value::as_i64).unwrap_or_default(),
+            sending: false,
+        })
+    }
+}
+
+impl Chats {
+    /// What the window shows.
+    pub fn view(&self) -> &ChatsView {
+        &self.view
+    }
+
+    /// The open conversation's id.
+    pub fn open_id(&self) -> Option<&str> {
+        self.view.open.as_ref().map(|o| o.id.as_str())
+    }
+
+    /// A page of the list arrived; `more` appends it to what is listed.
+    pub fn list_loaded(&mut self, page: Result<Page, String>, me: &str, more: bool) {
+        match page {
+            Ok(page) => {
+                let rows: Vec<ChatRow> =
+                    page.items.iter().filter_map(|v| ChatRow::from_server(v, me)).collect();
+                let listed = self.view.rows.get_or_insert_with(Vec::new);
+                if !more {
+                    listed.clear();
+                }
+                for row in rows {
+                    listed.retain(|r| r.id != row.id);
+                    listed.push(row);
+                }
+                self.view.has_more = page.next_before.is_some();
+                self.next_chats = page.next_before;
+                self.view.error = None;
+                self.name_open_chat();
+            }
+            Err(e) => self.view.error = Some(e),
+        }
+    }
+
+    /// Starts showing `chat_id` (its first page is to be loaded).
+    pub fn open(&mut self, chat_id: &str) {
+        self.view.open = Some(OpenChat {
+            id: chat_id.to_owned(),
+            title: None,
+            messages: Vec::new(),
+            loading: true,
+            has_older: false,
+            error: None,
+        });
+        self.older_than = None;
+        self.name_open_chat();
+        // Opening reads it; the server's count follows with the next reload.
+        if let Some(row) = self.view.rows.iter_mut().flatten().find(|r| r.id == chat_id) {
+            row.unread = 0;
+        }
+    }
+
+    /// The page to ask for next for the open chat, marking it loading; `None`
+    /// when nothing is open, a page is already on its way, or none is left.
+    pub fn want_older(&mut self) -> Option<(String, String)> {
+        let open = self.view.open.as_mut()?;
+        if open.loading || !open.has_older {
+            return None;
+        }
+        open.loading = true;
+        Some((open.id.clone(), self.older_than.clone()?))
+    }
+
+    /// A page of `chat_id`'s messages arrived (newest first, as the server
+    /// sends them); dropped if the user opened another chat meanwhile.
+    pub fn messages_loaded(&mut self, chat_id: &str, page: Result<Page, String>, me: &str) {
+        let Some(open) = self.view.open.as_mut().filter(|o| o.id == chat_id) else { return };
+        open.loading = false;
+        match page {
+            Ok(page) => {
+                let mut older: Vec<ChatMessage> =
+                    page.items.iter().rev().filter_map(|v| ChatMessage::from_server(v, me)).collect();
+                older.retain(|m| !open.messages.iter().any(|shown| shown.id == m.id));
+                older.append(&mut open.messages);
+                open.messages = older;
+                open.has_older = page.next_before.is_some();
+                open.error = None;
+                self.older_than = page.next_before;
+            }
+            Err(e) => open.error = Some(e),
+        }
+    }
+
+    /// A message arrived live. Returns whether the list lacks its chat (a
+    /// new conversation: the list must be reloaded).
+    pub fn live(&mut self, message: &NewMessage, me: &str) -> bool {
+        let mine = message.from_user_id == me;
+        if let Some(open) = self.view.open.as_mut().filter(|o| o.id == message.chat_id) {
+            if !open.messages.iter().any(|m| m.id == message.message_id) {
+                open.messages.push(ChatMessage {
+                    id: message.message_id.clone(),
+                    mine,
+                    from_name: message.from_name.clone(),
+                    text: message.message.clone(),
+                    at: message.at,
+                    sending: false,
+                });
+            }
+        }
+        let is_open = self.open_id() == Some(message.chat_id.as_str());
+        self.raise(&message.chat_id, &message.message, mine, message.at, !mine && !is_open)
+    }
+
+    /// The user wrote in `chat_id`: shown at once as sending. Returns
+    /// whether the list lacks the chat.
+    pub fn echo(&mut self, chat_id: &str, message: &str, my_name: &str, at: i64) -> bool {
+        if let Some(open) = self.view.open.as_mut().filter(|o| o.id == chat_id) {
+            open.messages.push(ChatMessage {
+                id: format!("local-{at}"),
+                mine: true,
+                from_name: my_name.to_owned(),
+                text: message.to_owned(),
+                at,
+                sending: true,
+            });
+        }
+        self.raise(chat_id, message, true, at, false)
+    }
+
+    /// The server stored one of the user's messages: the oldest one still
+    /// sending in that chat gets its id (answers come in sending order).
+    pub fn sent(&mut self, sent: &MessageSent) {
+        let Some(open) = self.view.open.as_mut().filter(|o| o.id == sent.chat_id) else { return };
+        if let Some(message) = open.messages.iter_mut().find(|m| m.sending) {
+            message.id.clone_from(&sent.message_id);
+            message.at = sent.at;
+            message.sending = false;
+        }
+    }
+
+    /// Forgets everything (another user signed in, or signed out).
+    pub fn forget(&mut self) {
+        *self = Chats::default();
+    }
+
+    /// Moves a chat to the top with its new last message; `true` if unknown.
+    fn raise(&mut self, chat_id: &str, message: &str, mine: bool, at: i64, unread: bool) -> bool {
+        let Some(rows) = self.view.rows.as_mut() else { return true };
+        let Some(at_row) = rows.iter().position(|r| r.id == chat_id) else { return true };
+        let mut row = rows.remove(at_row);
+        row.last_message = Some(message.to_owned());
+        row.last_from_me = mine;
+        row.last_at = Some(at);
+        row.unread += i64::from(unread);
+        rows.insert(0, row);
+        false
+    }
+
+    fn name_open_chat(&mut self) {
+        let Some(open) = self.view.open.as_mut() else { return };
+        if let Some(row) = self.view.rows.iter().flatten().find(|r| r.id == open.id) {
+            open.title = Some(row.other_party_name.clone());
+        }
+    }
+}
+
+/// The user's chats (a managed state; its lock is taken alone).
+#[derive(Default)]
+pub struct MyChats {
+    chats: Mutex<Chats>,
+    reload_scheduled: AtomicBool,
+}
+
+impl MyChats {
+    /// What the window shows.
+    pub fn view(&self) -> ChatsView {
+        self.chats.lock().expect("chats lock").view().clone()
+    }
+
+    /// Runs `change` on the chats under their lock.
+    pub fn with<T>(&self, change: impl FnOnce(&mut Chats) -> T) -> T {
+        change(&mut self.chats.lock().expect("chats lock"))
+    }
+}
+
+/// The signed-in user's id (`""` before the account is known).
+fn me(app: &AppHandle) -> String {
+    app.state::<crate::account::Account>().user().map(|u| u.id).unwrap_or_default()
+}
+
+/// Loads the first page of the list now (the open chat stays open).
+pub fn reload(app: &AppHandle) {
+    load_list(app, None);
+}
+
+/// Loads the list's next page.
+pub fn load_more(app: &AppHandle) {
+    let next = app.state::<MyChats>().with(|c| c.next_chats.clone());
+    if next.is_some() {
+        load_list(app, next);
+    }
+}
+
+fn load_list(app: &AppHandle, before: Option<String>) {
+    let Some(config) = crate::live::client_config(app) else { return };
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let page = history::my_chats(&config, before.as_deref(), CHATS_PAGE).await.map_err(|e| {
+            tracing::warn!(error = %e, "could not load chats");
+            e.to_string()
+        });
+        let me = me(&app);
+        app.state::<MyChats>().with(|c| c.list_loaded(page, &me, before.is_some()));
+        app.state::<AppState>().changed(false);
+    });
+}
+
+/// Reloads the list once a burst of changes has settled.
+pub fn reload_soon(app: &AppHandle) {
+    let chats = app.state::<MyChats>();
+    if chats.reload_scheduled.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(SETTLE).await;
+        app.state::<MyChats>().reload_scheduled.store(false, Ordering::SeqCst);
+        reload(&app);
+    });
+}
+
+/// Opens a conversation: its newest page loads, and it is read on every device.
+pub fn open(app: &AppHandle, chat_id: String) {
+    app.state::<MyChats>().with(|c| c.open(&chat_id));
+    crate::actions::mark_chat_read(app, &chat_id);
+    load_messages(app, chat_id, None);
+}
+
+/// Loads the open conversation's next older page, if any.
+pub fn load_older(app: &AppHandle) {
+    if let Some((chat_id, before)) = app.state::<MyChats>().with(Chats::want_older) {
+        load_messages(app, chat_id, Some(before));
+    }
+}
+
+fn load_messages(app: &AppHandle, chat_id: String, before: Option<String>) {
+    app.state::<AppState>().changed(false);
+    let Some(config) = crate::live::client_config(app) else { return };
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let page =
+            history::chat_messages(&config, &chat_id, before.as_deref(), MESSAGES_PAGE).await.map_err(|e| {
+                match e {
+                    // Someone else's chat and a missing one answer alike.
+                    history::HistoryError::Refused(status) if status.as_u16() == 403 => {
+                        "not found".to_owned()
+                    }
+                    e => e.to_string(),
+                }
+            });
+        let me = me(&app);
+        app.state::<MyChats>().with(|c| c.messages_loaded(&chat_id, page, &me));
+        app.state::<AppState>().changed(false);
+    });
+}
+
+/// A live message: shown in its conversation and the list; read at once if
+/// its conversation is open in a focused window.
+pub fn on_message(app: &AppHandle, message: &NewMessage) {
+    let me = me(app);
+    let (unknown, open) = app.state::<MyChats>().with(|c| {
+        let unknown = c.live(message, &me);
+        (unknown, c.open_id() == Some(message.chat_id.as_str()))
+    });
+    if unknown {
+        reload_soon(app);
+    }
+    let watching = app
+        .get_webview_window("main")
+        .is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false));
+    if open && watching && message.from_user_id != me {
+        crate::actions::mark_chat_read(app, &message.chat_id);
+    }
+}
+
+/// The user wrote in `chat_id` (from the Chats view or a booking row).
+pub fn on_own_message(app: &AppHandle, chat_id: &str, message: &str) {
+    let name =
+        app.state::<crate::account::Account>().user().and_then(|u| u.name).unwrap_or_else(|| "You".into());
+    let at = chrono::Local::now().timestamp_millis();
+    if app.state::<MyChats>().with(|c| c.echo(chat_id, message, &name, at)) {
+        reload_soon(app);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn chat(id: &str, other: &str, name: &str, last: Option<(&str, &str, i64)>, unread: i64) -> Value {
+        json!({
+            "id": id,
+            "participants": [{"id": "me", "name": "Amina"}, {"id": other, "name": name}],
+            "lastMessage": last.map(|(from, text, at)| json!({"chatId": id, "messageId": format!("m{at}"),
+                "fromUserId": from, "fromName": from, "message": text, "at": at, "seq": at})),
+            "unreadCount": unread,
+        })
+    }
+
+    fn message(id: &str, from: &str, text: &str, at: i64) -> Value {
+        json!({"chatId": "c1", "messageId": id, "fromUserId": from, "fromName": "Jean", "message": text, "at": at})
+    }
+
+    fn page(items: Vec<Value>, next: Option<&str>) -> Result<Page, String> {
+        Ok(Page { items, next_before: next.map(str::to_owned) })
+    }
+
+    fn live(chat_id: &str, id: &str, from: &str, text: &str, at: i64) -> NewMessage {
+        NewMessage {
+            chat_id: chat_id.into(),
+            message_id: id.into(),
+            from_user_id: from.into(),
+            from_name: "Jean".into(),
+            message: text.into(),
+            at,
+        }
+    }
+
+    #[test]
+    fn the_list_names_the_other_party_and_pages_without_repeats() {
+        let mut chats = Chats::default();
+        let first = vec![chat("c1", "jean", "Jean", Some(("jean", "Free on Friday?", 9)), 2)];
+        chats.list_loaded(page(first, Some("9:c1")), "me", false);
+        let row = &chats.view().rows.as_ref().unwrap()[0];
+        assert_eq!(row.other_party_name, "Jean");
+        assert_eq!(row.last_message.as_deref(), Some("Free on Friday?"));
+        assert!(!row.last_from_me);
+        assert_eq!(row.unread, 2);
+        assert!(chats.view().has_more);
+
+        let second = vec![chat("c1", "jean", "Jean", None, 0), chat("c2", "eric", "Eric", None, 0)];
+        chats.list_loaded(page(second, None), "me", true);
+        let ids: Vec<_> = chats.view().rows.as_ref().unwrap().iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["c1", "c2"]);
+        assert!(!chats.view().has_more);
+
+        chats.list_loaded(Err("the server answered 500".into()), "me", false);
+        assert_eq!(chats.view().error.as_deref(), Some("the server answered 500"));
+        assert_eq!(chats.view().rows.as_ref().unwrap().len(), 2, "a failed reload keeps what was shown");
+    }
+
+    #[test]
+    fn a_conversation_loads_newest_page_then_older_pages_before_it() {
+        let mut chats = Chats::default();
+        chats.list_loaded(page(vec![chat("c1", "jean", "Jean", None, 3)], None), "me", false);
+        chats.open("c1");
+        assert_eq!(chats.view().rows.as_ref().unwrap()[0].unread, 0);
+        assert_eq!(chats.want_older(), None, "the first page is on its way");
+        let newest = vec![message("m4", "jean", "four", 4), message("m3", "me", "three", 3)];
+        chats.messages_loaded("c1", page(newest, Some("3")), "me");
+        let open = chats.view().open.clone().unwrap();
+        assert_eq!(open.title.as_deref(), Some("Jean"));
+        assert_eq!(open.messages.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["three", "four"]);
+        assert!(open.messages[0].mine && !open.messages[1].mine);
+
+        assert_eq!(chats.want_older(), Some(("c1".into(), "3".into())));
+        assert_eq!(chats.want_older(), None, "one page at a time");
+        // An older page that overlaps (a message arrived between pages) adds no repeats.
+        let older = vec![
+            message("m3", "me", "three", 3),
+            message("m2", "jean", "two", 2),
+            message("m1", "jean", "one", 1),
+        ];
+        chats.messages_loaded("c1", page(older, None), "me");
+        let open = chats.view().open.clone().unwrap();
+        assert_eq!(open.messages.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["m1", "m2", "m3", "m4"]);
+        assert!(!open.has_older);
+        assert_eq!(chats.want_older(), None);
+
+        // A page for a chat the user has left is dropped.
+        chats.open("c2");
+        chats.messages_loaded("c1", page(vec![message("m9", "jean", "late", 9)], None), "me");
+        assert!(chats.view().open.as_ref().unwrap().messages.is_empty());
+        chats.messages_loaded("c2", Err("not found".into()), "me");
+        assert_eq!(chats.view().open.as_ref().unwrap().error.as_deref(), Some("not found"));
+    }
+
+    #[test]
+    fn live_messages_move_their_chat_up_and_count_unless_open() {
+        let mut chats = Chats::default();
+        let rows = vec![chat("c1", "jean", "Jean", None, 0), chat("c2", "eric", "Eric", None, 0)];
+        chats.list_loaded(page(rows, None), "me", false);
+        assert!(!chats.live(&live("c2", "m1", "eric", "Still free?", 5), "me"));
+        let rows = chats.view().rows.clone().unwrap();
+        assert_eq!((rows[0].id.as_str(), rows[0].unread), ("c2", 1));
+        assert_eq!(rows[0].last_message.as_deref(), Some("Still free?"));
+
+        chats.open("c1");
+        chats.messages_loaded("c1", page(vec![], None), "me");
+        assert!(!chats.live(&live("c1", "m2", "jean", "Hello", 6), "me"));
+        assert!(!chats.live(&live("c1", "m2", "jean", "Hello", 6), "me"), "a repeat is shown once");
+        let view = chats.view().clone();
+        assert_eq!(view.rows.as_ref().unwrap()[0].unread, 0, "the open chat is being read");
+        assert_eq!(view.open.as_ref().unwrap().messages.len(), 1);
+
+        assert!(
+            chats.live(&live("c9", "m3", "ann", "New here", 7), "me"),
+            "an unlisted chat asks for a reload"
+        );
+    }
+
+    #[test]
+    fn own_replies_show_at_once_and_take_the_servers_id() {
+        let mut chats = Chats::default();
+        chats.list_loaded(page(vec![chat("c1", "jean", "Jean", None, 0)], None), "me", false);
+        chats.open("c1");
+        chats.messages_loaded("c1", page(vec![], None), "me");
+        chats.echo("c1", "Yes, it is.", "Amina", 10);
+        chats.echo("c1", "Pick up at 9?", "Amina", 11);
+        let open = chats.view().open.clone().unwrap();
+        assert!(open.messages.iter().all(|m| m.sending && m.mine));
+        assert!(chats.view().rows.as_ref().unwrap()[0].last_from_me);
+        chats.sent(&MessageSent { chat_id: "c1".into(), message_id: "m7".into(), at: 12 });
+        let open = chats.view().open.clone().unwrap();
+        assert_eq!((open.messages[0].id.as_str(), open.messages[0].sending), ("m7", false));
+        assert!(open.messages[1].sending);
+        // A reply in a chat not yet listed (the first message from a booking row).
+        assert!(chats.echo("dm-new", "Hi", "Amina", 13));
+    }
+}
