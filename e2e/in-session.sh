@@ -214,7 +214,11 @@ for n in 1 2 3 4; do
 done
 dunstctl close-all; sleep 0.3
 before=$(dunst_count)
-"$app_bin" --hidden --token "$host_token" --server "$base" >"$out/app-restarted.log" 2>&1 & app=$!; pids+=($app)
+# This instance knows the website, and its "browser" writes down what it is
+# asked to open.
+printf '#!/bin/sh\necho "$1" >> %s\n' "$PWD/$out/opened-urls" > "$out/browser.sh"; chmod +x "$out/browser.sh"
+BROWSER=$PWD/$out/browser.sh "$app_bin" --hidden --token "$host_token" --server "$base" --web-url https://urutibiz.example \
+    >"$out/app-restarted.log" 2>&1 & app=$!; pids+=($app)
 wait_for "the replay summary" more_notifications_than "$before"
 sleep 2.5
 [ "$(dunst_count)" -eq $((before + 1)) ] || fail "expected one summary, got $(( $(dunst_count) - before )) notifications"
@@ -286,6 +290,19 @@ sleep 2  # the host's own "Booking confirmed" notification lands in the same pla
 import -window root "$out/booking-confirmed-popup.png"
 confirm_ms=$((heard_ms - click_ms))
 echo "Confirm on the popup confirmed the booking; the renter heard it ${confirm_ms} ms after the click"
+
+# "Open in browser" on a message popup opens its conversation on the website.
+dunstctl close-all; sleep 1.5
+curl -fsS -X POST "$base/api/v1/publish" -H "Authorization: Bearer $service" -H 'content-type: application/json' \
+    -d '{"room":"user-host-amina","event":"notification","data":{"type":"message","title":"Message from Jean","body":"Still free on Friday?","data":{"chatId":"dm-e2e","fromName":"Jean"}}}' >/dev/null
+web_popup() { grep -A30 'Still free on Friday' "$out/notify-actions.log" | grep -q '"Open in browser"'; }
+wait_for "the message popup with Open in browser" web_popup
+wait_for "the message popup on screen" displayed
+echo web > "$E2E_PICK"
+dunstctl context
+page_opened() { grep -qx 'https://urutibiz.example/messages/dm-e2e' "$out/opened-urls" 2>/dev/null; }
+wait_for "the browser to be asked for the conversation's page" page_opened
+echo "Open in browser on a message popup opened https://urutibiz.example/messages/dm-e2e"
 
 # A link handed to a second launch opens the first at that booking.
 "$app_bin" "urutibiz://booking/b-2" >"$out/app-link.log" 2>&1 & second=$!

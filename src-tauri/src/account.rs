@@ -123,7 +123,7 @@ impl Account {
 
 /// Opens the system browser at `url`; `$BROWSER` wins when set, as for
 /// other Unix programs.
-fn open_browser(app: &AppHandle, url: &str) -> Result<(), String> {
+pub fn open_browser(app: &AppHandle, url: &str) -> Result<(), String> {
     if let Some(browser) = std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
         let mut child = std::process::Command::new(&browser)
             .arg(url)

@@ -6,7 +6,7 @@ use crate::chats::{self, MyChats};
 use crate::error::{Error, Result};
 use crate::preferences::Preferences;
 use crate::state::{AppState, Snapshot};
-use crate::{actions, booking_actions, endpoint};
+use crate::{actions, booking_actions, endpoint, web_link};
 use tauri::{AppHandle, State};
 use urutibiz_protocol::room::is_valid_id;
 
@@ -168,6 +168,38 @@ pub fn sign_in(app: AppHandle, state: State<'_, AppState>, server_url: String, t
 #[tauri::command]
 pub fn sign_out(app: AppHandle) {
     actions::sign_out(&app);
+}
+
+/// Opens a booking (`booking`), conversation (`chat`) or notification
+/// (`notification`: the page it is about) on the website.
+#[tauri::command]
+pub fn open_on_web(app: AppHandle, state: State<'_, AppState>, kind: String, id: String) -> Result<()> {
+    let page = match kind.as_str() {
+        "booking" => web_link::Page::Booking(id),
+        "chat" => web_link::Page::Chat(id),
+        "notification" => {
+            let history = state.history.lock().expect("history lock");
+            let item = history.items.iter().find(|i| i.id == id);
+            item.map(web_link::Page::of_item).unwrap_or(web_link::Page::Notification(id))
+        }
+        _ => return Err(Error::Invalid(format!("unknown page kind {kind}"))),
+    };
+    web_link::open(&app, &page)
+}
+
+/// The website's address (empty: none, and no "Open in browser").
+#[tauri::command]
+pub fn set_web_url(state: State<'_, AppState>, url: String) -> Result<()> {
+    let url = match url.trim() {
+        "" => None,
+        given => Some(endpoint::check(given, "website address")?),
+    };
+    let mut settings = state.settings.lock().expect("settings lock");
+    settings.web_url = url;
+    state.store.save_settings(&settings);
+    drop(settings);
+    state.changed(false);
+    Ok(())
 }
 
 /// `system`, `light` or `dark`.

@@ -17,6 +17,7 @@
 //! - [`account`]: browser sign-in, staying signed in, restoring at start.
 //! - [`endpoint`]: which server and sign-in addresses are acceptable.
 //! - [`deep_link`]: `urutibiz://booking/<id>` and `urutibiz://chat/<id>`.
+//! - [`web_link`]: "Open in browser", the same pages on the website.
 //! - [`settings`], [`keychain`], [`dnd`], [`state`], [`error`].
 
 pub mod account;
@@ -39,6 +40,7 @@ pub mod settings;
 pub mod sound;
 pub mod state;
 pub mod tray;
+pub mod web_link;
 pub mod window;
 
 use settings::SettingsStore;
@@ -47,13 +49,15 @@ use tauri::{Manager, RunEvent, WindowEvent};
 use tauri_plugin_store::StoreExt;
 
 /// Options for development, tests and installers: `--token`, `--server`,
-/// `--issuer`, `--hidden`, or `URUTIBIZ_TOKEN` / `URUTIBIZ_SERVER` /
-/// `URUTIBIZ_ISSUER`; and a `urutibiz://` link to open at.
+/// `--issuer`, `--web-url`, `--hidden`, or `URUTIBIZ_TOKEN` /
+/// `URUTIBIZ_SERVER` / `URUTIBIZ_ISSUER` / `URUTIBIZ_WEB_URL`; and a
+/// `urutibiz://` link to open at.
 #[derive(Debug, Default)]
 struct LaunchOptions {
     token: Option<String>,
     server: Option<String>,
     issuer: Option<String>,
+    web_url: Option<String>,
     hidden: bool,
     link: Option<deep_link::Target>,
 }
@@ -64,6 +68,7 @@ impl LaunchOptions {
             token: std::env::var("URUTIBIZ_TOKEN").ok().filter(|t| !t.is_empty()),
             server: std::env::var("URUTIBIZ_SERVER").ok().filter(|s| !s.is_empty()),
             issuer: std::env::var("URUTIBIZ_ISSUER").ok().filter(|s| !s.is_empty()),
+            web_url: std::env::var("URUTIBIZ_WEB_URL").ok().filter(|s| !s.is_empty()),
             hidden: false,
             link: deep_link::from_args(std::env::args().skip(1)),
         };
@@ -73,6 +78,7 @@ impl LaunchOptions {
                 "--token" => options.token = args.next(),
                 "--server" => options.server = args.next(),
                 "--issuer" => options.issuer = args.next(),
+                "--web-url" => options.web_url = args.next(),
                 "--hidden" => options.hidden = true,
                 _ => {}
             }
@@ -135,6 +141,8 @@ pub fn run() {
             commands::load_older_messages,
             commands::load_more_chats,
             commands::reload_chats,
+            commands::open_on_web,
+            commands::set_web_url,
         ])
         .setup(move |app| {
             let store = SettingsStore::new(app.store(settings::FILE)?);
@@ -146,15 +154,20 @@ pub fn run() {
             let handle = app.handle().clone();
             let state = app.state::<AppState>();
             let mut refused = None;
-            for (given, what) in [(&options.server, "server address"), (&options.issuer, "sign-in address")] {
+            let given = [
+                (&options.server, "server address"),
+                (&options.issuer, "sign-in address"),
+                (&options.web_url, "website address"),
+            ];
+            for (given, what) in given {
                 let Some(given) = given else { continue };
                 match endpoint::check(given, what) {
                     Ok(url) => {
                         let mut settings = state.settings.lock().expect("settings lock");
-                        if what == "server address" {
-                            settings.server_url = url;
-                        } else {
-                            settings.issuer_url = url;
+                        match what {
+                            "server address" => settings.server_url = url,
+                            "sign-in address" => settings.issuer_url = url,
+                            _ => settings.web_url = Some(url),
                         }
                     }
                     Err(e) => refused = Some(e.to_string()),

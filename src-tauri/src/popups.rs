@@ -12,13 +12,16 @@ use crate::alert_text::{alert_for, summary_for, Alert, Urgency};
 use crate::booking_actions::{self, Answerable, Decision};
 use crate::history::Item;
 use crate::state::AppState;
-use crate::{dnd, window};
+use crate::{dnd, web_link, window};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tauri::{AppHandle, Manager};
+
+/// The popup action that opens its page on the website.
+const OPEN_ON_WEB: &str = "web";
 
 /// Notifications within this window are shown together.
 const GATHER: Duration = Duration::from_millis(1200);
@@ -145,7 +148,8 @@ fn flush(app: &AppHandle) {
     if !muted && with_sound {
         state.sounds.play(alert.sound);
     }
-    show(app, &state.popups, alert, Target { focus, booking, answer });
+    let web = (items.len() == 1).then(|| web_link::Page::of_item(first));
+    show(app, &state.popups, alert, Target { focus, booking, answer, web });
 }
 
 /// Once quiet hours are over, what they held back comes as one popup.
@@ -177,7 +181,12 @@ pub fn after_quiet_hours(app: &AppHandle) {
 /// shown even in Do not disturb).
 pub fn show_for_booking(app: &AppHandle, alert: Alert, booking_id: &str, answer: Option<Answerable>) {
     let state = app.state::<AppState>();
-    let target = Target { focus: None, booking: Some(booking_id.to_owned()), answer };
+    let target = Target {
+        focus: None,
+        booking: Some(booking_id.to_owned()),
+        answer,
+        web: Some(web_link::Page::Booking(booking_id.to_owned())),
+    };
     show(app, &state.popups, alert, target);
 }
 
@@ -190,6 +199,8 @@ struct Target {
     booking: Option<String>,
     /// A request its person can answer: Confirm and Decline.
     answer: Option<Answerable>,
+    /// Its page on the website ("Open in browser", when one is configured).
+    web: Option<web_link::Page>,
 }
 
 /// A popup about the app itself (e.g. signed out), shown at once.
@@ -231,6 +242,10 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
             popup.action(action, label);
         }
     }
+    let has_site = app.state::<AppState>().settings.lock().expect("settings lock").web_url.is_some();
+    if has_site && target.web.is_some() {
+        popup.action(OPEN_ON_WEB, "Open in browser");
+    }
     // Take the booking's earlier popup's place, and note this showing.
     let showing = target.booking.as_ref().map(|booking| {
         let mut shown = popups.by_booking.lock().expect("popups lock");
@@ -254,7 +269,7 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
     #[cfg(not(all(unix, not(target_os = "macos"))))]
     let _ = alert.urgency;
     let app = app.clone();
-    let Target { focus, booking, answer } = target;
+    let Target { focus, booking, answer, web } = target;
     let spawned = std::thread::Builder::new().name("popup".into()).spawn(move || match popup.show() {
         Ok(_handle) => {
             #[cfg(all(unix, not(target_os = "macos")))]
@@ -285,6 +300,11 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
                     }
                     match (action, Decision::from_action(action), &answer) {
                         ("default", _, _) => window::show(&app, focus.clone()),
+                        (OPEN_ON_WEB, _, _) => {
+                            if let Some(Err(e)) = web.as_ref().map(|page| web_link::open(&app, page)) {
+                                tracing::warn!(error = %e, "could not open the page in the browser");
+                            }
+                        }
                         (_, Some(decision), Some(request)) => {
                             booking_actions::invoke(&app, request.clone(), decision)
                         }
@@ -293,7 +313,7 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
                 });
             }
             #[cfg(not(all(unix, not(target_os = "macos"))))]
-            let _ = (&booking, &answer, showing, &focus);
+            let _ = (&booking, &answer, showing, &focus, &web);
         }
         Err(e) => {
             let state = app.state::<AppState>();

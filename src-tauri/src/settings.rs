@@ -33,6 +33,8 @@ pub struct Settings {
     pub theme: String,
     /// Per kind of notification, and quiet hours.
     pub preferences: Preferences,
+    /// The UrutiBiz website, for "Open in browser" (checked, no trailing slash).
+    pub web_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -44,6 +46,7 @@ impl Default for Settings {
             dnd_until: None,
             theme: "system".into(),
             preferences: Preferences::default(),
+            web_url: None,
         }
     }
 }

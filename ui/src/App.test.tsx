@@ -159,6 +159,33 @@ describe("App", () => {
     expect(screen.getByRole("list", { name: "Conversations" })).toBeTruthy();
   });
 
+  it("opens notifications and bookings in the browser once a website is set, and saves the address", async () => {
+    const base = snapshot();
+    const row = {
+      id: "b1", title: "Canon EOS R6", status: "pending", otherPartyId: "renter-jean", otherPartyName: "Jean",
+      changedByName: null, updatedAt: Date.now(), actions: ["confirmed"], chatId: "dm-1", outcome: null, busy: false,
+    };
+    const calls = backend({ ...base, myBookings: { rows: [row], error: null } });
+    render(<App />);
+    await screen.findByRole("listitem", { name: "Unread: Booking confirmed" });
+    expect(screen.queryByRole("button", { name: 'Open "Booking confirmed" in the browser' })).toBeNull();
+    fireEvent.click(screen.getByRole("button", { name: "Settings" }));
+    fireEvent.change(screen.getByLabelText(/Website address/), { target: { value: "https://urutibiz.com" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "set_web_url")?.args).toEqual({ url: "https://urutibiz.com" }));
+
+    const { emit } = await import("@tauri-apps/api/event");
+    await act(async () => {
+      await emit("snapshot", { ...base, settings: { ...base.settings, webUrl: "https://urutibiz.com" }, myBookings: { rows: [row], error: null } });
+    });
+    fireEvent.click(screen.getByRole("button", { name: "Notifications" }));
+    fireEvent.click(screen.getByRole("button", { name: 'Open "Booking confirmed" in the browser' }));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "open_on_web")?.args).toEqual({ kind: "notification", id: "n1" }));
+    fireEvent.click(screen.getByRole("button", { name: "Bookings" }));
+    fireEvent.click(screen.getByRole("button", { name: "Open Canon EOS R6 in the browser" }));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "open_on_web").map((c) => c.args)).toContainEqual({ kind: "booking", id: "b1" }));
+  });
+
   it("says so when there are no conversations, while loading, and when a linked chat is not the user's", async () => {
     backend(snapshot({ myChats: { rows: [], hasMore: false, error: null, open: null } }));
     render(<App />);

@@ -141,6 +141,8 @@ export function App() {
     else muted[key] = until;
     updatePreferences({ ...preferences, muted });
   };
+  // "Open in browser" shows only once a website is set.
+  const web = snapshot.settings.webUrl !== null ? true : undefined;
   const cycleTheme = () => {
     const next = { system: "light", light: "dark", dark: "system" }[snapshot.settings.theme] ?? "system";
     run(ipc.setTheme(next));
@@ -176,10 +178,15 @@ export function App() {
       {view === "notifications" ? (
         <>
           <FilterTabs filter={filter} onChange={setFilter} items={snapshot.items} />
-          <HistoryList items={visible} filter={filter} focusId={focusId} onRead={markRead} />
+          <HistoryList items={visible} filter={filter} focusId={focusId} onRead={markRead} onOpenWeb={web && ((id) => run(ipc.openOnWeb("notification", id)))} />
         </>
       ) : view === "settings" ? (
-        <SettingsView preferences={preferences} onChange={updatePreferences} />
+        <SettingsView
+          preferences={preferences}
+          onChange={updatePreferences}
+          webUrl={snapshot.settings.webUrl}
+          onWebUrl={(url) => run(ipc.setWebUrl(url))}
+        />
       ) : view === "bookings" ? (
         <BookingsView
           bookings={snapshot.myBookings}
@@ -189,6 +196,7 @@ export function App() {
           onMute={mute}
           linked={linked}
           onMessage={(toUserId, chatId, text) => run(ipc.messageUser(toUserId, chatId, text))}
+          onOpenWeb={web && ((id) => run(ipc.openOnWeb("booking", id)))}
         />
       ) : (
         <ChatsView
@@ -202,6 +210,7 @@ export function App() {
           onSend={(chatId, text) => run(ipc.sendMessage(chatId, text))}
           muted={preferences.muted}
           onMute={mute}
+          onOpenWeb={web && ((id) => run(ipc.openOnWeb("chat", id)))}
         />
       )}
     </div>

@@ -29,6 +29,9 @@ export const openChat = (chatId: string) => invoke<void>("open_chat", { chatId }
 export const loadOlderMessages = () => invoke<void>("load_older_messages");
 export const loadMoreChats = () => invoke<void>("load_more_chats");
 export const reloadChats = () => invoke<void>("reload_chats");
+export const openOnWeb = (kind: "booking" | "chat" | "notification", id: string) =>
+  invoke<void>("open_on_web", { kind, id });
+export const setWebUrl = (url: string) => invoke<void>("set_web_url", { url });
 export const setPreferences = (preferences: Preferences) => invoke<void>("set_preferences", { preferences });
 
 export const onSnapshot = (handler: (s: Snapshot) => void): Promise<UnlistenFn> =>

@@ -348,8 +348,10 @@ async fn the_chats_view_pages_chats_and_messages_and_reads_a_chat() {
     put_booking(&server, "b1", "pending").await;
     let host_config = ClientConfig::new(server.url(), token("h1", "host", 600));
     let (host, mut host_updates) = spawn(host_config.clone(), Arc::new(MemoryPosition::default()));
-    let (renter, mut renter_updates) =
-        spawn(ClientConfig::new(server.url(), token("r1", "renter", 600)), Arc::new(MemoryPosition::default()));
+    let (renter, mut renter_updates) = spawn(
+        ClientConfig::new(server.url(), token("r1", "renter", 600)),
+        Arc::new(MemoryPosition::default()),
+    );
     wait_online(&mut host_updates).await;
     wait_online(&mut renter_updates).await;
     // Five messages, under the per-user rate (10/s): each waits for its answer.

@@ -25,6 +25,8 @@ interface Props {
   linked?: string | null;
   /** Writes to the booking's other party, in their chat. */
   onMessage: (toUserId: string, chatId: string, text: string) => void;
+  /** Opens a booking's page on the website; absent when no website is set. */
+  onOpenWeb?: (bookingId: string) => void;
 }
 
 /** Statuses after which nothing more happens: nothing to mute. */
@@ -33,7 +35,7 @@ const FINAL = ["rejected", "cancelled", "completed"];
 const titleOf = (b: BookingRow) => b.title ?? `Booking ${b.id}`;
 
 /** The user's bookings from the server, each with exactly the moves it allows. */
-export function BookingsView({ bookings, onMove, onRetry, muted, onMute, linked, onMessage }: Props) {
+export function BookingsView({ bookings, onMove, onRetry, muted, onMute, linked, onMessage, onOpenWeb }: Props) {
   // The row whose message box is open.
   const [writing, setWriting] = useState<string | null>(null);
   const now = Date.now();
@@ -112,6 +114,11 @@ export function BookingsView({ bookings, onMove, onRetry, muted, onMute, linked,
               >
                 Message
               </button>
+              {onOpenWeb && (
+                <button aria-label={`Open ${titleOf(b)} in the browser`} onClick={() => onOpenWeb(b.id)}>
+                  Open in browser
+                </button>
+              )}
               {!FINAL.includes(b.status) && (
                 <MuteControl
                   label={titleOf(b)}

@@ -4,6 +4,7 @@ import type { OpenChat } from "../generated/OpenChat";
 import { relativeTime } from "../store";
 import { MuteControl } from "./MuteControl";
 import { MessageForm } from "./MessageForm";
+import { ExternalIcon } from "./Icons";
 
 interface Props {
   chats: ChatsState;
@@ -17,6 +18,8 @@ interface Props {
   /** Mutes by key (`chat:<id>`): until (ms) or `null` until unmuted. */
   muted: Record<string, number | null>;
   onMute: (key: string, until: number | null | undefined) => void;
+  /** Opens a conversation on the website; absent when no website is set. */
+  onOpenWeb?: (chatId: string) => void;
   /** The chat the user is looking at (the window is narrow: list or conversation). */
   showing: string | null;
 }
@@ -89,7 +92,7 @@ function ConversationList({ chats, onOpen, onMore, onRetry }: Props) {
   );
 }
 
-function Conversation({ open, onClose, onOlder, onSend, muted, onMute }: Props & { open: OpenChat }) {
+function Conversation({ open, onClose, onOlder, onSend, muted, onMute, onOpenWeb }: Props & { open: OpenChat }) {
   const scroller = useRef<HTMLOListElement>(null);
   const first = open.messages[0]?.id;
   const last = open.messages[open.messages.length - 1]?.id;
@@ -116,6 +119,11 @@ function Conversation({ open, onClose, onOlder, onSend, muted, onMute }: Props &
           ←
         </button>
         <h2>{open.title ?? "Chat"}</h2>
+        {onOpenWeb && open.error !== "not found" && (
+          <button aria-label={`Open the conversation with ${name} in the browser`} onClick={() => onOpenWeb(open.id)}>
+            <ExternalIcon />
+          </button>
+        )}
         <MuteControl label={`chat with ${name}`} until={muted[`chat:${open.id}`]} onChange={(until) => onMute(`chat:${open.id}`, until)} />
       </header>
       {open.error === "not found" ? (

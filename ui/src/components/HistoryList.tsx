@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { Item } from "../generated/Item";
 import { groupByDay, relativeTime, type Filter } from "../store";
-import { BellOffIcon, CalendarIcon, ChatIcon, CheckIcon, MegaphoneIcon } from "./Icons";
+import { BellOffIcon, CalendarIcon, ChatIcon, CheckIcon, ExternalIcon, MegaphoneIcon } from "./Icons";
 
 const ICONS: Record<string, () => JSX.Element> = { booking: CalendarIcon, message: ChatIcon, system: MegaphoneIcon };
 const EMPTY: Record<Filter, string> = {
@@ -16,9 +16,11 @@ interface Props {
   filter: Filter;
   focusId: string | null;
   onRead: (ids: string[]) => void;
+  /** Opens what a notification is about on the website; absent when no website is set. */
+  onOpenWeb?: (id: string) => void;
 }
 
-export function HistoryList({ items, filter, focusId, onRead }: Props) {
+export function HistoryList({ items, filter, focusId, onRead, onOpenWeb }: Props) {
   const list = useRef<HTMLDivElement>(null);
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -89,6 +91,19 @@ export function HistoryList({ items, filter, focusId, onRead }: Props) {
               <time dateTime={new Date(item.createdAt).toISOString()} title={new Date(item.createdAt).toLocaleString()}>
                 {relativeTime(item.createdAt, now)}
               </time>
+              {onOpenWeb && (
+                <button
+                  className="mark"
+                  aria-label={`Open "${item.title}" in the browser`}
+                  title="Open in browser"
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    onOpenWeb(item.id);
+                  }}
+                >
+                  <ExternalIcon />
+                </button>
+              )}
               {!item.read && (
                 <button
                   className="mark"

@@ -16,6 +16,9 @@ export const ChatIcon = () => (
 export const MegaphoneIcon = () => (
   <svg {...base}><path d="m3 11 18-5v12L3 14v-3z" /><path d="M11.6 16.8a3 3 0 1 1-5.8-1.6" /></svg>
 );
+export const ExternalIcon = () => (
+  <svg {...base} width={14} height={14}><path d="M15 3h6v6" /><path d="M10 14 21 3" /><path d="M18 13v6a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h6" /></svg>
+);
 export const CheckIcon = () => (
   <svg {...base} width={14} height={14}><path d="M20 6 9 17l-5-5" /></svg>
 );

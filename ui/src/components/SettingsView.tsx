@@ -1,3 +1,4 @@
+import { useState } from "react";
 import type { Preferences } from "../generated/Preferences";
 import type { KindPreferences } from "../generated/KindPreferences";
 
@@ -17,10 +18,14 @@ const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 interface Props {
   preferences: Preferences;
   onChange: (preferences: Preferences) => void;
+  /** The website, for "Open in browser"; `null` when none. */
+  webUrl: string | null;
+  onWebUrl: (url: string) => void;
 }
 
 /** Notification preferences: per kind, and recurring quiet hours. They apply at once. */
-export function SettingsView({ preferences: p, onChange }: Props) {
+export function SettingsView({ preferences: p, onChange, webUrl, onWebUrl }: Props) {
+  const [site, setSite] = useState(webUrl ?? "");
   const quiet = p.quietHours;
   const setQuiet = (change: Partial<Preferences["quietHours"]>) => onChange({ ...p, quietHours: { ...quiet, ...change } });
   return (
@@ -97,6 +102,21 @@ export function SettingsView({ preferences: p, onChange }: Props) {
           Booking requests still pop up
         </label>
       </fieldset>
+      <form
+        className="website"
+        onSubmit={(e) => {
+          e.preventDefault();
+          onWebUrl(site.trim());
+        }}
+      >
+        <label>
+          Website address, for "Open in browser"{" "}
+          <input type="url" value={site} placeholder="https://urutibiz.com" onChange={(e) => setSite(e.target.value)} />
+        </label>
+        <button type="submit" disabled={site.trim() === (webUrl ?? "")}>
+          Save
+        </button>
+      </form>
     </div>
   );
 }

@@ -28,4 +28,8 @@ theme: string,
 /**
  * Per kind of notification, and quiet hours.
  */
-preferences: Preferences, };
+preferences: Preferences, 
+/**
+ * The UrutiBiz website, for "Open in browser" (checked, no trailing slash).
+ */
+webUrl: string | null, };

@@ -13,6 +13,7 @@ export function snapshotWith(items: Item[], overrides: Partial<Snapshot> = {}): 
       muted: false,
       dndUntil: null,
       theme: "system",
+      webUrl: null,
       preferences: {
         bookingRequests: { popup: true, sound: true, badge: true },
         bookingChanges: { popup: true, sound: true, badge: true },
