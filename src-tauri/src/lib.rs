@@ -111,6 +111,12 @@ pub fn run() {
             }
             window::show(app, link.map(|link| link.focus()))
         }))
+        // Registers the urutibiz:// scheme with the OS (the bundles carry it:
+        // the Linux desktop entry's MimeType, the Windows installers'
+        // registry keys, the macOS Info.plist). Linux and Windows hand a
+        // clicked link to a new process as an argument, which the single
+        // instance passes on above; macOS sends it to the running app.
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .on_window_event(|window, event| {
@@ -187,6 +193,17 @@ pub fn run() {
                 Some(link) => window::show(&handle, Some(link.focus())),
                 None if !options.hidden => window::show(&handle, None),
                 None => {}
+            }
+            #[cfg(target_os = "macos")]
+            {
+                use tauri_plugin_deep_link::DeepLinkExt;
+                let opened = handle.clone();
+                app.deep_link().on_open_url(move |event| {
+                    let links = event.urls().into_iter().map(|url| url.to_string());
+                    if let Some(link) = deep_link::from_args(links) {
+                        window::show(&opened, Some(link.focus()));
+                    }
+                });
             }
             Ok(())
         })
