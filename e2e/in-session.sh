@@ -78,6 +78,20 @@ item_bus() {
 has_item() { test -n "$(item_bus)"; }
 wait_for "the tray item" has_item
 item=$(item_bus)
+
+# The first sign-in turns start at login on: an XDG autostart entry that
+# starts this program hidden in the tray.
+autostart_entry() { ls "$XDG_CONFIG_HOME"/autostart/*.desktop 2>/dev/null | head -1; }
+has_autostart() { test -n "$(autostart_entry)"; }
+wait_for "the start-at-login entry" has_autostart
+entry=$(autostart_entry)
+grep -q "^Exec=.*$(basename "$app_bin").* --hidden" "$entry" || fail "$entry does not start the app hidden: $(cat "$entry")"
+recorded() {
+    python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["settings"]["startAtLogin"] is True' \
+        "$XDG_DATA_HOME"/biz.urutibiz.desktop/settings.json 2>/dev/null
+}
+wait_for "the settings to record start at login" recorded
+echo "the first sign-in added $entry, starting the app hidden"
 bus=${item%%/*}; path=/${item#*/}
 [ "$path" = "/$item" ] && path=$(gdbus introspect --session --dest "$bus" --object-path / --recurse | sed -n 's/^ *node \(\/org\/ayatana\/NotificationItem\/[^ ]*\) .*/\1/p' | head -1)
 tray_icon() {
@@ -297,6 +311,7 @@ curl -fsS -X POST "$base/api/v1/publish" -H "Authorization: Bearer $service" -H 
     -d '{"room":"user-host-amina","event":"notification","data":{"type":"message","title":"Message from Jean","body":"Still free on Friday?","data":{"chatId":"dm-e2e","fromName":"Jean"}}}' >/dev/null
 web_popup() { grep -A30 'Still free on Friday' "$out/notify-actions.log" | grep -q '"Open in browser"'; }
 wait_for "the message popup with Open in browser" web_popup
+grep -A30 'Still free on Friday' "$out/notify-actions.log" | grep -q '"Reply"' || fail "the message popup has no Reply"
 wait_for "the message popup on screen" displayed
 echo web > "$E2E_PICK"
 dunstctl context

@@ -42,7 +42,7 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
     echo "Starting the desktop app. Click \"Sign in with UrutiBiz\": your browser opens the"
     echo "provider's page; sign in as host-amina (any password). Then watch the tray bell and the"
     echo "notifications. (No browser? Start it with --token \"\$(realtime-server token --dev --sub host-amina --role host)\".)"
-    ./target/debug/urutibiz-desktop --server "$base" --issuer "$issuer" 2>target/demo/app.log &
+    ./target/debug/urutibiz-desktop --no-autostart --server "$base" --issuer "$issuer" 2>target/demo/app.log &
     pids+=($!)
 else
     echo "No graphical session here: showing the host's events with the command-line client instead."

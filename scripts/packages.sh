@@ -22,11 +22,13 @@ DESKTOP_PACKAGES=(file libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicato
 # Running the app headless and checking it from outside: X, D-Bus, a
 # notification daemon, a tray watcher, screenshots, Chromium for the UI test
 # and as the sign-in browser, a PulseAudio null sink to record the sounds the
-# app plays, and a Secret Service (gnome-keyring) to hold the session.
+# app plays, a Secret Service (gnome-keyring) to hold the session, and
+# the desktop-entry tools that check the installed package's link scheme.
 CHECK_PACKAGES=(xvfb xauth x11-utils xdotool imagemagick dbus dbus-x11 libglib2.0-bin dunst libnotify-bin
     haskell-status-notifier-item-utils chromium fonts-dejavu-core
     pulseaudio pulseaudio-utils libasound2-plugins sox
-    gnome-keyring libsecret-tools)
+    gnome-keyring libsecret-tools
+    desktop-file-utils xdg-utils)
 
 # Node.js for the UI; Debian's when the machine has none.
 ensure_node() {

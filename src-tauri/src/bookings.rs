@@ -73,6 +73,45 @@ impl BookingRow {
     }
 }
 
+/// One status change of a booking, for its timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BookingChange {
+    /// The status it moved to.
+    pub status: String,
+    /// Who moved it, by name (`None` when registered by the backend).
+    pub by: Option<String>,
+    /// When, Unix milliseconds.
+    #[ts(type = "number")]
+    pub at: i64,
+}
+
+impl BookingChange {
+    /// The `changes` of `GET /api/v1/bookings/{id}`, oldest first.
+    pub fn timeline(booking: &Value) -> Vec<BookingChange> {
+        let mut changes: Vec<BookingChange> = booking
+            .get("changes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| {
+                Some(BookingChange {
+                    status: c.get("status")?.as_str()?.to_owned(),
+                    by: c
+                        .get("changedByName")
+                        .or_else(|| c.get("changedBy"))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    at: c.get("at").and_then(Value::as_i64).unwrap_or_default(),
+                })
+            })
+            .collect();
+        changes.reverse();
+        changes
+    }
+}
+
 /// The Bookings view's state.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -165,6 +204,23 @@ pub fn reload_soon(app: &AppHandle) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_timeline_runs_oldest_first_with_names() {
+        let booking = json!({"id": "b1", "changes": [
+            {"status": "confirmed", "previousStatus": "pending", "changedBy": "h1", "changedByName": "Amina", "at": 20},
+            {"status": "pending", "previousStatus": "pending", "changedBy": null, "changedByName": null, "at": 10},
+        ]});
+        let timeline = BookingChange::timeline(&booking);
+        assert_eq!(
+            timeline,
+            [
+                BookingChange { status: "pending".into(), by: None, at: 10 },
+                BookingChange { status: "confirmed".into(), by: Some("Amina".into()), at: 20 },
+            ]
+        );
+        assert!(BookingChange::timeline(&json!({"id": "b1"})).is_empty());
+    }
 
     fn server_item(id: &str, status: &str) -> Value {
         json!({"id": id, "title": "Canon EOS R6", "status": status, "otherPartyId": "renter-jean",

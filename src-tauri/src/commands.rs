@@ -40,6 +40,17 @@ pub fn set_preferences(app: AppHandle, preferences: Preferences) -> Result<()> {
     Ok(())
 }
 
+/// A booking's status changes, oldest first (the row's timeline).
+#[tauri::command]
+pub async fn booking_timeline(app: AppHandle, booking_id: String) -> Result<Vec<bookings::BookingChange>> {
+    if !is_valid_id(&booking_id) {
+        return Err(Error::Invalid("That is not a booking of yours.".into()));
+    }
+    let config = crate::live::client_config(&app).ok_or_else(|| Error::Invalid("Sign in first.".into()))?;
+    let booking = urutibiz_client::history::booking(&config, &booking_id).await?;
+    Ok(bookings::BookingChange::timeline(&booking))
+}
+
 /// Loads the user's bookings again (the Bookings view's retry).
 #[tauri::command]
 pub fn reload_bookings(app: AppHandle) {
@@ -199,6 +210,13 @@ pub fn set_web_url(state: State<'_, AppState>, url: String) -> Result<()> {
     state.store.save_settings(&settings);
     drop(settings);
     state.changed(false);
+    Ok(())
+}
+
+/// Start at login on or off.
+#[tauri::command]
+pub fn set_start_at_login(app: AppHandle, on: bool) -> Result<()> {
+    crate::autostart::set(&app, on)?;
     Ok(())
 }
 

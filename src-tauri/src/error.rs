@@ -11,6 +11,12 @@ pub enum Error {
     /// The settings file could not be read or written.
     #[error("settings: {0}")]
     Store(#[from] tauri_plugin_store::Error),
+    /// The OS's start-at-login entry could not be changed.
+    #[error("start at login: {0}")]
+    Autostart(#[from] tauri_plugin_autostart::Error),
+    /// The server did not answer a request of the window.
+    #[error(transparent)]
+    Server(#[from] urutibiz_client::history::HistoryError),
     /// Tauri failed (window, tray).
     #[error(transparent)]
     Tauri(#[from] tauri::Error),

@@ -14,6 +14,7 @@
 //! - [`sound`]: bundled sounds.
 //! - [`window`]: the window, destroyed on close.
 //! - [`commands`] and [`actions`]: what the window and the tray can do.
+//! - [`autostart`]: start hidden in the tray at login.
 //! - [`account`]: browser sign-in, staying signed in, restoring at start.
 //! - [`endpoint`]: which server and sign-in addresses are acceptable.
 //! - [`deep_link`]: `urutibiz://booking/<id>` and `urutibiz://chat/<id>`.
@@ -23,6 +24,7 @@
 pub mod account;
 pub mod actions;
 pub mod alert_text;
+pub mod autostart;
 pub mod booking_actions;
 pub mod bookings;
 pub mod chats;
@@ -59,6 +61,7 @@ struct LaunchOptions {
     issuer: Option<String>,
     web_url: Option<String>,
     hidden: bool,
+    no_autostart: bool,
     link: Option<deep_link::Target>,
 }
 
@@ -70,6 +73,7 @@ impl LaunchOptions {
             issuer: std::env::var("URUTIBIZ_ISSUER").ok().filter(|s| !s.is_empty()),
             web_url: std::env::var("URUTIBIZ_WEB_URL").ok().filter(|s| !s.is_empty()),
             hidden: false,
+            no_autostart: false,
             link: deep_link::from_args(std::env::args().skip(1)),
         };
         let mut args = std::env::args().skip(1);
@@ -80,6 +84,7 @@ impl LaunchOptions {
                 "--issuer" => options.issuer = args.next(),
                 "--web-url" => options.web_url = args.next(),
                 "--hidden" => options.hidden = true,
+                "--no-autostart" => options.no_autostart = true,
                 _ => {}
             }
         }
@@ -117,6 +122,10 @@ pub fn run() {
         // clicked link to a new process as an argument, which the single
         // instance passes on above; macOS sends it to the running app.
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![autostart::HIDDEN]),
+        ))
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .on_window_event(|window, event| {
@@ -149,6 +158,8 @@ pub fn run() {
             commands::reload_chats,
             commands::open_on_web,
             commands::set_web_url,
+            commands::set_start_at_login,
+            commands::booking_timeline,
         ])
         .setup(move |app| {
             let store = SettingsStore::new(app.store(settings::FILE)?);
@@ -157,6 +168,7 @@ pub fn run() {
             app.manage(booking_actions::BookingActions::default());
             app.manage(bookings::MyBookings::default());
             app.manage(chats::MyChats::default());
+            app.manage(autostart::LeaveAlone(options.no_autostart));
             let handle = app.handle().clone();
             let state = app.state::<AppState>();
             let mut refused = None;

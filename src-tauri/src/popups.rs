@@ -20,6 +20,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tauri::{AppHandle, Manager};
 
+/// The popup action of a message that opens its conversation to answer.
+const REPLY: &str = "reply";
+
 /// The popup action that opens its page on the website.
 const OPEN_ON_WEB: &str = "web";
 
@@ -242,6 +245,12 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
             popup.action(action, label);
         }
     }
+    // Inline replies are KDE's alone (notify-rust cannot read them back), so
+    // "Reply" opens the conversation with its reply box focused.
+    let replies = target.focus.as_deref().is_some_and(|f| f.starts_with("chat:"));
+    if replies {
+        popup.action(REPLY, "Reply");
+    }
     let has_site = app.state::<AppState>().settings.lock().expect("settings lock").web_url.is_some();
     if has_site && target.web.is_some() {
         popup.action(OPEN_ON_WEB, "Open in browser");
@@ -299,7 +308,7 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
                         return;
                     }
                     match (action, Decision::from_action(action), &answer) {
-                        ("default", _, _) => window::show(&app, focus.clone()),
+                        ("default" | REPLY, _, _) => window::show(&app, focus.clone()),
                         (OPEN_ON_WEB, _, _) => {
                             if let Some(Err(e)) = web.as_ref().map(|page| web_link::open(&app, page)) {
                                 tracing::warn!(error = %e, "could not open the page in the browser");

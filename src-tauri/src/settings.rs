@@ -35,6 +35,9 @@ pub struct Settings {
     pub preferences: Preferences,
     /// The UrutiBiz website, for "Open in browser" (checked, no trailing slash).
     pub web_url: Option<String>,
+    /// Start hidden in the tray at login; `None` until the first sign-in
+    /// turns it on.
+    pub start_at_login: Option<bool>,
 }
 
 impl Default for Settings {
@@ -47,6 +50,7 @@ impl Default for Settings {
             theme: "system".into(),
             preferences: Preferences::default(),
             web_url: None,
+            start_at_login: None,
         }
     }
 }

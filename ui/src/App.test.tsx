@@ -159,7 +159,7 @@ describe("App", () => {
     expect(screen.getByRole("list", { name: "Conversations" })).toBeTruthy();
   });
 
-  it("opens notifications and bookings in the browser once a website is set, and saves the address", async () => {
+  it("opens notifications and bookings in the browser once a website is set; settings save the address and turn start at login off", async () => {
     const base = snapshot();
     const row = {
       id: "b1", title: "Canon EOS R6", status: "pending", otherPartyId: "renter-jean", otherPartyName: "Jean",
@@ -170,6 +170,10 @@ describe("App", () => {
     await screen.findByRole("listitem", { name: "Unread: Booking confirmed" });
     expect(screen.queryByRole("button", { name: 'Open "Booking confirmed" in the browser' })).toBeNull();
     fireEvent.click(screen.getByRole("button", { name: "Settings" }));
+    const login = screen.getByRole("checkbox", { name: /when I log in/ }) as HTMLInputElement;
+    expect(login.checked).toBe(true);
+    fireEvent.click(login);
+    await waitFor(() => expect(calls.find((c) => c.cmd === "set_start_at_login")?.args).toEqual({ on: false }));
     fireEvent.change(screen.getByLabelText(/Website address/), { target: { value: "https://urutibiz.com" } });
     fireEvent.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(calls.find((c) => c.cmd === "set_web_url")?.args).toEqual({ url: "https://urutibiz.com" }));
@@ -184,6 +188,34 @@ describe("App", () => {
     fireEvent.click(screen.getByRole("button", { name: "Bookings" }));
     fireEvent.click(screen.getByRole("button", { name: "Open Canon EOS R6 in the browser" }));
     await waitFor(() => expect(calls.filter((c) => c.cmd === "open_on_web").map((c) => c.args)).toContainEqual({ kind: "booking", id: "b1" }));
+  });
+
+  it("shows a booking's history of changes, loaded when opened", async () => {
+    const row = {
+      id: "b1", title: "Canon EOS R6", status: "confirmed", otherPartyId: "renter-jean", otherPartyName: "Jean",
+      changedByName: "Amina", updatedAt: Date.now(), actions: ["cancelled"], chatId: "dm-1", outcome: null, busy: false,
+    };
+    const asked: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "get_snapshot") return snapshot({ myBookings: { rows: [row], error: null } });
+      if (cmd === "booking_timeline") {
+        asked.push(args);
+        return [
+          { status: "pending", by: null, at: Date.now() - 60_000 },
+          { status: "confirmed", by: "Amina", at: Date.now() },
+        ];
+      }
+      return null;
+    }, { shouldMockEvents: true });
+    render(<App />);
+    fireEvent.click(await screen.findByRole("button", { name: "Bookings" }));
+    const history = screen.getByText("History").closest("details") as HTMLDetailsElement;
+    history.open = true;
+    fireEvent(history, new Event("toggle"));
+    const changes = await screen.findByRole("list", { name: "Status changes" });
+    expect(changes.textContent).toContain("Pending");
+    expect(changes.textContent).toContain("Confirmed by Amina");
+    expect(asked).toEqual([{ bookingId: "b1" }]);
   });
 
   it("says so when there are no conversations, while loading, and when a linked chat is not the user's", async () => {

@@ -186,6 +186,8 @@ export function App() {
           onChange={updatePreferences}
           webUrl={snapshot.settings.webUrl}
           onWebUrl={(url) => run(ipc.setWebUrl(url))}
+          startAtLogin={snapshot.settings.startAtLogin}
+          onStartAtLogin={(on) => run(ipc.setStartAtLogin(on))}
         />
       ) : view === "bookings" ? (
         <BookingsView
@@ -197,6 +199,7 @@ export function App() {
           linked={linked}
           onMessage={(toUserId, chatId, text) => run(ipc.messageUser(toUserId, chatId, text))}
           onOpenWeb={web && ((id) => run(ipc.openOnWeb("booking", id)))}
+          timeline={ipc.bookingTimeline}
         />
       ) : (
         <ChatsView

@@ -4,6 +4,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWindow } from "@tauri-apps/api/window";
 import type { Snapshot } from "./generated/Snapshot";
 import type { Preferences } from "./generated/Preferences";
+import type { BookingChange } from "./generated/BookingChange";
 
 export const getSnapshot = () => invoke<Snapshot>("get_snapshot");
 export const takeFocusItem = () => invoke<string | null>("take_focus_item");
@@ -22,6 +23,7 @@ export const setDnd = (mode: "hour" | "tomorrow" | "off") => invoke<void>("set_d
 export const reconnect = () => invoke<void>("reconnect");
 export const updateBooking = (bookingId: string, status: string) =>
   invoke<void>("update_booking", { bookingId, status });
+export const bookingTimeline = (bookingId: string) => invoke<BookingChange[]>("booking_timeline", { bookingId });
 export const reloadBookings = () => invoke<void>("reload_bookings");
 export const messageUser = (toUserId: string, chatId: string, message: string) =>
   invoke<void>("message_user", { toUserId, chatId, message });
@@ -31,6 +33,7 @@ export const loadMoreChats = () => invoke<void>("load_more_chats");
 export const reloadChats = () => invoke<void>("reload_chats");
 export const openOnWeb = (kind: "booking" | "chat" | "notification", id: string) =>
   invoke<void>("open_on_web", { kind, id });
+export const setStartAtLogin = (on: boolean) => invoke<void>("set_start_at_login", { on });
 export const setWebUrl = (url: string) => invoke<void>("set_web_url", { url });
 export const setPreferences = (preferences: Preferences) => invoke<void>("set_preferences", { preferences });
 

@@ -4,6 +4,8 @@ import type { BookingsView as BookingsState } from "../generated/BookingsView";
 import { relativeTime, statusLabel } from "../store";
 import { MuteControl } from "./MuteControl";
 import { MessageForm } from "./MessageForm";
+import { BookingTimeline } from "./BookingTimeline";
+import type { BookingChange } from "../generated/BookingChange";
 
 /** The button for each move the server allows. */
 const MOVE: Record<string, string> = {
@@ -27,6 +29,8 @@ interface Props {
   onMessage: (toUserId: string, chatId: string, text: string) => void;
   /** Opens a booking's page on the website; absent when no website is set. */
   onOpenWeb?: (bookingId: string) => void;
+  /** A booking's status changes, oldest first. */
+  timeline: (bookingId: string) => Promise<BookingChange[]>;
 }
 
 /** Statuses after which nothing more happens: nothing to mute. */
@@ -35,7 +39,7 @@ const FINAL = ["rejected", "cancelled", "completed"];
 const titleOf = (b: BookingRow) => b.title ?? `Booking ${b.id}`;
 
 /** The user's bookings from the server, each with exactly the moves it allows. */
-export function BookingsView({ bookings, onMove, onRetry, muted, onMute, linked, onMessage, onOpenWeb }: Props) {
+export function BookingsView({ bookings, onMove, onRetry, muted, onMute, linked, onMessage, onOpenWeb, timeline }: Props) {
   // The row whose message box is open.
   const [writing, setWriting] = useState<string | null>(null);
   const now = Date.now();
@@ -138,6 +142,7 @@ export function BookingsView({ bookings, onMove, onRetry, muted, onMute, linked,
                 }}
               />
             )}
+            <BookingTimeline load={() => timeline(b.id)} />
           </li>
         ))}
       </ul>

@@ -21,10 +21,13 @@ interface Props {
   /** The website, for "Open in browser"; `null` when none. */
   webUrl: string | null;
   onWebUrl: (url: string) => void;
+  /** Starts hidden in the tray at login; `null` before the first sign-in decides. */
+  startAtLogin: boolean | null;
+  onStartAtLogin: (on: boolean) => void;
 }
 
 /** Notification preferences: per kind, and recurring quiet hours. They apply at once. */
-export function SettingsView({ preferences: p, onChange, webUrl, onWebUrl }: Props) {
+export function SettingsView({ preferences: p, onChange, webUrl, onWebUrl, startAtLogin, onStartAtLogin }: Props) {
   const [site, setSite] = useState(webUrl ?? "");
   const quiet = p.quietHours;
   const setQuiet = (change: Partial<Preferences["quietHours"]>) => onChange({ ...p, quietHours: { ...quiet, ...change } });
@@ -102,6 +105,10 @@ export function SettingsView({ preferences: p, onChange, webUrl, onWebUrl }: Pro
           Booking requests still pop up
         </label>
       </fieldset>
+      <label>
+        <input type="checkbox" checked={startAtLogin ?? true} onChange={(e) => onStartAtLogin(e.target.checked)} /> Start
+        UrutiBiz in the tray when I log in
+      </label>
       <form
         className="website"
         onSubmit={(e) => {

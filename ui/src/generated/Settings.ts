@@ -32,4 +32,9 @@ preferences: Preferences,
 /**
  * The UrutiBiz website, for "Open in browser" (checked, no trailing slash).
  */
-webUrl: string | null, };
+webUrl: string | null, 
+/**
+ * Start hidden in the tray at login; `None` until the first sign-in
+ * turns it on.
+ */
+startAtLogin: boolean | null, };

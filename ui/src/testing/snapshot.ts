@@ -14,6 +14,7 @@ export function snapshotWith(items: Item[], overrides: Partial<Snapshot> = {}): 
       dndUntil: null,
       theme: "system",
       webUrl: null,
+      startAtLogin: true,
       preferences: {
         bookingRequests: { popup: true, sound: true, badge: true },
         bookingChanges: { popup: true, sound: true, badge: true },
