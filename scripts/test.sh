@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints; server, client core and app unit
 # and integration tests against real server processes; UI unit tests and a
-# Chromium test; the desktop app end to end under Xvfb. Installs what it
-# needs first.
+# Chromium test; the desktop app end to end under Xvfb; the release
+# installers, and the .deb installed and run as a user gets it. Installs
+# what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/packages.sh
@@ -33,5 +34,9 @@ step "UI in Chromium (playwright-core, IPC mocked)"
 step "Desktop app end to end (Xvfb, D-Bus, dunst, tray watcher)"
 cargo build --quiet -p urutibiz-realtime-server -p urutibiz-client -p urutibiz-desktop --bins
 e2e/desktop.sh
+step "Installers: release build, .deb and .rpm (scripts/bundle.sh)"
+scripts/bundle.sh
+step "The .deb installed with apt, run under Xvfb, removed"
+e2e/installed.sh
 echo
 echo "All tests passed."
