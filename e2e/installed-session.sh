@@ -32,7 +32,9 @@ token() { JWT_SECRET=$secret ./target/debug/realtime-server token --sub "$1" --r
 # A user of their own: settings, cache and keychain under the test's home.
 export HOME=$PWD/$out/home XDG_CONFIG_HOME=$PWD/$out/home/.config XDG_DATA_HOME=$PWD/$out/home/.local/share
 mkdir -p "$HOME"
-"$binary" --hidden --token "$(token host-amina host)" --server "$base" >"$out/app.log" 2>&1 & app=$!; pids+=($app)
+# Its update checks go to a closed loopback port, never the internet.
+URUTIBIZ_UPDATE_URL=http://127.0.0.1:9/latest.json \
+    "$binary" --hidden --token "$(token host-amina host)" --server "$base" >"$out/app.log" 2>&1 & app=$!; pids+=($app)
 
 items() {
     gdbus call --session --dest org.kde.StatusNotifierWatcher --object-path /StatusNotifierWatcher \

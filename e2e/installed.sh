@@ -3,8 +3,8 @@
 # its desktop entry and link scheme checked, the installed binary launched
 # under Xvfb + D-Bus + dunst (tray icon, a notification, a urutibiz:// link
 # opened through the OS's handler lookup), then removed with nothing left
-# behind outside the user's data directory. Needs root or sudo (apt), the
-# bundle from scripts/bundle.sh and the server from `cargo build`.
+# behind outside the user's data directory. Needs root or sudo (apt), a .deb
+# (the argument, or scripts/bundle.sh's) and the server from `cargo build`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/e2e-installed
@@ -12,8 +12,8 @@ rm -rf "$out"; mkdir -p "$out"
 fail() { echo "INSTALLED PACKAGE TEST FAILED: $*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-deb=$(ls target/release/bundle/deb/*.deb 2>/dev/null | head -1)
-[ -n "$deb" ] || fail "no .deb under target/release/bundle/deb (run scripts/bundle.sh)"
+deb=${1:-$(ls target/release/bundle/deb/*.deb 2>/dev/null | head -1)}
+[ -f "$deb" ] || fail "no .deb (give one, or run scripts/bundle.sh)"
 package=$(dpkg-deb -f "$deb" Package)
 if dpkg -s "$package" >/dev/null 2>&1; then as_root apt-get remove -y --purge "$package" >/dev/null; fi
 

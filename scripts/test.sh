@@ -2,8 +2,8 @@
 # Runs every test: formatting and lints; server, client core and app unit
 # and integration tests against real server processes; UI unit tests and a
 # Chromium test; the desktop app end to end under Xvfb; the release
-# installers, and the .deb installed and run as a user gets it. Installs
-# what it needs first.
+# installers, the .deb installed and run as a user gets it, and an update
+# from one version to the next. Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/packages.sh
@@ -34,9 +34,11 @@ step "UI in Chromium (playwright-core, IPC mocked)"
 step "Desktop app end to end (Xvfb, D-Bus, dunst, tray watcher)"
 cargo build --quiet -p urutibiz-realtime-server -p urutibiz-client -p urutibiz-desktop --bins
 e2e/desktop.sh
-step "Installers: release build, .deb and .rpm (scripts/bundle.sh)"
-scripts/bundle.sh
+step "Installers: versions A and B, .deb and .rpm (scripts/bundle.sh, a throwaway update key)"
+e2e/build-updates.sh
 step "The .deb installed with apt, run under Xvfb, removed"
-e2e/installed.sh
+e2e/installed.sh target/e2e-updater/a/*.deb
+step "Updates: A offered B over loopback, installed from the tray; a stranger's signature refused"
+e2e/updater.sh
 echo
 echo "All tests passed."

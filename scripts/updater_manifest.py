@@ -19,11 +19,13 @@ import pathlib
 import sys
 import urllib.parse
 
-# Which bundle each updater platform installs, by file name ending. Linux
-# packages (.deb, .rpm) are not here: the updater cannot replace them, the
-# app says "Update with your package manager" instead.
+# Which bundle each updater platform installs, by file name ending. An
+# installed .deb or .rpm asks for its own kind (`linux-x86_64-deb`), an
+# AppImage for `linux-x86_64`.
 PLATFORMS = [
     ("linux-x86_64", ".AppImage"),
+    ("linux-x86_64-deb", ".deb"),
+    ("linux-x86_64-rpm", ".rpm"),
     ("windows-x86_64", "-setup.exe"),
     ("windows-x86_64-msi", ".msi"),
     ("darwin-universal", ".app.tar.gz"),

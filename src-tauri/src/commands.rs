@@ -17,8 +17,9 @@ pub fn get_snapshot(
     account: State<'_, Account>,
     bookings: State<'_, MyBookings>,
     chats: State<'_, MyChats>,
+    updates: State<'_, crate::updates::Updates>,
 ) -> Snapshot {
-    state.snapshot(&account, &bookings, &chats)
+    state.snapshot(&account, &bookings, &chats, &updates)
 }
 
 /// Moves one of the user's bookings (a button of the Bookings view); the
@@ -211,6 +212,18 @@ pub fn set_web_url(state: State<'_, AppState>, url: String) -> Result<()> {
     drop(settings);
     state.changed(false);
     Ok(())
+}
+
+/// Installs the offered update and restarts; a refusal shows in the window.
+#[tauri::command]
+pub fn install_update(app: AppHandle) {
+    crate::updates::install(&app);
+}
+
+/// Checks for an update now; answers the newer version, if any.
+#[tauri::command]
+pub async fn check_for_updates(app: AppHandle) -> Result<Option<String>> {
+    Ok(crate::updates::check(&app).await?)
 }
 
 /// Start at login on or off.

@@ -17,6 +17,9 @@ pub enum Error {
     /// The server did not answer a request of the window.
     #[error(transparent)]
     Server(#[from] urutibiz_client::history::HistoryError),
+    /// An update could not be checked for or installed.
+    #[error(transparent)]
+    Update(#[from] crate::updates::UpdateError),
     /// Tauri failed (window, tray).
     #[error(transparent)]
     Tauri(#[from] tauri::Error),

@@ -15,6 +15,7 @@
 //! - [`window`]: the window, destroyed on close.
 //! - [`commands`] and [`actions`]: what the window and the tray can do.
 //! - [`autostart`]: start hidden in the tray at login.
+//! - [`updates`]: signed updates from the release manifest, on request.
 //! - [`account`]: browser sign-in, staying signed in, restoring at start.
 //! - [`endpoint`]: which server and sign-in addresses are acceptable.
 //! - [`deep_link`]: `urutibiz://booking/<id>` and `urutibiz://chat/<id>`.
@@ -42,6 +43,7 @@ pub mod settings;
 pub mod sound;
 pub mod state;
 pub mod tray;
+pub mod updates;
 pub mod web_link;
 pub mod window;
 
@@ -62,6 +64,7 @@ struct LaunchOptions {
     web_url: Option<String>,
     hidden: bool,
     no_autostart: bool,
+    update_url: Option<String>,
     link: Option<deep_link::Target>,
 }
 
@@ -74,6 +77,7 @@ impl LaunchOptions {
             web_url: std::env::var("URUTIBIZ_WEB_URL").ok().filter(|s| !s.is_empty()),
             hidden: false,
             no_autostart: false,
+            update_url: std::env::var("URUTIBIZ_UPDATE_URL").ok().filter(|s| !s.is_empty()),
             link: deep_link::from_args(std::env::args().skip(1)),
         };
         let mut args = std::env::args().skip(1);
@@ -126,6 +130,7 @@ pub fn run() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec![autostart::HIDDEN]),
         ))
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .on_window_event(|window, event| {
@@ -160,6 +165,8 @@ pub fn run() {
             commands::set_web_url,
             commands::set_start_at_login,
             commands::booking_timeline,
+            commands::install_update,
+            commands::check_for_updates,
         ])
         .setup(move |app| {
             let store = SettingsStore::new(app.store(settings::FILE)?);
@@ -169,6 +176,19 @@ pub fn run() {
             app.manage(bookings::MyBookings::default());
             app.manage(chats::MyChats::default());
             app.manage(autostart::LeaveAlone(options.no_autostart));
+            let update_endpoint = match &options.update_url {
+                Some(given) => match endpoint::check(given, "update address").map(|url| url.parse()) {
+                    Ok(Ok(url)) => Some(url),
+                    Ok(Err(_)) | Err(_) => {
+                        tracing::error!(url = %given, "ignoring URUTIBIZ_UPDATE_URL: not an https:// (or local http://) address");
+                        None
+                    }
+                },
+                None => None,
+            };
+            let version = app.package_info().version.to_string();
+            tracing::info!(%version, "UrutiBiz starting");
+            app.manage(updates::Updates::new(version, update_endpoint));
             let handle = app.handle().clone();
             let state = app.state::<AppState>();
             let mut refused = None;
@@ -193,6 +213,7 @@ pub fn run() {
             }
             tray::build(&handle)?;
             live::run_ticker(handle.clone());
+            updates::spawn_checker(&handle);
             match (refused, options.token.clone()) {
                 (Some(reason), _) => {
                     tracing::error!(%reason, "refusing the address given at launch");

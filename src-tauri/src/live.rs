@@ -150,6 +150,7 @@ pub fn run_ticker(app: AppHandle) {
                         &app.state::<Account>(),
                         &app.state::<crate::bookings::MyBookings>(),
                         &app.state::<crate::chats::MyChats>(),
+                        &app.state::<crate::updates::Updates>(),
                     );
                     let _ = app.emit_to(window::MAIN, "snapshot", snapshot);
                 }

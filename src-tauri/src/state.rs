@@ -91,6 +91,8 @@ pub struct Snapshot {
     pub my_bookings: BookingsView,
     /// The user's conversations, from the server.
     pub my_chats: ChatsView,
+    /// The running version and any update offered.
+    pub update: crate::updates::UpdateView,
     /// Who is signed in.
     pub user: Option<UserView>,
     /// The browser sign-in's progress.
@@ -149,12 +151,19 @@ impl AppState {
     }
 
     /// The window's view.
-    pub fn snapshot(&self, account: &Account, bookings: &MyBookings, chats: &MyChats) -> Snapshot {
+    pub fn snapshot(
+        &self,
+        account: &Account,
+        bookings: &MyBookings,
+        chats: &MyChats,
+        updates: &crate::updates::Updates,
+    ) -> Snapshot {
         // Account's, the bookings' and the chats' locks first, each alone,
         // before any of ours.
         let (user, sign_in) = (account.user(), account.sign_in_view());
         let my_bookings = bookings.view();
         let my_chats = chats.view();
+        let update = updates.view();
         let history = self.history.lock().expect("history lock");
         Snapshot {
             signed_in: self.token.lock().expect("token lock").is_some() || user.is_some(),
@@ -168,6 +177,7 @@ impl AppState {
             bookings: history.bookings.clone(),
             my_bookings,
             my_chats,
+            update,
         }
     }
 

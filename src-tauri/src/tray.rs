@@ -4,6 +4,7 @@
 
 use crate::history::Item;
 use crate::state::AppState;
+use crate::updates::UpdateView;
 use crate::{actions, window};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItem, SubmenuBuilder};
@@ -72,9 +73,21 @@ fn label(item: &Item) -> String {
     format!("{mark}{text}")
 }
 
-fn menu(app: &AppHandle, recent: &[Item], dnd_on: bool) -> tauri::Result<Menu<Wry>> {
-    let mut builder =
-        MenuBuilder::new(app).text("open", "Open UrutiBiz").text("settings", "Settings…").separator();
+fn menu(app: &AppHandle, recent: &[Item], dnd_on: bool, update: &UpdateView) -> tauri::Result<Menu<Wry>> {
+    let mut builder = MenuBuilder::new(app);
+    match (&update.available, update.installing) {
+        (Some(version), false) => {
+            builder = builder.text("update", format!("Update available — {version}")).separator()
+        }
+        (Some(version), true) => {
+            let installing = format!("Installing {version}…");
+            builder = builder
+                .item(&MenuItem::with_id(app, "installing", installing, false, None::<&str>)?)
+                .separator()
+        }
+        (None, _) => {}
+    }
+    builder = builder.text("open", "Open UrutiBiz").text("settings", "Settings…").separator();
     if recent.is_empty() {
         builder = builder.item(&MenuItem::with_id(app, "none", "No notifications yet", false, None::<&str>)?);
     }
@@ -100,7 +113,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
     let state = app.state::<AppState>();
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(icon_bytes(badge(&state)))?)
-        .menu(&menu(app, &[], false)?)
+        .menu(&menu(app, &[], false, &UpdateView::default())?)
         .show_menu_on_left_click(true)
         .on_menu_event(on_menu)
         .build(app)?;
@@ -125,7 +138,7 @@ pub fn refresh(app: &AppHandle) {
     let updated = Image::from_bytes(icon_bytes(badge))
         .and_then(|icon| tray.set_icon(Some(icon)))
         .and_then(|()| tray.set_title(title.as_deref()))
-        .and_then(|()| menu(app, &recent, dnd_on))
+        .and_then(|()| menu(app, &recent, dnd_on, &app.state::<crate::updates::Updates>().view()))
         .and_then(|menu| tray.set_menu(Some(menu)));
     if let Err(e) = updated {
         tracing::warn!(error = %e, "could not update the tray");
@@ -141,6 +154,7 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
         "dnd:tomorrow" => actions::set_dnd(app, "tomorrow"),
         "dnd:off" => actions::set_dnd(app, "off"),
         "quit" => app.exit(0),
+        "update" => crate::updates::install(app),
         id => {
             if let Some(item) = id.strip_prefix("item:") {
                 actions::mark_read(app, vec![item.to_owned()]);

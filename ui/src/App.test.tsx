@@ -218,6 +218,22 @@ describe("App", () => {
     expect(asked).toEqual([{ bookingId: "b1" }]);
   });
 
+  it("offers an update, installs it on request, and says why one was refused", async () => {
+    const update = { current: "0.1.0", available: "0.1.1", installing: false, error: null };
+    const calls = backend(snapshot({ update }));
+    render(<App />);
+    fireEvent.click(await screen.findByRole("button", { name: "Install and restart" }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "install_update")).toBe(true));
+    const { emit } = await import("@tauri-apps/api/event");
+    const error = "The update was refused: its signature does not match this app's key (invalid signature).";
+    await act(async () => {
+      await emit("snapshot", snapshot({ update: { ...update, error } }));
+    });
+    expect(screen.getByRole("alert").textContent).toContain("refused: its signature");
+    expect(screen.getByRole("alert").textContent).toContain("Still running 0.1.0");
+    expect(screen.getByRole("button", { name: "Try again" })).toBeTruthy();
+  });
+
   it("says so when there are no conversations, while loading, and when a linked chat is not the user's", async () => {
     backend(snapshot({ myChats: { rows: [], hasMore: false, error: null, open: null } }));
     render(<App />);

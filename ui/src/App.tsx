@@ -9,6 +9,7 @@ import { SignIn } from "./components/SignIn";
 import { ChatsView } from "./components/ChatsView";
 import { BookingsView } from "./components/BookingsView";
 import { SettingsView } from "./components/SettingsView";
+import { UpdateBanner } from "./components/UpdateBanner";
 import { filterItems, markReadLocally, type Filter } from "./store";
 
 type View = "notifications" | "bookings" | "chats" | "settings";
@@ -163,6 +164,7 @@ export function App() {
       />
       <StatusLine connection={snapshot.connection} onRetry={() => run(ipc.reconnect())} />
       {snapshot.keychain.message && <p className="notice">{snapshot.keychain.message}</p>}
+      <UpdateBanner update={snapshot.update} onInstall={() => run(ipc.installUpdate())} />
       {error && (
         <p className="notice error" role="alert">
           {error}

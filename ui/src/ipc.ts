@@ -33,6 +33,7 @@ export const loadMoreChats = () => invoke<void>("load_more_chats");
 export const reloadChats = () => invoke<void>("reload_chats");
 export const openOnWeb = (kind: "booking" | "chat" | "notification", id: string) =>
   invoke<void>("open_on_web", { kind, id });
+export const installUpdate = () => invoke<void>("install_update");
 export const setStartAtLogin = (on: boolean) => invoke<void>("set_start_at_login", { on });
 export const setWebUrl = (url: string) => invoke<void>("set_web_url", { url });
 export const setPreferences = (preferences: Preferences) => invoke<void>("set_preferences", { preferences });

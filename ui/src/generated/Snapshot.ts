@@ -7,6 +7,7 @@ import type { Item } from "./Item";
 import type { KeychainView } from "./KeychainView";
 import type { Settings } from "./Settings";
 import type { SignInView } from "./SignInView";
+import type { UpdateView } from "./UpdateView";
 import type { UserView } from "./UserView";
 
 /**
@@ -49,6 +50,10 @@ myBookings: BookingsView,
  * The user's conversations, from the server.
  */
 myChats: ChatsView, 
+/**
+ * The running version and any update offered.
+ */
+update: UpdateView, 
 /**
  * Who is signed in.
  */

@@ -29,6 +29,7 @@ export function snapshotWith(items: Item[], overrides: Partial<Snapshot> = {}): 
     bookings: [],
     myBookings: { rows: [], error: null },
     myChats: { rows: [], hasMore: false, error: null, open: null },
+    update: { current: "0.1.0", available: null, installing: false, error: null },
     user: { id: "host-amina", name: "Amina" },
     signIn: { waiting: false, error: null },
     ...overrides,

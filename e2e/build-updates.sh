@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the release installers twice for the update test: version A (the
+# repository's version) and version B (A's patch version + 1), both trusting
+# a throwaway update key made here (never the release key) and allowed to
+# fetch updates over loopback http. B's packages are signed with that key.
+# Only the app crate is rebuilt for B. Leaves target/e2e-updater/{a,b}/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=target/e2e-updater
+rm -rf "$out"; mkdir -p "$out/a" "$out/b"
+tauri=ui/node_modules/.bin/tauri
+CI=true "$tauri" signer generate --ci -w "$out/update.key" -p "" >/dev/null
+export TAURI_SIGNING_PRIVATE_KEY=$out/update.key TAURI_SIGNING_PRIVATE_KEY_PASSWORD=""
+version_a=$(python3 -c 'import json; print(json.load(open("src-tauri/tauri.conf.json"))["version"])')
+version_b=$(python3 -c 'import sys; a = sys.argv[1].split("."); a[2] = str(int(a[2]) + 1); print(".".join(a))' "$version_a")
+config() { # version
+    python3 - "$1" "$(cat "$out/update.key.pub")" <<'PY'
+import json, sys
+print(json.dumps({
+    "version": sys.argv[1],
+    "bundle": {"createUpdaterArtifacts": True},
+    "plugins": {"updater": {"pubkey": sys.argv[2], "dangerousInsecureTransportProtocol": True}},
+}))
+PY
+}
+config "$version_a" > "$out/a.conf.json"
+config "$version_b" > "$out/b.conf.json"
+rm -rf target/release/bundle
+scripts/bundle.sh --config "$out/a.conf.json"
+cp target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm "$out/a/"
+rm -rf target/release/bundle
+scripts/bundle.sh --config "$out/b.conf.json"
+cp target/release/bundle/deb/*.deb* target/release/bundle/rpm/*.rpm* "$out/b/"
+ls -la "$out/a" "$out/b"
+ls "$out"/b/*.deb.sig >/dev/null || { echo "version B's .deb was not signed" >&2; exit 1; }
+echo "built $version_a and $version_b (signed with a throwaway key)"

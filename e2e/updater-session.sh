@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The part of e2e/updater.sh that runs inside the D-Bus session: the
+# installed version A offered an update by `url`; `kind` is good (install it,
+# restart as B) or bad (signed by a stranger: refused, A keeps running).
+set -euo pipefail
+kind=$1 url=$2 version_a=$3 version_b=$4 out=$5
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; pkill -f '^/usr/bin/urutibiz-desktop' || true; }
+trap cleanup EXIT
+fail() { echo "UPDATER TEST FAILED ($kind): $*" >&2; exit 1; }
+has_name() {
+    gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+        --method org.freedesktop.DBus.NameHasOwner "$1" 2>/dev/null | grep -q true
+}
+wait_for() { # description, command...
+    local what=$1; shift
+    for _ in $(seq 300); do "$@" && return 0; sleep 0.1; done
+    fail "timed out waiting for $what"
+}
+status-notifier-watcher >"$out/watcher-$kind.log" 2>&1 & pids+=($!)
+dunst >"$out/dunst-$kind.log" 2>&1 & pids+=($!)
+wait_for "the notification daemon" has_name org.freedesktop.Notifications
+wait_for "the tray watcher" has_name org.kde.StatusNotifierWatcher
+
+export HOME=$PWD/$out/home-$kind XDG_CONFIG_HOME=$PWD/$out/home-$kind/.config XDG_DATA_HOME=$PWD/$out/home-$kind/.local/share
+rm -rf "$HOME"; mkdir -p "$HOME"
+log=$out/app-$kind.log
+URUTIBIZ_UPDATE_URL=$url /usr/bin/urutibiz-desktop --hidden --no-autostart >"$log" 2>&1 & app=$!
+offered() { python3 e2e/tray_menu.py labels 2>/dev/null | grep -qx "Update available — $version_b"; }
+wait_for "the tray to offer $version_b" offered
+echo "$kind: version $version_a's tray offers \"Update available — $version_b\""
+python3 e2e/tray_menu.py click "Update available — $version_b"
+
+case $kind in
+good)
+    restarted() { grep -q "UrutiBiz starting.*version=$version_b" "$log"; }
+    wait_for "the app to restart as $version_b" restarted
+    [ "$(dpkg-query -W -f '${Version}' "$(dpkg -S /usr/bin/urutibiz-desktop | cut -d: -f1)")" = "$version_b" ] \
+        || fail "the package was not updated to $version_b"
+    running() { pgrep -f '^/usr/bin/urutibiz-desktop' >/dev/null; }
+    wait_for "$version_b to be running" running
+    ! kill -0 "$app" 2>/dev/null || fail "version $version_a is still running"
+    echo "good: installed $version_b through the tray and restarted as $version_b"
+    ;;
+bad)
+    refused() { grep -q "update not installed" "$log"; }
+    wait_for "the update to be refused" refused
+    grep "update not installed" "$log" | grep -q "The update was refused: its signature" \
+        || fail "the refusal does not name the signature: $(grep 'update not installed' "$log")"
+    kill -0 "$app" 2>/dev/null || fail "version $version_a stopped running"
+    popup() { dunstctl close-all; dunstctl history | grep -q 'Update not installed'; }
+    wait_for "the popup saying so" popup
+    echo "bad: an update signed by another key was refused with a popup; $version_a keeps running"
+    ;;
+esac
