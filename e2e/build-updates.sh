@@ -10,7 +10,7 @@ out=target/e2e-updater
 rm -rf "$out"; mkdir -p "$out/a" "$out/b"
 tauri=ui/node_modules/.bin/tauri
 CI=true "$tauri" signer generate --ci -w "$out/update.key" -p "" >/dev/null
-export TAURI_SIGNING_PRIVATE_KEY=$out/update.key TAURI_SIGNING_PRIVATE_KEY_PASSWORD=""
+export TAURI_SIGNING_PRIVATE_KEY="$(cat "$out/update.key")" TAURI_SIGNING_PRIVATE_KEY_PASSWORD=""
 version_a=$(python3 -c 'import json; print(json.load(open("src-tauri/tauri.conf.json"))["version"])')
 version_b=$(python3 -c 'import sys; a = sys.argv[1].split("."); a[2] = str(int(a[2]) + 1); print(".".join(a))' "$version_a")
 config() { # version

@@ -109,7 +109,9 @@ fn notification_icon(app: &tauri::App) -> Option<std::path::PathBuf> {
 pub fn run() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // Colours only on a terminal: a log file or journal gets plain text.
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colours).init();
     let options = LaunchOptions::from_env();
     let app = tauri::Builder::default()
         // A second launch focuses the first, at the link it was given.
