@@ -173,7 +173,11 @@ PY
 
 # The app's own windows: dunst names its popup windows after the app too.
 app_window() { xdotool search --all "$@" --pid "$app" --name '^UrutiBiz$' 2>/dev/null; }
-window=$(for _ in $(seq 100); do app_window --onlyvisible && break; sleep 0.1; done | head -1)
+window=
+for _ in $(seq 100); do  # tail, not head: see signin.sh
+    window=$(app_window --onlyvisible | tail -1) && [ -n "$window" ] && break
+    sleep 0.1
+done
 [ -n "$window" ] || fail "no app window"
 sleep 1
 import -window root "$out/window-unread.png"
@@ -211,6 +215,17 @@ ps -o pid,ppid,rss,comm --ppid $app -p $app > "$out/processes-window-closed.txt"
 cat /proc/$app/smaps_rollup > "$out/app-smaps-window-closed.txt" 2>/dev/null || true
 kill -0 $app || fail "the app quit when its window closed"
 connected || fail "the app dropped its connection with the window closed"
+cpu_ticks() { # user + system time of the app and everything under it, in clock ticks
+    local total=0 pid
+    for pid in $(app_processes); do
+        total=$(( total + $(awk '{print $14 + $15}' /proc/$pid/stat 2>/dev/null || echo 0) ))
+    done
+    echo $total
+}
+# Idle: connected, window closed, nothing arriving (a measurement, not a test).
+idle_seconds=20
+idle_before=$(cpu_ticks); sleep $idle_seconds; idle_after=$(cpu_ticks)
+idle_cpu=$(python3 -c "print(f'{($idle_after - $idle_before) / $(getconf CLK_TCK) / $idle_seconds * 100:.2f}')")
 
 # A second launch focuses the first: the window comes back, the second exits.
 has_window() { app_window --onlyvisible >/dev/null; }
@@ -387,6 +402,7 @@ Confirm pressed on a popup -> the renter's booking-status-changed: ${confirm_ms}
 app with the window open: RSS $((open_rss / 1024)) MiB, PSS $((open_pss / 1024)) MiB (all processes)
 app with the window closed: RSS $((closed_rss / 1024)) MiB, PSS $((closed_pss / 1024)) MiB (all processes)
 app started hidden in the tray, window never opened: RSS $((hidden_rss / 1024)) MiB, PSS $((hidden_pss / 1024)) MiB
+idle with the window closed: ${idle_cpu}% of one core over ${idle_seconds} s ($((idle_after - idle_before)) ticks)
 TXT
 cat "$out/measurements.txt"
 echo "desktop e2e passed; screenshots: $out/window-unread.png $out/window.png"

@@ -31,7 +31,13 @@ keychain_refresh_token() { keychain_session | python3 -c 'import json,sys; print
 # opens "the browser": headless Chromium signing in as host-amina.
 BROWSER=$PWD/dev-idp/browser-login.mjs IDP_LOGIN=host-amina \
     "$app_bin" --server "$base2" --issuer "$issuer" >"$out/app-signin.log" 2>&1 & app=$!; pids+=($app)
-window=$(for _ in $(seq 100); do app_window --onlyvisible && break; sleep 0.1; done | head -1)
+# (`tail`, not `head`: under pipefail a `head` that exits early turns the
+# writer's SIGPIPE into a failure of the whole script.)
+window=
+for _ in $(seq 100); do
+    window=$(app_window --onlyvisible | tail -1) && [ -n "$window" ] && break
+    sleep 0.1
+done
 [ -n "$window" ] || fail "no sign-in window"
 dunstctl close-all
 sleep 1.5

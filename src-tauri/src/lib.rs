@@ -214,7 +214,7 @@ pub fn run() {
                 }
             }
             tray::build(&handle)?;
-            live::run_ticker(handle.clone());
+            live::run_redraws(handle.clone());
             updates::spawn_checker(&handle);
             match (refused, options.token.clone()) {
                 (Some(reason), _) => {

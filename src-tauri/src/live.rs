@@ -1,7 +1,9 @@
 //! The bridge from the client core to the app: updates change the history,
-//! raise popups, and mark the window and tray for a redraw, which a ticker
-//! does at most five times a second, so a replay of hundreds of events
-//! costs a handful of redraws.
+//! raise popups, and mark the window and tray for a redraw. The redraw task
+//! sleeps until something changes (or a deadline it knows of: the end of Do
+//! not disturb, a cache save, quiet hours ending with popups held), then
+//! gathers a burst for a moment, so a replay of hundreds of events costs a
+//! handful of redraws and an idle app runs no timer at all.
 
 use crate::account::Account;
 use crate::history::Change;
@@ -10,15 +12,16 @@ use crate::{popups, tray, window};
 use std::sync::Arc;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
+use tokio::time::Instant;
 use urutibiz_client::{spawn, ClientConfig, Command, Update};
 use urutibiz_protocol::ServerEvent;
 
-/// Redraw interval.
-const TICK: Duration = Duration::from_millis(200);
-/// Cache save interval.
-const SAVE_EVERY: u32 = 15;
-/// Ticks between checks for the end of quiet hours (one second).
-const QUIET_CHECK_EVERY: u32 = 5;
+/// A burst of changes becomes one redraw after this long.
+const GATHER: Duration = Duration::from_millis(200);
+/// The history cache is saved this long after it first changed.
+const SAVE_AFTER: Duration = Duration::from_secs(3);
+/// While popups are held for the end of quiet hours, it is checked this often.
+const QUIET_CHECK: Duration = Duration::from_secs(1);
 
 /// The client settings for the current token and server; `None` when signed out.
 pub fn client_config(app: &AppHandle) -> Option<ClientConfig> {
@@ -136,14 +139,22 @@ fn apply(app: &AppHandle, update: Update, replaying: bool) {
 }
 
 /// Redraws the window and the tray when something changed, and saves the
-/// history cache now and then.
-pub fn run_ticker(app: AppHandle) {
+/// history cache a little after it changed.
+pub fn run_redraws(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
-        let mut ticks = 0u32;
+        let mut save_due: Option<Instant> = None;
         loop {
-            tokio::time::sleep(TICK).await;
-            ticks = ticks.wrapping_add(1);
             let state = app.state::<AppState>();
+            match next_deadline(&app, save_due) {
+                Some(at) => {
+                    tokio::select! {
+                        () = state.wake.notified() => {}
+                        () = tokio::time::sleep_until(at) => state.changed(false),
+                    }
+                }
+                None => state.wake.notified().await,
+            }
+            tokio::time::sleep(GATHER).await;
             if state.take_dirty() {
                 if app.get_webview_window(window::MAIN).is_some() {
                     let snapshot = state.snapshot(
@@ -156,13 +167,30 @@ pub fn run_ticker(app: AppHandle) {
                 }
                 tray::refresh(&app);
             }
-            if ticks.is_multiple_of(QUIET_CHECK_EVERY) {
-                popups::after_quiet_hours(&app);
+            popups::after_quiet_hours(&app);
+            if state.take_cache_dirty() {
+                save_due.get_or_insert(Instant::now() + SAVE_AFTER);
             }
-            if ticks.is_multiple_of(SAVE_EVERY) && state.take_cache_dirty() {
+            if save_due.is_some_and(|due| due <= Instant::now()) {
+                save_due = None;
                 let items = state.history.lock().expect("history lock").items.clone();
                 state.store.save_items(&items);
             }
         }
     });
+}
+
+/// The earliest moment the redraw task must wake without being told: a
+/// cache save, the end of Do not disturb (the tray menu says it is on), and,
+/// only while popups are held, the next look at quiet hours.
+fn next_deadline(app: &AppHandle, save_due: Option<Instant>) -> Option<Instant> {
+    let state = app.state::<AppState>();
+    let dnd_until = state.settings.lock().expect("settings lock").dnd_until;
+    let now_ms = chrono::Local::now().timestamp_millis();
+    let dnd_end = dnd_until
+        .filter(|until| *until > now_ms)
+        .map(|until| Instant::now() + Duration::from_millis((until - now_ms) as u64));
+    let holding = state.popups.holding();
+    let quiet_check = holding.then(|| Instant::now() + QUIET_CHECK);
+    [save_due, dnd_end, quiet_check].into_iter().flatten().min()
 }

@@ -54,6 +54,11 @@ struct Showing {
 
 impl Popups {
     /// `icon` is a PNG path for the popup (the app icon).
+    /// Popups are held for the end of quiet hours.
+    pub fn holding(&self) -> bool {
+        !self.held.lock().expect("popups lock").is_empty()
+    }
+
     pub fn new(icon: Option<PathBuf>) -> Popups {
         Popups {
             pending: Mutex::default(),

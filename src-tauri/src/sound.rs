@@ -8,6 +8,10 @@ const BOOKING: &[u8] = include_bytes!("../sounds/booking.wav");
 const MESSAGE: &[u8] = include_bytes!("../sounds/message.wav");
 const SYSTEM: &[u8] = include_bytes!("../sounds/system.wav");
 
+/// The audio output closes this long after the last sound started (every
+/// sound is shorter).
+const CLOSE_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Plays sounds without blocking the caller.
 #[derive(Clone)]
 pub struct Sounds {
@@ -21,7 +25,23 @@ impl Sounds {
         let spawned = std::thread::Builder::new().name("sounds".into()).spawn(move || {
             let mut output: Option<rodio::OutputStream> = None;
             let mut unavailable = false;
-            for sound in queue {
+            loop {
+                // The output stream runs a mixing thread even in silence:
+                // it is closed once the sounds are over, so an idle app
+                // uses no CPU.
+                let next = if output.is_some() {
+                    queue.recv_timeout(CLOSE_AFTER)
+                } else {
+                    queue.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+                };
+                let sound = match next {
+                    Ok(sound) => sound,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        output = None;
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                };
                 if output.is_none() && !unavailable {
                     match rodio::OutputStreamBuilder::open_default_stream() {
                         Ok(mut stream) => {

@@ -129,6 +129,8 @@ pub struct AppState {
     pub sounds: Sounds,
     dirty: AtomicBool,
     cache_dirty: AtomicBool,
+    /// Wakes the redraw task (`live::run_redraws`); nothing runs while idle.
+    pub wake: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -147,6 +149,7 @@ impl AppState {
             sounds: Sounds::start(),
             dirty: AtomicBool::new(true),
             cache_dirty: AtomicBool::new(false),
+            wake: tokio::sync::Notify::new(),
         }
     }
 
@@ -187,6 +190,7 @@ impl AppState {
         if history_changed {
             self.cache_dirty.store(true, Ordering::SeqCst);
         }
+        self.wake.notify_one();
     }
 
     /// Takes the "changed" flag.
