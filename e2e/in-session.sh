@@ -7,6 +7,9 @@ secret="e2e-secret-0123456789abcdef-0123456789"
 app_bin=${E2E_APP:-./target/debug/urutibiz-desktop}
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+# The app relaunches itself hidden a while after its window closes (to give
+# WebKit's memory back); only the section that tests it lets it.
+export URUTIBIZ_RELAUNCH_AFTER=off
 trap cleanup EXIT
 fail() { echo "E2E FAILED: $*" >&2; exit 1; }
 
@@ -394,6 +397,55 @@ echo "when quiet hours ended, what they held back came as one summary"
 dunstctl close-all; sleep 0.5
 
 kill $app; wait $app 2>/dev/null || true
+
+# With the window closed for a while, the app relaunches itself hidden: the
+# copy holds the connection, the tray and the badge, with WebKit's memory
+# given back; a notification sent during the swap arrives once.
+others=$(connections)  # the renter's client is still connected
+one_more() { test "$(connections)" = "$((others + 1))"; }
+URUTIBIZ_RELAUNCH_AFTER=2 "$app_bin" --token "$host_token" --server "$base" >"$out/app-relaunch.log" 2>&1 &
+app=$!; pids+=($app)
+window=
+for _ in $(seq 100); do  # tail, not head: see signin.sh
+    window=$(app_window --onlyvisible | tail -1) && [ -n "$window" ] && break
+    sleep 0.1
+done
+[ -n "$window" ] || fail "no window to close"
+wait_for "the app to connect" one_more
+dunstctl close-all
+# Ctrl+W until the page has loaded and takes it.
+for _ in $(seq 30); do
+    window=$(app_window --onlyvisible | tail -1) || true
+    [ -n "$window" ] || break
+    xdotool windowfocus --sync "$window" 2>/dev/null || true
+    xdotool key --window "$window" ctrl+w 2>/dev/null || true
+    sleep 0.5
+done
+wait_for "the window to close" no_app_window
+first=$app
+gone() { # exited (a zombie until this shell reaps it)
+    local state; state=$(awk '{print $3}' /proc/$first/stat 2>/dev/null || true)
+    [ -z "$state" ] || [ "$state" = Z ]
+}
+# A popup on screen waits for its click in this process: dismiss them.
+handed_over() { dunstctl close-all; gone; }
+wait_for "the window's process to hand over" handed_over
+relaunched_pid() { pgrep -n -f "urutibiz-desktop .*--hidden$"; }
+wait_for "the hidden copy" relaunched_pid
+wait "$first" 2>/dev/null || true
+app=$(relaunched_pid); pids+=($app)
+wait_for "the copy to connect" one_more
+wait_for "the copy's tray item" has_item
+before=$(notify_calls)
+curl -fsS -X POST "$base/api/v1/publish" -H "Authorization: Bearer $service" -H 'content-type: application/json' \
+    -d '{"room":"user-host-amina","event":"notification","data":{"title":"After the relaunch","body":"Still here."}}' >/dev/null
+wait_for "the popup from the copy" more_notify_calls_than "$before"
+sleep 1.5
+[ "$(grep -c 'After the relaunch' "$out/notify-calls-main.log")" -eq 1 ] || fail "the notification after the relaunch popped up more than once"
+! app_window --onlyvisible >/dev/null || fail "the copy opened a window"
+relaunched_rss=$(rss_kib); relaunched_pss=$(pss_kib)
+echo "the closed window's process relaunched itself hidden; the copy is connected and pops up"
+kill $app; wait $app 2>/dev/null || true
 source e2e/signin.sh
 
 cat > "$out/measurements.txt" <<TXT
@@ -402,6 +454,7 @@ Confirm pressed on a popup -> the renter's booking-status-changed: ${confirm_ms}
 app with the window open: RSS $((open_rss / 1024)) MiB, PSS $((open_pss / 1024)) MiB (all processes)
 app with the window closed: RSS $((closed_rss / 1024)) MiB, PSS $((closed_pss / 1024)) MiB (all processes)
 app started hidden in the tray, window never opened: RSS $((hidden_rss / 1024)) MiB, PSS $((hidden_pss / 1024)) MiB
+window closed, after the hidden relaunch: RSS $((relaunched_rss / 1024)) MiB, PSS $((relaunched_pss / 1024)) MiB
 idle with the window closed: ${idle_cpu}% of one core over ${idle_seconds} s ($((idle_after - idle_before)) ticks)
 TXT
 cat "$out/measurements.txt"

@@ -116,6 +116,11 @@ pub struct BookingActions {
 }
 
 impl BookingActions {
+    /// A click waits for the server's answer.
+    pub fn waiting(&self) -> bool {
+        !self.waiting.lock().expect("booking actions lock").is_empty()
+    }
+
     /// Sends a request, remembering where its answer goes.
     fn send(&self, client: &urutibiz_client::Handle, booking_id: String, status: &str, origin: Origin) {
         let reference = format!("{REFERENCE_PREFIX}{}", self.next.fetch_add(1, Ordering::Relaxed));

@@ -16,6 +16,7 @@
 //! - [`commands`] and [`actions`]: what the window and the tray can do.
 //! - [`autostart`]: start hidden in the tray at login.
 //! - [`updates`]: signed updates from the release manifest, on request.
+//! - [`relaunch`]: a fresh hidden copy once the window has stayed closed.
 //! - [`account`]: browser sign-in, staying signed in, restoring at start.
 //! - [`endpoint`]: which server and sign-in addresses are acceptable.
 //! - [`deep_link`]: `urutibiz://booking/<id>` and `urutibiz://chat/<id>`.
@@ -39,6 +40,7 @@ pub mod keychain;
 pub mod live;
 pub mod popups;
 pub mod preferences;
+pub mod relaunch;
 pub mod settings;
 pub mod sound;
 pub mod state;
@@ -138,6 +140,7 @@ pub fn run() {
         .on_window_event(|window, event| {
             if window.label() == window::MAIN && matches!(event, WindowEvent::Destroyed) {
                 window::release_memory();
+                relaunch::window_closed(window.app_handle());
             }
         })
         .invoke_handler(tauri::generate_handler![
@@ -178,6 +181,7 @@ pub fn run() {
             app.manage(bookings::MyBookings::default());
             app.manage(chats::MyChats::default());
             app.manage(autostart::LeaveAlone(options.no_autostart));
+            app.manage(relaunch::RelaunchAfter::from_env());
             let update_endpoint = match &options.update_url {
                 Some(given) => match endpoint::check(given, "update address").map(|url| url.parse()) {
                     Ok(Ok(url)) => Some(url),

@@ -15,7 +15,7 @@ use crate::state::AppState;
 use crate::{dnd, web_link, window};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tauri::{AppHandle, Manager};
@@ -41,6 +41,8 @@ pub struct Popups {
     /// The popup showing each booking: its notification id and which
     /// showing it is (a replaced popup's button must not act twice).
     by_booking: Mutex<HashMap<String, Showing>>,
+    /// Popups on screen waiting for a click (their threads answer it).
+    on_screen: AtomicUsize,
 }
 
 /// A booking's popup on screen.
@@ -53,12 +55,21 @@ struct Showing {
 }
 
 impl Popups {
-    /// `icon` is a PNG path for the popup (the app icon).
     /// Popups are held for the end of quiet hours.
     pub fn holding(&self) -> bool {
         !self.held.lock().expect("popups lock").is_empty()
     }
 
+    /// Something only this process can finish: popups held for the end of
+    /// quiet hours, notifications gathering for a popup, or a popup on
+    /// screen whose buttons this process answers.
+    pub fn busy(&self) -> bool {
+        self.holding()
+            || !self.pending.lock().expect("popups lock").is_empty()
+            || self.on_screen.load(Ordering::SeqCst) > 0
+    }
+
+    /// `icon` is a PNG path for the popup (the app icon).
     pub fn new(icon: Option<PathBuf>) -> Popups {
         Popups {
             pending: Mutex::default(),
@@ -68,6 +79,7 @@ impl Popups {
             held: Mutex::default(),
             icon,
             by_booking: Mutex::default(),
+            on_screen: AtomicUsize::new(0),
         }
     }
 }
@@ -298,6 +310,7 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
                         entry.id = _handle.id();
                     }
                 }
+                app.state::<AppState>().popups.on_screen.fetch_add(1, Ordering::SeqCst);
                 _handle.wait_for_action(|action| {
                     // A popup replaced by a newer one of its booking keeps
                     // its id; only the newest acts on a press.
@@ -325,6 +338,8 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
                         _ => {}
                     }
                 });
+                // Clicked, dismissed or expired.
+                app.state::<AppState>().popups.on_screen.fetch_sub(1, Ordering::SeqCst);
             }
             #[cfg(not(all(unix, not(target_os = "macos"))))]
             let _ = (&booking, &answer, showing, &focus, &web);
