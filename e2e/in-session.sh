@@ -249,8 +249,12 @@ before=$(dunst_count)
 # This instance knows the website, and its "browser" writes down what it is
 # asked to open.
 printf '#!/bin/sh\necho "$1" >> %s\n' "$PWD/$out/opened-urls" > "$out/browser.sh"; chmod +x "$out/browser.sh"
+launch_ms=$(date +%s%3N)
 BROWSER=$PWD/$out/browser.sh "$app_bin" --hidden --token "$host_token" --server "$base" --web-url https://urutibiz.example \
     >"$out/app-restarted.log" 2>&1 & app=$!; pids+=($app)
+# Start to connected (a measurement: polled every 20 ms over HTTP).
+for _ in $(seq 500); do connected && break; sleep 0.02; done
+start_to_connected_ms=$(( $(date +%s%3N) - launch_ms ))
 wait_for "the replay summary" more_notifications_than "$before"
 sleep 2.5
 [ "$(dunst_count)" -eq $((before + 1)) ] || fail "expected one summary, got $(( $(dunst_count) - before )) notifications"
@@ -455,6 +459,7 @@ app with the window open: RSS $((open_rss / 1024)) MiB, PSS $((open_pss / 1024))
 app with the window closed: RSS $((closed_rss / 1024)) MiB, PSS $((closed_pss / 1024)) MiB (all processes)
 app started hidden in the tray, window never opened: RSS $((hidden_rss / 1024)) MiB, PSS $((hidden_pss / 1024)) MiB
 window closed, after the hidden relaunch: RSS $((relaunched_rss / 1024)) MiB, PSS $((relaunched_pss / 1024)) MiB
+start (hidden, session from the command line) to connected: ${start_to_connected_ms} ms
 idle with the window closed: ${idle_cpu}% of one core over ${idle_seconds} s ($((idle_after - idle_before)) ticks)
 TXT
 cat "$out/measurements.txt"

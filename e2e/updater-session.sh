@@ -27,6 +27,14 @@ rm -rf "$HOME"; mkdir -p "$HOME"
 log=$out/app-$kind.log
 URUTIBIZ_UPDATE_URL=$url /usr/bin/urutibiz-desktop --hidden --no-autostart >"$log" 2>&1 & app=$!
 offered() { python3 e2e/tray_menu.py labels 2>/dev/null | grep -qx "Update available — $version_b"; }
+if [ "$kind" = malformed ]; then
+    check_failed() { grep -q "could not check for updates" "$log"; }
+    wait_for "the check to fail" check_failed
+    kill -0 "$app" 2>/dev/null || fail "version $version_a stopped on a malformed manifest"
+    ! offered || fail "a malformed manifest offered an update"
+    echo "malformed: the manifest was refused ($(grep 'could not check for updates' "$log" | grep -o 'error=.*' | head -1)); nothing offered, $version_a runs"
+    exit 0
+fi
 wait_for "the tray to offer $version_b" offered
 echo "$kind: version $version_a's tray offers \"Update available — $version_b\""
 python3 e2e/tray_menu.py click "Update available — $version_b"
@@ -42,7 +50,7 @@ good)
     ! kill -0 "$app" 2>/dev/null || fail "version $version_a is still running"
     echo "good: installed $version_b through the tray and restarted as $version_b"
     ;;
-bad)
+bad | cut)
     refused() { grep -q "update not installed" "$log"; }
     wait_for "the update to be refused" refused
     grep "update not installed" "$log" | grep -q "The update was refused: its signature" \
@@ -50,6 +58,7 @@ bad)
     kill -0 "$app" 2>/dev/null || fail "version $version_a stopped running"
     popup() { dunstctl close-all; dunstctl history | grep -q 'Update not installed'; }
     wait_for "the popup saying so" popup
-    echo "bad: an update signed by another key was refused with a popup; $version_a keeps running"
+    why=$(grep 'update not installed' "$log" | sed -n 's/.*error=\(.*\) reason=.*/\1/p' | head -1)
+    echo "$kind: the update was refused with a popup ($why); $version_a keeps running"
     ;;
 esac

@@ -80,7 +80,8 @@ pub enum UpdateError {
 fn explain(error: &UpdateError) -> String {
     match error {
         UpdateError::Updater(tauri_plugin_updater::Error::Minisign(e)) => {
-            format!("The update was refused: its signature does not match this app's key ({e}).")
+            // A stranger's key, a tampered or a cut-short download.
+            format!("The update was refused: its signature does not verify with this app's key ({e}).")
         }
         UpdateError::Updater(tauri_plugin_updater::Error::SignatureUtf8(_)) => {
             "The update was refused: it is not signed.".into()
