@@ -416,7 +416,7 @@ pub fn on_message(app: &AppHandle, message: &NewMessage) {
         reload_soon(app);
     }
     let watching = app
-        .get_webview_window("main")
+        .get_webview_window(crate::window::MAIN)
         .is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false));
     if open && watching && message.from_user_id != me {
         crate::actions::mark_chat_read(app, &message.chat_id);

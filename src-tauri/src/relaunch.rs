@@ -87,29 +87,36 @@ pub fn window_closed(app: &AppHandle) {
             }
             tokio::time::sleep(RETRY).await;
         }
-        let handle = app.clone();
-        let relaunched = app.run_on_main_thread(move || {
-            // Checked again on the thread that opens windows, so a window
-            // opened meanwhile is not lost.
-            if busy(&handle) {
-                return;
-            }
-            let mut env = handle.env();
-            env.args_os = relaunch_args(&env.args_os);
-            // Save what a restart would otherwise redo from the server.
-            let state = handle.state::<AppState>();
-            let items = state.history.lock().expect("history lock").items.clone();
-            state.store.save_items(&items);
-            tracing::info!("window closed for a while: relaunching hidden to give WebKit's memory back");
-            // The copy must find no running instance to hand itself to.
-            tauri_plugin_single_instance::destroy(&handle);
-            handle.cleanup_before_exit();
-            tauri::process::restart(&env);
-        });
-        if let Err(e) = relaunched {
-            tracing::warn!(error = %e, "could not relaunch");
-        }
+        // Checked again on the thread that opens windows, so a window
+        // opened meanwhile is not lost.
+        hidden(&app, busy, "window closed for a while: relaunching hidden to give WebKit's memory back");
     });
+}
+
+/// Replaces this process with a fresh copy hidden in the tray (after an
+/// update too, which must come back to the tray whatever the first launch
+/// showed), unless `hold` says, on the main thread, that it must stay.
+pub fn hidden(app: &AppHandle, hold: fn(&AppHandle) -> bool, why: &'static str) {
+    let handle = app.clone();
+    let relaunched = app.run_on_main_thread(move || {
+        if hold(&handle) {
+            return;
+        }
+        let mut env = handle.env();
+        env.args_os = relaunch_args(&env.args_os);
+        // Save what a restart would otherwise redo from the server.
+        let state = handle.state::<AppState>();
+        let items = state.history.lock().expect("history lock").items.clone();
+        state.store.save_items(&items);
+        tracing::info!("{why}");
+        // The copy must find no running instance to hand itself to.
+        tauri_plugin_single_instance::destroy(&handle);
+        handle.cleanup_before_exit();
+        tauri::process::restart(&env);
+    });
+    if let Err(e) = relaunched {
+        tracing::warn!(error = %e, "could not relaunch");
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! against the public key built into the app (an unsigned or tampered one is
 //! refused and the running version keeps running), installed (the
 //! AppImage replaced, or the .deb/.rpm through the system's privilege
-//! prompt, or the Windows/macOS installer), and the app restarts to the tray.
+//! prompt, or the Windows/macOS installer), and the app restarts hidden in
+//! the tray.
 
 use serde::Serialize;
 use std::sync::Mutex;
@@ -156,10 +157,7 @@ pub fn install(app: &AppHandle) {
             None => Err(UpdateError::NothingOffered),
         };
         match result {
-            Ok(()) => {
-                tracing::info!("update installed; restarting");
-                app.restart();
-            }
+            Ok(()) => crate::relaunch::hidden(&app, |_| false, "update installed; restarting to the tray"),
             Err(e) => {
                 let why = explain(&e);
                 tracing::warn!(error = %e, reason = %why, "update not installed");
