@@ -46,7 +46,7 @@ sign_in_started() { grep -q "browser sign-in started" "$out/app-signin.log"; }
 for _ in $(seq 10); do
     # The window found first may already be gone (GTK can replace it while
     # the webview starts): look again each time, and let a miss retry.
-    window=$(app_window --onlyvisible | tail -1)
+    window=$(app_window --onlyvisible | tail -1) || true  # none for a moment: try again
     [ -n "$window" ] || { sleep 0.3; continue; }
     xdotool windowfocus --sync "$window" 2>/dev/null || xdotool windowfocus "$window" 2>/dev/null || true
     xdotool key --window "$window" Return 2>/dev/null || true
