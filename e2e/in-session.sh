@@ -5,32 +5,17 @@ out=target/e2e
 secret="e2e-secret-0123456789abcdef-0123456789"
 # E2E_APP=target/release/urutibiz-desktop measures a release build.
 app_bin=${E2E_APP:-./target/debug/urutibiz-desktop}
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 # The app relaunches itself hidden a while after its window closes (to give
 # WebKit's memory back); only the section that tests it lets it.
 export URUTIBIZ_RELAUNCH_AFTER=off
-trap cleanup EXIT
 fail() { echo "E2E FAILED: $*" >&2; exit 1; }
+source e2e/session.sh
 
-has_name() {
-    gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
-        --method org.freedesktop.DBus.NameHasOwner "$1" 2>/dev/null | grep -q true
-}
-wait_for() { # description, command...
-    local what=$1; shift
-    for _ in $(seq 150); do "$@" && return 0; sleep 0.1; done
-    fail "timed out waiting for $what"
-}
-
-status-notifier-watcher >"$out/watcher.log" 2>&1 & pids+=($!)
 # dunst's defaults, plus a context-menu program that picks the action named
 # in $E2E_PICK, so `dunstctl context` presses a popup's button.
 export E2E_PICK=$PWD/$out/pick
 printf '[global]\n    dmenu = %s\n' "$PWD/e2e/pick-action.sh" > "$out/dunstrc"
-dunst -config "$out/dunstrc" >"$out/dunst.log" 2>&1 & pids+=($!)
-wait_for "the notification daemon" has_name org.freedesktop.Notifications
-wait_for "the tray watcher" has_name org.kde.StatusNotifierWatcher
+start_desktop_services "" -config "$out/dunstrc"
 # Every Notify call the daemon gets, with its arguments: a booking's later
 # popups replace its first, so dunst's counts alone cannot tell them apart.
 dbus-monitor --session "type='method_call',interface='org.freedesktop.Notifications',member='Notify'" \
@@ -176,12 +161,17 @@ PY
 
 # The app's own windows: dunst names its popup windows after the app too.
 app_window() { xdotool search --all "$@" --pid "$app" --name '^UrutiBiz$' 2>/dev/null; }
-window=
-for _ in $(seq 100); do  # tail, not head: see signin.sh
-    window=$(app_window --onlyvisible | tail -1) && [ -n "$window" ] && break
-    sleep 0.1
-done
-[ -n "$window" ] || fail "no app window"
+# The app's visible window, waited for up to 10 s. (`tail`, not `head`:
+# under pipefail a `head` that exits early fails the writer, and the run.)
+visible_app_window() {
+    local found
+    for _ in $(seq 100); do
+        found=$(app_window --onlyvisible | tail -1) && [ -n "$found" ] && { echo "$found"; return 0; }
+        sleep 0.1
+    done
+    return 1
+}
+window=$(visible_app_window) || fail "no app window"
 sleep 1
 import -window root "$out/window-unread.png"
 xdotool windowfocus --sync "$window" 2>/dev/null || xdotool windowfocus "$window" 2>/dev/null || true
@@ -409,12 +399,7 @@ others=$(connections)  # the renter's client is still connected
 one_more() { test "$(connections)" = "$((others + 1))"; }
 URUTIBIZ_RELAUNCH_AFTER=2 "$app_bin" --token "$host_token" --server "$base" >"$out/app-relaunch.log" 2>&1 &
 app=$!; pids+=($app)
-window=
-for _ in $(seq 100); do  # tail, not head: see signin.sh
-    window=$(app_window --onlyvisible | tail -1) && [ -n "$window" ] && break
-    sleep 0.1
-done
-[ -n "$window" ] || fail "no window to close"
+window=$(visible_app_window) || fail "no window to close"
 wait_for "the app to connect" one_more
 dunstctl close-all
 # Ctrl+W until the page has loaded and takes it.

@@ -4,24 +4,9 @@
 set -euo pipefail
 binary=$1 entry=$2 out=$3
 secret="e2e-secret-0123456789abcdef-0123456789"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
 fail() { echo "INSTALLED PACKAGE TEST FAILED: $*" >&2; exit 1; }
-has_name() {
-    gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
-        --method org.freedesktop.DBus.NameHasOwner "$1" 2>/dev/null | grep -q true
-}
-wait_for() { # description, command...
-    local what=$1; shift
-    for _ in $(seq 150); do "$@" && return 0; sleep 0.1; done
-    fail "timed out waiting for $what"
-}
-
-status-notifier-watcher >"$out/watcher.log" 2>&1 & pids+=($!)
-dunst >"$out/dunst.log" 2>&1 & pids+=($!)
-wait_for "the notification daemon" has_name org.freedesktop.Notifications
-wait_for "the tray watcher" has_name org.kde.StatusNotifierWatcher
+source e2e/session.sh
+start_desktop_services ""
 
 JWT_SECRET=$secret ./target/debug/realtime-server serve --bind 127.0.0.1:0 --db "$out/server.db" \
     >"$out/server.out" 2>"$out/server.log" & pids+=($!)

@@ -31,14 +31,7 @@ keychain_refresh_token() { keychain_session | python3 -c 'import json,sys; print
 # opens "the browser": headless Chromium signing in as host-amina.
 BROWSER=$PWD/dev-idp/browser-login.mjs IDP_LOGIN=host-amina \
     "$app_bin" --server "$base2" --issuer "$issuer" >"$out/app-signin.log" 2>&1 & app=$!; pids+=($app)
-# (`tail`, not `head`: under pipefail a `head` that exits early turns the
-# writer's SIGPIPE into a failure of the whole script.)
-window=
-for _ in $(seq 100); do
-    window=$(app_window --onlyvisible | tail -1) && [ -n "$window" ] && break
-    sleep 0.1
-done
-[ -n "$window" ] || fail "no sign-in window"
+window=$(visible_app_window) || fail "no sign-in window"
 dunstctl close-all
 sleep 1.5
 import -window root "$out/signin.png"
@@ -46,7 +39,7 @@ sign_in_started() { grep -q "browser sign-in started" "$out/app-signin.log"; }
 for _ in $(seq 10); do
     # The window found first may already be gone (GTK can replace it while
     # the webview starts): look again each time, and let a miss retry.
-    window=$(app_window --onlyvisible | tail -1) || true  # none for a moment: try again
+    window=$(app_window --onlyvisible | tail -1) || true  # none for a moment: try again (tail: see in-session.sh)
     [ -n "$window" ] || { sleep 0.3; continue; }
     xdotool windowfocus --sync "$window" 2>/dev/null || xdotool windowfocus "$window" 2>/dev/null || true
     xdotool key --window "$window" Return 2>/dev/null || true

@@ -1,26 +1,16 @@
 #!/usr/bin/env bash
 # The part of e2e/updater.sh that runs inside the D-Bus session: the
 # installed version A offered an update by `url`; `kind` is good (install it,
-# restart as B) or bad (signed by a stranger: refused, A keeps running).
+# restart as B), bad (signed by a stranger) or cut (download cut halfway):
+# refused, A keeps running; or malformed (a broken manifest: nothing offered).
 set -euo pipefail
 kind=$1 url=$2 version_a=$3 version_b=$4 out=$5
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; pkill -f '^/usr/bin/urutibiz-desktop' || true; }
-trap cleanup EXIT
 fail() { echo "UPDATER TEST FAILED ($kind): $*" >&2; exit 1; }
-has_name() {
-    gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
-        --method org.freedesktop.DBus.NameHasOwner "$1" 2>/dev/null | grep -q true
-}
-wait_for() { # description, command...
-    local what=$1; shift
-    for _ in $(seq 300); do "$@" && return 0; sleep 0.1; done
-    fail "timed out waiting for $what"
-}
-status-notifier-watcher >"$out/watcher-$kind.log" 2>&1 & pids+=($!)
-dunst >"$out/dunst-$kind.log" 2>&1 & pids+=($!)
-wait_for "the notification daemon" has_name org.freedesktop.Notifications
-wait_for "the tray watcher" has_name org.kde.StatusNotifierWatcher
+source e2e/session.sh
+# The installed app outlives its first pid when it restarts after an update.
+trap 'cleanup; pkill -f "^/usr/bin/urutibiz-desktop" || true' EXIT
+WAIT_TENTHS=300
+start_desktop_services "-$kind"
 
 export HOME=$PWD/$out/home-$kind XDG_CONFIG_HOME=$PWD/$out/home-$kind/.config XDG_DATA_HOME=$PWD/$out/home-$kind/.local/share
 rm -rf "$HOME"; mkdir -p "$HOME"

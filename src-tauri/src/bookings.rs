@@ -5,7 +5,6 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
@@ -127,7 +126,7 @@ pub struct BookingsView {
 #[derive(Default)]
 pub struct MyBookings {
     view: Mutex<BookingsView>,
-    reload_scheduled: AtomicBool,
+    reload_soon: crate::settle::Settling,
 }
 
 impl MyBookings {
@@ -188,16 +187,7 @@ pub fn reload(app: &AppHandle) {
 
 /// Loads the bookings once a burst of changes has settled.
 pub fn reload_soon(app: &AppHandle) {
-    let bookings = app.state::<MyBookings>();
-    if bookings.reload_scheduled.swap(true, Ordering::SeqCst) {
-        return;
-    }
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(SETTLE).await;
-        app.state::<MyBookings>().reload_scheduled.store(false, Ordering::SeqCst);
-        reload(&app);
-    });
+    app.state::<MyBookings>().reload_soon.schedule(app, SETTLE, reload);
 }
 
 #[cfg(test)]

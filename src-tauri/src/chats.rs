@@ -6,7 +6,6 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
@@ -308,7 +307,7 @@ impl Chats {
 #[derive(Default)]
 pub struct MyChats {
     chats: Mutex<Chats>,
-    reload_scheduled: AtomicBool,
+    reload_soon: crate::settle::Settling,
 }
 
 impl MyChats {
@@ -357,16 +356,7 @@ fn load_list(app: &AppHandle, before: Option<String>) {
 
 /// Reloads the list once a burst of changes has settled.
 pub fn reload_soon(app: &AppHandle) {
-    let chats = app.state::<MyChats>();
-    if chats.reload_scheduled.swap(true, Ordering::SeqCst) {
-        return;
-    }
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(SETTLE).await;
-        app.state::<MyChats>().reload_scheduled.store(false, Ordering::SeqCst);
-        reload(&app);
-    });
+    app.state::<MyChats>().reload_soon.schedule(app, SETTLE, reload);
 }
 
 /// Opens a conversation: its newest page loads, and it is read on every device.

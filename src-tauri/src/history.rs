@@ -38,6 +38,23 @@ pub struct Item {
     pub read: bool,
 }
 
+#[cfg(test)]
+impl Item {
+    /// An unread notification `n<seq>` of `kind` with `data`, for tests.
+    pub fn sample(seq: i64, kind: &str, data: Value) -> Item {
+        Item {
+            id: format!("n{seq}"),
+            seq,
+            kind: kind.into(),
+            title: "t".into(),
+            body: "b".into(),
+            data,
+            created_at: 0,
+            read: false,
+        }
+    }
+}
+
 /// The latest known status of a booking.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

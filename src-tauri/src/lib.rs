@@ -21,6 +21,7 @@
 //! - [`endpoint`]: which server and sign-in addresses are acceptable.
 //! - [`deep_link`]: `urutibiz://booking/<id>` and `urutibiz://chat/<id>`.
 //! - [`web_link`]: "Open in browser", the same pages on the website.
+//! - [`settle`]: one reload for a burst of changes.
 //! - [`settings`], [`keychain`], [`dnd`], [`state`], [`error`].
 
 pub mod account;
@@ -42,6 +43,7 @@ pub mod popups;
 pub mod preferences;
 pub mod relaunch;
 pub mod settings;
+pub mod settle;
 pub mod sound;
 pub mod state;
 pub mod tray;

@@ -364,16 +364,7 @@ mod tests {
 
     #[test]
     fn a_message_popup_opens_its_conversation() {
-        let item = |kind: &str, data| Item {
-            id: "n1".into(),
-            seq: 1,
-            kind: kind.into(),
-            title: "t".into(),
-            body: "b".into(),
-            data,
-            created_at: 0,
-            read: false,
-        };
+        let item = |kind: &str, data| Item::sample(1, kind, data);
         assert_eq!(opens_at(&item("message", json!({"chatId": "dm-1"}))), "chat:dm-1");
         assert_eq!(opens_at(&item("message", json!({}))), "n1");
         assert_eq!(opens_at(&item("booking", json!({"chatId": "dm-1", "bookingId": "b1"}))), "n1");

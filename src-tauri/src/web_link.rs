@@ -81,16 +81,7 @@ mod tests {
     use serde_json::json;
 
     fn item(kind: &str, data: serde_json::Value) -> Item {
-        Item {
-            id: "n7".into(),
-            seq: 7,
-            kind: kind.into(),
-            title: "t".into(),
-            body: "b".into(),
-            data,
-            created_at: 0,
-            read: false,
-        }
+        Item::sample(7, kind, data)
     }
 
     #[test]
