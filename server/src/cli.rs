@@ -162,6 +162,10 @@ pub struct ServeArgs {
     /// default only booking participants, and chats the backend created).
     #[arg(long, env = "REALTIME_FIRST_CONTACT_CHATS")]
     pub first_contact_chats: bool,
+    /// Offer only WebSocket on the Socket.IO endpoint (`/socket.io/`), no
+    /// HTTP long-polling.
+    #[arg(long, env = "REALTIME_NO_SOCKETIO_POLLING")]
+    pub no_socketio_polling: bool,
     /// Time allowed for the first `authenticate` frame.
     #[arg(long, env = "REALTIME_AUTH_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub auth_timeout: Duration,
@@ -359,6 +363,7 @@ impl ServeArgs {
                 http: self.user_http,
             },
             first_contact_chats: self.first_contact_chats,
+            socketio_polling: !self.no_socketio_polling,
             retention: RetentionConfig {
                 max_age: (!self.retention_age.is_zero()).then_some(self.retention_age),
                 per_user: (self.retention_per_user > 0).then_some(self.retention_per_user),

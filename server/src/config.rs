@@ -91,4 +91,7 @@ pub struct Config {
     /// Chats between users who share no booking and no backend-created
     /// chat: off unless the marketplace wants strangers to write first.
     pub first_contact_chats: bool,
+    /// Whether the Socket.IO endpoint offers HTTP long-polling besides
+    /// WebSocket (for networks that block WebSocket).
+    pub socketio_polling: bool,
 }

@@ -5,7 +5,6 @@ use crate::auth::{AuthError, Identity};
 use crate::events::{reply, Session};
 use crate::{session_loop, App};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -15,10 +14,15 @@ use urutibiz_protocol::client::Authenticate;
 use urutibiz_protocol::server::Error as ErrorPayload;
 use urutibiz_protocol::{close, event, ClientFrame, ErrorCode};
 
-/// The writing half of a socket.
-pub type Sink = SplitSink<WebSocket, Message>;
-/// The reading half of a socket.
-pub type Stream = SplitStream<WebSocket>;
+/// The writing half of a connection: a WebSocket's, or the Socket.IO
+/// endpoint's translation into Socket.IO packets. Everything above this
+/// seam (authentication, rooms, limits, replay) is the same for both.
+pub trait Sink: futures_util::Sink<Message, Error = axum::Error> + Unpin + Send {}
+impl<T: futures_util::Sink<Message, Error = axum::Error> + Unpin + Send> Sink for T {}
+
+/// The reading half of a connection.
+pub trait Stream: futures_util::Stream<Item = Result<Message, axum::Error>> + Unpin + Send {}
+impl<T: futures_util::Stream<Item = Result<Message, axum::Error>> + Unpin + Send> Stream for T {}
 
 /// Longest wait for delivery to catch up with the store at connect; it
 /// only lags by the time between a commit's answers and its delivery.
@@ -37,12 +41,23 @@ pub async fn serve(
     resume_after: Option<i64>,
 ) {
     let (mut sink, mut stream) = socket.split();
+    serve_split(app, &mut sink, &mut stream, header_auth, resume_after).await;
+}
+
+/// [`serve`] on a connection's two halves.
+pub async fn serve_split(
+    app: Arc<App>,
+    sink: &mut impl Sink,
+    stream: &mut impl Stream,
+    header_auth: Option<Result<Identity, AuthError>>,
+    resume_after: Option<i64>,
+) {
     let (identity, reference, resume_after) = match header_auth {
         Some(Ok(identity)) => (identity, None, resume_after),
         Some(Err(e)) => {
-            return refuse(&app, &mut sink, &mut stream, ErrorCode::Unauthorized, &e.to_string(), None).await
+            return refuse(&app, sink, stream, ErrorCode::Unauthorized, &e.to_string(), None).await
         }
-        None => match first_frame_auth(&app, &mut sink, &mut stream).await {
+        None => match first_frame_auth(&app, sink, stream).await {
             Some(found) => found,
             None => return,
         },
@@ -53,7 +68,7 @@ pub async fn serve(
             let msg = format!("too many replays; reconnect in {secs} s");
             app.metrics.error(ErrorCode::RateLimited);
             let _ = sink.send(error_frame(ErrorCode::RateLimited, &msg, reference.as_deref())).await;
-            return close_with(&mut sink, &mut stream, close::TRY_AGAIN_LATER, &msg).await;
+            return close_with(sink, stream, close::TRY_AGAIN_LATER, &msg).await;
         }
     }
     record_name(&app, &identity).await;
@@ -78,14 +93,14 @@ pub async fn serve(
         Err(e) => {
             tracing::error!(error = %e, "storage failed during connect");
             session.leave_all();
-            return close_with(&mut sink, &mut stream, close::INTERNAL, "storage unavailable").await;
+            return close_with(sink, stream, close::INTERNAL, "storage unavailable").await;
         }
     };
     app.metrics.connections.increment(1.0);
     tracing::debug!(conn = session.outbox.id, user = %session.identity.user_id, "connected");
     if sink.send(Message::Text(hello.into())).await.is_ok() {
         let resume = resume_after.map(|after| (after, reference));
-        session_loop::run(&mut session, &mut sink, &mut stream, queue, resume).await;
+        session_loop::run(&mut session, sink, stream, queue, resume).await;
     }
     session.leave_all();
     app.metrics.connections.decrement(1.0);
@@ -95,8 +110,8 @@ pub async fn serve(
 /// Waits for an `authenticate` frame; on failure sends the error and closes.
 async fn first_frame_auth(
     app: &App,
-    sink: &mut Sink,
-    stream: &mut Stream,
+    sink: &mut impl Sink,
+    stream: &mut impl Stream,
 ) -> Option<(Identity, Option<String>, Option<i64>)> {
     let limit = app.config.limits.auth_timeout;
     let text = match timeout(limit, stream.next()).await {
@@ -148,8 +163,8 @@ async fn first_frame_auth(
 
 async fn refuse(
     app: &App,
-    sink: &mut Sink,
-    stream: &mut Stream,
+    sink: &mut impl Sink,
+    stream: &mut impl Stream,
     code: ErrorCode,
     msg: &str,
     reference: Option<&str>,
@@ -166,7 +181,7 @@ pub fn error_frame(code: ErrorCode, message: &str, reference: Option<&str>) -> M
 
 /// Sends a close frame and gives the peer a moment to answer it, so the
 /// TCP connection ends cleanly instead of with a reset.
-pub async fn close_with(sink: &mut Sink, stream: &mut Stream, code: u16, reason: &str) {
+pub async fn close_with(sink: &mut impl Sink, stream: &mut impl Stream, code: u16, reason: &str) {
     let frame = CloseFrame { code, reason: Utf8Bytes::from(truncate(reason, 120)) };
     if timeout(CLOSE_HANDSHAKE, sink.send(Message::Close(Some(frame)))).await.is_ok() {
         let _ = timeout(CLOSE_HANDSHAKE, async { while let Some(Ok(_)) = stream.next().await {} }).await;

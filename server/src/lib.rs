@@ -24,6 +24,8 @@
 //! - [`chats`]: chats by id, cached in front of the store.
 //! - [`metrics`]: Prometheus counters.
 //! - [`quotas`]: per-user quotas on messages, new chats, replays and HTTP.
+//! - [`socketio`]: `/socket.io/`, the seed's Socket.IO protocol, translated
+//!   to and from native frames below the same connection code.
 
 pub mod auth;
 pub mod chats;
@@ -44,6 +46,7 @@ pub mod quotas;
 pub mod replay;
 pub mod serve;
 pub mod session_loop;
+pub mod socketio;
 pub mod store;
 pub mod wire;
 
@@ -138,7 +141,9 @@ pub async fn run(
     tokio::spawn(prune_periodically(app.clone()));
     tokio::spawn(refresh_jwks_periodically(app.clone()));
     tokio::spawn(forget_idle_quotas_periodically(app.clone()));
-    let router = http::router(app.clone());
+    let (socketio, io) = socketio::layer(&app);
+    tokio::spawn(socketio::close_at_shutdown(app.clone(), io));
+    let router = http::router(app.clone()).layer(socketio);
     let stop = app.shutdown.clone();
     let signal = async move {
         shutdown.await;

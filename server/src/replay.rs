@@ -14,8 +14,8 @@ use crate::events::{reply, Session};
 use crate::hub::Frame;
 use crate::store::{ReplayPage, Replayed, StoreError};
 use crate::wire::encode;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
-use futures_util::stream::SplitSink;
+use crate::connection::Sink;
+use axum::extract::ws::{Message, Utf8Bytes};
 use futures_util::SinkExt;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -70,7 +70,7 @@ impl Drop for LowerOnDrop {
 /// shutdown and eviction interrupt it, as they would the idle loop.
 pub async fn stream(
     session: &Session,
-    sink: &mut SplitSink<WebSocket, Message>,
+    sink: &mut impl Sink,
     queue: &mut mpsc::Receiver<Frame>,
     last_seq: &mut i64,
     after: i64,
@@ -88,12 +88,12 @@ pub async fn stream(
 }
 
 /// Writes with a deadline each.
-struct Paced<'a> {
-    sink: &'a mut SplitSink<WebSocket, Message>,
+struct Paced<'a, S: Sink> {
+    sink: &'a mut S,
     timeout: Duration,
 }
 
-impl Paced<'_> {
+impl<S: Sink> Paced<'_, S> {
     async fn feed(&mut self, text: Utf8Bytes) -> Result<(), ReplayError> {
         match tokio::time::timeout(self.timeout, self.sink.feed(Message::Text(text))).await {
             Ok(Ok(())) => Ok(()),
@@ -116,7 +116,7 @@ impl Paced<'_> {
 
 async fn stream_pages(
     session: &Session,
-    mut sink: Paced<'_>,
+    mut sink: Paced<'_, impl Sink>,
     queue: &mut mpsc::Receiver<Frame>,
     last_seq: &mut i64,
     after: i64,

@@ -28,14 +28,14 @@ enum Inbound {
 
 /// The writing side: the socket, the connection's queue, and the position
 /// of the last stored event written.
-struct Writer<'a> {
-    sink: &'a mut Sink,
+struct Writer<'a, S: Sink> {
+    sink: &'a mut S,
     queue: mpsc::Receiver<Frame>,
     /// Stored events at or below this were already sent (by a replay).
     last_seq: i64,
 }
 
-impl Writer<'_> {
+impl<S: Sink> Writer<'_, S> {
     /// Writes `first`, every queued frame, then `extra`, and flushes once.
     async fn flush(&mut self, first: Option<Frame>, extra: Option<Message>) -> Result<(), Gone> {
         let mut pending = first;
@@ -72,8 +72,8 @@ pub fn expiry_instant(expires_at: i64, leeway_secs: u64) -> Instant {
 /// `resume` (position, ref) replays first, asked for at authentication.
 pub async fn run(
     session: &mut Session,
-    sink: &mut Sink,
-    stream: &mut Stream,
+    sink: &mut impl Sink,
+    stream: &mut impl Stream,
     queue: mpsc::Receiver<Frame>,
     resume: Option<(i64, Option<String>)>,
 ) {
@@ -176,7 +176,7 @@ pub async fn run(
 /// A text or binary frame from the client: rate limit, then handle it.
 async fn on_data(
     session: &mut Session,
-    out: &mut Writer<'_>,
+    out: &mut Writer<'_, impl Sink>,
     flood: &mut Flood,
     message: Message,
 ) -> Inbound {
@@ -235,7 +235,7 @@ async fn on_data(
 /// resume again.
 async fn replay_into(
     session: &Session,
-    out: &mut Writer<'_>,
+    out: &mut Writer<'_, impl Sink>,
     after: i64,
     reference: Option<&str>,
 ) -> Result<(), Gone> {

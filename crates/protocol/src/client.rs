@@ -20,15 +20,43 @@ pub struct Authenticate {
 /// `join`: enter a room the user is entitled to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Join {
-    /// Room name, e.g. `booking-42`.
+    /// Room name, e.g. `booking-42`; or, with `type`, the id alone.
     pub room: String,
+    /// The room's kind (`booking`, `chat`, ...) when `room` is an id, as
+    /// the seed's web app sends it: `joinRoom(bookingId, 'booking')`.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+impl Join {
+    /// The full room name.
+    pub fn room_name(&self) -> String {
+        full_room_name(&self.room, self.kind.as_deref())
+    }
 }
 
 /// `leave`: stop receiving a room's events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Leave {
-    /// Room name.
+    /// Room name; or, with `type`, the id alone.
     pub room: String,
+    /// The room's kind when `room` is an id.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+impl Leave {
+    /// The full room name.
+    pub fn room_name(&self) -> String {
+        full_room_name(&self.room, self.kind.as_deref())
+    }
+}
+
+fn full_room_name(room: &str, kind: Option<&str>) -> String {
+    match kind {
+        Some(kind) => format!("{kind}-{room}"),
+        None => room.to_owned(),
+    }
 }
 
 /// `message`: a chat message, to an existing chat (`chatId`) or to the

@@ -7,7 +7,7 @@ use urutibiz_protocol::server::RoomReply;
 use urutibiz_protocol::{event, ErrorCode, Room};
 
 pub fn handle(session: &mut Session, p: Leave, reference: Option<&str>) -> Outcome {
-    let room = Room::parse(&p.room)
+    let room = Room::parse(&p.room_name())
         .ok_or_else(|| Refusal::new(ErrorCode::InvalidRoom, "not a room name"))?
         .to_string();
     if session.rooms.remove(&room) {

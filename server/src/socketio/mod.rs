@@ -1,0 +1,399 @@
+//! The Socket.IO endpoint, `/socket.io/` (Engine.IO 4, Socket.IO 5), so a
+//! web app written for the seed's Socket.IO server connects unchanged.
+//!
+//! socketioxide speaks Engine.IO and Socket.IO. Below it, each Socket.IO
+//! socket is one more connection of [`crate::connection`]: its packets are
+//! translated into native frames and back ([`translate`]), so
+//! authorization, rate limits, storage, rooms and resume are the code
+//! `/ws` runs, not a second implementation.
+//!
+//! - Handshake `auth: { token, offset? }` is the bearer header of `/ws`;
+//!   `offset` (or `resumeAfter`) is a position to resume after, as
+//!   `?after=` is there. A refusal is a `connect_error` with the reason.
+//! - `42<ack>["event", payload]` becomes `{"event", "data", "ref"}`; the
+//!   reply carrying that ref answers the acknowledgement. Without an ack,
+//!   replies are emitted as their events, as the seed did.
+//! - Stored events are emitted as `["event", payload, "<seq>"]`: the
+//!   position last, where Socket.IO's connection state recovery puts its
+//!   offset, so a client can hand it back at its next handshake.
+//! - The session's end: a close the client should not retry (4401, 1008,
+//!   ...) disconnects the socket; at shutdown the transport closes instead,
+//!   so clients reconnect to the restarted server.
+
+mod translate;
+
+use crate::auth::{AuthError, Identity};
+use crate::{connection, App};
+use axum::extract::ws::Message;
+use futures_util::{Sink, Stream};
+use serde::Deserialize;
+use socketioxide::adapter::LocalAdapter;
+use socketioxide::extract::{AckSender, Extension, SocketRef, State, TryData};
+use socketioxide::handler::{ConnectHandler, FromMessageParts, Value};
+use socketioxide::layer::SocketIoLayer;
+use socketioxide::socket::Socket;
+use socketioxide::{SendError, SocketError, SocketIo, TransportType};
+use std::collections::HashMap;
+use std::future::{ready, Ready};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use urutibiz_protocol::{close, ErrorCode};
+
+pub use translate::Untranslatable;
+
+/// Client events waiting for the session to read them. A client this far
+/// ahead is flooding; what does not fit is refused with `rate-limited`.
+const INBOUND_QUEUE: usize = 64;
+
+/// Acknowledgements waiting for their reply, per socket. Every request
+/// gets one reply, so this only fills if replies are lost; then the oldest
+/// are forgotten.
+const MAX_PENDING_ACKS: usize = 256;
+
+/// While Engine.IO's buffer for a socket is full, retry this often.
+const FULL_BUFFER_RETRY: Duration = Duration::from_millis(2);
+
+/// Builds the layer serving `/socket.io/` in front of the router, and the
+/// handle used to close every Socket.IO transport at shutdown.
+pub fn layer(app: &Arc<App>) -> (SocketIoLayer, SocketIo) {
+    let limits = &app.config.limits;
+    let transports: &[TransportType] = if app.config.socketio_polling {
+        &[TransportType::Websocket, TransportType::Polling]
+    } else {
+        &[TransportType::Websocket]
+    };
+    let mut builder = SocketIo::builder()
+        .ping_interval(limits.ping_interval)
+        .ping_timeout(limits.pong_timeout)
+        .connect_timeout(limits.auth_timeout)
+        .max_payload(limits.max_frame_bytes as u64)
+        .ws_max_message_size(limits.max_frame_bytes)
+        .ws_max_frame_size(limits.max_frame_bytes)
+        .ws_read_buffer_size(1024)
+        .max_buffer_size(limits.outbound_queue.max(16))
+        .with_state(app.clone());
+    builder = match transports {
+        [only] => builder.transports([*only]),
+        _ => builder.transports([TransportType::Websocket, TransportType::Polling]),
+    };
+    let (layer, io) = builder.build_layer();
+    io.ns("/", on_connect.with(authenticate));
+    (layer, io)
+}
+
+/// Closes every Socket.IO transport once the sessions have said goodbye,
+/// so clients see a transport close (and reconnect), not a server
+/// disconnect (after which they would not).
+pub async fn close_at_shutdown(app: Arc<App>, io: SocketIo) {
+    app.shutdown.cancelled().await;
+    // Sessions flush and end within the grace period; wait that long.
+    tokio::time::sleep(app.config.limits.shutdown_grace).await;
+    let _ = tokio::time::timeout(app.config.limits.shutdown_grace, io.close()).await;
+}
+
+/// The handshake's `auth` object.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HandshakeAuth {
+    #[serde(default)]
+    token: Option<String>,
+    /// Socket.IO's name for the last position seen.
+    #[serde(default)]
+    offset: Option<Position>,
+    /// The native protocol's name for it.
+    #[serde(default)]
+    resume_after: Option<Position>,
+}
+
+/// A position as a number, or as the string the endpoint sent it as.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Position {
+    Number(i64),
+    Text(String),
+}
+
+impl Position {
+    fn seq(&self) -> Option<i64> {
+        match self {
+            Position::Number(n) => Some(*n),
+            Position::Text(s) => s.parse().ok(),
+        }
+        .filter(|seq| *seq >= 0)
+    }
+}
+
+/// Who the handshake authenticated, and where to resume.
+#[derive(Debug, Clone)]
+struct Handshake {
+    identity: Identity,
+    resume_after: Option<i64>,
+}
+
+/// Why a handshake was refused: the `connect_error` message.
+#[derive(Debug, thiserror::Error)]
+enum Refused {
+    #[error(transparent)]
+    Token(#[from] AuthError),
+    #[error("`offset` must be 0 or a position the server sent")]
+    Position,
+    #[error("the handshake's auth must be an object: {{ token }}")]
+    Auth,
+    #[error("server is shutting down")]
+    ShuttingDown,
+}
+
+/// Connect middleware: verifies the handshake's token.
+async fn authenticate(
+    socket: SocketRef,
+    State(app): State<Arc<App>>,
+    TryData(auth): TryData<HandshakeAuth>,
+) -> Result<(), Refused> {
+    let refused = |app: &App, why: Refused| {
+        app.metrics.error(ErrorCode::Unauthorized);
+        tracing::debug!(reason = %why, "Socket.IO handshake refused");
+        why
+    };
+    if app.shutdown.is_cancelled() {
+        return Err(Refused::ShuttingDown);
+    }
+    let auth = auth.map_err(|_| refused(&app, Refused::Auth))?;
+    let resume_after = match auth.offset.or(auth.resume_after) {
+        None => None,
+        Some(position) => Some(position.seq().ok_or_else(|| refused(&app, Refused::Position))?),
+    };
+    let token = auth.token.filter(|t| !t.is_empty()).ok_or_else(|| refused(&app, AuthError::Missing.into()))?;
+    let identity = app.verifier.verify(&token).await.map_err(|e| refused(&app, e.into()))?;
+    socket.extensions.insert(Handshake { identity, resume_after });
+    Ok(())
+}
+
+/// The socket's side of its session: where its events go, and which
+/// acknowledgements wait for which reply.
+#[derive(Clone)]
+struct Bridge {
+    inbound: mpsc::Sender<Result<Message, axum::Error>>,
+    acks: Arc<Acks>,
+}
+
+/// Acknowledgement ids by the ref their request was given.
+#[derive(Default)]
+struct Acks {
+    next: AtomicU64,
+    /// The only lock here; held for a map operation, never across an await.
+    waiting: Mutex<HashMap<String, (u64, AckSender)>>,
+}
+
+impl Acks {
+    /// A ref for a request whose reply answers `ack`.
+    fn expect(&self, ack: AckSender) -> String {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let reference = format!("sio-{n}");
+        let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        if waiting.len() >= MAX_PENDING_ACKS {
+            if let Some(oldest) = waiting.iter().min_by_key(|(_, (n, _))| *n).map(|(k, _)| k.clone()) {
+                waiting.remove(&oldest);
+            }
+        }
+        waiting.insert(reference.clone(), (n, ack));
+        reference
+    }
+
+    fn take(&self, reference: &str) -> Option<AckSender> {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        waiting.remove(reference).map(|(_, ack)| ack)
+    }
+}
+
+/// After a successful handshake: starts the socket's session. Handlers
+/// here do their work when called and return a finished future:
+/// socketioxide spawns each handler's future, and spawned tasks may run out
+/// of order, while client events must reach the session in order.
+fn on_connect(
+    socket: SocketRef,
+    State(app): State<Arc<App>>,
+    Extension(handshake): Extension<Handshake>,
+) -> Ready<()> {
+    let (inbound, events) = mpsc::channel(INBOUND_QUEUE);
+    let acks = Arc::new(Acks::default());
+    let pongs = inbound.downgrade();
+    socket.extensions.insert(Bridge { inbound, acks: acks.clone() });
+    socket.on_fallback(on_event);
+    socket.on_disconnect(|socket: SocketRef| {
+        // The session reads the end of its stream and finishes.
+        socket.extensions.remove::<Bridge>();
+        ready(())
+    });
+    let guard = app.tracker.token();
+    tokio::spawn(async move {
+        let mut sink = outbound(Outbound {
+            socket: socket.clone(),
+            acks,
+            pongs,
+            patience: app.config.limits.pong_timeout,
+        });
+        let mut stream = inbound_stream(events);
+        let Handshake { identity, resume_after } = handshake;
+        connection::serve_split(app.clone(), &mut sink, &mut stream, Some(Ok(identity)), resume_after).await;
+        if !app.shutdown.is_cancelled() {
+            let _ = socket.disconnect();
+        }
+        drop(guard);
+    });
+    ready(())
+}
+
+/// One client event, as the packet carried it.
+struct Packet {
+    /// `["event", ...args]`, unless it had binary attachments.
+    args: Result<String, Untranslatable>,
+    wants_ack: bool,
+}
+
+impl FromMessageParts<LocalAdapter> for Packet {
+    type Error = std::convert::Infallible;
+
+    fn from_message_parts(
+        _: &Arc<Socket<LocalAdapter>>,
+        value: &mut Value,
+        ack_id: &Option<i64>,
+    ) -> Result<Packet, Self::Error> {
+        let args = match value {
+            Value::Str(_, Some(binaries)) if !binaries.is_empty() => Err(Untranslatable::Binary),
+            Value::Str(text, _) => Ok(text.as_str().to_owned()),
+            Value::Bytes(_) => Err(Untranslatable::Binary),
+        };
+        Ok(Packet { args, wants_ack: ack_id.is_some() })
+    }
+}
+
+/// Every client event: translated and handed to the session, in order
+/// (this handler is synchronous, so socketioxide runs it as packets come).
+fn on_event(socket: SocketRef, packet: Packet, ack: AckSender) -> Ready<()> {
+    let Some(bridge) = socket.extensions.get::<Bridge>() else { return ready(()) };
+    let reference = packet.wants_ack.then(|| bridge.acks.expect(ack));
+    let frame = packet.args.and_then(|args| translate::native_frame(&args, reference.as_deref()));
+    let text = match frame {
+        Ok(text) => text,
+        Err(e) => {
+            let code = if e == Untranslatable::Binary { ErrorCode::BinaryUnsupported } else { ErrorCode::InvalidFrame };
+            refuse_here(&socket, &bridge, code, &e.to_string(), reference.as_deref());
+            return ready(());
+        }
+    };
+    match bridge.inbound.try_send(Ok(Message::Text(text.into()))) {
+        Ok(()) => {}
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            let msg = "too many events; slow down";
+            refuse_here(&socket, &bridge, ErrorCode::RateLimited, msg, reference.as_deref());
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => {}
+    }
+    ready(())
+}
+
+/// Refuses an event before it reaches the session, as the session would.
+fn refuse_here(socket: &SocketRef, bridge: &Bridge, code: ErrorCode, message: &str, reference: Option<&str>) {
+    let frame = connection::error_frame(code, message, reference);
+    if let Message::Text(text) = frame {
+        if let Some(out) = translate::Outgoing::parse(&text) {
+            match reference.and_then(|r| bridge.acks.take(r)) {
+                Some(ack) => {
+                    let _ = ack.send(&*out.ack_payload());
+                }
+                None => {
+                    let _ = socket.emit(out.event.as_ref(), &*out.payload());
+                }
+            }
+        }
+    }
+}
+
+fn inbound_stream(
+    mut events: mpsc::Receiver<Result<Message, axum::Error>>,
+) -> impl Stream<Item = Result<Message, axum::Error>> + Unpin + Send {
+    futures_util::stream::poll_fn(move |cx| events.poll_recv(cx))
+}
+
+/// Where the session's frames go: Socket.IO packets on one socket.
+struct Outbound {
+    socket: SocketRef,
+    acks: Arc<Acks>,
+    /// Answers the session's pings: Engine.IO keeps its own heartbeat.
+    pongs: mpsc::WeakSender<Result<Message, axum::Error>>,
+    /// Longest wait for room in a full Engine.IO buffer.
+    patience: Duration,
+}
+
+/// The writing half the session sees.
+fn outbound(out: Outbound) -> impl Sink<Message, Error = axum::Error> + Unpin + Send {
+    Box::pin(futures_util::sink::unfold(out, |out, message: Message| async move {
+        out.send(message).await?;
+        Ok::<_, axum::Error>(out)
+    }))
+}
+
+impl Outbound {
+    async fn send(&self, message: Message) -> Result<(), axum::Error> {
+        match message {
+            Message::Text(text) => self.forward(&text).await,
+            Message::Ping(_) => {
+                if let Some(pongs) = self.pongs.upgrade() {
+                    let _ = pongs.try_send(Ok(Message::Pong(Default::default())));
+                }
+                Ok(())
+            }
+            Message::Close(frame) => {
+                // A restart: let the transport close under the client, which
+                // then reconnects. Anything else is final.
+                if frame.is_none_or(|f| f.code != close::GOING_AWAY) {
+                    let _ = self.socket.clone().disconnect();
+                }
+                Ok(())
+            }
+            Message::Binary(_) | Message::Pong(_) => Ok(()),
+        }
+    }
+
+    async fn forward(&self, text: &str) -> Result<(), axum::Error> {
+        let Some(out) = translate::Outgoing::parse(text) else {
+            tracing::error!("a frame for a Socket.IO client could not be read back");
+            return Ok(());
+        };
+        if let Some(ack) = out.reference.as_deref().and_then(|r| self.acks.take(r)) {
+            // Sending consumes the sender, so a full buffer cannot be
+            // waited out here; replies are few, and the client's ack times out.
+            if let Err(e) = ack.send(&*out.ack_payload()) {
+                tracing::debug!(error = %e, "a Socket.IO acknowledgement was not sent");
+            }
+            return Ok(());
+        }
+        let payload = out.payload();
+        let event = out.event.as_ref();
+        match out.seq {
+            Some(seq) => {
+                let offset = seq.to_string();
+                self.retry_while_full(|| self.socket.emit(event, &(&*payload, &offset))).await
+            }
+            None => self.retry_while_full(|| self.socket.emit(event, &*payload)).await,
+        }
+    }
+
+    /// Engine.IO's per-socket buffer is bounded; a full one is waited out
+    /// (a replay writes faster than a socket drains), up to `patience`.
+    async fn retry_while_full(&self, mut send: impl FnMut() -> Result<(), SendError>) -> Result<(), axum::Error> {
+        let deadline = Instant::now() + self.patience;
+        loop {
+            match send() {
+                Ok(()) => return Ok(()),
+                Err(SendError::Socket(SocketError::InternalChannelFull)) if Instant::now() < deadline => {
+                    tokio::time::sleep(FULL_BUFFER_RETRY).await;
+                }
+                Err(e) => return Err(axum::Error::new(e)),
+            }
+        }
+    }
+}
