@@ -25,6 +25,7 @@ mod translate;
 use crate::auth::{AuthError, Identity};
 use crate::{connection, App};
 use axum::extract::ws::Message;
+use axum::response::IntoResponse;
 use futures_util::{Sink, Stream};
 use serde::Deserialize;
 use socketioxide::adapter::LocalAdapter;
@@ -35,7 +36,7 @@ use socketioxide::socket::Socket;
 use socketioxide::{SendError, SocketError, SocketIo, TransportType};
 use std::collections::HashMap;
 use std::future::{ready, Ready};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -82,6 +83,25 @@ pub fn layer(app: &Arc<App>) -> (SocketIoLayer, SocketIo) {
     let (layer, io) = builder.build_layer();
     io.ns("/", on_connect.with(authenticate));
     (layer, io)
+}
+
+/// Refuses long-polling requests when only WebSocket is offered, with a
+/// body that says so (Engine.IO's own answer is a bare "Bad request").
+pub async fn refuse_unoffered_polling(
+    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let polling = request.uri().path().starts_with("/socket.io")
+        && request.uri().query().is_some_and(|q| q.split('&').any(|kv| kv == "transport=polling"));
+    if polling && !app.config.socketio_polling {
+        let body = serde_json::json!({
+            "code": 0,
+            "message": "Transport unknown: this server offers Socket.IO over websocket only (transports: ['websocket'])",
+        });
+        return (axum::http::StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    }
+    next.run(request).await
 }
 
 /// Closes every Socket.IO transport once the sessions have said goodbye,
@@ -177,6 +197,8 @@ async fn authenticate(
 struct Bridge {
     inbound: mpsc::Sender<Result<Message, axum::Error>>,
     acks: Arc<Acks>,
+    /// Set while events are dropped because the session is behind.
+    flooding: Arc<AtomicBool>,
 }
 
 /// Acknowledgement ids by the ref their request was given.
@@ -220,7 +242,7 @@ fn on_connect(
     let (inbound, events) = mpsc::channel(INBOUND_QUEUE);
     let acks = Arc::new(Acks::default());
     let pongs = inbound.downgrade();
-    socket.extensions.insert(Bridge { inbound, acks: acks.clone() });
+    socket.extensions.insert(Bridge { inbound, acks: acks.clone(), flooding: Arc::default() });
     socket.on_fallback(on_event);
     socket.on_disconnect(|socket: SocketRef| {
         // The session reads the end of its stream and finishes.
@@ -285,10 +307,15 @@ fn on_event(socket: SocketRef, packet: Packet, ack: AckSender) -> Ready<()> {
         }
     };
     match bridge.inbound.try_send(Ok(Message::Text(text.into()))) {
-        Ok(()) => {}
+        Ok(()) => bridge.flooding.store(false, Ordering::Relaxed),
         Err(mpsc::error::TrySendError::Full(_)) => {
-            let msg = "too many events; slow down";
-            refuse_here(&socket, &bridge, ErrorCode::RateLimited, msg, reference.as_deref());
+            // As on `/ws`: one warning per run of dropped events, so a
+            // flood is not echoed; an ack still gets its answer.
+            let first = !bridge.flooding.swap(true, Ordering::Relaxed);
+            if first || reference.is_some() {
+                let msg = "too many events; slow down";
+                refuse_here(&socket, &bridge, ErrorCode::RateLimited, msg, reference.as_deref());
+            }
         }
         Err(mpsc::error::TrySendError::Closed(_)) => {}
     }
