@@ -166,6 +166,12 @@ pub struct ServeArgs {
     /// HTTP long-polling.
     #[arg(long, env = "REALTIME_NO_SOCKETIO_POLLING")]
     pub no_socketio_polling: bool,
+    /// Comma-separated web origins (`https://urutibiz.example`) whose pages
+    /// may call the HTTP API and Socket.IO long-polling from the browser.
+    /// None by default: WebSocket needs no CORS, the HTTP API then only
+    /// serves same-origin pages and non-browser clients.
+    #[arg(long, env = "REALTIME_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
     /// Time allowed for the first `authenticate` frame.
     #[arg(long, env = "REALTIME_AUTH_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub auth_timeout: Duration,
@@ -297,6 +303,9 @@ impl ServeArgs {
                 (alg, pem)
             }
         };
+        if let Some(bad) = self.cors_origins.iter().find(|o| !crate::http::is_web_origin(o)) {
+            return Err(format!("--cors-origins: `{bad}` is not an origin like https://urutibiz.example"));
+        }
         if self.max_frame_bytes < 1024 {
             return Err("--max-frame-bytes must be at least 1024".into());
         }
@@ -364,6 +373,7 @@ impl ServeArgs {
             },
             first_contact_chats: self.first_contact_chats,
             socketio_polling: !self.no_socketio_polling,
+            cors_origins: self.cors_origins.clone(),
             retention: RetentionConfig {
                 max_age: (!self.retention_age.is_zero()).then_some(self.retention_age),
                 per_user: (self.retention_per_user > 0).then_some(self.retention_per_user),

@@ -94,4 +94,6 @@ pub struct Config {
     /// Whether the Socket.IO endpoint offers HTTP long-polling besides
     /// WebSocket (for networks that block WebSocket).
     pub socketio_polling: bool,
+    /// Web origins allowed to call the HTTP API from a browser (CORS).
+    pub cors_origins: Vec<String>,
 }

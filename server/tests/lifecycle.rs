@@ -171,3 +171,51 @@ async fn healthz_and_metrics() {
     // No token or message text in logs.
     assert!(!server.log().contains(&token("u1", "host", 3600)[..20]));
 }
+
+#[tokio::test]
+async fn cors_lets_configured_web_origins_call_the_api_and_no_others() {
+    let site = "https://urutibiz.example";
+    let server = Server::start(&["--cors-origins", &format!("{site},http://127.0.0.1:5173")]);
+    let http = reqwest::Client::new();
+    let preflight = |origin: &'static str| {
+        http.request(reqwest::Method::OPTIONS, server.url("/api/v1/notifications"))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "authorization")
+            .send()
+    };
+    let allowed = preflight(site).await.unwrap();
+    let headers = allowed.headers();
+    assert_eq!(headers["access-control-allow-origin"], site);
+    assert!(headers["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+    let stranger = preflight("https://evil.example").await.unwrap();
+    assert!(stranger.headers().get("access-control-allow-origin").is_none());
+
+    // The real call carries the header too (and the Socket.IO handshake).
+    let listed = http
+        .get(server.url("/api/v1/notifications"))
+        .header("origin", site)
+        .bearer_auth(token("u1", "renter", 600))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    assert_eq!(listed.headers()["access-control-allow-origin"], site);
+    let polled = http
+        .get(server.url("/socket.io/?EIO=4&transport=polling"))
+        .header("origin", site)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(polled.status(), 200);
+    assert_eq!(polled.headers()["access-control-allow-origin"], site);
+}
+
+#[test]
+fn startup_refuses_a_cors_origin_that_is_not_one() {
+    for bad in ["urutibiz.example", "https://urutibiz.example/app", "ftp://x"] {
+        let out = serve_once(&["--dev", "--cors-origins", bad], "");
+        assert!(!out.status.success(), "{bad:?} accepted");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("is not an origin"), "{bad}");
+    }
+}

@@ -5,6 +5,7 @@ use std::fmt;
 
 /// The life cycle of a booking, as stored and as sent on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 #[serde(rename_all = "snake_case")]
 pub enum BookingStatus {
     /// Requested by the renter, waiting for the host.

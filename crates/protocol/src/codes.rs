@@ -6,6 +6,7 @@ use std::fmt;
 /// The `code` of an `error` frame. Each bad input has its own code so a
 /// client can react without parsing the human-readable message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorCode {
     /// The frame is not valid JSON.

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 /// `authenticated`: the connection is in `rooms` already.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 #[serde(rename_all = "camelCase")]
 pub struct Authenticated {
     /// The user id from the token.
@@ -16,15 +17,19 @@ pub struct Authenticated {
     /// Rooms the connection is in.
     pub rooms: Vec<String>,
     /// The token's `exp`, Unix seconds.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub expires_at: i64,
     /// Unread notifications.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub unread_count: i64,
     /// Position of the newest stored event: where a new client starts.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub head_seq: i64,
 }
 
 /// `notification`: a stored notification.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
     /// Stored event id.
@@ -37,14 +42,17 @@ pub struct Notification {
     /// Body text.
     pub body: String,
     /// Arbitrary JSON, `{}` when none was given.
+    #[cfg_attr(feature = "typescript", ts(type = "Record<string, unknown>"))]
     pub data: Value,
     /// Milliseconds since the Unix epoch.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub created_at: i64,
 }
 
 /// `new-message`: a message from the other participant (or another
 /// connection of the same user).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 #[serde(rename_all = "camelCase")]
 pub struct NewMessage {
     /// The chat.
@@ -59,11 +67,13 @@ pub struct NewMessage {
     /// The text.
     pub message: String,
     /// Milliseconds since the Unix epoch.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub at: i64,
 }
 
 /// `message-sent`: the sender's message is stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 #[serde(rename_all = "camelCase")]
 pub struct MessageSent {
     /// The chat.
@@ -71,11 +81,13 @@ pub struct MessageSent {
     /// Stored message id.
     pub message_id: String,
     /// Milliseconds since the Unix epoch.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub at: i64,
 }
 
 /// `booking-status-changed`: to both participants and `booking-<id>`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 #[serde(rename_all = "camelCase")]
 pub struct BookingStatusChanged {
     /// The booking.
@@ -96,18 +108,23 @@ pub struct BookingStatusChanged {
     #[serde(default)]
     pub renter_name: String,
     /// What is booked, when the backend said.
+    #[cfg_attr(feature = "typescript", ts(optional))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<String>,
     /// Milliseconds since the Unix epoch.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub at: i64,
     /// In a replay: how many earlier changes of this booking were folded
     /// into this one (`previousStatus` is then the status before them).
+    #[cfg_attr(feature = "typescript", ts(optional))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub collapsed: Option<u32>,
 }
 
 /// `booking-updated`: direct reply to a successful `booking-update`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 #[serde(rename_all = "camelCase")]
 pub struct BookingUpdated {
     /// The booking.
@@ -124,6 +141,7 @@ pub struct BookingUpdated {
 
 /// `notification-sent`: direct reply to a successful `send-notification`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationSent {
     /// Stored notification id.
@@ -134,6 +152,7 @@ pub struct NotificationSent {
 
 /// `joined` and `left`: direct replies naming the room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 pub struct RoomReply {
     /// Room name.
     pub room: String,
@@ -141,27 +160,34 @@ pub struct RoomReply {
 
 /// `error`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 pub struct Error {
     /// Machine-readable reason.
     pub code: ErrorCode,
     /// Human-readable detail.
     pub message: String,
     /// The `ref` of the frame that caused it.
+    #[cfg_attr(feature = "typescript", ts(optional))]
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
 }
 
 /// `resumed`: the replay is complete.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 #[serde(rename_all = "camelCase")]
 pub struct Resumed {
     /// Events sent by the replay.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub replayed: u64,
     /// Booking changes folded into later ones.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub collapsed: u64,
     /// The position the client has now reached.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub seq: i64,
     /// Unread notifications.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub unread_count: i64,
 }
 
@@ -169,13 +195,17 @@ pub struct Resumed {
 /// the server's stream is behind `after`). Fetch history over HTTP, then
 /// resume from `headSeq`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 #[serde(rename_all = "camelCase")]
 pub struct ResyncRequired {
     /// The position the client asked for.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub after: i64,
     /// Highest removed position the client would have needed.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub pruned_upto: i64,
     /// Position of the newest stored event.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub head_seq: i64,
 }
 
@@ -183,15 +213,19 @@ pub struct ResyncRequired {
 /// or whose `seq` is at most `upTo`, are read; if `cleared`, those up to
 /// `upTo` are gone from history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationsRead {
     /// Notification ids now read.
     pub ids: Vec<String>,
     /// Everything up to here is read (or cleared).
+    #[cfg_attr(feature = "typescript", ts(optional))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub up_to: Option<i64>,
     /// Whether history up to `upTo` was cleared.
     pub cleared: bool,
     /// Unread notifications left.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub unread_count: i64,
 }

@@ -51,6 +51,33 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// Whether `s` is a web origin: scheme, host and optional port, nothing more.
+pub fn is_web_origin(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")) else { return false };
+    !rest.is_empty()
+        && !rest.contains(['/', '?', '#', '@', ' '])
+        && axum::http::HeaderValue::from_str(s).is_ok()
+}
+
+/// CORS for the configured web origins: the user HTTP API (bearer token,
+/// no cookies) and Socket.IO long-polling, from pages on those origins.
+pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{HeaderValue, Method};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(allowed))
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .expose_headers([header::RETRY_AFTER])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
+}
+
 /// An API error: `{"error": {"code", "message"}}` with a status.
 #[derive(Debug)]
 pub struct ApiError {
