@@ -29,10 +29,9 @@ function useStyles() {
   }, []);
 }
 
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
-
-/** "2 minutes ago", "yesterday". */
-export function timeAgo(ms: number, now = Date.now()): string {
+/** "2 minutes ago", "yesterday", in the page's language unless told. */
+export function timeAgo(ms: number, now = Date.now(), locale?: string): string {
+  const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
   const seconds = Math.round((ms - now) / 1000);
   const steps: [Intl.RelativeTimeFormatUnit, number][] = [
     ["second", 60],
@@ -75,37 +74,44 @@ export function RealtimeNotifications({ theme = "auto", onSelect, className, tit
     seenNewest.current = newest.id;
   }, [newest, loading]);
 
-  // Close on a click outside.
+  // Close on a click outside, and on Escape wherever focus is.
   useEffect(() => {
     if (!open) return;
     const onPointer = (e: PointerEvent) => {
       if (rootRef.current && !rootRef.current.contains(e.target as Node)) setOpen(false);
     };
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      setOpen(false);
+      buttonRef.current?.focus();
+    };
     document.addEventListener("pointerdown", onPointer);
-    return () => document.removeEventListener("pointerdown", onPointer);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("pointerdown", onPointer);
+      document.removeEventListener("keydown", onKey);
+    };
   }, [open]);
 
   // Focus moves into the panel when it opens.
   useEffect(() => {
-    if (open) panelRef.current?.querySelector<HTMLElement>("[data-item], button:not([disabled])")?.focus();
+    if (!open) return;
+    const panel = panelRef.current;
+    (panel?.querySelector<HTMLElement>("[data-item]") ?? panel?.querySelector<HTMLElement>("button:not([disabled])"))?.focus();
   }, [open]);
-
-  const close = () => {
-    setOpen(false);
-    buttonRef.current?.focus();
-  };
 
   const act = (action: () => Promise<void>) => {
     setFailure(null);
-    action().catch((e: unknown) => setFailure(e instanceof Error ? e.message : String(e)));
+    action()
+      .catch((e: unknown) => setFailure(e instanceof Error ? e.message : String(e)))
+      .finally(() => {
+        // The button used may now be disabled or gone: keep focus in the panel.
+        const panel = panelRef.current;
+        if (panel && !panel.contains(document.activeElement)) panel.focus();
+      });
   };
 
   const onPanelKey = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key === "Escape") {
-      e.preventDefault();
-      close();
-      return;
-    }
     if (e.key !== "ArrowDown" && e.key !== "ArrowUp" && e.key !== "Home" && e.key !== "End") return;
     const items = Array.from(panelRef.current?.querySelectorAll<HTMLElement>("[data-item]") ?? []);
     if (items.length === 0) return;
@@ -153,6 +159,7 @@ export function RealtimeNotifications({ theme = "auto", onSelect, className, tit
           id={panelId}
           role="dialog"
           aria-labelledby={headingId}
+          tabIndex={-1}
           className="urb-bell__panel"
           onKeyDown={onPanelKey}
         >

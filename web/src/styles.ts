@@ -21,6 +21,8 @@ export const STYLES = `
 }
 .urb-bell button { font: inherit; color: inherit; cursor: pointer; }
 .urb-bell button:focus-visible { outline: 2px solid var(--urb-accent); outline-offset: 2px; }
+.urb-bell__panel:focus { outline: none; }
+.urb-item__open:focus-visible { outline-offset: -2px; }
 .urb-bell__button {
   position: relative; display: grid; place-items: center; width: 40px; height: 40px;
   border: 1px solid transparent; border-radius: 50%; background: transparent; color: inherit;
