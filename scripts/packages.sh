@@ -43,6 +43,12 @@ build_ui() {
     (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 }
 
+# The web package (@urutibiz/realtime-react), its demo page and tests.
+install_web() {
+    ensure_node
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 # The development OpenID provider (oidc-provider) and the headless browser
 # script that signs in through it; the demo and the tests start it.
 install_dev_idp() {

