@@ -143,10 +143,9 @@ pub async fn run(
     tokio::spawn(forget_idle_quotas_periodically(app.clone()));
     let (socketio, io) = socketio::layer(&app);
     tokio::spawn(socketio::close_at_shutdown(app.clone(), io));
-    let mut router = http::router(app.clone()).layer(socketio).layer(axum::middleware::from_fn_with_state(
-        app.clone(),
-        socketio::refuse_unoffered_polling,
-    ));
+    let mut router = http::router(app.clone())
+        .layer(socketio)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), socketio::refuse_unoffered_polling));
     if let Some(cors) = http::cors(&app.config.cors_origins) {
         router = router.layer(cors);
     }

@@ -10,11 +10,11 @@
 //! event only after it is committed, so a read that starts after the flag
 //! dropped sees every event the hub skipped.
 
+use crate::connection::Sink;
 use crate::events::{reply, Session};
 use crate::hub::Frame;
 use crate::store::{ReplayPage, Replayed, StoreError};
 use crate::wire::encode;
-use crate::connection::Sink;
 use axum::extract::ws::{Message, Utf8Bytes};
 use futures_util::SinkExt;
 use serde_json::Value;

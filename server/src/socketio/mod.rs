@@ -185,7 +185,8 @@ async fn authenticate(
         None => None,
         Some(position) => Some(position.seq().ok_or_else(|| refused(&app, Refused::Position))?),
     };
-    let token = auth.token.filter(|t| !t.is_empty()).ok_or_else(|| refused(&app, AuthError::Missing.into()))?;
+    let token =
+        auth.token.filter(|t| !t.is_empty()).ok_or_else(|| refused(&app, AuthError::Missing.into()))?;
     let identity = app.verifier.verify(&token).await.map_err(|e| refused(&app, e.into()))?;
     socket.extensions.insert(Handshake { identity, resume_after });
     Ok(())
@@ -301,7 +302,11 @@ fn on_event(socket: SocketRef, packet: Packet, ack: AckSender) -> Ready<()> {
     let text = match frame {
         Ok(text) => text,
         Err(e) => {
-            let code = if e == Untranslatable::Binary { ErrorCode::BinaryUnsupported } else { ErrorCode::InvalidFrame };
+            let code = if e == Untranslatable::Binary {
+                ErrorCode::BinaryUnsupported
+            } else {
+                ErrorCode::InvalidFrame
+            };
             refuse_here(&socket, &bridge, code, &e.to_string(), reference.as_deref());
             return ready(());
         }
@@ -411,7 +416,10 @@ impl Outbound {
 
     /// Engine.IO's per-socket buffer is bounded; a full one is waited out
     /// (a replay writes faster than a socket drains), up to `patience`.
-    async fn retry_while_full(&self, mut send: impl FnMut() -> Result<(), SendError>) -> Result<(), axum::Error> {
+    async fn retry_while_full(
+        &self,
+        mut send: impl FnMut() -> Result<(), SendError>,
+    ) -> Result<(), axum::Error> {
         let deadline = Instant::now() + self.patience;
         loop {
             match send() {

@@ -142,7 +142,10 @@ mod tests {
 
     #[test]
     fn rooms_take_the_seeds_shapes() {
-        assert_eq!(native(r#"["join","booking-7"]"#, None), json!({"event": "join", "data": {"room": "booking-7"}}));
+        assert_eq!(
+            native(r#"["join","booking-7"]"#, None),
+            json!({"event": "join", "data": {"room": "booking-7"}})
+        );
         assert_eq!(
             native(r#"["join","7","booking"]"#, None),
             json!({"event": "join", "data": {"room": "7", "type": "booking"}})
