@@ -31,11 +31,14 @@ struct Native<'a> {
 }
 
 /// The native frame for a Socket.IO event. `args` is the packet's JSON
-/// array, `["event", payload?]`; `reference` ties the reply to an ack.
+/// array, `["event", payload?]`; `ack` is the ref tying the reply to an
+/// acknowledgement. Without an ack, a `ref` inside the payload (the seed's
+/// convention for matching replies) becomes the frame's ref, and the reply
+/// carries it back inside its payload.
 ///
 /// `join` and `leave` also take the seed's shapes: a room name as a plain
 /// string, or an id and a kind (`emit('join', id, 'booking')`).
-pub fn native_frame(args: &str, reference: Option<&str>) -> Result<String, Untranslatable> {
+pub fn native_frame(args: &str, ack: Option<&str>) -> Result<String, Untranslatable> {
     let parts: Vec<&RawValue> = serde_json::from_str(args).map_err(|_| Untranslatable::Malformed)?;
     let (name, rest) = parts.split_first().ok_or(Untranslatable::Malformed)?;
     let name: Cow<'_, str> = serde_json::from_str(name.get()).map_err(|_| Untranslatable::Malformed)?;
@@ -49,8 +52,35 @@ pub fn native_frame(args: &str, reference: Option<&str>) -> Result<String, Untra
         [payload] => Some(Cow::Borrowed(*payload)),
         _ => return Err(Untranslatable::TooManyArguments(name.into_owned())),
     };
+    let own = match (ack, rest) {
+        (None, [payload]) if payload.get().starts_with('{') => {
+            serde_json::from_str::<RefField<'_>>(payload.get()).ok().and_then(|f| f.reference)
+        }
+        _ => None,
+    };
+    let reference = ack.or(own.as_deref());
     let frame = Native { event: &name, data, reference };
     Ok(serde_json::to_string(&frame).expect("a frame of JSON values serializes"))
+}
+
+/// A payload's own `ref`, when it is a string.
+#[derive(Deserialize)]
+struct RefField<'a> {
+    #[serde(borrow, default, rename = "ref", deserialize_with = "string_or_nothing")]
+    reference: Option<Cow<'a, str>>,
+}
+
+fn string_or_nothing<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Any<'a> {
+        Text(#[serde(borrow)] Cow<'a, str>),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Any::deserialize(d)? {
+        Any::Text(text) => Some(text),
+        Any::Other(_) => None,
+    })
 }
 
 /// `{"room": <room>, "type": <kind>}` from JSON strings.
@@ -85,13 +115,30 @@ impl<'a> Outgoing<'a> {
         serde_json::from_str(text).ok()
     }
 
-    /// The payload a Socket.IO client is sent: an `error` loses its `ref`
-    /// (the endpoint's own, meaningless to the client), anything else is
-    /// the native payload as it is.
+    /// The payload a Socket.IO client is sent as an event: the native
+    /// payload, with the request's `ref` inside it for a reply (an `error`
+    /// has it there already), as the seed's server answered.
     pub fn payload(&self) -> Cow<'a, RawValue> {
         let Some(data) = self.data else { return Cow::Owned(null()) };
-        if self.event != event::ERROR {
+        let Some(reference) = self.reference.as_deref() else { return Cow::Borrowed(data) };
+        if self.event == event::ERROR {
             return Cow::Borrowed(data);
+        }
+        let text = data.get();
+        let Some(rest) = text.strip_prefix('{') else { return Cow::Borrowed(data) };
+        let reference = serde_json::to_string(reference).expect("a string serializes");
+        let separator = if rest.trim_start().starts_with('}') { "" } else { "," };
+        let with_ref = format!(r#"{{"ref":{reference}{separator}{rest}"#);
+        Cow::Owned(RawValue::from_string(with_ref).expect("an object with one more member"))
+    }
+
+    /// What an acknowledgement callback receives: the reply's payload, or
+    /// `{"error": {code, message}}` when the request was refused (the ref
+    /// is the endpoint's own, meaningless to the client).
+    pub fn ack_payload(&self) -> Box<RawValue> {
+        let data = self.data.map_or_else(null, |d| d.to_owned());
+        if self.event != event::ERROR {
+            return data;
         }
         #[derive(Deserialize, Serialize)]
         struct Refusal<'b> {
@@ -100,21 +147,11 @@ impl<'a> Outgoing<'a> {
             #[serde(borrow)]
             message: Cow<'b, str>,
         }
-        match serde_json::from_str::<Refusal<'_>>(data.get()) {
-            Ok(refusal) => Cow::Owned(serde_json::value::to_raw_value(&refusal).expect("strings serialize")),
-            Err(_) => Cow::Borrowed(data),
-        }
-    }
-
-    /// What an acknowledgement callback receives: the reply's payload, or
-    /// `{"error": {code, message}}` when the request was refused.
-    pub fn ack_payload(&self) -> Box<RawValue> {
-        let payload = self.payload();
-        if self.event == event::ERROR {
-            RawValue::from_string(format!(r#"{{"error":{}}}"#, payload.get())).expect("built from JSON")
-        } else {
-            payload.into_owned()
-        }
+        let refusal = match serde_json::from_str::<Refusal<'_>>(data.get()) {
+            Ok(refusal) => serde_json::to_string(&refusal).expect("strings serialize"),
+            Err(_) => data.get().to_owned(),
+        };
+        RawValue::from_string(format!(r#"{{"error":{refusal}}}"#)).expect("built from JSON")
     }
 }
 
@@ -168,12 +205,29 @@ mod tests {
     }
 
     #[test]
-    fn errors_lose_the_internal_reference_and_acks_wrap_them() {
-        let text = r#"{"event":"error","data":{"code":"forbidden","message":"no","ref":"s4"},"ref":"s4"}"#;
+    fn acks_get_refusals_wrapped_without_the_internal_reference() {
+        let text = r#"{"event":"error","data":{"code":"forbidden","message":"no","ref":"sio-4"},"ref":"sio-4"}"#;
         let out = Outgoing::parse(text).unwrap();
-        assert_eq!(out.reference.as_deref(), Some("s4"));
-        assert_eq!(out.payload().get(), r#"{"code":"forbidden","message":"no"}"#);
+        assert_eq!(out.reference.as_deref(), Some("sio-4"));
         assert_eq!(out.ack_payload().get(), r#"{"error":{"code":"forbidden","message":"no"}}"#);
+    }
+
+    #[test]
+    fn a_ref_inside_the_payload_comes_back_inside_the_reply() {
+        assert_eq!(
+            native(r#"["message",{"toUserId":"u2","message":"hi","ref":"7"}]"#, None),
+            json!({"event": "message", "data": {"toUserId": "u2", "message": "hi", "ref": "7"}, "ref": "7"})
+        );
+        // An ack's ref wins; a ref that is not a string is not one.
+        assert_eq!(native(r#"["message",{"ref":"7"}]"#, Some("sio-1"))["ref"], "sio-1");
+        assert_eq!(native(r#"["message",{"ref":7}]"#, None).get("ref"), None);
+        let reply = Outgoing::parse(r#"{"event":"message-sent","data":{"chatId":"c"},"ref":"7"}"#).unwrap();
+        assert_eq!(reply.payload().get(), r#"{"ref":"7","chatId":"c"}"#);
+        let empty = Outgoing::parse(r#"{"event":"joined","data":{},"ref":"j"}"#).unwrap();
+        assert_eq!(empty.payload().get(), r#"{"ref":"j"}"#);
+        let refused = r#"{"event":"error","data":{"code":"forbidden","message":"no","ref":"7"},"ref":"7"}"#;
+        let refused = Outgoing::parse(refused).unwrap();
+        assert_eq!(refused.payload().get(), r#"{"code":"forbidden","message":"no","ref":"7"}"#);
     }
 
     #[test]
@@ -182,6 +236,5 @@ mod tests {
         let out = Outgoing::parse(text).unwrap();
         assert_eq!((out.event.as_ref(), out.seq), ("notification", Some(7)));
         assert_eq!(out.payload().get(), r#"{"id":"n1","title":"T"}"#);
-        assert_eq!(out.ack_payload().get(), r#"{"id":"n1","title":"T"}"#);
     }
 }

@@ -84,6 +84,11 @@ test("every seed event, both ways, with and without acknowledgements", async () 
   assert.equal(incoming.message, "Is it free on Friday?");
   assert.equal(incoming.chatId, sent.chatId);
   assert.match(offset, /^[0-9]+$/, "stored events carry their position last");
+  // The seed's way of matching replies: a `ref` inside the payload comes back in the reply's.
+  renter.emit("message", { toUserId: "h-seed", message: "And Saturday?", ref: "m-2" });
+  assert.equal((await next(renter, "message-sent", { where: (m) => m.ref === "m-2" }))[0].chatId, sent.chatId);
+  renter.emit("join", { room: "booking-nope", ref: "j-9" });
+  assert.deepEqual((await next(renter, "error"))[0], { code: "forbidden", message: "not allowed to join this room", ref: "j-9" });
 
   // booking-update (acknowledged) -> booking-status-changed in the room.
   const changed = next(renter, "booking-status-changed");
