@@ -206,7 +206,8 @@ mod tests {
 
     #[test]
     fn acks_get_refusals_wrapped_without_the_internal_reference() {
-        let text = r#"{"event":"error","data":{"code":"forbidden","message":"no","ref":"sio-4"},"ref":"sio-4"}"#;
+        let text =
+            r#"{"event":"error","data":{"code":"forbidden","message":"no","ref":"sio-4"},"ref":"sio-4"}"#;
         let out = Outgoing::parse(text).unwrap();
         assert_eq!(out.reference.as_deref(), Some("sio-4"));
         assert_eq!(out.ack_payload().get(), r#"{"error":{"code":"forbidden","message":"no"}}"#);
