@@ -269,6 +269,31 @@ test("bad clients: Engine.IO probes, binary, oversized and flooding packets", as
   assert.ok(bystander.connected, "the flood did not touch others");
 });
 
+test("a token that runs out ends the session unless the tab hands over a fresh one", async () => {
+  const strict = await startServer({ flags: ["--jwt-leeway", "0s"] });
+  const open = (t) => {
+    const s = io(strict.url, { auth: { token: t }, transports: ["websocket"], reconnection: false, forceNew: true });
+    sockets.push(s);
+    return s;
+  };
+  try {
+    const expiring = open(token("u-exp", "renter", { ttl: "2s" }));
+    const renewed = open(token("u-renew", "renter", { ttl: "2s" }));
+    await Promise.all([next(expiring, "authenticated"), next(renewed, "authenticated")]);
+    const fresh = await renewed.timeout(3000).emitWithAck("authenticate", { token: token("u-renew", "renter", { ttl: "1h" }) });
+    assert.ok(fresh.expiresAt > Date.now() / 1000 + 600, "the refresh moved expiresAt");
+    const warned = next(expiring, "error", { ms: 8000 });
+    const ended = next(expiring, "disconnect", { ms: 8000 });
+    assert.equal((await warned)[0].code, "token-expired");
+    assert.equal((await ended)[0], "io server disconnect");
+    await pause(500);
+    assert.ok(renewed.connected, "the refreshed tab stays");
+  } finally {
+    for (const s of sockets.splice(0)) s.close();
+    await strict.stop();
+  }
+});
+
 test("long-polling works when offered, and a polling-only client is told when it is not", async () => {
   const [polling, hello] = await signedIn("u-poll", "renter", { transports: ["polling"] });
   assert.equal(hello.userId, "u-poll");
