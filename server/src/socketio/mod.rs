@@ -36,7 +36,7 @@ use socketioxide::socket::Socket;
 use socketioxide::{SendError, SocketError, SocketIo, TransportType};
 use std::collections::HashMap;
 use std::future::{ready, Ready};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -53,6 +53,9 @@ const INBOUND_QUEUE: usize = 64;
 /// gets one reply, so this only fills if replies are lost; then the oldest
 /// are forgotten.
 const MAX_PENDING_ACKS: usize = 256;
+
+/// A close frame without a code (WebSocket's "no status received").
+const CLOSED_WITHOUT_CODE: u16 = 1005;
 
 /// While Engine.IO's buffer for a socket is full, retry this often.
 const FULL_BUFFER_RETRY: Duration = Duration::from_millis(2);
@@ -252,16 +255,23 @@ fn on_connect(
     });
     let guard = app.tracker.token();
     tokio::spawn(async move {
+        let closed_with = Arc::new(AtomicU16::new(0));
         let mut sink = outbound(Outbound {
             socket: socket.clone(),
             acks,
             pongs,
             patience: app.config.limits.pong_timeout,
+            closed_with: closed_with.clone(),
         });
         let mut stream = inbound_stream(events);
         let Handshake { identity, resume_after } = handshake;
         connection::serve_split(app.clone(), &mut sink, &mut stream, Some(Ok(identity)), resume_after).await;
-        if !app.shutdown.is_cancelled() {
+        // Only now: the session gave the client its close handshake's time
+        // after its last frames. Disconnecting earlier closes the transport
+        // with those frames still queued in Engine.IO, and the client sees
+        // a bare connection loss instead of them.
+        let code = closed_with.load(Ordering::Relaxed);
+        if !app.shutdown.is_cancelled() && code != close::GOING_AWAY {
             let _ = socket.disconnect();
         }
         drop(guard);
@@ -358,6 +368,10 @@ struct Outbound {
     pongs: mpsc::WeakSender<Result<Message, axum::Error>>,
     /// Longest wait for room in a full Engine.IO buffer.
     patience: Duration,
+    /// The code the session closed with (0: not closed). A restart (1001)
+    /// lets the transport close under the client, which then reconnects;
+    /// anything else is final, a server disconnect.
+    closed_with: Arc<AtomicU16>,
 }
 
 /// The writing half the session sees.
@@ -379,11 +393,8 @@ impl Outbound {
                 Ok(())
             }
             Message::Close(frame) => {
-                // A restart: let the transport close under the client, which
-                // then reconnects. Anything else is final.
-                if frame.is_none_or(|f| f.code != close::GOING_AWAY) {
-                    let _ = self.socket.clone().disconnect();
-                }
+                let code = frame.map_or(CLOSED_WITHOUT_CODE, |f| f.code);
+                self.closed_with.store(code, Ordering::Relaxed);
                 Ok(())
             }
             Message::Binary(_) | Message::Pong(_) => Ok(()),
