@@ -12,7 +12,8 @@
 //!   `?after=` is there. A refusal is a `connect_error` with the reason.
 //! - `42<ack>["event", payload]` becomes `{"event", "data", "ref"}`; the
 //!   reply carrying that ref answers the acknowledgement. Without an ack,
-//!   replies are emitted as their events, as the seed did.
+//!   replies are emitted as their events, as the seed did, carrying back a
+//!   `ref` the payload had (the seed's way of matching them).
 //! - Stored events are emitted as `["event", payload, "<seq>"]`: the
 //!   position last, where Socket.IO's connection state recovery puts its
 //!   offset, so a client can hand it back at its next handshake.
@@ -64,12 +65,7 @@ const FULL_BUFFER_RETRY: Duration = Duration::from_millis(2);
 /// handle used to close every Socket.IO transport at shutdown.
 pub fn layer(app: &Arc<App>) -> (SocketIoLayer, SocketIo) {
     let limits = &app.config.limits;
-    let transports: &[TransportType] = if app.config.socketio_polling {
-        &[TransportType::Websocket, TransportType::Polling]
-    } else {
-        &[TransportType::Websocket]
-    };
-    let mut builder = SocketIo::builder()
+    let builder = SocketIo::builder()
         .ping_interval(limits.ping_interval)
         .ping_timeout(limits.pong_timeout)
         .connect_timeout(limits.auth_timeout)
@@ -79,9 +75,10 @@ pub fn layer(app: &Arc<App>) -> (SocketIoLayer, SocketIo) {
         .ws_read_buffer_size(1024)
         .max_buffer_size(limits.outbound_queue.max(16))
         .with_state(app.clone());
-    builder = match transports {
-        [only] => builder.transports([*only]),
-        _ => builder.transports([TransportType::Websocket, TransportType::Polling]),
+    let builder = if app.config.socketio_polling {
+        builder.transports([TransportType::Websocket, TransportType::Polling])
+    } else {
+        builder.transports([TransportType::Websocket])
     };
     let (layer, io) = builder.build_layer();
     io.ns("/", on_connect.with(authenticate));
