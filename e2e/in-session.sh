@@ -402,15 +402,16 @@ app=$!; pids+=($app)
 window=$(visible_app_window) || fail "no window to close"
 wait_for "the app to connect" one_more
 dunstctl close-all
-# Ctrl+W until the page has loaded and takes it.
-for _ in $(seq 30); do
+# Ctrl+W until the page has loaded and takes it (a cold WebKit start on a
+# busy machine has taken over 15 s).
+for _ in $(seq 90); do
     window=$(app_window --onlyvisible | tail -1) || true
     [ -n "$window" ] || break
     xdotool windowfocus --sync "$window" 2>/dev/null || true
     xdotool key --window "$window" ctrl+w 2>/dev/null || true
     sleep 0.5
 done
-wait_for "the window to close" no_app_window
+WAIT_TENTHS=300 wait_for "the window to close" no_app_window
 first=$app
 gone() { # exited (a zombie until this shell reaps it)
     local state; state=$(awk '{print $3}' /proc/$first/stat 2>/dev/null || true)
