@@ -42,7 +42,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use urutibiz_protocol::{close, ErrorCode};
+use urutibiz_protocol::server::Error as ErrorPayload;
+use urutibiz_protocol::{close, event, ErrorCode};
 
 pub use translate::Untranslatable;
 
@@ -336,19 +337,13 @@ fn on_event(socket: SocketRef, packet: Packet, ack: AckSender) -> Ready<()> {
 
 /// Refuses an event before it reaches the session, as the session would.
 fn refuse_here(socket: &SocketRef, bridge: &Bridge, code: ErrorCode, message: &str, reference: Option<&str>) {
-    let frame = connection::error_frame(code, message, reference);
-    if let Message::Text(text) = frame {
-        if let Some(out) = translate::Outgoing::parse(&text) {
-            match reference.and_then(|r| bridge.acks.take(r)) {
-                Some(ack) => {
-                    let _ = ack.send(&*out.ack_payload());
-                }
-                None => {
-                    let _ = socket.emit(out.event.as_ref(), &*out.payload());
-                }
-            }
-        }
-    }
+    let refusal = ErrorPayload { code, message: message.to_owned(), reference: None };
+    // `reference` is only ever an acknowledgement's here: the payload's own
+    // ref is not known before the event is translated.
+    let _ = match reference.and_then(|r| bridge.acks.take(r)) {
+        Some(ack) => ack.send(&serde_json::json!({ "error": refusal })),
+        None => socket.emit(event::ERROR, &refusal),
+    };
 }
 
 fn inbound_stream(
