@@ -1,12 +1,14 @@
 //! SQLite storage: the default [`Store`].
 //!
 //! - [`worker`]: the writer thread (group commit, commit hook) and readers.
+//! - [`gathered_wal`]: the writer's VFS, one write call per commit's frames.
 //! - [`events`]: bookings, chats, events, replay and chat history.
 //! - [`read_state`]: unread counts, read marks and notification history.
 //! - [`retention`]: pruning old events in small steps.
 //! - [`users`]: display names.
 
 mod events;
+mod gathered_wal;
 mod read_state;
 mod retention;
 mod users;
@@ -16,7 +18,7 @@ use super::*;
 use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
 use std::path::Path;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{mpsc, Arc};
 use tokio::sync::oneshot;
 use worker::{ReadJob, WriteJob};
@@ -24,6 +26,13 @@ use worker::{ReadJob, WriteJob};
 /// Reader threads; reads are short, two keep one long replay from
 /// stalling the rest.
 const READERS: usize = 2;
+
+/// The writer's page cache, in KiB (SQLite's `cache_size` takes a negative
+/// number as KiB).
+const WRITER_CACHE_KIB: i64 = -64 * 1024;
+
+/// Size the WAL file is cut back to when it starts over.
+const WAL_KEPT_BYTES: i64 = 64 << 20;
 
 /// The schema, versioned: append, never edit.
 fn migrations() -> Migrations<'static> {
@@ -51,16 +60,24 @@ impl SqliteStore {
     /// worker threads. `fsync` selects `synchronous=FULL` over `NORMAL`;
     /// both survive a process crash, only FULL survives a power cut.
     pub fn open(path: &Path, fsync: bool, hook: CommitHook) -> Result<SqliteStore, StoreError> {
-        let mut conn = worker::connect(path, false)?;
+        let mut conn = worker::connect_writer(path, fsync)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", if fsync { "FULL" } else { "NORMAL" })?;
         migrations().to_latest(&mut conn).map_err(|e| StoreError::Database(e.to_string()))?;
         // Checkpoints run on their own thread, not inside the writer's commits.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // Each commit touches a page of the audience index per room written
+        // to, scattered over the index; with SQLite's default 2 MiB cache
+        // those pages were re-read from the WAL on most commits.
+        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
         let reads = worker::spawn_readers(path, READERS)?;
-        let checkpoints = worker::spawn_checkpointer(path)?;
+        // A WAL that one burst made large shrinks back once it starts over.
+        conn.pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)?;
+        let finish_checkpoint = Arc::new(AtomicBool::new(false));
+        let checkpoints =
+            worker::spawn_checkpointer(path, worker::CHECKPOINT_EVERY, finish_checkpoint.clone())?;
         let committed = Arc::new(AtomicI64::new(events::events_head(&conn)?));
-        let writes = worker::spawn_writer(conn, hook, committed.clone())?;
+        let writes = worker::spawn_writer(conn, hook, committed.clone(), finish_checkpoint)?;
         Ok(SqliteStore { writes, reads, _checkpoints: checkpoints, committed })
     }
 

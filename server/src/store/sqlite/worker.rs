@@ -6,13 +6,23 @@
 //! callers, then calls the commit hook with the batch's events in `seq`
 //! order. Answering first matters: a caller's task is queued ahead of the
 //! thousands of connection tasks a broadcast wakes, so a publisher hears
-//! "stored" in the time of an fsync, not of the whole fan-out. Reads go to a small pool of threads with their own connections;
-//! WAL lets them run beside the writer.
+//! "stored" in the time of an fsync, not of the whole fan-out. Reads go to a
+//! small pool of threads with their own connections; WAL lets them run beside
+//! the writer.
+//!
+//! Checkpoints: a thread copies the WAL back into the database beside the
+//! writer, but under steady writes it never catches up (frames keep arriving
+//! while it copies), and SQLite starts the WAL over only when a write begins
+//! with every frame copied. So when that thread is done, the writer copies
+//! the few frames written meanwhile itself, between two batches; its next
+//! commit then writes at the start of the WAL again, over blocks the file
+//! already has. Without this a busy server's WAL grew without bound (550 MB
+//! in a 10-second benchmark) and every commit appended to new blocks.
 
 use super::super::{CommitHook, StoreError, StoredEvent};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 /// Most requests committed together.
@@ -38,16 +48,29 @@ pub fn connect(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Opens the writer's connection; with `fsync`, through the VFS that writes
+/// each commit's WAL frames in one call (sound only when commits sync).
+pub fn connect_writer(path: &Path, fsync: bool) -> Result<Connection, StoreError> {
+    if !fsync {
+        return connect(path, false);
+    }
+    super::gathered_wal::register()?;
+    let conn = Connection::open_with_flags_and_vfs(path, OpenFlags::default(), super::gathered_wal::NAME)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
 /// Starts the writer thread.
 pub fn spawn_writer(
     conn: Connection,
     hook: CommitHook,
     committed: Arc<AtomicI64>,
+    finish_checkpoint: Arc<AtomicBool>,
 ) -> Result<mpsc::Sender<WriteJob>, StoreError> {
     let (jobs, queue) = mpsc::channel::<WriteJob>();
     std::thread::Builder::new()
         .name("sqlite-writer".into())
-        .spawn(move || writer_loop(conn, queue, hook, committed))
+        .spawn(move || writer_loop(conn, queue, hook, committed, finish_checkpoint))
         .map_err(|e| StoreError::Database(format!("starting the writer thread: {e}")))?;
     Ok(jobs)
 }
@@ -57,6 +80,7 @@ fn writer_loop(
     queue: mpsc::Receiver<WriteJob>,
     hook: CommitHook,
     committed: Arc<AtomicI64>,
+    finish_checkpoint: Arc<AtomicBool>,
 ) {
     // Requests per commit (their ratio) is how well group commit works.
     metrics::describe_counter!("realtime_store_commits_total", "Write transactions committed");
@@ -81,7 +105,7 @@ fn writer_loop(
         writes.increment(finishers.len() as u64);
         if let (Ok(()), Some(last)) = (&outcome, events.last()) {
             // Before anyone hears of the commit: see `Store::committed_head`.
-            committed.fetch_max(last.seq, std::sync::atomic::Ordering::AcqRel);
+            committed.fetch_max(last.seq, Ordering::AcqRel);
         }
         for finish in finishers {
             finish(outcome.clone());
@@ -89,7 +113,40 @@ fn writer_loop(
         if outcome.is_ok() && !events.is_empty() {
             hook(&events);
         }
+        if finish_checkpoint.swap(false, Ordering::AcqRel) {
+            if let Err(e) = checkpoint(&conn) {
+                tracing::warn!(error = %e, "WAL checkpoint on the writer failed");
+            }
+        }
     }
+}
+
+/// Frames the writer is left to copy: few enough that its pause is short.
+const LEFT_FOR_THE_WRITER: i64 = 256;
+
+/// Checkpoints until a run finds few new frames, so what the writer commits
+/// meanwhile (and is then asked to copy) is small; returns the WAL's frames.
+/// "All copied" in one run means all this connection saw when it began: the
+/// writer has usually committed more since.
+fn catch_up(conn: &Connection) -> rusqlite::Result<i64> {
+    let mut seen = 0;
+    for _ in 0..8 {
+        let (frames, _) = checkpoint(conn)?;
+        // Fewer frames than last time: the WAL started over in between.
+        let new = if frames >= seen { frames - seen } else { frames };
+        seen = frames;
+        if new <= LEFT_FOR_THE_WRITER {
+            break;
+        }
+    }
+    Ok(seen)
+}
+
+/// Copies what it can of the WAL into the database without waiting for
+/// anyone; returns the frames in the WAL (as of this connection's view when
+/// it began) and how many of them are copied.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)))
 }
 
 fn run_batch(
@@ -149,25 +206,30 @@ fn run_jobs(
 }
 
 /// Time between checkpoints.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// Starts the thread that copies the WAL back into the database. SQLite's
-/// automatic checkpoint would run inside a commit on the writer thread,
-/// stalling every write queued behind it (and their delivery) for the copy
-/// and its fsync; here it runs beside the writer (`PASSIVE` never blocks
-/// it). The thread ends when the returned sender is dropped.
-pub fn spawn_checkpointer(path: &Path) -> Result<mpsc::Sender<()>, StoreError> {
+/// Starts the thread that copies the WAL back into the database every
+/// `every`. SQLite's automatic checkpoint would run inside a commit on the
+/// writer thread, stalling every write queued behind it (and their delivery)
+/// for the whole copy and its fsync; here the bulk runs beside the writer
+/// (`PASSIVE` never blocks it), and `finish` asks the writer for the
+/// remainder (see the module's comment). The thread ends when the returned
+/// sender is dropped.
+pub fn spawn_checkpointer(
+    path: &Path,
+    every: std::time::Duration,
+    finish: Arc<AtomicBool>,
+) -> Result<mpsc::Sender<()>, StoreError> {
     let conn = connect(path, false)?;
     let (keep_alive, stop) = mpsc::channel::<()>();
     std::thread::Builder::new()
         .name("sqlite-checkpointer".into())
         .spawn(move || {
-            while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
-                let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-                });
-                if let Err(e) = done {
-                    tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(every) {
+                match catch_up(&conn) {
+                    Ok(frames) if frames > 0 => finish.store(true, Ordering::Release),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; retrying"),
                 }
             }
         })
@@ -242,7 +304,7 @@ mod tests {
         let hook: CommitHook = Box::new(move |events: &[StoredEvent]| {
             hooked.send(events.iter().map(|e| e.seq).collect()).unwrap()
         });
-        (spawn_writer(conn, hook, Arc::default()).unwrap(), committed)
+        (spawn_writer(conn, hook, Arc::default(), Arc::default()).unwrap(), committed)
     }
 
     #[test]
@@ -274,6 +336,74 @@ mod tests {
         }
         assert_eq!(delivered, [1, 2, 4], "the failed request's event must not be delivered");
         assert_eq!(rows(&path), [1, 2, 4]);
+    }
+
+    /// A writer on a WAL database that checkpoints only when asked, and a
+    /// way to ask; the table's rows are a few pages each.
+    fn checkpointing_writer(path: &Path) -> (mpsc::Sender<WriteJob>, Arc<AtomicBool>) {
+        let conn = connect(path, false).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t (x INTEGER, pad BLOB)",
+        )
+        .unwrap();
+        let finish = Arc::new(AtomicBool::new(false));
+        let hook: CommitHook = Box::new(|_: &[StoredEvent]| {});
+        (spawn_writer(conn, hook, Arc::default(), finish.clone()).unwrap(), finish)
+    }
+
+    /// Commits one row of a few pages and waits for the commit.
+    fn commit_row(jobs: &mpsc::Sender<WriteJob>, x: i64) {
+        let (done, outcome) = channel();
+        jobs.send(Box::new(move |conn, _events| {
+            conn.execute("INSERT INTO t (x, pad) VALUES (?1, zeroblob(10000))", [x]).unwrap();
+            let finish: Finish = Box::new(move |outcome| done.send(outcome).unwrap());
+            (true, finish)
+        }))
+        .unwrap();
+        outcome.recv().unwrap().unwrap();
+    }
+
+    /// Frames in the WAL, as another connection sees it.
+    fn wal_frames(path: &Path) -> i64 {
+        let other = Connection::open(path).unwrap();
+        checkpoint(&other).unwrap().0
+    }
+
+    #[test]
+    fn asked_to_finish_a_checkpoint_the_writer_starts_the_wal_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let (jobs, finish) = checkpointing_writer(&path);
+        for x in 0..20 {
+            commit_row(&jobs, x);
+        }
+        let grown = wal_frames(&path);
+        assert!(grown >= 60, "20 rows of 3+ pages: {grown} frames");
+        finish.store(true, Ordering::Release);
+        // The writer checkpoints after this commit, so the next one begins
+        // with every frame copied and writes from the WAL's start.
+        commit_row(&jobs, 20);
+        commit_row(&jobs, 21);
+        let frames = wal_frames(&path);
+        assert!(frames < 10, "the WAL did not start over: {frames} frames (was {grown})");
+        assert!(!finish.load(Ordering::Acquire), "the request was not taken");
+        assert_eq!(rows(&path), (0..22).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn after_each_checkpoint_of_a_wal_in_use_the_writer_is_asked_to_finish() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let (jobs, _) = checkpointing_writer(&path);
+        commit_row(&jobs, 1);
+        let finish = Arc::new(AtomicBool::new(false));
+        let _running =
+            spawn_checkpointer(&path, std::time::Duration::from_millis(5), finish.clone()).unwrap();
+        let asked = (0..400).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            finish.load(Ordering::Acquire)
+        });
+        assert!(asked, "the checkpointer never asked the writer to finish");
     }
 
     #[test]
