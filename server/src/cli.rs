@@ -8,6 +8,7 @@ use crate::serve::ConnectionLimits;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jsonwebtoken::Algorithm;
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -87,6 +88,10 @@ pub struct ServeArgs {
     /// a process crash loses nothing).
     #[arg(long, env = "REALTIME_NO_FSYNC")]
     pub no_fsync: bool,
+    /// Threads serving connections [default: one per CPU but one, left to
+    /// the SQLite writer; at least one].
+    #[arg(long, env = "REALTIME_WORKER_THREADS")]
+    pub worker_threads: Option<NonZeroUsize>,
     #[command(flatten)]
     pub jwt: JwtArgs,
     /// Signature algorithm tokens must use.
@@ -267,6 +272,19 @@ impl JwtArgs {
 }
 
 impl ServeArgs {
+    /// Threads for the connections' runtime. Every commit wakes the writer
+    /// thread and it wakes connection tasks back; with a worker per CPU the
+    /// writer competes with them for a core, and on two CPUs a worker
+    /// parked and woken for each event cost more than the work (fan-out:
+    /// 5.9 -> 2.6-4.8 us per delivery, HTTP publish: 178 -> 128 us per
+    /// event with one worker; bench/RESULTS.md).
+    pub fn worker_threads(&self) -> usize {
+        self.worker_threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, |cpus| cpus.get().saturating_sub(1).max(1)),
+            NonZeroUsize::get,
+        )
+    }
+
     /// Validates the options into a [`Config`].
     pub fn to_config(&self) -> Result<Config, String> {
         let jwks = match (&self.jwks_url, self.jwks_discover, &self.issuer) {

@@ -57,7 +57,12 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     if args.jwt.dev {
         tracing::warn!("development mode: sample or built-in JWT secrets are accepted");
     }
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let workers = args.worker_threads();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let socket = if args.bind.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }
             .map_err(|e| e.to_string())?;
@@ -65,7 +70,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         socket.bind(args.bind).map_err(|e| format!("binding {}: {e}", args.bind))?;
         let listener = socket.listen(args.backlog).map_err(|e| e.to_string())?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        tracing::info!(%addr, db = %config.db_path.display(), "listening");
+        tracing::info!(%addr, db = %config.db_path.display(), workers, "listening");
         // Machine-readable, for scripts and tests that bind port 0.
         println!("listening on http://{addr}");
         urutibiz_realtime_server::run(listener, config, shutdown_signal()).await.map_err(|e| e.to_string())
