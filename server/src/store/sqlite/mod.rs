@@ -27,10 +27,6 @@ use worker::{ReadJob, WriteJob};
 /// stalling the rest.
 const READERS: usize = 2;
 
-/// The writer's page cache, in KiB (SQLite's `cache_size` takes a negative
-/// number as KiB).
-const WRITER_CACHE_KIB: i64 = -64 * 1024;
-
 /// Size the WAL file is cut back to when it starts over.
 const WAL_KEPT_BYTES: i64 = 64 << 20;
 
@@ -66,10 +62,6 @@ impl SqliteStore {
         migrations().to_latest(&mut conn).map_err(|e| StoreError::Database(e.to_string()))?;
         // Checkpoints run on their own thread, not inside the writer's commits.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        // Each commit touches a page of the audience index per room written
-        // to, scattered over the index; with SQLite's default 2 MiB cache
-        // those pages were re-read from the WAL on most commits.
-        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
         let reads = worker::spawn_readers(path, READERS)?;
         // A WAL that one burst made large shrinks back once it starts over.
         conn.pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)?;
