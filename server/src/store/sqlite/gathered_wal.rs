@@ -338,7 +338,8 @@ mod tests {
         conn
     }
 
-    /// Write system calls made by this thread so far (Linux).
+    /// Write system calls made by this thread so far.
+    #[cfg(target_os = "linux")]
     fn writes_by_this_thread() -> u64 {
         let io = std::fs::read_to_string("/proc/thread-self/io").unwrap();
         io.lines().find_map(|l| l.strip_prefix("syscw: ")).unwrap().trim().parse().unwrap()
@@ -382,6 +383,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_os = "linux")]
     fn a_commit_writes_its_frames_with_one_call() {
         let dir = tempfile::tempdir().unwrap();
         let conn = writer(&dir.path().join("db"));

@@ -48,10 +48,11 @@ pub fn connect(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Opens the writer's connection; with `fsync`, through the VFS that writes
-/// each commit's WAL frames in one call (sound only when commits sync).
+/// Opens the writer's connection; with `fsync` on Unix, through the VFS
+/// that writes each commit's WAL frames in one call (sound only when commits
+/// sync; it wraps SQLite's `unix` VFS, which Windows does not have).
 pub fn connect_writer(path: &Path, fsync: bool) -> Result<Connection, StoreError> {
-    if !fsync {
+    if !fsync || !cfg!(unix) {
         return connect(path, false);
     }
     super::gathered_wal::register()?;
