@@ -154,9 +154,12 @@ async fn healthz_and_metrics() {
     client.expect("x").await;
     // The hub adds its queued frames to the counter after queuing them, so
     // the client can hold a frame a moment before a scrape counts it.
+    // The WAL's size is read by the checkpoint thread, every half second.
     let mut text = server.metrics().await;
     for _ in 0..50 {
-        if metric(&text, "realtime_frames_out_total") >= 1.0 {
+        if metric(&text, "realtime_frames_out_total") >= 1.0
+            && metric(&text, "realtime_store_wal_frames") > 0.0
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -166,6 +169,7 @@ async fn healthz_and_metrics() {
     assert_eq!(metric(&text, "realtime_publish_total"), 1.0);
     assert_eq!(metric(&text, "realtime_frames_in_total"), 1.0);
     assert!(metric(&text, "realtime_frames_out_total") >= 1.0);
+    assert!(metric(&text, "realtime_store_wal_frames") > 0.0, "{text}");
     assert_eq!(metric(&text, "realtime_errors_total{code=\"invalid-json\"}"), 1.0);
     assert!(text.contains("# HELP realtime_connections"));
     // No token or message text in logs.

@@ -226,10 +226,18 @@ pub fn spawn_checkpointer(
     std::thread::Builder::new()
         .name("sqlite-checkpointer".into())
         .spawn(move || {
+            metrics::describe_gauge!(
+                "realtime_store_wal_frames",
+                "Frames in the SQLite WAL at the last checkpoint; falls back each time the WAL starts over"
+            );
             while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(every) {
                 match catch_up(&conn) {
-                    Ok(frames) if frames > 0 => finish.store(true, Ordering::Release),
-                    Ok(_) => {}
+                    Ok(frames) => {
+                        metrics::gauge!("realtime_store_wal_frames").set(frames as f64);
+                        if frames > 0 {
+                            finish.store(true, Ordering::Release);
+                        }
+                    }
                     Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; retrying"),
                 }
             }
