@@ -148,7 +148,8 @@ pub struct ServeArgs {
     /// Burst above the sustained rate.
     #[arg(long = "burst", env = "REALTIME_BURST", default_value_t = 40)]
     pub rate_burst: u32,
-    /// Rate-limited frames in a row before closing with 1008.
+    /// Rate-limited frames before closing with 1008, counted until the
+    /// client has gone a second without one.
     #[arg(long, env = "REALTIME_ABUSE_STRIKES", default_value_t = 100)]
     pub abuse_strikes: u32,
     /// Chat messages per user, all connections together (`10/s`, `600/min`).

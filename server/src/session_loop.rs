@@ -55,10 +55,43 @@ impl<S: Sink> Writer<'_, S> {
     }
 }
 
-/// Rate limiting with a count of refused frames in a row.
+/// A flood ends once the client has gone this long without a refused frame.
+const FLOOD_OVER_AFTER: Duration = Duration::from_secs(1);
+
+/// The refused frames of a client's current flood; `--abuse-strikes` of
+/// them close the connection.
+///
+/// A flood is not over at the first frame let through: during a steady
+/// flood the rate limiter gives a token back every 1/rate s, and whether a
+/// hundred refusals fit between two tokens depended on how fast the server
+/// read them (a flooding Socket.IO client on a busy machine was never
+/// closed).
+#[derive(Debug, Default)]
+pub struct FloodCount {
+    strikes: u32,
+    last_strike: Option<Instant>,
+}
+
+impl FloodCount {
+    /// Counts a refused frame; returns the flood's count so far.
+    pub fn strike(&mut self) -> u32 {
+        self.strikes += 1;
+        self.last_strike = Some(Instant::now());
+        self.strikes
+    }
+
+    /// A frame got through: the flood is over if the last refusal is old.
+    pub fn passed(&mut self) {
+        if self.last_strike.is_some_and(|at| at.elapsed() >= FLOOD_OVER_AFTER) {
+            *self = FloodCount::default();
+        }
+    }
+}
+
+/// Rate limiting with the current flood's count.
 struct Flood {
     limiter: DefaultDirectRateLimiter,
-    strikes: u32,
+    count: FloodCount,
     max_strikes: u32,
 }
 
@@ -83,7 +116,7 @@ pub async fn run(
     let quota = Quota::per_second(NonZeroU32::new(limits.rate_per_sec).unwrap_or(NonZeroU32::MIN))
         .allow_burst(NonZeroU32::new(limits.rate_burst).unwrap_or(NonZeroU32::MIN));
     let limiter = RateLimiter::direct_with_clock(quota, app.quotas.clock().clone());
-    let mut flood = Flood { limiter, strikes: 0, max_strikes: limits.abuse_strikes };
+    let mut flood = Flood { limiter, count: FloodCount::default(), max_strikes: limits.abuse_strikes };
     let mut expires_at = session.identity.expires_at;
     let expiry = sleep_until(expiry_instant(expires_at, leeway));
     tokio::pin!(expiry);
@@ -183,13 +216,13 @@ async fn on_data(
     let app = session.app.clone();
     app.metrics.frames_in.increment(1);
     if flood.limiter.check().is_err() {
-        flood.strikes += 1;
-        if flood.strikes >= flood.max_strikes {
+        let strikes = flood.count.strike();
+        if strikes >= flood.max_strikes {
             app.metrics.error(ErrorCode::RateLimited);
             return Inbound::Close(close::POLICY_VIOLATION, "rate limit exceeded persistently");
         }
-        // One warning per run of refused frames, so a flood is not echoed.
-        if flood.strikes == 1 {
+        // One warning per flood, so a flood is not echoed.
+        if strikes == 1 {
             app.metrics.error(ErrorCode::RateLimited);
             let warning = error_frame(ErrorCode::RateLimited, "too many frames; slow down", None);
             if out.flush(None, Some(warning)).await.is_err() {
@@ -198,7 +231,7 @@ async fn on_data(
         }
         return Inbound::Continue;
     }
-    flood.strikes = 0;
+    flood.count.passed();
     let written = match answer(session, message).await {
         Answer::Send(reply) => out.flush(None, Some(reply)).await,
         Answer::Replay { after, reference } => {

@@ -92,6 +92,50 @@ async fn flood_is_rate_limited_then_closed_1008() {
 }
 
 #[tokio::test]
+async fn a_flood_that_lets_a_token_come_back_now_and_then_is_still_closed() {
+    // 20/s: a token every 50 ms. Chunks of 10 frames 60 ms apart get one
+    // frame through per chunk; counting refusals "in a row" reset there and
+    // never reached 30, so such a flood went on for ever.
+    let server = Server::start(&["--rate", "20", "--burst", "5", "--abuse-strikes", "30"]);
+    let mut flooder = server.connect("u1", "host").await;
+    let frame = json!({"event": "join", "data": {"room": "user-u1"}}).to_string();
+    let mut closed = None;
+    let mut limited = 0;
+    'chunks: for _ in 0..20 {
+        for _ in 0..10 {
+            if flooder.ws.feed(Message::Text(frame.clone().into())).await.is_err() {
+                break 'chunks;
+            }
+        }
+        if flooder.ws.flush().await.is_err() {
+            break;
+        }
+        // Reads what came back during the pause.
+        let pause = tokio::time::sleep(std::time::Duration::from_millis(60));
+        tokio::pin!(pause);
+        loop {
+            tokio::select! {
+                _ = &mut pause => break,
+                next = flooder.next() => match next {
+                    Next::Frame(f) if f["data"]["code"] == "rate-limited" => limited += 1,
+                    Next::Frame(_) => {}
+                    Next::Closed(code) => { closed = Some(code); break 'chunks; }
+                },
+            }
+        }
+    }
+    while closed.is_none() {
+        match flooder.next().await {
+            Next::Frame(f) if f["data"]["code"] == "rate-limited" => limited += 1,
+            Next::Frame(_) => {}
+            Next::Closed(code) => closed = Some(code),
+        }
+    }
+    assert_eq!(closed, Some(Some(1008)), "the flood was not closed");
+    assert_eq!(limited, 1, "one warning per flood");
+}
+
+#[tokio::test]
 async fn a_short_burst_recovers() {
     let server = Server::start(&["--rate", "20", "--burst", "3", "--abuse-strikes", "50"]);
     let mut client = server.connect("u1", "host").await;

@@ -24,6 +24,8 @@
 mod translate;
 
 use crate::auth::{AuthError, Identity};
+use crate::metrics::Metrics;
+use crate::session_loop::FloodCount;
 use crate::{connection, App};
 use axum::extract::ws::Message;
 use axum::response::IntoResponse;
@@ -38,7 +40,7 @@ use socketioxide::{SendError, SocketError, SocketIo, TransportType};
 use std::collections::HashMap;
 use std::future::{ready, Ready};
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -48,7 +50,8 @@ use urutibiz_protocol::{close, event, ErrorCode};
 pub use translate::Untranslatable;
 
 /// Client events waiting for the session to read them. A client this far
-/// ahead is flooding; what does not fit is refused with `rate-limited`.
+/// ahead is flooding; what does not fit is refused with `rate-limited` and
+/// counts toward `--abuse-strikes` like a refusal of the session's own.
 const INBOUND_QUEUE: usize = 64;
 
 /// Acknowledgements waiting for their reply, per socket. Every request
@@ -199,8 +202,15 @@ async fn authenticate(
 struct Bridge {
     inbound: mpsc::Sender<Result<Message, axum::Error>>,
     acks: Arc<Acks>,
-    /// Set while events are dropped because the session is behind.
-    flooding: Arc<AtomicBool>,
+    /// Events dropped because the session is behind, in the current flood.
+    /// A leaf lock: held for a count, never with another lock or across an
+    /// await.
+    dropped: Arc<Mutex<FloodCount>>,
+    /// Dropped events in one flood that end the session.
+    max_dropped: u32,
+    /// Set when a flood of dropped events ended the session.
+    cut: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
 }
 
 /// Acknowledgement ids by the ref their request was given.
@@ -244,7 +254,15 @@ fn on_connect(
     let (inbound, events) = mpsc::channel(INBOUND_QUEUE);
     let acks = Arc::new(Acks::default());
     let pongs = inbound.downgrade();
-    socket.extensions.insert(Bridge { inbound, acks: acks.clone(), flooding: Arc::default() });
+    let cut = Arc::new(AtomicBool::new(false));
+    socket.extensions.insert(Bridge {
+        inbound,
+        acks: acks.clone(),
+        dropped: Arc::default(),
+        max_dropped: app.config.limits.abuse_strikes,
+        metrics: app.metrics.clone(),
+        cut: cut.clone(),
+    });
     socket.on_fallback(on_event);
     socket.on_disconnect(|socket: SocketRef| {
         // The session reads the end of its stream and finishes.
@@ -269,6 +287,11 @@ fn on_connect(
         // with those frames still queued in Engine.IO, and the client sees
         // a bare connection loss instead of them.
         let code = closed_with.load(Ordering::Relaxed);
+        if cut.load(Ordering::Relaxed) {
+            // The session ended with its stream, without a close handshake:
+            // the same time for the frames queued before (the warning).
+            tokio::time::sleep(connection::CLOSE_HANDSHAKE).await;
+        }
         if !app.shutdown.is_cancelled() && code != close::GOING_AWAY {
             let _ = socket.disconnect();
         }
@@ -320,14 +343,21 @@ fn on_event(socket: SocketRef, packet: Packet, ack: AckSender) -> Ready<()> {
         }
     };
     match bridge.inbound.try_send(Ok(Message::Text(text.into()))) {
-        Ok(()) => bridge.flooding.store(false, Ordering::Relaxed),
+        Ok(()) => bridge.dropped.lock().unwrap_or_else(PoisonError::into_inner).passed(),
         Err(mpsc::error::TrySendError::Full(_)) => {
-            // As on `/ws`: one warning per run of dropped events, so a
-            // flood is not echoed; an ack still gets its answer.
-            let first = !bridge.flooding.swap(true, Ordering::Relaxed);
-            if first || reference.is_some() {
+            let dropped = bridge.dropped.lock().unwrap_or_else(PoisonError::into_inner).strike();
+            // As on `/ws`: one warning per flood, so a flood is not echoed;
+            // an ack still gets its answer.
+            if dropped == 1 || reference.is_some() {
                 let msg = "too many events; slow down";
                 refuse_here(&socket, &bridge, ErrorCode::RateLimited, msg, reference.as_deref());
+            }
+            if dropped >= bridge.max_dropped {
+                // Without its sender the session's stream ends once the
+                // queued events are read; the socket is then disconnected.
+                bridge.metrics.error(ErrorCode::RateLimited);
+                bridge.cut.store(true, Ordering::Relaxed);
+                socket.extensions.remove::<Bridge>();
             }
         }
         Err(mpsc::error::TrySendError::Closed(_)) => {}
