@@ -73,18 +73,16 @@ pub struct FloodCount {
 }
 
 impl FloodCount {
-    /// Counts a refused frame; returns the flood's count so far.
+    /// Counts a refused frame; returns the flood's count so far (1 when it
+    /// starts a new flood, the last refusal being a second old or more).
     pub fn strike(&mut self) -> u32 {
-        self.strikes += 1;
-        self.last_strike = Some(Instant::now());
-        self.strikes
-    }
-
-    /// A frame got through: the flood is over if the last refusal is old.
-    pub fn passed(&mut self) {
-        if self.last_strike.is_some_and(|at| at.elapsed() >= FLOOD_OVER_AFTER) {
-            *self = FloodCount::default();
+        let now = Instant::now();
+        if self.last_strike.is_some_and(|at| now - at >= FLOOD_OVER_AFTER) {
+            self.strikes = 0;
         }
+        self.strikes += 1;
+        self.last_strike = Some(now);
+        self.strikes
     }
 }
 
@@ -231,7 +229,6 @@ async fn on_data(
         }
         return Inbound::Continue;
     }
-    flood.count.passed();
     let written = match answer(session, message).await {
         Answer::Send(reply) => out.flush(None, Some(reply)).await,
         Answer::Replay { after, reference } => {

@@ -343,7 +343,7 @@ fn on_event(socket: SocketRef, packet: Packet, ack: AckSender) -> Ready<()> {
         }
     };
     match bridge.inbound.try_send(Ok(Message::Text(text.into()))) {
-        Ok(()) => bridge.dropped.lock().unwrap_or_else(PoisonError::into_inner).passed(),
+        Ok(()) => {}
         Err(mpsc::error::TrySendError::Full(_)) => {
             let dropped = bridge.dropped.lock().unwrap_or_else(PoisonError::into_inner).strike();
             // As on `/ws`: one warning per flood, so a flood is not echoed;

@@ -62,9 +62,9 @@ impl SqliteStore {
         migrations().to_latest(&mut conn).map_err(|e| StoreError::Database(e.to_string()))?;
         // Checkpoints run on their own thread, not inside the writer's commits.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let reads = worker::spawn_readers(path, READERS)?;
         // A WAL that one burst made large shrinks back once it starts over.
         conn.pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)?;
+        let reads = worker::spawn_readers(path, READERS)?;
         let finish_checkpoint = Arc::new(AtomicBool::new(false));
         let checkpoints =
             worker::spawn_checkpointer(path, worker::CHECKPOINT_EVERY, finish_checkpoint.clone())?;
