@@ -121,6 +121,12 @@ pub struct ServeArgs {
     /// Claim that holds the role (host, renter, admin, service).
     #[arg(long = "jwt-role-claim", env = "JWT_ROLE_CLAIM", default_value = "role")]
     pub role_claim: String,
+    /// Provider clients (`azp` or `client_id` claim) whose tokens may carry
+    /// the `service` or `admin` role, comma-separated. Other provider tokens
+    /// claiming them are refused: those roles come from the backend's own
+    /// HS256 tokens.
+    #[arg(long = "privileged-clients", env = "JWT_PRIVILEGED_CLIENTS", value_delimiter = ',')]
+    pub privileged_clients: Vec<String>,
     /// Claim that holds the user's display name.
     #[arg(long = "jwt-name-claim", env = "JWT_NAME_CLAIM", default_value = "name")]
     pub name_claim: String,
@@ -289,8 +295,10 @@ impl ServeArgs {
     /// Validates the options into a [`Config`].
     pub fn to_config(&self) -> Result<Config, String> {
         let jwks = match (&self.jwks_url, self.jwks_discover, &self.issuer) {
-            (Some(url), _, _) => Some(JwksLocation::Url(url.clone())),
-            (None, true, Some(issuer)) => Some(JwksLocation::Discover(issuer.clone())),
+            (Some(url), _, _) => Some(JwksLocation::Url(require_https(url, "--jwks-url")?)),
+            (None, true, Some(issuer)) => {
+                Some(JwksLocation::Discover(require_https(issuer, "--jwt-issuer (with --jwks-discover)")?))
+            }
             (None, true, None) => return Err("--jwks-discover needs --jwt-issuer".into()),
             (None, false, _) => None,
         };
@@ -364,6 +372,12 @@ impl ServeArgs {
                 audience: self.audience.clone(),
                 leeway_secs: self.leeway.as_secs(),
                 max_lifetime_secs: self.max_lifetime.as_secs(),
+                privileged_clients: self
+                    .privileged_clients
+                    .iter()
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty())
+                    .collect(),
             },
             limits: Limits {
                 max_frame_bytes: self.max_frame_bytes,
@@ -400,4 +414,12 @@ impl ServeArgs {
             },
         })
     }
+}
+
+/// Keys are fetched over https, or plain http only on this machine (a
+/// provider in development): over a network, whoever sits on the path
+/// could hand the server keys of their own.
+fn require_https(url: &str, flag: &str) -> Result<String, String> {
+    crate::auth::jwks::check_key_url(url).map_err(|why| format!("{flag}: {why}"))?;
+    Ok(url.to_owned())
 }

@@ -197,10 +197,11 @@ fn truncate(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// Keeps the display name a token carries, for what others are sent.
+/// Keeps the display name a token carries, for what others are sent
+/// (unless the backend named the user).
 pub async fn record_name(app: &App, identity: &Identity) {
     if let Some(name) = &identity.display_name {
-        if let Err(e) = app.names.record(&identity.user_id, name).await {
+        if let Err(e) = app.names.record(&identity.user_id, name, crate::store::NameSource::Token).await {
             tracing::warn!(error = %e, "recording a display name failed");
         }
     }

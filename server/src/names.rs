@@ -1,13 +1,15 @@
 //! Display names in front of the store, so what the server sends reads
 //! "Amina" rather than "host-amina". Names come from users' tokens (each
-//! authentication) and from the backend (`PUT /api/v1/users/{id}`); a user
-//! with no recorded name is shown by id.
+//! authentication) and from the backend (`PUT /api/v1/users/{id}`); the
+//! backend's wins, so a user cannot rename themselves past it. A user with
+//! no recorded name is shown by id. Names arrive cleaned
+//! ([`urutibiz_protocol::name::clean`]).
 //!
 //! The cache keeps every authentication from costing a write: a name is
-//! written only when it differs from the cached one. It is bounded: past
+//! written only when it would change the recorded one. It is bounded: past
 //! its capacity the least useful names are read again when next needed.
 
-use crate::store::{Store, StoreError};
+use crate::store::{NameSource, RecordedName, Store, StoreError};
 use quick_cache::sync::Cache;
 use std::sync::Arc;
 
@@ -18,7 +20,7 @@ const CAPACITY: usize = 100_000;
 pub struct Names {
     store: Arc<dyn Store>,
     /// `None` caches "no name recorded", so unknown ids do not re-query.
-    cache: Cache<String, Option<String>>,
+    cache: Cache<String, Option<RecordedName>>,
 }
 
 impl Names {
@@ -27,13 +29,18 @@ impl Names {
         Names { store, cache: Cache::new(CAPACITY) }
     }
 
-    /// Records `name` for `user_id` unless it is already the recorded one.
-    pub async fn record(&self, user_id: &str, name: &str) -> Result<(), StoreError> {
-        if self.cache.get(user_id).is_some_and(|cached| cached.as_deref() == Some(name)) {
+    /// Records `name` for `user_id` from `source`, unless that changes
+    /// nothing (already recorded, or a token's name under the backend's).
+    pub async fn record(&self, user_id: &str, name: &str, source: NameSource) -> Result<(), StoreError> {
+        let unchanged = |cached: &RecordedName| {
+            (cached.source == NameSource::Backend && source == NameSource::Token)
+                || (cached.name == name && cached.source == source)
+        };
+        if self.cache.get(user_id).flatten().is_some_and(|cached| unchanged(&cached)) {
             return Ok(());
         }
-        self.store.set_display_name(user_id, name).await?;
-        self.cache.insert(user_id.to_owned(), Some(name.to_owned()));
+        let recorded = self.store.set_display_name(user_id, name, source).await?;
+        self.cache.insert(user_id.to_owned(), Some(recorded));
         Ok(())
     }
 
@@ -41,12 +48,12 @@ impl Names {
     /// (or the store cannot say right now: a name is never worth an error).
     pub async fn name_of(&self, user_id: &str) -> String {
         if let Some(cached) = self.cache.get(user_id) {
-            return cached.unwrap_or_else(|| user_id.to_owned());
+            return cached.map_or_else(|| user_id.to_owned(), |r| r.name);
         }
         match self.store.display_name(user_id).await {
-            Ok(name) => {
-                self.cache.insert(user_id.to_owned(), name.clone());
-                name.unwrap_or_else(|| user_id.to_owned())
+            Ok(recorded) => {
+                self.cache.insert(user_id.to_owned(), recorded.clone());
+                recorded.map_or_else(|| user_id.to_owned(), |r| r.name)
             }
             Err(e) => {
                 tracing::warn!(error = %e, "reading a display name failed; showing the id");

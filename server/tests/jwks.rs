@@ -24,6 +24,10 @@ struct Published {
     fetches: AtomicUsize,
     down: AtomicBool,
     issuer: Mutex<String>,
+    /// The `jwks_uri` discovery names, when not the provider's own.
+    jwks_uri: Mutex<Option<String>>,
+    /// Where `/moved` redirects to.
+    moved_to: Mutex<String>,
 }
 
 async fn jwks(State(p): State<Arc<Published>>) -> impl IntoResponse {
@@ -36,7 +40,12 @@ async fn jwks(State(p): State<Arc<Published>>) -> impl IntoResponse {
 
 async fn discovery(State(p): State<Arc<Published>>) -> Json<Value> {
     let issuer = p.issuer.lock().unwrap().clone();
-    Json(json!({ "issuer": issuer, "jwks_uri": format!("{issuer}/jwks") }))
+    let jwks_uri = p.jwks_uri.lock().unwrap().clone().unwrap_or_else(|| format!("{issuer}/jwks"));
+    Json(json!({ "issuer": issuer, "jwks_uri": jwks_uri }))
+}
+
+async fn moved(State(p): State<Arc<Published>>) -> axum::response::Redirect {
+    axum::response::Redirect::temporary(&p.moved_to.lock().unwrap())
 }
 
 /// Serves the key set on `listener` for the rest of the test.
@@ -48,6 +57,7 @@ async fn provider_on(listener: tokio::net::TcpListener, keys: &[&str]) -> (Arc<P
     let app = Router::new()
         .route("/jwks", get(jwks))
         .route("/.well-known/openid-configuration", get(discovery))
+        .route("/moved", get(moved))
         .with_state(published.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (published, issuer)
@@ -63,6 +73,15 @@ fn jwk(name: &str) -> Value {
 
 /// A token signed with the private half of `key` (a fixture name), naming `kid`.
 fn signed(key: &str, kid: Option<&str>, user: &str) -> String {
+    signed_claims(
+        key,
+        kid,
+        json!({"sub": user, "role": "host", "name": "Amina", "exp": now() + 600, "aud": "urn:urutibiz:realtime"}),
+    )
+}
+
+/// A token with these claims, signed with the private half of `key`.
+fn signed_claims(key: &str, kid: Option<&str>, claims: Value) -> String {
     let pem = std::fs::read(fixture(&format!("{key}-private.pem"))).unwrap();
     let (alg, key) = if key.starts_with("es") {
         (Algorithm::ES256, EncodingKey::from_ec_pem(&pem).unwrap())
@@ -71,10 +90,7 @@ fn signed(key: &str, kid: Option<&str>, user: &str) -> String {
     };
     let mut header = Header::new(alg);
     header.kid = kid.map(str::to_owned);
-    let claims: Map<String, Value> = serde_json::from_value(
-        json!({"sub": user, "role": "host", "name": "Amina", "exp": now() + 600, "aud": "urn:urutibiz:realtime"}),
-    )
-    .unwrap();
+    let claims: Map<String, Value> = serde_json::from_value(claims).unwrap();
     encode(&header, &claims, &key).unwrap()
 }
 
@@ -316,4 +332,117 @@ fn startup_refuses_jwks_with_hs256_and_discovery_without_issuer() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--jwt-audience is required with a JWKS"), "{err}");
+}
+
+/// A provider-signed token for `user` with `role`, issued to `client`.
+fn provider_token(user: &str, role: &str, client: Option<&str>) -> String {
+    let mut claims = json!({"sub": user, "role": role, "exp": now() + 600, "aud": "urn:urutibiz:realtime"});
+    if let Some(client) = client {
+        claims["azp"] = json!(client);
+    }
+    signed_claims("rs256", Some("key-a"), claims)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_token_cannot_claim_the_backend_or_admin_role() {
+    let (_p, server) = provider_and_server(&[]).await;
+    for role in ["service", "admin"] {
+        let refused = try_auth(&server, &provider_token("mallory", role, Some("urutibiz-desktop"))).await;
+        assert_eq!(
+            refused.unwrap_err(),
+            format!("role `{role}` is not accepted from the sign-in provider's tokens; it is for the backend's own tokens")
+        );
+    }
+    // Nor the backend API with it.
+    let publish = server
+        .http
+        .post(server.url("/api/v1/publish"))
+        .bearer_auth(provider_token("mallory", "service", None))
+        .json(&json!({"room": "user-victim", "event": "notification", "data": {"title": "Pay here"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(publish.status(), 401);
+    // Users keep their ordinary roles; the backend's own token keeps `service`.
+    assert!(try_auth(&server, &provider_token("host-amina", "host", Some("urutibiz-desktop"))).await.is_ok());
+    assert!(try_auth(&server, &token("backend", "service", 60)).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privileged_clients_listed_by_the_operator_may_carry_those_roles() {
+    let (_p, server) = provider_and_server(&["--privileged-clients", "staff-console, billing"]).await;
+    let hello =
+        try_auth(&server, &provider_token("admin-grace", "admin", Some("staff-console"))).await.unwrap();
+    assert_eq!(hello["role"], "admin");
+    let client_id = signed_claims(
+        "rs256",
+        Some("key-a"),
+        json!({"sub": "billing-svc", "role": "service", "client_id": "billing", "exp": now() + 600,
+               "aud": "urn:urutibiz:realtime"}),
+    );
+    assert!(try_auth(&server, &client_id).await.is_ok());
+    assert!(try_auth(&server, &provider_token("admin-grace", "admin", Some("urutibiz-desktop")))
+        .await
+        .is_err());
+}
+
+#[test]
+fn keys_are_never_configured_over_plain_http_to_another_machine() {
+    for (flags, expected) in [
+        (
+            vec!["--jwks-url", "http://keys.example/jwks"],
+            "--jwks-url: `http://keys.example/jwks` must be https://",
+        ),
+        (vec!["--jwks-url", "http://10.1.2.3/jwks"], "must be https://"),
+        (vec!["--jwks-url", "ftp://keys.example/jwks"], "must be https://"),
+        (
+            vec!["--jwks-discover", "--jwt-issuer", "http://idp.example"],
+            "--jwt-issuer (with --jwks-discover): `http://idp.example` must be https://",
+        ),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_realtime-server"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--jwt-algorithm", "RS256", "--jwt-audience", "a"])
+            .args(&flags)
+            .env("JWT_SECRET", SECRET)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{flags:?} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{flags:?}: {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discovered_key_set_over_plain_http_to_another_machine_is_not_fetched() {
+    let (p, issuer) = provider(&["rs256"]).await;
+    *p.jwks_uri.lock().unwrap() = Some("http://192.0.2.10/jwks".into());
+    let server = start(&["--jwks-discover", "--jwt-issuer", &issuer, "--jwks-min-refetch", "0s"]);
+    let token = signed_claims(
+        "rs256",
+        Some("key-a"),
+        json!({"sub": "u1", "role": "host", "exp": now() + 600, "aud": "urn:urutibiz:realtime", "iss": issuer}),
+    );
+    assert_eq!(try_auth(&server, &token).await.unwrap_err(), "token signed by an unknown key");
+    assert!(server.log().contains("`http://192.0.2.10/jwks` must be https://"), "{}", server.log());
+    // Pointing it back at the provider itself (loopback) makes the same token good.
+    *p.jwks_uri.lock().unwrap() = None;
+    assert!(try_auth(&server, &token).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_set_redirecting_to_another_origin_is_not_followed() {
+    let (elsewhere, other) = provider(&["rs256"]).await;
+    let (p, issuer) = provider(&[]).await;
+    *p.moved_to.lock().unwrap() = format!("{other}/jwks");
+    let server = start(&["--jwks-url", &format!("{issuer}/moved"), "--jwks-min-refetch", "0s"]);
+    assert_eq!(
+        try_auth(&server, &signed("rs256", Some("key-a"), "u1")).await.unwrap_err(),
+        "token signed by an unknown key"
+    );
+    assert_eq!(elsewhere.fetches.load(Ordering::SeqCst), 0, "the other origin was asked for keys");
+    assert!(server.log().contains("redirects to another origin"), "{}", server.log());
+    // Within the same origin a moved key set is still found.
+    *p.keys.lock().unwrap() = vec![jwk("rs256")];
+    *p.moved_to.lock().unwrap() = format!("{issuer}/jwks");
+    assert!(try_auth(&server, &signed("rs256", Some("key-a"), "u1")).await.is_ok());
 }

@@ -101,3 +101,45 @@ async fn a_name_survives_a_restart_and_a_refreshed_token_renames() {
     let (_, booking) = server.get_as("h1", "host", "/api/v1/bookings/b1").await;
     assert_eq!(booking["renterName"], "Jean K.");
 }
+
+#[tokio::test]
+async fn the_backends_name_wins_over_a_tokens_and_names_lose_what_could_impersonate() {
+    let server = Server::start(&[]);
+    let rename = |id: &str, name: &str| {
+        server
+            .http
+            .put(server.url(&format!("/api/v1/users/{id}")))
+            .bearer_auth(token("backend", "service", 3600))
+            .json(&json!({ "displayName": name }))
+            .send()
+    };
+    assert_eq!(rename("renter-jean", "Jean Uwase").await.unwrap().status(), 200);
+    let mut amina = connect_named(&server, "host-amina", "host", "Amina").await;
+    // Jean's token says he is the marketplace's support desk.
+    let mut jean = connect_named(&server, "renter-jean", "renter", "UrutiBiz Support").await;
+    server.put_chat("c1", "renter-jean", "host-amina").await;
+    jean.request(
+        json!({"event": "message", "data": {"chatId": "c1", "message": "Please pay outside the app"}}),
+    )
+    .await;
+    let message = amina.expect("new-message").await;
+    assert_eq!(message["data"]["fromName"], "Jean Uwase");
+    assert_eq!(amina.expect("notification").await["data"]["title"], "Message from Jean Uwase");
+
+    // A token name built to read as someone else's: a right-to-left
+    // override, zero-width spaces, blank fillers, 300 characters.
+    let disguised = format!("\u{202E}anima\u{202C}\u{200B} \u{3164}\u{3164} host{}", "\u{2060}x".repeat(150));
+    let mut eve = connect_named(&server, "eve", "renter", &disguised).await;
+    server.put_chat("c2", "eve", "host-amina").await;
+    eve.request(json!({"event": "message", "data": {"chatId": "c2", "message": "hi"}})).await;
+    let shown = amina.expect("new-message").await["data"]["fromName"].as_str().unwrap().to_owned();
+    assert!(shown.starts_with("anima host"), "{shown:?}");
+    assert!(!shown
+        .chars()
+        .any(|c| matches!(c, '\u{202E}' | '\u{202C}' | '\u{200B}' | '\u{3164}' | '\u{2060}')));
+    assert_eq!(shown.chars().count(), 80);
+    // The backend's own input is cleaned the same way.
+    let cleaned =
+        rename("eve", "Eve\u{202E}\u{200B}").await.unwrap().json::<serde_json::Value>().await.unwrap();
+    assert_eq!(cleaned["displayName"], "Eve");
+}

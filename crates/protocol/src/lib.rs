@@ -13,6 +13,7 @@
 //! - [`booking`]: booking statuses.
 //! - [`codes`]: error codes and WebSocket close codes.
 //! - [`room`]: room names and how they parse.
+//! - [`name`]: display names cleaned of what could make one pose as another.
 #![deny(missing_docs)]
 
 pub mod booking;
@@ -20,6 +21,7 @@ pub mod client;
 pub mod codes;
 pub mod event;
 pub mod frame;
+pub mod name;
 pub mod room;
 pub mod server;
 pub mod server_event;

@@ -49,9 +49,57 @@ pub enum FetchError {
     /// The discovery document has no usable `jwks_uri`.
     #[error("discovery document at {0} has no `jwks_uri`")]
     NoJwksUri(String),
+    /// The provider redirected to another origin; not followed.
+    #[error("{0} redirects to another origin; keys are only fetched from the configured one")]
+    Redirected(String),
+    /// A URL the keys would come from is not https (nor loopback http).
+    #[error("{0}")]
+    Insecure(#[from] InsecureUrl),
     /// The key set holds no key usable with the configured algorithm.
     #[error("no {0:?} signing key in the key set")]
     NoUsableKey(Algorithm),
+}
+
+/// Why a URL is not one keys may be fetched from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InsecureUrl {
+    /// Not a URL.
+    #[error("`{0}` is not a URL")]
+    Malformed(String),
+    /// Plain http (or another scheme) to another machine.
+    #[error("`{0}` must be https:// (plain http:// only for 127.0.0.1, ::1 or localhost)")]
+    NotHttps(String),
+}
+
+/// Checks that keys may be fetched from `url`: https, or http on loopback.
+pub fn check_key_url(url: &str) -> Result<reqwest::Url, InsecureUrl> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| InsecureUrl::Malformed(url.to_owned()))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" if parsed.host().is_some() => Ok(parsed),
+        "http" if loopback => Ok(parsed),
+        _ => Err(InsecureUrl::NotHttps(url.to_owned())),
+    }
+}
+
+/// Follows a redirect only within the origin it started at: a key set
+/// that moves to another host is not one the operator configured.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().map(reqwest::Url::origin);
+        if attempt.previous().len() > 5 {
+            attempt.error("too many redirects")
+        } else if first.is_some_and(|origin| origin == attempt.url().origin()) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 /// Cached keys of one provider.
@@ -78,6 +126,7 @@ impl JwksCache {
     pub fn new(settings: JwksSettings, algorithm: Algorithm) -> JwksCache {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
+            .redirect(same_origin_redirects())
             .user_agent(concat!("urutibiz-realtime-server/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("a plain HTTP client always builds");
@@ -186,24 +235,23 @@ impl JwksCache {
     async fn discover(&self, issuer: &str) -> Result<String, FetchError> {
         let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
         let doc: serde_json::Value = self.get_json(&url).await?;
-        doc.get("jwks_uri")
+        let jwks_uri = doc
+            .get("jwks_uri")
             .and_then(serde_json::Value::as_str)
-            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
             .map(str::to_owned)
-            .ok_or(FetchError::NoJwksUri(url))
+            .ok_or(FetchError::NoJwksUri(url))?;
+        check_key_url(&jwks_uri)?;
+        Ok(jwks_uri)
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, FetchError> {
         let http = |source| FetchError::Http { url: url.to_owned(), source };
-        self.http
-            .get(url)
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(http)?
-            .json()
-            .await
-            .map_err(http)
+        let response = self.http.get(url).send().await.and_then(|r| r.error_for_status()).map_err(http)?;
+        if response.status().is_redirection() {
+            // Stopped by the redirect policy: somewhere else than configured.
+            return Err(FetchError::Redirected(url.to_owned()));
+        }
+        response.json().await.map_err(http)
     }
 }
 

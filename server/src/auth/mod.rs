@@ -50,6 +50,14 @@ impl Role {
     }
 }
 
+impl Role {
+    /// Roles that reach beyond the user's own rooms: the backend API
+    /// (`service`), every room and transition (`admin`).
+    pub fn is_privileged(self) -> bool {
+        matches!(self, Role::Admin | Role::Service)
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -111,6 +119,13 @@ pub enum AuthError {
     /// a stolen long-lived token would stay good too long.
     #[error("token lifetime exceeds the server's limit")]
     LifetimeTooLong,
+    /// A provider's token claims a role that grants the backend API or
+    /// every room: those come only from the backend's own credential, or
+    /// from a provider client listed in `--privileged-clients`.
+    #[error(
+        "role `{0}` is not accepted from the sign-in provider's tokens; it is for the backend's own tokens"
+    )]
+    PrivilegedRole(Role),
 }
 
 /// How tokens are checked.
@@ -124,6 +139,9 @@ pub struct Verifier {
     /// itself (services, tools). Only HS256 tokens are checked with it, so
     /// a provider's RS256/ES256 token can never be checked as HMAC.
     backend_secret: Option<(DecodingKey, Validation)>,
+    /// Provider client ids (`azp`, or `client_id`) whose tokens may carry
+    /// `service` or `admin`.
+    privileged_clients: Vec<String>,
 }
 
 /// Where the verifying key comes from.
@@ -152,9 +170,6 @@ impl Default for ClaimNames {
     }
 }
 
-/// Longest display name kept from a token, in characters.
-pub const MAX_NAME_CHARS: usize = 80;
-
 /// Key material and checks, from configuration.
 #[derive(Debug, Clone)]
 pub struct JwtSettings {
@@ -178,6 +193,9 @@ pub struct JwtSettings {
     pub leeway_secs: u64,
     /// Longest accepted lifetime, `exp - iat` (or `exp - now`), seconds.
     pub max_lifetime_secs: u64,
+    /// With `jwks`: the provider clients (`azp` or `client_id`) whose
+    /// tokens may carry `service` or `admin`. Empty: none may.
+    pub privileged_clients: Vec<String>,
 }
 
 impl Verifier {
@@ -231,6 +249,7 @@ impl Verifier {
             claims: settings.claims.clone(),
             max_lifetime_secs: i64::try_from(settings.max_lifetime_secs).unwrap_or(i64::MAX),
             backend_secret,
+            privileged_clients: settings.privileged_clients.clone(),
         })
     }
 
@@ -251,6 +270,9 @@ impl Verifier {
         }
         let fetched;
         let mut validation = &self.validation;
+        // Whether the key is the provider's: its users' tokens must not
+        // grant what only the backend may do.
+        let mut from_provider = false;
         let key = match &self.keys {
             Keys::Static(key) => key,
             Keys::Jwks(cache) => {
@@ -272,6 +294,7 @@ impl Verifier {
                     _ => {
                         let kid = kid.ok_or(AuthError::MissingKeyId)?;
                         fetched = cache.key(&kid).await.ok_or(AuthError::UnknownKey)?;
+                        from_provider = true;
                         &fetched
                     }
                 }
@@ -303,6 +326,9 @@ impl Verifier {
             .and_then(Value::as_str)
             .and_then(Role::parse)
             .ok_or_else(|| AuthError::Claim(names.role.clone()))?;
+        if from_provider && role.is_privileged() && !self.privileged_client(&claims) {
+            return Err(AuthError::PrivilegedRole(role));
+        }
         let expires_at =
             claims.get("exp").and_then(Value::as_i64).ok_or_else(|| AuthError::Claim("exp".into()))?;
         let issued_at = claims.get("iat").and_then(Value::as_i64).unwrap_or_else(unix_now);
@@ -310,16 +336,22 @@ impl Verifier {
         if expires_at.saturating_sub(issued_at.min(unix_now() + leeway)) > self.max_lifetime_secs {
             return Err(AuthError::LifetimeTooLong);
         }
-        let display_name = claims.get(&names.name).and_then(Value::as_str).and_then(display_name);
+        let display_name =
+            claims.get(&names.name).and_then(Value::as_str).and_then(urutibiz_protocol::name::clean);
         Ok(Identity { user_id, role, expires_at, display_name })
     }
 }
 
-/// A name fit to show: trimmed, no control characters, not empty, bounded.
-pub fn display_name(raw: &str) -> Option<String> {
-    let name: String =
-        raw.chars().filter(|c| !c.is_control()).take(MAX_NAME_CHARS).collect::<String>().trim().to_owned();
-    (!name.is_empty()).then_some(name)
+impl Verifier {
+    /// Whether the token was issued to a client trusted with privileged
+    /// roles: `azp` (OpenID Connect's authorized party), or `client_id`
+    /// (RFC 9068's access-token claim).
+    fn privileged_client(&self, claims: &Map<String, Value>) -> bool {
+        ["azp", "client_id"]
+            .iter()
+            .filter_map(|claim| claims.get(*claim).and_then(Value::as_str))
+            .any(|client| self.privileged_clients.iter().any(|trusted| trusted == client))
+    }
 }
 
 /// `alg: none` fails to parse as an algorithm; report it as what it is.

@@ -48,11 +48,8 @@ pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) 
     let other = if chat.user_a == me { &chat.user_b } else { &chat.user_a };
     let id = new_id();
     let at = now_ms();
-    // The sender's token carries its name; the directory is the fallback.
-    let my_name = match &session.identity.display_name {
-        Some(name) => name.clone(),
-        None => app.names.name_of(&me).await,
-    };
+    // The directory: the backend's name for the sender, else their token's.
+    let my_name = app.names.name_of(&me).await;
     let payload = NewMessage {
         chat_id: chat.id.clone(),
         message_id: id.clone(),

@@ -1,8 +1,9 @@
 //! `PUT /api/v1/users/{id}`: the backend sets a user's display name, for
-//! users who have not connected yet or whose tokens carry no name.
+//! users who have not connected yet or whose tokens carry no name. The
+//! backend's name wins over the one a user's token carries from then on.
 
 use super::{json_body, ApiError, Service};
-use crate::auth::display_name;
+use crate::store::NameSource;
 use crate::App;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -28,9 +29,9 @@ pub async fn put_user(
         return Err(ApiError::invalid("user ids are 1-128 characters of letters, digits, _ - . : @"));
     }
     let req: PutUser = json_body(&body)?;
-    let name = display_name(&req.display_name)
-        .filter(|_| req.display_name.chars().count() <= crate::auth::MAX_NAME_CHARS)
+    let name = urutibiz_protocol::name::clean(&req.display_name)
+        .filter(|_| req.display_name.chars().count() <= urutibiz_protocol::name::MAX_NAME_CHARS)
         .ok_or_else(|| ApiError::invalid("`displayName` must be 1-80 characters, not blank"))?;
-    app.names.record(&id, &name).await?;
+    app.names.record(&id, &name, NameSource::Backend).await?;
     Ok(Json(json!({ "id": id, "displayName": name })))
 }

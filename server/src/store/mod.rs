@@ -298,6 +298,24 @@ pub struct Retention {
 }
 
 /// What the realtime server needs from a database.
+/// Who gave a display name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameSource {
+    /// The user's own token (`name` claim): kept unless the backend set one.
+    Token,
+    /// The backend (`PUT /api/v1/users/{id}`): wins over tokens.
+    Backend,
+}
+
+/// A recorded display name and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedName {
+    /// The name.
+    pub name: String,
+    /// Who gave it.
+    pub source: NameSource,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Registers a booking, or updates the participants and title of an
@@ -389,11 +407,17 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError>;
 
-    /// Records a user's display name.
-    async fn set_display_name(&self, user_id: &str, name: &str) -> Result<(), StoreError>;
+    /// Records a user's display name from `source` and returns the name
+    /// now recorded: a token's name does not replace the backend's.
+    async fn set_display_name(
+        &self,
+        user_id: &str,
+        name: &str,
+        source: NameSource,
+    ) -> Result<RecordedName, StoreError>;
 
     /// A user's recorded display name.
-    async fn display_name(&self, user_id: &str) -> Result<Option<String>, StoreError>;
+    async fn display_name(&self, user_id: &str) -> Result<Option<RecordedName>, StoreError>;
 
     /// Removes events past retention, in small steps; returns how many.
     async fn prune(&self, retention: Retention) -> Result<usize, StoreError>;

@@ -38,6 +38,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/0003_users.sql")),
         M::up(include_str!("../../../migrations/0004_events_without_time_index.sql")),
         M::up(include_str!("../../../migrations/0005_booking_changes.sql")),
+        M::up(include_str!("../../../migrations/0006_names_from_the_backend.sql")),
     ])
 }
 
@@ -231,13 +232,18 @@ impl Store for SqliteStore {
         self.read(move |conn| events::messages(conn, &chat_id, before, limit)).await
     }
 
-    async fn set_display_name(&self, user_id: &str, name: &str) -> Result<(), StoreError> {
+    async fn set_display_name(
+        &self,
+        user_id: &str,
+        name: &str,
+        source: NameSource,
+    ) -> Result<RecordedName, StoreError> {
         let (user_id, name) = (user_id.to_owned(), name.to_owned());
         let now = crate::clock::now_ms();
-        self.write(move |conn, _| users::set_display_name(conn, &user_id, &name, now)).await
+        self.write(move |conn, _| users::set_display_name(conn, &user_id, &name, source, now)).await
     }
 
-    async fn display_name(&self, user_id: &str) -> Result<Option<String>, StoreError> {
+    async fn display_name(&self, user_id: &str) -> Result<Option<RecordedName>, StoreError> {
         let user_id = user_id.to_owned();
         self.read(move |conn| users::display_name(conn, &user_id)).await
     }
