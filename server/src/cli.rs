@@ -203,9 +203,13 @@ pub struct ServeArgs {
     /// Open connections in all (clamped below the process's file limit).
     #[arg(long, env = "REALTIME_MAX_CONNECTIONS", default_value_t = 20_000)]
     pub max_connections: usize,
-    /// Open connections from one client IP (WebSocket sessions included).
+    /// Open connections from one client IP (WebSocket sessions included,
+    /// and every Socket.IO session, also several over one connection).
     #[arg(long, env = "REALTIME_MAX_CONNECTIONS_PER_IP", default_value_t = 1_000)]
     pub max_connections_per_ip: usize,
+    /// Open authenticated sessions (`/ws` and Socket.IO) of one user.
+    #[arg(long, env = "REALTIME_MAX_CONNECTIONS_PER_USER", default_value_t = 50)]
+    pub max_connections_per_user: usize,
     /// Comma-separated addresses exempt from the per-IP cap: the reverse
     /// proxies or load balancers in front of the server. The default, this
     /// machine, covers a proxy on the same host (and local tools).
@@ -336,8 +340,12 @@ impl ServeArgs {
         if self.max_frame_bytes < 1024 {
             return Err("--max-frame-bytes must be at least 1024".into());
         }
-        if self.max_connections == 0 || self.max_connections_per_ip == 0 {
-            return Err("--max-connections and --max-connections-per-ip must be positive".into());
+        if self.max_connections == 0 || self.max_connections_per_ip == 0 || self.max_connections_per_user == 0
+        {
+            return Err(
+                "--max-connections, --max-connections-per-ip and --max-connections-per-user must be positive"
+                    .into(),
+            );
         }
         if self.header_read_timeout.is_zero() {
             return Err("--header-read-timeout must be positive".into());
@@ -395,6 +403,7 @@ impl ServeArgs {
                 header_read_timeout: self.header_read_timeout,
                 max_connections: self.max_connections,
                 max_per_ip: self.max_connections_per_ip,
+                max_per_user: self.max_connections_per_user,
                 trusted_proxies: self.trusted_proxies.clone(),
                 shutdown_deadline: self.shutdown_deadline,
             },

@@ -3,6 +3,7 @@
 
 use crate::auth::{AuthError, Identity};
 use crate::events::{reply, Session};
+use crate::serve::UserSlot;
 use crate::{session_loop, App};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
@@ -41,16 +42,19 @@ pub async fn serve(
     resume_after: Option<i64>,
 ) {
     let (mut sink, mut stream) = socket.split();
-    serve_split(app, &mut sink, &mut stream, header_auth, resume_after).await;
+    serve_split(app, &mut sink, &mut stream, header_auth, resume_after, None).await;
 }
 
-/// [`serve`] on a connection's two halves.
+/// [`serve`] on a connection's two halves. `user_slot` is the user's
+/// session count when the transport took it already (Socket.IO, at its
+/// handshake); otherwise it is taken here once the user is known.
 pub async fn serve_split(
     app: Arc<App>,
     sink: &mut impl Sink,
     stream: &mut impl Stream,
     header_auth: Option<Result<Identity, AuthError>>,
     resume_after: Option<i64>,
+    user_slot: Option<Arc<UserSlot>>,
 ) {
     let (identity, reference, resume_after) = match header_auth {
         Some(Ok(identity)) => (identity, None, resume_after),
@@ -61,6 +65,15 @@ pub async fn serve_split(
             Some(found) => found,
             None => return,
         },
+    };
+    let _user_slot = match user_slot.map_or_else(|| app.caps.admit_user(&identity.user_id).map(Arc::new), Ok)
+    {
+        Ok(slot) => slot,
+        Err(cap) => {
+            app.metrics.error(ErrorCode::RateLimited);
+            let _ = sink.send(error_frame(ErrorCode::RateLimited, cap.message(), reference.as_deref())).await;
+            return close_with(sink, stream, close::TRY_AGAIN_LATER, cap.message()).await;
+        }
     };
     if resume_after.is_some() {
         if let Err(e) = app.quotas.spend(crate::quotas::Spend::Replay, &identity.user_id) {

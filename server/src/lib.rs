@@ -85,6 +85,8 @@ pub struct App {
     pub shutdown: CancellationToken,
     /// Tracks WebSocket connections so shutdown can wait for them.
     pub tracker: TaskTracker,
+    /// Caps on connections and sessions: in all, per IP, per user.
+    pub caps: Arc<serve::ConnectionCaps>,
 }
 
 /// Why the server could not start or stopped abnormally.
@@ -109,6 +111,7 @@ pub async fn run(
 ) -> Result<(), Error> {
     let verifier = Verifier::new(&config.jwt).map_err(Error::Config)?;
     let metrics = Arc::new(Metrics::new());
+    let caps = serve::ConnectionCaps::new(config.connections.clone(), metrics.clone());
     let hub = Arc::new(Hub::new(metrics.clone()));
     let node = Arc::new(node::Node::new(hub.clone()));
     let delivery = node.clone();
@@ -136,6 +139,7 @@ pub async fn run(
         metrics,
         shutdown: CancellationToken::new(),
         tracker: TaskTracker::new(),
+        caps,
         config,
     });
     tokio::spawn(prune_periodically(app.clone()));
@@ -145,6 +149,7 @@ pub async fn run(
     tokio::spawn(socketio::close_at_shutdown(app.clone(), io));
     let mut router = http::router(app.clone())
         .layer(socketio)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), socketio::count_sessions))
         .layer(axum::middleware::from_fn_with_state(app.clone(), socketio::refuse_unoffered_polling));
     if let Some(cors) = http::cors(&app.config.cors_origins) {
         router = router.layer(cors);
@@ -156,7 +161,7 @@ pub async fn run(
         stop.cancel();
     };
     let limits = app.config.connections.clone();
-    serve::serve(listener, router, limits.clone(), app.metrics.clone(), signal).await;
+    serve::serve(listener, router, app.caps.clone(), signal).await;
     app.tracker.close();
     let grace = (app.config.limits.shutdown_grace * 2).min(limits.shutdown_deadline);
     if tokio::time::timeout(grace, app.tracker.wait()).await.is_err() {

@@ -21,8 +21,11 @@ pub struct Metrics {
     pub slow_consumers: Counter,
     /// Open TCP connections (HTTP and WebSocket, authenticated or not).
     pub http_connections: Gauge,
+    /// Open Engine.IO sessions (Socket.IO, authenticated or not).
+    pub engineio_sessions: Gauge,
     refused_total: Counter,
     refused_per_ip: Counter,
+    refused_per_user: Counter,
     errors: HashMap<ErrorCode, Counter>,
     handle: PrometheusHandle,
 }
@@ -43,9 +46,13 @@ impl Metrics {
         describe_counter!("realtime_slow_consumer_total", "Connections closed as slow consumers");
         describe_counter!("realtime_errors_total", "Error frames sent, by code");
         describe_gauge!("realtime_http_connections", "Open TCP connections, HTTP and WebSocket");
+        describe_gauge!(
+            "realtime_engineio_sessions",
+            "Open Engine.IO sessions (Socket.IO), polling or WebSocket"
+        );
         describe_counter!(
             "realtime_connections_refused_total",
-            "Connections closed at accept because a cap was reached, by cap (total, per-ip)"
+            "Connections and sessions refused because a cap was reached, by cap (total, per-ip, per-user)"
         );
         let errors = ErrorCode::ALL
             .into_iter()
@@ -58,8 +65,10 @@ impl Metrics {
             published: counter!("realtime_publish_total"),
             slow_consumers: counter!("realtime_slow_consumer_total"),
             http_connections: gauge!("realtime_http_connections"),
+            engineio_sessions: gauge!("realtime_engineio_sessions"),
             refused_total: counter!("realtime_connections_refused_total", "cap" => "total"),
             refused_per_ip: counter!("realtime_connections_refused_total", "cap" => "per-ip"),
+            refused_per_user: counter!("realtime_connections_refused_total", "cap" => "per-user"),
             errors,
             handle,
         }
@@ -72,10 +81,11 @@ impl Metrics {
         }
     }
 
-    /// Counts a connection refused at `cap` (`total` or `per-ip`).
+    /// Counts a connection refused at `cap` (`total`, `per-ip` or `per-user`).
     pub fn refused(&self, cap: &str) {
         match cap {
             "per-ip" => self.refused_per_ip.increment(1),
+            "per-user" => self.refused_per_user.increment(1),
             _ => self.refused_total.increment(1),
         }
     }

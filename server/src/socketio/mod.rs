@@ -20,11 +20,18 @@
 //! - The session's end: a close the client should not retry (4401, 1008,
 //!   ...) disconnects the socket; at shutdown the transport closes instead,
 //!   so clients reconnect to the restarted server.
+//! - Caps: every Engine.IO session counts against `--max-connections` and
+//!   the per-IP cap from its handshake until it ends, however many share
+//!   one keep-alive connection ([`count_sessions`]); one that never
+//!   connects ends at `--auth-timeout`. An authenticated socket counts
+//!   against the per-user cap. A session whose connect was refused is
+//!   refused again without its token being looked at, until it ends.
 
 mod translate;
 
 use crate::auth::{AuthError, Identity};
 use crate::metrics::Metrics;
+use crate::serve::{Cap, ConnectionSlot, Counted, UserSlot};
 use crate::session_loop::FloodCount;
 use crate::{connection, App};
 use axum::extract::ws::Message;
@@ -35,6 +42,7 @@ use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, Extension, SocketRef, State, TryData};
 use socketioxide::handler::{ConnectHandler, FromMessageParts, Value};
 use socketioxide::layer::SocketIoLayer;
+use socketioxide::socket::Sid;
 use socketioxide::socket::Socket;
 use socketioxide::{SendError, SocketError, SocketIo, TransportType};
 use std::collections::HashMap;
@@ -78,7 +86,8 @@ pub fn layer(app: &Arc<App>) -> (SocketIoLayer, SocketIo) {
         .ws_max_frame_size(limits.max_frame_bytes)
         .ws_read_buffer_size(1024)
         .max_buffer_size(limits.outbound_queue.max(16))
-        .with_state(app.clone());
+        .with_state(app.clone())
+        .with_state(Arc::new(RefusedSessions::default()));
     let builder = if app.config.socketio_polling {
         builder.transports([TransportType::Websocket, TransportType::Polling])
     } else {
@@ -106,6 +115,68 @@ pub async fn refuse_unoffered_polling(
         return (axum::http::StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
     }
     next.run(request).await
+}
+
+/// Counts each new Engine.IO session (a handshake: a `/socket.io/` request
+/// without `sid`) against the connection caps from the client's address,
+/// for as long as the session lives: engineioxide keeps the handshake
+/// request's parts, and with them this slot, until the session ends. The
+/// slot replaces the TCP connection's in the request, so a session over
+/// WebSocket counts once, and each of many polling sessions over one
+/// keep-alive connection counts on its own.
+pub async fn count_sessions(
+    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let handshake = request.uri().path().starts_with("/socket.io")
+        && !request.uri().query().is_some_and(|q| q.split('&').any(|kv| kv.starts_with("sid=")));
+    let ip = request.extensions().get::<ConnectionSlot>().map(ConnectionSlot::ip);
+    if let (true, Some(ip)) = (handshake, ip) {
+        match app.caps.admit(ip, Counted::EngineIoSession) {
+            Ok(session) => {
+                request.extensions_mut().insert(session);
+            }
+            Err(cap) => {
+                tracing::debug!(peer = %ip, cap = cap.as_str(), "Engine.IO session refused at the cap");
+                // Engine.IO's error body; 503 tells clients to back off and retry.
+                let body = serde_json::json!({ "code": 3, "message": cap.message() });
+                return (
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "5")],
+                    axum::Json(body),
+                )
+                    .into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// Engine.IO sessions whose Socket.IO connect was refused. Another connect
+/// packet on the same session is refused without its token being checked,
+/// so one session cannot try token after token; the session itself ends at
+/// `--auth-timeout` (socketioxide's connect timeout), when it is forgotten
+/// here too.
+#[derive(Default)]
+struct RefusedSessions {
+    /// A leaf lock, held for a map operation.
+    at: Mutex<HashMap<Sid, Instant>>,
+}
+
+impl RefusedSessions {
+    fn refuse(&self, sid: Sid, forget_after: Duration) {
+        let mut at = self.at.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        // Every entry stands for a live session (capped), and is dropped
+        // once that session has surely ended.
+        at.retain(|_, when| now.duration_since(*when) < forget_after);
+        at.insert(sid, now);
+    }
+
+    fn was_refused(&self, sid: Sid) -> bool {
+        self.at.lock().unwrap_or_else(PoisonError::into_inner).contains_key(&sid)
+    }
 }
 
 /// Closes every Socket.IO transport once the sessions have said goodbye,
@@ -150,11 +221,13 @@ impl Position {
     }
 }
 
-/// Who the handshake authenticated, and where to resume.
-#[derive(Debug, Clone)]
+/// Who the handshake authenticated, where to resume, and the user's
+/// session count (held for as long as the socket lives).
+#[derive(Clone)]
 struct Handshake {
     identity: Identity,
     resume_after: Option<i64>,
+    user_slot: Arc<UserSlot>,
 }
 
 /// Why a handshake was refused: the `connect_error` message.
@@ -168,31 +241,59 @@ enum Refused {
     Auth,
     #[error("server is shutting down")]
     ShuttingDown,
+    #[error("{}", .0.message())]
+    Cap(Cap),
+    #[error("this connection's sign-in was refused; open a new connection to try again")]
+    AlreadyRefused,
 }
 
-/// Connect middleware: verifies the handshake's token.
+/// Connect middleware: verifies the handshake's token. A refusal is
+/// remembered for the Engine.IO session, whose later connects are refused.
 async fn authenticate(
     socket: SocketRef,
     State(app): State<Arc<App>>,
+    State(refused_sessions): State<Arc<RefusedSessions>>,
+    auth: TryData<HandshakeAuth>,
+) -> Result<(), Refused> {
+    if refused_sessions.was_refused(socket.id) {
+        app.metrics.error(ErrorCode::Unauthorized);
+        return Err(Refused::AlreadyRefused);
+    }
+    let outcome = check_handshake(&socket, &app, auth).await;
+    if let Err(why) = &outcome {
+        tracing::debug!(reason = %why, "Socket.IO handshake refused");
+        if !matches!(why, Refused::ShuttingDown) {
+            refused_sessions.refuse(socket.id, app.config.limits.auth_timeout * 2);
+        }
+    }
+    outcome
+}
+
+async fn check_handshake(
+    socket: &SocketRef,
+    app: &App,
     TryData(auth): TryData<HandshakeAuth>,
 ) -> Result<(), Refused> {
     let refused = |app: &App, why: Refused| {
         app.metrics.error(ErrorCode::Unauthorized);
-        tracing::debug!(reason = %why, "Socket.IO handshake refused");
         why
     };
     if app.shutdown.is_cancelled() {
         return Err(Refused::ShuttingDown);
     }
-    let auth = auth.map_err(|_| refused(&app, Refused::Auth))?;
+    let auth = auth.map_err(|_| refused(app, Refused::Auth))?;
     let resume_after = match auth.offset.or(auth.resume_after) {
         None => None,
-        Some(position) => Some(position.seq().ok_or_else(|| refused(&app, Refused::Position))?),
+        Some(position) => Some(position.seq().ok_or_else(|| refused(app, Refused::Position))?),
     };
     let token =
-        auth.token.filter(|t| !t.is_empty()).ok_or_else(|| refused(&app, AuthError::Missing.into()))?;
-    let identity = app.verifier.verify(&token).await.map_err(|e| refused(&app, e.into()))?;
-    socket.extensions.insert(Handshake { identity, resume_after });
+        auth.token.filter(|t| !t.is_empty()).ok_or_else(|| refused(app, AuthError::Missing.into()))?;
+    let identity = app.verifier.verify(&token).await.map_err(|e| refused(app, e.into()))?;
+    let user_slot = app.caps.admit_user(&identity.user_id).map_err(|cap| {
+        app.metrics.error(ErrorCode::RateLimited);
+        Refused::Cap(cap)
+    })?;
+    socket.extensions.insert(Handshake { identity, resume_after, user_slot: Arc::new(user_slot) });
     Ok(())
 }
 
@@ -280,8 +381,17 @@ fn on_connect(
             closed_with: closed_with.clone(),
         });
         let mut stream = inbound_stream(events);
-        let Handshake { identity, resume_after } = handshake;
-        connection::serve_split(app.clone(), &mut sink, &mut stream, Some(Ok(identity)), resume_after).await;
+        let Handshake { identity, resume_after, user_slot } = handshake;
+        let header_auth = Some(Ok(identity));
+        connection::serve_split(
+            app.clone(),
+            &mut sink,
+            &mut stream,
+            header_auth,
+            resume_after,
+            Some(user_slot),
+        )
+        .await;
         // Only now: the session gave the client its close handshake's time
         // after its last frames. Disconnecting earlier closes the transport
         // with those frames still queued in Engine.IO, and the client sees

@@ -1,7 +1,7 @@
 //! One OpenID provider: discovered from its issuer URL, used for the
 //! browser sign-in and for refreshing.
 
-use super::loopback::{CallbackQuery, Loopback};
+use super::loopback::{Callback, CallbackQuery, Loopback};
 use super::Tokens;
 use openidconnect::core::{
     CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreErrorResponseType, CoreProviderMetadata,
@@ -53,6 +53,15 @@ pub enum SignInError {
         /// What went wrong: network, status, malformed document.
         #[source]
         source: openidconnect::DiscoveryError<HttpError>,
+    },
+    /// The provider names an endpoint that is not https (nor loopback
+    /// http): codes, tokens or keys would cross the network in the clear.
+    #[error("the sign-in service's {what} ({url}) is not an https:// address")]
+    InsecureEndpoint {
+        /// Which endpoint.
+        what: &'static str,
+        /// What discovery said.
+        url: String,
     },
     /// The provider publishes no token endpoint.
     #[error("the sign-in service has no token endpoint")]
@@ -131,9 +140,15 @@ impl Provider {
             .map_err(|e| SignInError::Browser(format!("HTTP client: {e}")))?;
         let issuer_url = IssuerUrl::new(issuer.to_owned())
             .map_err(|source| SignInError::IssuerUrl { issuer: issuer.to_owned(), source })?;
+        require_secure("address", issuer_url.url())?;
         let metadata = CoreProviderMetadata::discover_async(issuer_url, &http)
             .await
             .map_err(|source| SignInError::Discovery { issuer: issuer.to_owned(), source })?;
+        require_secure("authorization endpoint", metadata.authorization_endpoint().url())?;
+        if let Some(token_endpoint) = metadata.token_endpoint() {
+            require_secure("token endpoint", token_endpoint.url())?;
+        }
+        require_secure("key set", metadata.jwks_uri().url())?;
         Ok(Provider { metadata, client_id: client_id.to_owned(), http })
     }
 
@@ -182,11 +197,23 @@ impl Provider {
         let issuer = self.issuer().to_owned();
         let callback = loopback.wait(move |query| {
             let outcome = check_callback(query, &expected_state, &issuer);
-            let page = match &outcome {
-                Ok(_) => "Signed in. You can close this tab and go back to UrutiBiz.".to_owned(),
-                Err(e) => format!("{e}."),
-            };
-            (outcome, page)
+            match &outcome {
+                // Not the answer to this request: whoever sent it cannot
+                // end the sign-in; the provider's answer may still come.
+                Err(SignInError::StateMismatch) => Callback::Stray(
+                    "This is not the answer to the sign-in UrutiBiz is waiting for (state mismatch). \
+                     You can close this tab."
+                        .to_owned(),
+                ),
+                Ok(_) => Callback::Answer(
+                    outcome,
+                    "Signed in. You can close this tab and go back to UrutiBiz.".to_owned(),
+                ),
+                Err(e) => {
+                    let page = format!("{e}.");
+                    Callback::Answer(outcome, page)
+                }
+            }
         });
         tokio::pin!(callback);
         open_browser(url.as_str()).map_err(SignInError::Browser)?;
@@ -243,6 +270,22 @@ impl Provider {
     }
 }
 
+/// Refuses an endpoint that is neither https nor http on this machine.
+fn require_secure(what: &'static str, url: &openidconnect::url::Url) -> Result<(), SignInError> {
+    use openidconnect::url::Host;
+    let loopback = match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(SignInError::InsecureEndpoint { what, url: url.to_string() }),
+    }
+}
+
 /// The code from a callback, after checking it answers this sign-in.
 fn check_callback(query: &CallbackQuery, expected_state: &str, issuer: &str) -> Result<String, SignInError> {
     // State first: a response to someone else's request says nothing else we should trust.
@@ -279,6 +322,26 @@ mod tests {
 
     fn query(pairs: &[(&str, &str)]) -> CallbackQuery {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn endpoints_must_be_https_or_on_this_machine() {
+        let ok = [
+            "https://idp.example/token",
+            "http://127.0.0.1:8081/token",
+            "http://[::1]/t",
+            "http://localhost/t",
+        ];
+        for url in ok {
+            assert!(require_secure("token endpoint", &url.parse().unwrap()).is_ok(), "{url}");
+        }
+        for url in ["http://idp.example/token", "http://10.0.0.5/token", "ftp://idp.example/t"] {
+            let refused = require_secure("token endpoint", &url.parse().unwrap()).unwrap_err();
+            assert_eq!(
+                refused.to_string(),
+                format!("the sign-in service's token endpoint ({url}) is not an https:// address")
+            );
+        }
     }
 
     #[test]
