@@ -3,8 +3,9 @@
 # with a real Secret Service (gnome-keyring) holding the refresh token.
 # Checks: the browser flow from the window's keyboard; the refresh token in
 # the keychain and nowhere else; names and escaped markup in popups; a
-# restart that comes back signed in without a browser; a revoked session
-# that signs out with a popup saying so.
+# restart that comes back signed in without a browser; the idle relaunch,
+# whose copy gets no token and restores the session from the keychain; a
+# revoked session that signs out with a popup saying so.
 
 # A fresh profile with an unlocked login keyring.
 export HOME=$PWD/$out/home-signin XDG_CONFIG_HOME=$PWD/$out/home-signin/.config XDG_DATA_HOME=$PWD/$out/home-signin/.local/share
@@ -66,10 +67,12 @@ refresh=$(keychain_refresh_token)
 if grep -rqF "$refresh" "$HOME" "$out/app-signin.log"; then fail "the refresh token leaked outside the keychain"; fi
 echo "the refresh token is in the Secret Service, not in settings, cache or logs"
 
-# Names, not ids, and other people's markup shown as text.
+# Names, not ids, cleaned of what could disguise them (the backend's name has
+# a right-to-left override, a zero-width space and a blank filler: the popup
+# says "Jean"), and other people's markup shown as text.
 service2=$(JWT_SECRET=$secret ./target/debug/realtime-server token --sub marketplace --role service --ttl 1h)
 curl -fsS -X PUT "$base2/api/v1/users/renter-jean" -H "Authorization: Bearer $service2" \
-    -H 'content-type: application/json' -d '{"displayName":"Jean"}' >/dev/null
+    -H 'content-type: application/json' -d '{"displayName":"\u202eJean\u200b\u3164"}' >/dev/null
 dunstctl close-all; sleep 0.3
 before=$(dunst_count)
 curl -fsS -X PUT "$base2/api/v1/bookings/b-9" -H "Authorization: Bearer $service2" -H 'content-type: application/json' \
@@ -101,6 +104,37 @@ wait_for "the restarted app to sign in from the keychain" oidc_connected
 rotated=$(keychain_refresh_token)
 [ "$rotated" != "$refresh" ] || fail "the refresh token was not rotated"
 echo "after a restart the app signed in from the keychain without the browser (refresh token rotated)"
+kill $app; wait $app 2>/dev/null || true
+wait_for "the app's socket to close" bash -c "test \"\$(curl -fsS $base2/metrics | sed -n 's/^realtime_connections //p')\" = 0"
+
+# With the window closed for a while, the app relaunches itself hidden (to
+# give WebKit's memory back): the copy gets no token on its command line,
+# restores the session from the keychain and holds the connection.
+BROWSER=/bin/false URUTIBIZ_RELAUNCH_AFTER=2 "$app_bin" --server "$base2" --issuer "$issuer" \
+    >"$out/app-relaunch.log" 2>&1 & app=$!; pids+=($app)
+window=$(visible_app_window) || fail "no window to close"
+wait_for "the app to sign in from the keychain" oidc_connected
+dunstctl close-all
+close_window
+first=$app
+gone() { # exited (a zombie until this shell reaps it)
+    local state; state=$(awk '{print $3}' /proc/$first/stat 2>/dev/null || true)
+    [ -z "$state" ] || [ "$state" = Z ]
+}
+# A popup on screen waits for its click in this process: dismiss them.
+handed_over() { dunstctl close-all; gone; }
+WAIT_TENTHS=450 wait_for "the window's process to hand over" handed_over
+relaunched_pid() { pgrep -n -f "urutibiz-desktop --hidden --server $base2 --issuer"; }
+wait_for "the hidden copy" relaunched_pid
+wait "$first" 2>/dev/null || true
+app=$(relaunched_pid); pids+=($app)
+copy_args=$(tr '\0' '\n' </proc/$app/cmdline | tail -n +2 | tr '\n' ' ')
+[ "$copy_args" = "--hidden --server $base2 --issuer $issuer " ] || fail "the copy's command line: $copy_args"
+! tr '\0' '\n' </proc/$app/environ | grep -q '^URUTIBIZ_TOKEN=' || fail "the copy inherited a token"
+WAIT_TENTHS=300 wait_for "the copy to sign in from the keychain" oidc_connected
+! app_window --onlyvisible >/dev/null || fail "the copy opened a window"
+relaunched_rss=$(rss_kib); relaunched_pss=$(pss_kib)
+echo "the closed window's process relaunched itself hidden; the copy (no token on its command line) restored the session from the keychain"
 
 # The session is ended at the provider: at the next renewal the app signs
 # out and says so.

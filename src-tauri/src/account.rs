@@ -99,6 +99,22 @@ impl Account {
         self.sign_in.lock().expect("sign-in lock").clone()
     }
 
+    /// Whether the session is being renewed now: a stored session at start,
+    /// or a renewal whose rotated refresh token is not in the keychain yet.
+    pub fn renewal_under_way(&self) -> bool {
+        let restoring =
+            self.task.lock().expect("task lock").as_ref().is_some_and(|t| !t.inner().is_finished());
+        restoring
+            || self.refreshing.lock().expect("refreshing lock").as_ref().is_some_and(Refreshing::in_flight)
+    }
+
+    /// The rotated refresh token of the last renewal is kept.
+    fn renewal_kept(&self) {
+        if let Some(refreshing) = self.refreshing.lock().expect("refreshing lock").as_ref() {
+            refreshing.kept();
+        }
+    }
+
     /// What the client core pokes to get a fresh token, when one is renewed.
     pub fn token_refresh(&self) -> Option<Arc<Notify>> {
         self.renewing.load(Ordering::SeqCst).then(|| self.wake.clone())
@@ -250,12 +266,14 @@ fn activate(app: &AppHandle, provider: Arc<Provider>, tokens: Tokens, user: User
                     *state.token.lock().expect("token lock") = Some(tokens.access_token.clone());
                     if let Some(refresh_token) = tokens.refresh_token {
                         let session = user.session(&provider, refresh_token);
-                        if state.keychain.lock().expect("keychain lock").available {
+                        let available = state.keychain.lock().expect("keychain lock").available;
+                        if available {
                             if let Err(e) = keychain::save(&session) {
                                 tracing::warn!(error = %e, "could not keep the renewed session in the keychain");
                             }
                         }
                     }
+                    app.state::<Account>().renewal_kept();
                 }
                 AuthEvent::RefreshFailed { reason, retry_in } => {
                     tracing::info!(%reason, ?retry_in, "renewing the session failed; the socket stays up");

@@ -41,6 +41,13 @@ fn data_text<'a>(item: &'a Item, key: &str) -> Option<&'a str> {
     item.data.get(key).and_then(|v| v.as_str()).map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// A person's name from a notification's data, cleaned as the server
+/// cleans names (a backend may publish data it did not check): no bidi
+/// overrides, invisible characters or fillers that would disguise it.
+fn data_name(item: &Item, key: &str) -> Option<String> {
+    data_text(item, key).and_then(urutibiz_protocol::name::clean)
+}
+
 /// The popup for one notification, e.g. "Booking confirmed — Canon EOS R6
 /// (Jean)", or "Amina" over "Is the camera still free on Friday?".
 pub fn alert_for(item: &Item) -> Alert {
@@ -50,7 +57,7 @@ pub fn alert_for(item: &Item) -> Alert {
                 Some(what) => format!("{} — {}", item.title, what),
                 None => item.title.clone(),
             };
-            if let Some(other) = data_text(item, "otherPartyName") {
+            if let Some(other) = data_name(item, "otherPartyName") {
                 title = format!("{title} ({other})");
             }
             let status = item.data.get("status").and_then(|v| v.as_str()).unwrap_or("");
@@ -60,7 +67,7 @@ pub fn alert_for(item: &Item) -> Alert {
         }
         "message" => Alert {
             // Who wrote it, as chat apps show it: the name over the text.
-            title: data_text(item, "fromName").map_or_else(|| item.title.clone(), |name| shorten(name, 80)),
+            title: data_name(item, "fromName").map_or_else(|| item.title.clone(), |name| shorten(&name, 80)),
             body: shorten(&item.body, 200),
             urgency: Urgency::Normal,
             sound: "message",
@@ -163,6 +170,27 @@ mod tests {
         assert_eq!((a.title.as_str(), a.body.as_str()), ("Amina", "Is the camera still free on Friday?"));
         let older = alert_for(&item(2, "message", "Message from r1", json!({"chatId": "c1"})));
         assert_eq!(older.title, "Message from r1");
+    }
+
+    #[test]
+    fn names_in_popups_lose_what_could_disguise_them() {
+        let m = item(
+            1,
+            "message",
+            "Message",
+            json!({"fromName": "\u{202E}animA\u{200B}\u{3164}", "chatId": "c1"}),
+        );
+        assert_eq!(alert_for(&m).title, "animA");
+        let b = alert_for(&item(
+            2,
+            "booking",
+            "Booking confirmed",
+            json!({"item": "Tent", "otherPartyName": "Jean\u{2066}\u{FEFF} "}),
+        ));
+        assert_eq!(b.title, "Booking confirmed — Tent (Jean)");
+        // Nothing visible left: the notification's own title stands in.
+        let blank = item(3, "message", "Message from r1", json!({"fromName": "\u{200B}\u{202E}"}));
+        assert_eq!(alert_for(&blank).title, "Message from r1");
     }
 
     #[test]

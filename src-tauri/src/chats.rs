@@ -181,8 +181,9 @@ impl Chats {
         }
     }
 
-    /// Starts showing `chat_id` (its first page is to be loaded).
-    pub fn open(&mut self, chat_id: &str) {
+    /// Starts showing `chat_id` (its first page is to be loaded); `read`
+    /// when the person opened it, so its unread count goes.
+    pub fn open(&mut self, chat_id: &str, read: bool) {
         self.view.open = Some(OpenChat {
             id: chat_id.to_owned(),
             title: None,
@@ -193,7 +194,14 @@ impl Chats {
         });
         self.older_than = None;
         self.name_open_chat();
-        // Opening reads it; the server's count follows with the next reload.
+        if read {
+            self.seen(chat_id);
+        }
+    }
+
+    /// The person has seen `chat_id`: its row shows nothing unread; the
+    /// server's count follows with the next reload.
+    pub fn seen(&mut self, chat_id: &str) {
         if let Some(row) = self.view.rows.iter_mut().flatten().find(|r| r.id == chat_id) {
             row.unread = 0;
         }
@@ -359,11 +367,30 @@ pub fn reload_soon(app: &AppHandle) {
     app.state::<MyChats>().reload_soon.schedule(app, SETTLE, reload);
 }
 
-/// Opens a conversation: its newest page loads, and it is read on every device.
-pub fn open(app: &AppHandle, chat_id: String) {
-    app.state::<MyChats>().with(|c| c.open(&chat_id));
-    crate::actions::mark_chat_read(app, &chat_id);
+/// Opens a conversation: its newest page loads; with `mark_read` (the
+/// person opened it) it is read on every device.
+pub fn open(app: &AppHandle, chat_id: String, mark_read: bool) {
+    app.state::<MyChats>().with(|c| c.open(&chat_id, mark_read));
+    if mark_read {
+        crate::actions::mark_chat_read(app, &chat_id);
+    }
     load_messages(app, chat_id, None);
+}
+
+/// Reads `chat_id` if it is the open conversation and the window is in
+/// front of the person.
+pub fn read_if_seen(app: &AppHandle, chat_id: &str) {
+    let open = app.state::<MyChats>().with(|c| c.open_id() == Some(chat_id));
+    if open && window_in_sight(app) {
+        app.state::<MyChats>().with(|c| c.seen(chat_id));
+        crate::actions::mark_chat_read(app, chat_id);
+    }
+}
+
+/// The main window is visible and focused.
+fn window_in_sight(app: &AppHandle) -> bool {
+    app.get_webview_window(crate::window::MAIN)
+        .is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false))
 }
 
 /// Loads the open conversation's next older page, if any.
@@ -405,10 +432,7 @@ pub fn on_message(app: &AppHandle, message: &NewMessage) {
     if unknown {
         reload_soon(app);
     }
-    let watching = app
-        .get_webview_window(crate::window::MAIN)
-        .is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false));
-    if open && watching && message.from_user_id != me {
+    if open && window_in_sight(app) && message.from_user_id != me {
         crate::actions::mark_chat_read(app, &message.chat_id);
     }
 }
@@ -481,10 +505,21 @@ mod tests {
     }
 
     #[test]
+    fn a_conversation_a_link_opened_stays_unread_until_seen() {
+        let mut chats = Chats::default();
+        chats.list_loaded(page(vec![chat("c1", "jean", "Jean", None, 3)], None), "me", false);
+        chats.open("c1", false);
+        assert_eq!(chats.open_id(), Some("c1"));
+        assert_eq!(chats.view().rows.as_ref().unwrap()[0].unread, 3, "shown, not read");
+        chats.seen("c1");
+        assert_eq!(chats.view().rows.as_ref().unwrap()[0].unread, 0);
+    }
+
+    #[test]
     fn a_conversation_loads_newest_page_then_older_pages_before_it() {
         let mut chats = Chats::default();
         chats.list_loaded(page(vec![chat("c1", "jean", "Jean", None, 3)], None), "me", false);
-        chats.open("c1");
+        chats.open("c1", true);
         assert_eq!(chats.view().rows.as_ref().unwrap()[0].unread, 0);
         assert_eq!(chats.want_older(), None, "the first page is on its way");
         let newest = vec![message("m4", "jean", "four", 4), message("m3", "me", "three", 3)];
@@ -509,7 +544,7 @@ mod tests {
         assert_eq!(chats.want_older(), None);
 
         // A page for a chat the user has left is dropped.
-        chats.open("c2");
+        chats.open("c2", true);
         chats.messages_loaded("c1", page(vec![message("m9", "jean", "late", 9)], None), "me");
         assert!(chats.view().open.as_ref().unwrap().messages.is_empty());
         chats.messages_loaded("c2", Err("not found".into()), "me");
@@ -526,7 +561,7 @@ mod tests {
         assert_eq!((rows[0].id.as_str(), rows[0].unread), ("c2", 1));
         assert_eq!(rows[0].last_message.as_deref(), Some("Still free?"));
 
-        chats.open("c1");
+        chats.open("c1", true);
         chats.messages_loaded("c1", page(vec![], None), "me");
         assert!(!chats.live(&live("c1", "m2", "jean", "Hello", 6), "me"));
         assert!(!chats.live(&live("c1", "m2", "jean", "Hello", 6), "me"), "a repeat is shown once");
@@ -544,7 +579,7 @@ mod tests {
     fn own_replies_show_at_once_and_take_the_servers_id() {
         let mut chats = Chats::default();
         chats.list_loaded(page(vec![chat("c1", "jean", "Jean", None, 0)], None), "me", false);
-        chats.open("c1");
+        chats.open("c1", true);
         chats.messages_loaded("c1", page(vec![], None), "me");
         chats.echo("c1", "Yes, it is.", "Amina", 10);
         chats.echo("c1", "Pick up at 9?", "Amina", 11);

@@ -113,13 +113,27 @@ pub fn message_user(app: AppHandle, to_user_id: String, chat_id: String, message
     Ok(())
 }
 
-/// Shows a conversation: its newest messages load, and it is read on every device.
+/// Shows a conversation: its newest messages load. `mark_read` when the
+/// person opened it themselves (a click, a popup); a link's conversation is
+/// read by [`read_chat`] once the person looks at it.
 #[tauri::command]
-pub fn open_chat(app: AppHandle, chat_id: String) -> Result<()> {
+pub fn open_chat(app: AppHandle, chat_id: String, mark_read: bool) -> Result<()> {
     if !is_valid_id(&chat_id) {
         return Err(Error::Invalid("That is not a chat of yours.".into()));
     }
-    chats::open(&app, chat_id);
+    chats::open(&app, chat_id, mark_read);
+    Ok(())
+}
+
+/// The person is looking at the open conversation (the window is focused
+/// and visible, or they acted in it): it is read on every device. Nothing
+/// happens for a conversation that is not open, or a window out of sight.
+#[tauri::command]
+pub fn read_chat(app: AppHandle, chat_id: String) -> Result<()> {
+    if !is_valid_id(&chat_id) {
+        return Err(Error::Invalid("That is not a chat of yours.".into()));
+    }
+    chats::read_if_seen(&app, &chat_id);
     Ok(())
 }
 

@@ -20,11 +20,14 @@ pub enum Target {
 }
 
 impl Target {
-    /// The window's focus for it (see `window::show`).
+    /// The window's focus for it (see `window::show`). A chat opened by a
+    /// link is shown, not read: a link can come from anyone, and reading
+    /// needs the person to look (`chat-link:` tells the window so; a
+    /// popup's `chat:` was a click, and reads).
     pub fn focus(&self) -> String {
         match self {
             Target::Booking(id) => format!("booking:{id}"),
-            Target::Chat(id) => format!("chat:{id}"),
+            Target::Chat(id) => format!("chat-link:{id}"),
         }
     }
 }
@@ -43,9 +46,18 @@ pub enum BadLink {
     Id,
 }
 
+/// Whether a command-line argument is a link of ours (schemes are
+/// case-insensitive), well-formed or not.
+pub fn looks_like_link(arg: &str) -> bool {
+    arg.get(..SCHEME.len() + 1).is_some_and(|head| head.eq_ignore_ascii_case(&format!("{SCHEME}:")))
+}
+
 /// Reads a link.
 pub fn parse(link: &str) -> Result<Target, BadLink> {
-    let rest = link.strip_prefix(SCHEME).and_then(|r| r.strip_prefix("://")).ok_or(BadLink::Scheme)?;
+    if !looks_like_link(link) {
+        return Err(BadLink::Scheme);
+    }
+    let rest = link[SCHEME.len() + 1..].strip_prefix("//").ok_or(BadLink::Scheme)?;
     // Query strings and fragments carry nothing the app uses.
     let rest = rest.split(['?', '#']).next().unwrap_or_default().trim_end_matches('/');
     let (kind, id) = rest.split_once('/').ok_or(BadLink::Shape)?;
@@ -62,9 +74,9 @@ pub fn parse(link: &str) -> Result<Target, BadLink> {
 /// The first link among command-line arguments, if any; a malformed one is
 /// logged and skipped.
 pub fn from_args<I: IntoIterator<Item = String>>(args: I) -> Option<Target> {
-    args.into_iter().filter(|a| a.starts_with(SCHEME) && a[SCHEME.len()..].starts_with(':')).find_map(
-        |link| parse(&link).map_err(|e| tracing::warn!(link = %link, error = %e, "ignoring a link")).ok(),
-    )
+    args.into_iter().filter(|a| looks_like_link(a)).find_map(|link| {
+        parse(&link).map_err(|e| tracing::warn!(link = %link, error = %e, "ignoring a link")).ok()
+    })
 }
 
 #[cfg(test)]
@@ -76,6 +88,7 @@ mod tests {
         assert_eq!(parse("urutibiz://booking/b-2"), Ok(Target::Booking("b-2".into())));
         assert_eq!(parse("urutibiz://chat/dm-1f2e/"), Ok(Target::Chat("dm-1f2e".into())));
         assert_eq!(parse("urutibiz://booking/b-2?from=mail#top"), Ok(Target::Booking("b-2".into())));
+        assert_eq!(parse("UrutiBiz://booking/b-2"), Ok(Target::Booking("b-2".into())));
         assert_eq!(Target::Booking("b-2".into()).focus(), "booking:b-2");
     }
 
@@ -90,6 +103,9 @@ mod tests {
             ("urutibiz://booking/a/b", BadLink::Shape),
             ("urutibiz://booking/<script>", BadLink::Id),
             ("urutibiz://chat/%2e%2e", BadLink::Id),
+            ("urutibiz://b\" --server https://attacker.example \"", BadLink::Shape),
+            ("urutibizz://booking/b-2", BadLink::Scheme),
+            ("urutibiz", BadLink::Scheme),
         ] {
             assert_eq!(parse(link), Err(why), "{link}");
         }

@@ -19,6 +19,7 @@
 //! - [`relaunch`]: a fresh hidden copy once the window has stayed closed.
 //! - [`account`]: browser sign-in, staying signed in, restoring at start.
 //! - [`endpoint`]: which server and sign-in addresses are acceptable.
+//! - [`launch`]: flags and environment at launch; a link launch takes no flags.
 //! - [`deep_link`]: `urutibiz://booking/<id>` and `urutibiz://chat/<id>`.
 //! - [`web_link`]: "Open in browser", the same pages on the website.
 //! - [`settle`]: one reload for a burst of changes.
@@ -38,6 +39,7 @@ pub mod endpoint;
 pub mod error;
 pub mod history;
 pub mod keychain;
+pub mod launch;
 pub mod live;
 pub mod popups;
 pub mod preferences;
@@ -51,54 +53,11 @@ pub mod updates;
 pub mod web_link;
 pub mod window;
 
+use launch::LaunchOptions;
 use settings::SettingsStore;
 use state::{AppState, ConnectionView};
 use tauri::{Manager, RunEvent, WindowEvent};
 use tauri_plugin_store::StoreExt;
-
-/// Options for development, tests and installers: `--token`, `--server`,
-/// `--issuer`, `--web-url`, `--hidden`, or `URUTIBIZ_TOKEN` /
-/// `URUTIBIZ_SERVER` / `URUTIBIZ_ISSUER` / `URUTIBIZ_WEB_URL`; and a
-/// `urutibiz://` link to open at.
-#[derive(Debug, Default)]
-struct LaunchOptions {
-    token: Option<String>,
-    server: Option<String>,
-    issuer: Option<String>,
-    web_url: Option<String>,
-    hidden: bool,
-    no_autostart: bool,
-    update_url: Option<String>,
-    link: Option<deep_link::Target>,
-}
-
-impl LaunchOptions {
-    fn from_env() -> LaunchOptions {
-        let mut options = LaunchOptions {
-            token: std::env::var("URUTIBIZ_TOKEN").ok().filter(|t| !t.is_empty()),
-            server: std::env::var("URUTIBIZ_SERVER").ok().filter(|s| !s.is_empty()),
-            issuer: std::env::var("URUTIBIZ_ISSUER").ok().filter(|s| !s.is_empty()),
-            web_url: std::env::var("URUTIBIZ_WEB_URL").ok().filter(|s| !s.is_empty()),
-            hidden: false,
-            no_autostart: false,
-            update_url: std::env::var("URUTIBIZ_UPDATE_URL").ok().filter(|s| !s.is_empty()),
-            link: deep_link::from_args(std::env::args().skip(1)),
-        };
-        let mut args = std::env::args().skip(1);
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "--token" => options.token = args.next(),
-                "--server" => options.server = args.next(),
-                "--issuer" => options.issuer = args.next(),
-                "--web-url" => options.web_url = args.next(),
-                "--hidden" => options.hidden = true,
-                "--no-autostart" => options.no_autostart = true,
-                _ => {}
-            }
-        }
-        options
-    }
-}
 
 /// Writes the app icon where the notification daemon can read it.
 fn notification_icon(app: &tauri::App) -> Option<std::path::PathBuf> {
@@ -116,7 +75,11 @@ pub fn run() {
     // Colours only on a terminal: a log file or journal gets plain text.
     let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colours).init();
-    let options = LaunchOptions::from_env();
+    let options = LaunchOptions::from_process();
+    // A copy this process starts (the idle relaunch, an update) inherits its
+    // environment: it must restore from the keychain, not sign in with a
+    // token that was only meant for this run.
+    std::env::remove_var("URUTIBIZ_TOKEN");
     let app = tauri::Builder::default()
         // A second launch focuses the first, at the link it was given.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
@@ -165,6 +128,7 @@ pub fn run() {
             commands::set_preferences,
             commands::message_user,
             commands::open_chat,
+            commands::read_chat,
             commands::load_older_messages,
             commands::load_more_chats,
             commands::reload_chats,

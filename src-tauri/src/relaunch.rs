@@ -7,12 +7,22 @@
 //! nothing up) and restores the session from the keychain. It waits while
 //! this process has something only it can finish: a popup on screen whose
 //! buttons it answers, popups held for the end of quiet hours, a browser
-//! sign-in, a booking click waiting for its answer, an update installing.
+//! sign-in, a booking click waiting for its answer, an update installing,
+//! a token renewal under way (a rotating provider has retired the old
+//! refresh token before the new one is in the keychain), or a session the
+//! copy could not restore (a token kept in memory only).
+//!
+//! The copy gets only what it needs: `--hidden` and the addresses in use.
+//! Never a token (it would show in the process list, and after a sign-out
+//! or another person's sign-in it would sign the old session back in): the
+//! copy restores the session from the keychain.
 
 use std::ffi::OsString;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
 
+use crate::launch;
+use crate::settings::Settings;
 use crate::state::AppState;
 
 /// How long the window stays closed before the relaunch, unless
@@ -48,24 +58,38 @@ fn parse(value: Option<&str>) -> Option<Duration> {
     }
 }
 
-/// The copy's arguments: this process's, hidden, without a link to open.
-pub fn relaunch_args(args: &[OsString]) -> Vec<OsString> {
-    let mut kept: Vec<OsString> = args
-        .iter()
-        .filter(|a| !a.to_string_lossy().starts_with(&format!("{}:", crate::deep_link::SCHEME)))
-        .cloned()
-        .collect();
-    if !kept.iter().any(|a| a == "--hidden") {
-        kept.push("--hidden".into());
+/// The copy's arguments: the program, hidden, at the addresses in use
+/// (which may have come from this launch's flags rather than the saved
+/// settings); nothing else of this process's command line.
+pub fn relaunch_args(program: &OsString, settings: &Settings, no_autostart: bool) -> Vec<OsString> {
+    let mut args: Vec<OsString> = vec![program.clone(), launch::HIDDEN.into()];
+    args.extend(["--server".into(), settings.server_url.clone().into()]);
+    args.extend(["--issuer".into(), settings.issuer_url.clone().into()]);
+    if let Some(web_url) = &settings.web_url {
+        args.extend(["--web-url".into(), web_url.clone().into()]);
     }
-    kept
+    if no_autostart {
+        args.push(launch::NO_AUTOSTART.into());
+    }
+    args
+}
+
+/// A session the copy could not restore: signed in with a token kept in
+/// memory only (from the command line, or without a keychain).
+fn memory_only(app: &AppHandle) -> bool {
+    let state = app.state::<AppState>();
+    let signed_in = state.token.lock().expect("token lock").is_some();
+    signed_in && !state.keychain.lock().expect("keychain lock").available
 }
 
 /// Something only this process can finish.
 fn busy(app: &AppHandle) -> bool {
+    let account = app.state::<crate::account::Account>();
     app.get_webview_window(crate::window::MAIN).is_some()
         || app.state::<AppState>().popups.busy()
-        || app.state::<crate::account::Account>().sign_in_view().waiting
+        || account.sign_in_view().waiting
+        || account.renewal_under_way()
+        || memory_only(app)
         || app.state::<crate::booking_actions::BookingActions>().waiting()
         || app.state::<crate::updates::Updates>().view().installing
 }
@@ -77,6 +101,7 @@ pub fn window_closed(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(after).await;
+        let mut said = false;
         loop {
             if app.get_webview_window(crate::window::MAIN).is_some() {
                 // Opened again; its next close starts over.
@@ -84,6 +109,12 @@ pub fn window_closed(app: &AppHandle) {
             }
             if !busy(&app) {
                 break;
+            }
+            if !said && memory_only(&app) {
+                tracing::info!(
+                    "not relaunching: the session is kept in memory only, and a copy could not restore it"
+                );
+                said = true;
             }
             tokio::time::sleep(RETRY).await;
         }
@@ -103,9 +134,11 @@ pub fn hidden(app: &AppHandle, hold: fn(&AppHandle) -> bool, why: &'static str) 
             return;
         }
         let mut env = handle.env();
-        env.args_os = relaunch_args(&env.args_os);
-        // Save what a restart would otherwise redo from the server.
         let state = handle.state::<AppState>();
+        let program = env.args_os.first().cloned().unwrap_or_default();
+        let settings = state.settings.lock().expect("settings lock").clone();
+        env.args_os = relaunch_args(&program, &settings, handle.state::<crate::autostart::LeaveAlone>().0);
+        // Save what a restart would otherwise redo from the server.
         let items = state.history.lock().expect("history lock").items.clone();
         state.store.save_items(&items);
         tracing::info!("{why}");
@@ -124,14 +157,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_copy_starts_hidden_without_the_link() {
-        let args: Vec<OsString> =
-            ["urutibiz-desktop", "--server", "https://x", "urutibiz://booking/b1"].map(OsString::from).into();
-        let expected: Vec<OsString> =
-            ["urutibiz-desktop", "--server", "https://x", "--hidden"].map(OsString::from).into();
-        assert_eq!(relaunch_args(&args), expected);
-        let hidden: Vec<OsString> = ["urutibiz-desktop", "--hidden"].map(OsString::from).into();
-        assert_eq!(relaunch_args(&hidden), hidden);
+    fn the_copy_starts_hidden_at_the_addresses_in_use_and_never_with_a_token() {
+        let settings = Settings {
+            server_url: "https://rt.example".into(),
+            issuer_url: "https://id.example".into(),
+            web_url: Some("https://urutibiz.example".into()),
+            ..Settings::default()
+        };
+        let program = OsString::from("/usr/bin/urutibiz-desktop");
+        let expected: Vec<OsString> = [
+            "/usr/bin/urutibiz-desktop",
+            "--hidden",
+            "--server",
+            "https://rt.example",
+            "--issuer",
+            "https://id.example",
+            "--web-url",
+            "https://urutibiz.example",
+            "--no-autostart",
+        ]
+        .map(OsString::from)
+        .into();
+        assert_eq!(relaunch_args(&program, &settings, true), expected);
+        let plain = relaunch_args(&program, &Settings { web_url: None, ..settings }, false);
+        assert_eq!(plain.len(), 6);
+        assert!(!plain.iter().any(|a| a == "--token" || a.to_string_lossy().starts_with("urutibiz:")));
     }
 
     #[test]

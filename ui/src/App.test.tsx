@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { App } from "./App";
@@ -133,7 +133,9 @@ describe("App", () => {
     await waitFor(() => expect(calls.some((c) => c.cmd === "load_more_chats")).toBe(true));
 
     fireEvent.click(screen.getByRole("button", { name: "Chat with Jean, 2 unread" }));
-    await waitFor(() => expect(calls.find((c) => c.cmd === "open_chat")?.args).toEqual({ chatId: "dm-1" }));
+    await waitFor(() =>
+      expect(calls.find((c) => c.cmd === "open_chat")?.args).toEqual({ chatId: "dm-1", markRead: true }),
+    );
     const open = {
       id: "dm-1", title: "Jean", loading: false, hasOlder: true, error: null,
       messages: [
@@ -303,6 +305,60 @@ describe("App", () => {
       expect((sets[sets.length - 1].args as { preferences: { muted: object } }).preferences.muted).toEqual({});
     });
     expect(screen.getByRole("combobox", { name: "Mute Canon EOS R6" })).toBeTruthy();
+  });
+
+  it("shows a conversation a link opened without reading it until the person looks", async () => {
+    const rows = [{ id: "dm-1", otherPartyId: "renter-jean", otherPartyName: "Jean", lastMessage: "Free?", lastFromMe: false, lastAt: Date.now(), unread: 2 }];
+    const hasFocus = vi.spyOn(document, "hasFocus").mockReturnValue(false);
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "get_snapshot") return snapshot({ myChats: { rows, hasMore: false, error: null, open: null } });
+      if (cmd === "take_focus_item") return "chat-link:dm-1";
+      return null;
+    }, { shouldMockEvents: true });
+    render(<App />);
+    await waitFor(() =>
+      expect(calls.find((c) => c.cmd === "open_chat")?.args).toEqual({ chatId: "dm-1", markRead: false }),
+    );
+    // The window came up behind others: nothing is read.
+    await act(async () => {
+      window.dispatchEvent(new Event("focus"));
+    });
+    expect(calls.some((c) => c.cmd === "read_chat" || c.cmd === "mark_read")).toBe(false);
+    // The person brings it to the front: now it is read.
+    hasFocus.mockReturnValue(true);
+    await act(async () => {
+      window.dispatchEvent(new Event("focus"));
+    });
+    await waitFor(() => expect(calls.find((c) => c.cmd === "read_chat")?.args).toEqual({ chatId: "dm-1" }));
+    expect(calls.filter((c) => c.cmd === "read_chat")).toHaveLength(1);
+    hasFocus.mockRestore();
+  });
+
+  it("reads a linked conversation when the person acts in the window, and a popup's at once", async () => {
+    const hasFocus = vi.spyOn(document, "hasFocus").mockReturnValue(false);
+    for (const [focus, markRead] of [["chat-link:dm-2", false], ["chat:dm-2", true]] as const) {
+      const calls: { cmd: string; args: unknown }[] = [];
+      mockIPC((cmd, args) => {
+        calls.push({ cmd, args });
+        if (cmd === "get_snapshot") return snapshot();
+        if (cmd === "take_focus_item") return focus;
+        return null;
+      }, { shouldMockEvents: true });
+      render(<App />);
+      await waitFor(() => expect(calls.find((c) => c.cmd === "open_chat")?.args).toEqual({ chatId: "dm-2", markRead }));
+      if (!markRead) {
+        expect(calls.some((c) => c.cmd === "read_chat")).toBe(false);
+        fireEvent.keyDown(window, { key: "ArrowDown" });
+        await waitFor(() => expect(calls.find((c) => c.cmd === "read_chat")?.args).toEqual({ chatId: "dm-2" }));
+      } else {
+        expect(calls.some((c) => c.cmd === "read_chat")).toBe(false);
+      }
+      cleanup();
+      clearMocks();
+    }
+    hasFocus.mockRestore();
   });
 
   it("opens at the booking a link names, and says when it is not the user's", async () => {

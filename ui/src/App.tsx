@@ -16,8 +16,13 @@ type View = "notifications" | "bookings" | "chats" | "settings";
 
 /** A focus that names a view rather than an item (the tray's "Settings…"). */
 const VIEW_PREFIX = "view:";
-/** Foci from `urutibiz://booking/<id>` and `urutibiz://chat/<id>` links. */
-const LINKS: Record<string, View> = { "booking:": "bookings", "chat:": "chats" };
+/** Foci from `urutibiz://booking/<id>` links. */
+const LINKS: Record<string, View> = { "booking:": "bookings" };
+/** A conversation a popup opened (a click: it is read). */
+const CHAT = "chat:";
+/** A conversation a `urutibiz://chat/<id>` link opened: shown, and read only
+ * once the person looks at it (anyone can send a link). */
+const CHAT_LINK = "chat-link:";
 
 function applyTheme(theme: string) {
   const root = document.documentElement;
@@ -36,19 +41,48 @@ export function App() {
   const [showing, setShowing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const openChat = useCallback((chatId: string) => {
+  // A conversation a link opened that the person has not looked at yet.
+  const [unseen, setUnseen] = useState<string | null>(null);
+
+  const openChat = useCallback((chatId: string, byLink = false) => {
     setShowing(chatId);
-    ipc.openChat(chatId).catch((e) => setError(String(e)));
+    setUnseen(byLink ? chatId : null);
+    ipc.openChat(chatId, !byLink).catch((e) => setError(String(e)));
   }, []);
+
+  // Read the linked conversation once the window is in front of the person
+  // (focused and visible), or they act in it.
+  useEffect(() => {
+    if (!unseen) return;
+    const read = () => {
+      setUnseen(null);
+      ipc.readChat(unseen).catch((e) => setError(String(e)));
+    };
+    const look = () => {
+      if (document.visibilityState === "visible" && document.hasFocus()) read();
+    };
+    look();
+    window.addEventListener("focus", look);
+    document.addEventListener("visibilitychange", look);
+    window.addEventListener("pointerdown", read);
+    window.addEventListener("keydown", read);
+    return () => {
+      window.removeEventListener("focus", look);
+      document.removeEventListener("visibilitychange", look);
+      window.removeEventListener("pointerdown", read);
+      window.removeEventListener("keydown", read);
+    };
+  }, [unseen]);
 
   useEffect(() => {
     let alive = true;
     const focus = (id: string) => {
       if (!alive) return;
       const link = Object.keys(LINKS).find((prefix) => id.startsWith(prefix));
-      if (link === "chat:") {
+      if (id.startsWith(CHAT_LINK) || id.startsWith(CHAT)) {
         setView("chats");
-        openChat(id.slice(link.length));
+        const byLink = id.startsWith(CHAT_LINK);
+        openChat(id.slice(byLink ? CHAT_LINK.length : CHAT.length), byLink);
       } else if (link) {
         setView(LINKS[link]);
         setLinked(id.slice(link.length));

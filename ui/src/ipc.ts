@@ -27,7 +27,10 @@ export const bookingTimeline = (bookingId: string) => invoke<BookingChange[]>("b
 export const reloadBookings = () => invoke<void>("reload_bookings");
 export const messageUser = (toUserId: string, chatId: string, message: string) =>
   invoke<void>("message_user", { toUserId, chatId, message });
-export const openChat = (chatId: string) => invoke<void>("open_chat", { chatId });
+/** `markRead`: the person opened it (a click, a popup), not a link. */
+export const openChat = (chatId: string, markRead: boolean) => invoke<void>("open_chat", { chatId, markRead });
+/** The person is looking at the open conversation: read it everywhere. */
+export const readChat = (chatId: string) => invoke<void>("read_chat", { chatId });
 export const loadOlderMessages = () => invoke<void>("load_older_messages");
 export const loadMoreChats = () => invoke<void>("load_more_chats");
 export const reloadChats = () => invoke<void>("reload_chats");

@@ -90,7 +90,14 @@ async fn a_browser_sign_in_stays_alive_across_rotating_refreshes_without_losing_
                 Update::Event(_) => {}
             },
             Some(event) = auth.recv() => match event {
-                AuthEvent::Refreshed(tokens) => refresh_tokens.push(tokens.refresh_token.unwrap()),
+                AuthEvent::Refreshed(tokens) => {
+                    // Under way until the shell says it kept the rotated
+                    // token (what the desktop's relaunch waits for).
+                    assert!(_refreshing.in_flight(), "a renewal not yet kept counts as under way");
+                    refresh_tokens.push(tokens.refresh_token.unwrap());
+                    _refreshing.kept();
+                    assert!(!_refreshing.in_flight());
+                }
                 other => panic!("unexpected {other:?}"),
             },
         }

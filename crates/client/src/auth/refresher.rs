@@ -12,6 +12,7 @@ use super::provider::{Provider, RefreshError};
 use super::Tokens;
 use crate::backoff::Backoff;
 use crate::session::{Command, Handle};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, Notify};
@@ -44,6 +45,24 @@ pub enum AuthEvent {
 #[derive(Debug)]
 pub struct Refreshing {
     task: JoinHandle<()>,
+    in_flight: Arc<AtomicBool>,
+}
+
+impl Refreshing {
+    /// Whether a renewal is under way: asked of the provider, or answered
+    /// with tokens the shell has not said it kept yet ([`Refreshing::kept`]).
+    /// A rotating provider has already retired the old refresh token then,
+    /// so a process that stops now (a relaunch, say) loses the session, and
+    /// reusing the old token may trip the provider's reuse detection.
+    pub fn in_flight(&self) -> bool {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// The shell has kept the last [`AuthEvent::Refreshed`]'s tokens (the
+    /// rotated refresh token is in the keychain).
+    pub fn kept(&self) {
+        self.in_flight.store(false, Ordering::SeqCst);
+    }
 }
 
 impl Drop for Refreshing {
@@ -61,8 +80,9 @@ pub fn spawn_refresher(
     wake: Arc<Notify>,
 ) -> (Refreshing, mpsc::UnboundedReceiver<AuthEvent>) {
     let (events, rx) = mpsc::unbounded_channel();
-    let task = tokio::spawn(run(provider, tokens, session, wake, events));
-    (Refreshing { task }, rx)
+    let in_flight = Arc::new(AtomicBool::new(false));
+    let task = tokio::spawn(run(provider, tokens, session, wake, events, in_flight.clone()));
+    (Refreshing { task, in_flight }, rx)
 }
 
 async fn run(
@@ -71,11 +91,13 @@ async fn run(
     session: Handle,
     wake: Arc<Notify>,
     events: mpsc::UnboundedSender<AuthEvent>,
+    in_flight: Arc<AtomicBool>,
 ) {
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
     let mut due = tokens.refresh_due();
     loop {
         wait_until(due, &wake).await;
+        in_flight.store(true, Ordering::SeqCst);
         let outcome = match &tokens.refresh_token {
             Some(refresh_token) => provider.refresh(refresh_token).await,
             None => Err(RefreshError::NoRefreshToken),
@@ -90,6 +112,7 @@ async fn run(
                 tracing::debug!("access token renewed");
             }
             Err(RefreshError::Transient(e)) => {
+                in_flight.store(false, Ordering::SeqCst);
                 let retry_in = backoff.next_delay();
                 let reason = with_causes("could not renew the session", &e);
                 tracing::warn!(%reason, ?retry_in, "renewing the session failed; retrying");
@@ -97,6 +120,7 @@ async fn run(
                 due = SystemTime::now() + retry_in;
             }
             Err(refused) => {
+                in_flight.store(false, Ordering::SeqCst);
                 let reason = refused.to_string();
                 tracing::info!(%reason, "the provider ended the session");
                 session.send(Command::SignOut(reason.clone()));
