@@ -125,7 +125,8 @@ gone() { # exited (a zombie until this shell reaps it)
 handed_over() { dunstctl close-all; gone; }
 WAIT_TENTHS=450 wait_for "the window's process to hand over" handed_over
 relaunched_pid() { pgrep -n -f "urutibiz-desktop --hidden --server $base2 --issuer"; }
-wait_for "the hidden copy" relaunched_pid
+has_copy() { relaunched_pid >/dev/null; }
+wait_for "the hidden copy" has_copy
 wait "$first" 2>/dev/null || true
 app=$(relaunched_pid); pids+=($app)
 copy_args=$(tr '\0' '\n' </proc/$app/cmdline | tail -n +2 | tr '\n' ' ')

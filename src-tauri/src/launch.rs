@@ -10,6 +10,9 @@
 //! arguments. So when any argument is a link, every flag is ignored: a
 //! launch for a link never takes a server, issuer or token from its
 //! arguments (the environment and the settings still apply).
+//!
+//! This file and [`crate::deep_link`] import nothing else of the app, so
+//! the fuzz targets (`fuzz/`) build them without Tauri.
 
 use crate::deep_link;
 
@@ -35,7 +38,7 @@ pub struct LaunchOptions {
 }
 
 /// The flag that starts the app in the tray (also what start-at-login runs).
-pub const HIDDEN: &str = crate::autostart::HIDDEN;
+pub const HIDDEN: &str = "--hidden";
 /// The flag that leaves the start-at-login setting alone.
 pub const NO_AUTOSTART: &str = "--no-autostart";
 

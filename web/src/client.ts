@@ -7,7 +7,7 @@ import type { ErrorCode } from "./generated/ErrorCode.js";
 import type { Error as ErrorPayload } from "./generated/Error.js";
 import type { Resumed } from "./generated/Resumed.js";
 
-/** Where the seed kept the token, and where this package looks by default. */
+/** Where the seed kept the token; read only with `tokenStorage: "localStorage"`. */
 export const DEFAULT_TOKEN_KEY = "token";
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "signed-out";
@@ -16,10 +16,20 @@ export interface RealtimeOptions {
   /** The realtime server's base URL, e.g. `https://rt.example.com`. */
   url: string;
   /**
-   * The user's JWT. Called before every (re)connection and before the token
-   * runs out, so a fresh one is picked up. Default: `localStorage.token`.
+   * The user's JWT, from the site's own sign-in (its auth SDK's getter).
+   * Called before every (re)connection and before the token runs out, so a
+   * fresh one is picked up. Without it, the token is the one handed to
+   * `setToken()` (see `tokenStorage`).
    */
   getToken?: () => string | null | undefined | Promise<string | null | undefined>;
+  /**
+   * Where the token handed to `setToken()` is kept when there is no
+   * `getToken`. `"memory"` (the default): in this page only, gone with it.
+   * `"localStorage"`: `localStorage.token`, as the seed kept it, so a reload
+   * stays signed in; any script that gets injected into the site can read
+   * it there, a bearer token valid for as long as it lives. Opt in knowingly.
+   */
+  tokenStorage?: "memory" | "localStorage";
   /** Socket.IO transports; default WebSocket first, long-polling as fallback. */
   transports?: ("websocket" | "polling")[];
   /** Longest wait for a request's answer, ms. */
@@ -39,11 +49,32 @@ export class RealtimeError extends Error {
 
 type Listener = () => void;
 
-function tokenFromStorage(): string | null {
-  try {
-    return globalThis.localStorage?.getItem(DEFAULT_TOKEN_KEY) ?? null;
-  } catch {
-    return null; // storage disabled (privacy mode)
+/** The token `setToken()` keeps: in memory, or in `localStorage` by opt-in. */
+class TokenHolder {
+  private token: string | null = null;
+
+  constructor(private readonly storage: "memory" | "localStorage") {}
+
+  get = (): string | null => {
+    if (this.storage === "memory") return this.token;
+    try {
+      return globalThis.localStorage?.getItem(DEFAULT_TOKEN_KEY) ?? null;
+    } catch {
+      return null; // storage disabled (privacy mode)
+    }
+  };
+
+  set(token: string | null): void {
+    if (this.storage === "memory") {
+      this.token = token;
+      return;
+    }
+    try {
+      if (token === null) globalThis.localStorage?.removeItem(DEFAULT_TOKEN_KEY);
+      else globalThis.localStorage?.setItem(DEFAULT_TOKEN_KEY, token);
+    } catch {
+      this.token = token; // storage disabled: this page only
+    }
   }
 }
 
@@ -59,6 +90,7 @@ export class RealtimeClient {
   readonly socket: Socket;
   readonly url: string;
   private readonly getToken: NonNullable<RealtimeOptions["getToken"]>;
+  private readonly held: TokenHolder;
   private readonly requestTimeoutMs: number;
   private stateValue: ConnectionState = "connecting";
   private userValue: Authenticated | null = null;
@@ -72,7 +104,8 @@ export class RealtimeClient {
 
   constructor(options: RealtimeOptions) {
     this.url = options.url.replace(/\/+$/, "");
-    this.getToken = options.getToken ?? tokenFromStorage;
+    this.held = new TokenHolder(options.tokenStorage ?? "memory");
+    this.getToken = options.getToken ?? this.held.get;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.socket = io(this.url, {
       autoConnect: false,
@@ -135,6 +168,15 @@ export class RealtimeClient {
       this.setState("connecting");
       this.socket.connect();
     }
+  }
+
+  /**
+   * Hands over the user's token when there is no `getToken` (kept as
+   * `tokenStorage` says); `null` forgets it. Connects with it if signed out.
+   */
+  setToken(token: string | null): void {
+    this.held.set(token);
+    if (token && this.stateValue === "signed-out" && !this.closed) this.connect();
   }
 
   /** Signs in again, e.g. after the app stored a new token. */

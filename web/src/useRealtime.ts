@@ -28,6 +28,7 @@ export function useRealtime() {
     [client],
   );
   const reconnect = useCallback(() => client.reconnect(), [client]);
+  const setToken = useCallback((token: string | null) => client.setToken(token), [client]);
   return useMemo(
     () => ({
       socket: client.socket,
@@ -40,7 +41,8 @@ export function useRealtime() {
       updateBooking,
       sendNotification,
       reconnect,
+      setToken,
     }),
-    [client, state, user, joinRoom, leaveRoom, sendMessage, updateBooking, sendNotification, reconnect],
+    [client, state, user, joinRoom, leaveRoom, sendMessage, updateBooking, sendNotification, reconnect, setToken],
   );
 }

@@ -303,3 +303,58 @@ async fn an_unreachable_or_malformed_provider_is_reported() {
     let err = Provider::discover("not a url", CLIENT_ID).await.unwrap_err();
     assert!(matches!(err, SignInError::IssuerUrl { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_provider_whose_endpoints_are_plain_http_to_another_machine_is_refused() {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let insecure = std::sync::Arc::new(std::sync::Mutex::new("token_endpoint"));
+    let which = insecure.clone();
+    let doc_issuer = issuer.clone();
+    let app = axum::Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            get(move || {
+                let issuer = doc_issuer.clone();
+                let plain = *which.lock().unwrap();
+                async move {
+                    let endpoint = |name: &str| {
+                        if name == plain {
+                            format!("http://idp.example/{name}")
+                        } else {
+                            format!("{issuer}/{name}")
+                        }
+                    };
+                    axum::Json(serde_json::json!({
+                        "issuer": issuer,
+                        "authorization_endpoint": endpoint("authorization_endpoint"),
+                        "token_endpoint": endpoint("token_endpoint"),
+                        "jwks_uri": format!("{issuer}/jwks"),
+                        "response_types_supported": ["code"],
+                        "subject_types_supported": ["public"],
+                        "id_token_signing_alg_values_supported": ["RS256"],
+                    }))
+                }
+            }),
+        )
+        .route("/jwks", get(|| async { axum::Json(serde_json::json!({"keys": []})) }));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    for (endpoint, what) in [("token_endpoint", "token endpoint"), ("authorization_endpoint", "authorization endpoint")]
+    {
+        *insecure.lock().unwrap() = endpoint;
+        let err = Provider::discover(&issuer, CLIENT_ID).await.unwrap_err();
+        assert!(matches!(err, SignInError::InsecureEndpoint { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!("the sign-in service's {what} (http://idp.example/{endpoint}) is not an https:// address")
+        );
+    }
+    // The same provider with its own (loopback) endpoints is accepted.
+    *insecure.lock().unwrap() = "none";
+    assert!(Provider::discover(&issuer, CLIENT_ID).await.is_ok());
+    // An issuer over plain http to another machine is not even asked.
+    let err = Provider::discover("http://idp.example", CLIENT_ID).await.unwrap_err();
+    assert!(matches!(err, SignInError::InsecureEndpoint { what: "address", .. }), "{err:?}");
+}

@@ -27,7 +27,8 @@
 //!   against the per-user cap. A session whose connect was refused is
 //!   refused again without its token being looked at, until it ends.
 
-mod translate;
+/// Public for the fuzz targets (`fuzz/`), which feed it a stranger's bytes.
+pub mod translate;
 
 use crate::auth::{AuthError, Identity};
 use crate::metrics::Metrics;

@@ -1,6 +1,7 @@
 // A page header with the bell, as the seed's site had it, on the package.
 // Signs in with a development token kept in localStorage (where the seed
-// kept its token), so a reload stays signed in.
+// kept its token), so a reload stays signed in: the demo opts in to
+// `tokenStorage: "localStorage"`; a real site passes its auth SDK's getter.
 import { StrictMode, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import {
@@ -195,7 +196,7 @@ function Demo() {
   }
   return (
     // Keyed by the token: a new sign-in is a new connection.
-    <RealtimeProvider key={token} url={serverUrl}>
+    <RealtimeProvider key={token} url={serverUrl} tokenStorage="localStorage">
       <Page
         theme={theme}
         setTheme={setTheme}
