@@ -304,6 +304,11 @@ async fn an_unreachable_or_malformed_provider_is_reported() {
     assert!(matches!(err, SignInError::IssuerUrl { .. }), "{err:?}");
 }
 
+/// A JSON answer (the client crate's axum has no `Json`).
+fn json_response(body: serde_json::Value) -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body.to_string())
+}
+
 #[tokio::test]
 async fn a_provider_whose_endpoints_are_plain_http_to_another_machine_is_refused() {
     use axum::routing::get;
@@ -326,7 +331,7 @@ async fn a_provider_whose_endpoints_are_plain_http_to_another_machine_is_refused
                             format!("{issuer}/{name}")
                         }
                     };
-                    axum::Json(serde_json::json!({
+                    json_response(serde_json::json!({
                         "issuer": issuer,
                         "authorization_endpoint": endpoint("authorization_endpoint"),
                         "token_endpoint": endpoint("token_endpoint"),
@@ -338,17 +343,20 @@ async fn a_provider_whose_endpoints_are_plain_http_to_another_machine_is_refused
                 }
             }),
         )
-        .route("/jwks", get(|| async { axum::Json(serde_json::json!({"keys": []})) }));
+        .route("/jwks", get(|| async { json_response(serde_json::json!({"keys": []})) }));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    for (endpoint, what) in [("token_endpoint", "token endpoint"), ("authorization_endpoint", "authorization endpoint")]
+    for (endpoint, what) in
+        [("token_endpoint", "token endpoint"), ("authorization_endpoint", "authorization endpoint")]
     {
         *insecure.lock().unwrap() = endpoint;
         let err = Provider::discover(&issuer, CLIENT_ID).await.unwrap_err();
         assert!(matches!(err, SignInError::InsecureEndpoint { .. }), "{err:?}");
         assert_eq!(
             err.to_string(),
-            format!("the sign-in service's {what} (http://idp.example/{endpoint}) is not an https:// address")
+            format!(
+                "the sign-in service's {what} (http://idp.example/{endpoint}) is not an https:// address"
+            )
         );
     }
     // The same provider with its own (loopback) endpoints is accepted.

@@ -288,7 +288,11 @@ fn require_secure(what: &'static str, url: &openidconnect::url::Url) -> Result<(
 
 /// The code from a callback, after checking it answers this sign-in.
 /// Public for the fuzz targets (`fuzz/`): the query is anyone's to send.
-pub fn check_callback(query: &CallbackQuery, expected_state: &str, issuer: &str) -> Result<String, SignInError> {
+pub fn check_callback(
+    query: &CallbackQuery,
+    expected_state: &str,
+    issuer: &str,
+) -> Result<String, SignInError> {
     // State first: a response to someone else's request says nothing else we should trust.
     if query.get("state").map(String::as_str) != Some(expected_state) {
         return Err(SignInError::StateMismatch);
