@@ -245,7 +245,7 @@ enum Refused {
     #[error("{}", .0.message())]
     Cap(Cap),
     #[error("this connection's sign-in was refused; open a new connection to try again")]
-    AlreadyRefused,
+    SessionSpent,
 }
 
 /// Connect middleware: verifies the handshake's token. A refusal is
@@ -258,7 +258,7 @@ async fn authenticate(
 ) -> Result<(), Refused> {
     if refused_sessions.was_refused(socket.id) {
         app.metrics.error(ErrorCode::Unauthorized);
-        return Err(Refused::AlreadyRefused);
+        return Err(Refused::SessionSpent);
     }
     let outcome = check_handshake(&socket, &app, auth).await;
     if let Err(why) = &outcome {
