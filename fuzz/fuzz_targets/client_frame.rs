@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use urutibiz_protocol::ClientFrame;
-use urutibiz_realtime_server::events::ClientEvent;
+use urutibiz_realtime_server::session::events::ClientEvent;
 
 fuzz_target!(|text: &str| {
     if let Ok(frame) = ClientFrame::parse(text) {

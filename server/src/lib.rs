@@ -9,50 +9,47 @@
 //! - [`cli`] and [`config`]: flags, env and the validated configuration.
 //! - [`auth`]: JWT verification (algorithm pinned) and minting.
 //! - [`http`]: routes: `/ws`, `/api/v1/*`, `/healthz`, `/metrics`.
-//! - [`connection`]: authenticating a WebSocket connection.
-//! - [`session_loop`]: serving it: reads, queued writes, heartbeat, expiry, limits.
-//! - [`events`]: one file per client event, dispatched by an enum.
+//! - [`session`]: one connection's session, whatever its transport:
+//!   authenticating it, its loop (reads, queued writes, heartbeat, expiry,
+//!   limits), replay, and one file per client event.
 //! - [`policy`]: room entitlement and booking transition rules.
 //! - [`publish`]: building stored events, shared by socket and HTTP.
-//! - [`replay`]: resuming a connection from a position.
-//! - [`node`]: delivery of committed events: between the store's commit
-//!   hook and the hub, so storage, delivery and encoding depend only downward.
-//! - [`hub`]: room membership and fan-out with bounded per-connection queues.
-//! - [`wire`]: the wire text of stored events, encoded once.
+//! - [`delivery`]: committed events to the connections of their rooms:
+//!   live delivery in commit order, the hub's rooms and queues, the wire
+//!   text encoded once.
 //! - [`store`]: the storage trait and its SQLite implementation.
 //! - [`names`]: users' display names, cached in front of the store.
 //! - [`chats`]: chats by id, cached in front of the store.
 //! - [`metrics`]: Prometheus counters.
 //! - [`quotas`]: per-user quotas on messages, new chats, replays and HTTP.
 //! - [`socketio`]: `/socket.io/`, the seed's Socket.IO protocol, translated
-//!   to and from native frames below the same connection code.
+//!   to and from native frames below the same session code.
+//!
+//! Layers import only downward: `http` and `socketio` (transports) above
+//! `session`, above `delivery` and the domain (`policy`, `publish`,
+//! `names`, `chats`, `quotas`), above `store` and `auth`.
 
 pub mod auth;
 pub mod chats;
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod connection;
-pub mod events;
+pub mod delivery;
 pub mod http;
-pub mod hub;
 pub mod metrics;
 pub mod names;
-pub mod node;
 pub mod notification_input;
 pub mod policy;
 pub mod publish;
 pub mod quotas;
-pub mod replay;
 pub mod serve;
-pub mod session_loop;
+pub mod session;
 pub mod socketio;
 pub mod store;
-pub mod wire;
 
 use crate::auth::Verifier;
 use crate::config::Config;
-use crate::hub::Hub;
+use crate::delivery::hub::Hub;
 use crate::metrics::Metrics;
 use crate::store::{SqliteStore, Store};
 use std::future::Future;
@@ -78,7 +75,7 @@ pub struct App {
     /// Live connections by room.
     pub hub: Arc<Hub>,
     /// Delivers what the store commits to the hub.
-    pub node: Arc<node::Node>,
+    pub delivery: Arc<delivery::live::LiveDelivery>,
     /// Counters.
     pub metrics: Arc<Metrics>,
     /// Cancelled when the server begins shutting down.
@@ -113,11 +110,11 @@ pub async fn run(
     let metrics = Arc::new(Metrics::new());
     let caps = serve::ConnectionCaps::new(config.connections.clone(), metrics.clone());
     let hub = Arc::new(Hub::new(metrics.clone()));
-    let node = Arc::new(node::Node::new(hub.clone()));
-    let delivery = node.clone();
-    let on_commit = Box::new(move |events: &[store::StoredEvent]| delivery.deliver_committed(events));
+    let delivery = Arc::new(delivery::live::LiveDelivery::new(hub.clone()));
+    let committed = delivery.clone();
+    let on_commit = Box::new(move |events: &[store::StoredEvent]| committed.deliver_committed(events));
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.db_path, config.fsync, on_commit)?);
-    node.start_at(store.head_seq().await?);
+    delivery.start_at(store.head_seq().await?);
     if let Some(jwks) = verifier.jwks() {
         // A provider that is down at start is not fatal: tokens are refused
         // as signed by an unknown key until its keys can be fetched.
@@ -135,7 +132,7 @@ pub async fn run(
         quotas: quotas::UserQuotas::new(&config.quotas),
         store,
         hub,
-        node,
+        delivery,
         metrics,
         shutdown: CancellationToken::new(),
         tracker: TaskTracker::new(),

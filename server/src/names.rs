@@ -9,6 +9,7 @@
 //! written only when it would change the recorded one. It is bounded: past
 //! its capacity the least useful names are read again when next needed.
 
+use crate::auth::Identity;
 use crate::store::{NameSource, RecordedName, Store, StoreError};
 use quick_cache::sync::Cache;
 use std::sync::Arc;
@@ -42,6 +43,17 @@ impl Names {
         let recorded = self.store.set_display_name(user_id, name, source).await?;
         self.cache.insert(user_id.to_owned(), Some(recorded));
         Ok(())
+    }
+
+    /// Keeps the display name a token carries, for what others are sent
+    /// (unless the backend named the user). A failure is logged: a name is
+    /// never worth refusing a connection.
+    pub async fn record_from_token(&self, identity: &Identity) {
+        if let Some(name) = &identity.display_name {
+            if let Err(e) = self.record(&identity.user_id, name, NameSource::Token).await {
+                tracing::warn!(error = %e, "recording a display name failed");
+            }
+        }
     }
 
     /// The display name of `user_id`, or the id itself when none is known

@@ -2,8 +2,8 @@
 //! handlers and the HTTP API so both follow one path.
 
 use crate::clock::now_ms;
-use crate::hub::ConnId;
-use crate::hub::Frame;
+use crate::delivery::hub::ConnId;
+use crate::delivery::hub::Frame;
 use crate::store::ReadOutcome;
 use crate::store::{Booking, NewEvent, Route, StoreError};
 use crate::App;
@@ -122,7 +122,7 @@ pub async fn booking_status_change(
     // Announced before this returns, so the author's own connection gets
     // the change before its reply.
     if let Some(last) = stored.last() {
-        app.node.delivered_through(last.seq).await;
+        app.delivery.delivered_through(last.seq).await;
     }
     Ok(Some(change))
 }

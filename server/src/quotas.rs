@@ -1,7 +1,7 @@
 //! Per-user quotas, shared by every connection and HTTP request of a user,
 //! so opening more sockets buys no more messages, chats or replays.
 //!
-//! The per-connection frame limit in [`crate::session_loop`] protects the
+//! The per-connection frame limit in [`crate::session::run`] protects the
 //! server from one socket; these protect other users (a stranger's chat
 //! spam fills a victim's unread count whatever the number of sockets) and
 //! the storage readers (replays and history pages are the costly reads).

@@ -400,14 +400,32 @@ fn keys_are_never_configured_over_plain_http_to_another_machine() {
             "--jwt-issuer (with --jwks-discover): `http://idp.example` must be https://",
         ),
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_realtime-server"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--jwt-algorithm", "RS256", "--jwt-audience", "a"])
-            .args(&flags)
-            .env("JWT_SECRET", SECRET)
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{flags:?} was accepted");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = KillOnDrop(
+            std::process::Command::new(env!("CARGO_BIN_EXE_realtime-server"))
+                .args(["serve", "--bind", "127.0.0.1:0", "--jwt-algorithm", "RS256", "--jwt-audience", "a"])
+                .args(&flags)
+                .arg("--db")
+                .arg(dir.path().join("x.db"))
+                .env("JWT_SECRET", SECRET)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        // A server that starts anyway would run until killed: wait 10 s at most.
+        let mut exited = None;
+        for _ in 0..100 {
+            exited = child.0.try_wait().unwrap();
+            if exited.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let status = exited.unwrap_or_else(|| panic!("{flags:?} was accepted: the server started"));
+        assert!(!status.success(), "{flags:?} was accepted");
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.0.stderr.take().unwrap(), &mut err).unwrap();
         assert!(err.contains(expected), "{flags:?}: {err}");
     }
 }

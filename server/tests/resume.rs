@@ -51,6 +51,12 @@ async fn replay_during_concurrent_publishing_loses_and_repeats_nothing() {
         server.publish("user-u1", "tick", json!({"n": n})).await;
     }
     let mut client = server.connect("u1", "renter").await;
+    client.send(json!({"event": "resume", "data": {"after": 0}, "ref": "resume"})).await;
+    // The first replayed event: the replay has begun. Publishing starts now,
+    // so nothing live can precede the replay (the client asked for everything
+    // after 0; an event it got live before asking would rightly come again).
+    let mut frames = vec![client.recv().await];
+    assert_eq!(frames[0]["data"]["n"], 0, "{}", frames[0]);
     let publisher = {
         let http = server.http.clone();
         let url = server.url("/api/v1/publish");
@@ -68,7 +74,9 @@ async fn replay_during_concurrent_publishing_loses_and_repeats_nothing() {
             }
         })
     };
-    let mut frames = client.resume(0).await;
+    while frames.last().unwrap()["ref"] != "resume" {
+        frames.push(client.recv().await);
+    }
     assert_eq!(frames.last().unwrap()["event"], "resumed");
     publisher.await.unwrap();
     // Whatever the replay did not cover arrives live.

@@ -3,7 +3,8 @@
 
 use super::{bearer, ApiError};
 use crate::serve::ConnectionSlot;
-use crate::{connection, App};
+use crate::session::connect;
+use crate::App;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -58,7 +59,7 @@ pub async fn upgrade(
         .read_buffer_size(1024)
         .write_buffer_size(8 * 1024)
         .on_upgrade(move |socket| async move {
-            connection::serve(app, socket, header_auth, resume_after).await;
+            connect::serve(app, socket, header_auth, resume_after).await;
             drop(guard);
             // The socket counted against its client IP's cap until now.
             drop(slot);

@@ -2,7 +2,7 @@
 //! web app written for the seed's Socket.IO server connects unchanged.
 //!
 //! socketioxide speaks Engine.IO and Socket.IO. Below it, each Socket.IO
-//! socket is one more connection of [`crate::connection`]: its packets are
+//! socket is one more connection of [`crate::session::connect`]: its packets are
 //! translated into native frames and back ([`translate`]), so
 //! authorization, rate limits, storage, rooms and resume are the code
 //! `/ws` runs, not a second implementation.
@@ -33,8 +33,9 @@ pub mod translate;
 use crate::auth::{AuthError, Identity};
 use crate::metrics::Metrics;
 use crate::serve::{Cap, ConnectionSlot, Counted, UserSlot};
-use crate::session_loop::FloodCount;
-use crate::{connection, App};
+use crate::session::connect;
+use crate::session::run::FloodCount;
+use crate::App;
 use axum::extract::ws::Message;
 use axum::response::IntoResponse;
 use futures_util::{Sink, Stream};
@@ -384,15 +385,8 @@ fn on_connect(
         let mut stream = inbound_stream(events);
         let Handshake { identity, resume_after, user_slot } = handshake;
         let header_auth = Some(Ok(identity));
-        connection::serve_split(
-            app.clone(),
-            &mut sink,
-            &mut stream,
-            header_auth,
-            resume_after,
-            Some(user_slot),
-        )
-        .await;
+        connect::serve_split(app.clone(), &mut sink, &mut stream, header_auth, resume_after, Some(user_slot))
+            .await;
         // Only now: the session gave the client its close handshake's time
         // after its last frames. Disconnecting earlier closes the transport
         // with those frames still queued in Engine.IO, and the client sees
@@ -401,7 +395,7 @@ fn on_connect(
         if cut.load(Ordering::Relaxed) {
             // The session ended with its stream, without a close handshake:
             // the same time for the frames queued before (the warning).
-            tokio::time::sleep(connection::CLOSE_HANDSHAKE).await;
+            tokio::time::sleep(crate::session::transport::CLOSE_HANDSHAKE).await;
         }
         if !app.shutdown.is_cancelled() && code != close::GOING_AWAY {
             let _ = socket.disconnect();

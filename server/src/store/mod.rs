@@ -7,7 +7,7 @@
 //! Delivery order is decided here: an implementation calls its commit hook
 //! with every committed event, in `seq` order, from one thread, after the
 //! commit (callers may hear of the commit first; see
-//! [`crate::node::Node::delivered_through`]). Every connection therefore receives events in `seq`
+//! [`crate::delivery::live::LiveDelivery::delivered_through`]). Every connection therefore receives events in `seq`
 //! order, which is what makes resuming from one position sound.
 
 pub mod sqlite;

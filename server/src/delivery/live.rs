@@ -1,19 +1,19 @@
-//! The node between storage and the hub: it owns live delivery of what the
-//! store commits. The store calls [`Node::deliver_committed`] from its commit
-//! hook, in `seq` order; the node encodes each event once and hands the
+//! Live delivery, between storage and the hub: it owns delivering what the
+//! store commits. The store calls [`LiveDelivery::deliver_committed`] from its commit
+//! hook, in `seq` order; it encodes each event once and hands the
 //! frame to the hub along the event's route. Storage knows nothing of
 //! connections, and the hub nothing of storage or encoding: each layer
 //! depends only on the ones below it (store, hub) and this one ties them.
 
-use crate::hub::{Frame, Hub};
+use crate::delivery::hub::{Frame, Hub};
+use crate::delivery::wire::encode;
 use crate::store::StoredEvent;
-use crate::wire::encode;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
 /// Live delivery of committed events.
-pub struct Node {
+pub struct LiveDelivery {
     hub: Arc<Hub>,
     /// Position of the last committed event queued for its recipients.
     delivered: AtomicI64,
@@ -21,14 +21,14 @@ pub struct Node {
     delivered_wake: Notify,
 }
 
-impl Node {
+impl LiveDelivery {
     /// Delivers through `hub`.
-    pub fn new(hub: Arc<Hub>) -> Node {
-        Node { hub, delivered: AtomicI64::new(0), delivered_wake: Notify::new() }
+    pub fn new(hub: Arc<Hub>) -> LiveDelivery {
+        LiveDelivery { hub, delivered: AtomicI64::new(0), delivered_wake: Notify::new() }
     }
 
     /// Delivers a batch of committed events, in order, then wakes whoever
-    /// waits for them in [`Node::delivered_through`].
+    /// waits for them in [`LiveDelivery::delivered_through`].
     pub fn deliver_committed(&self, events: &[StoredEvent]) {
         for stored in events {
             self.deliver(stored);

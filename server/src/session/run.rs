@@ -2,11 +2,11 @@
 //! frames, writes queued frames, pings, and enforces token expiry, rate
 //! limits and frame size.
 
-use crate::auth::unix_now;
-use crate::connection::{close_with, error_frame, Sink, Stream, CLOSE_HANDSHAKE};
-use crate::events::{ClientEvent, Reply, Session};
-use crate::hub::Frame;
-use crate::replay::{self, ReplayError};
+use super::events::ClientEvent;
+use super::replay::{self, ReplayError};
+use super::state::{expiry_instant, Reply, Session};
+use super::transport::{close_with, error_frame, Sink, Stream, CLOSE_HANDSHAKE};
+use crate::delivery::hub::Frame;
 use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{SinkExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -91,12 +91,6 @@ struct Flood {
     limiter: DefaultDirectRateLimiter,
     count: FloodCount,
     max_strikes: u32,
-}
-
-/// Instant at which a token with this `exp` stops being accepted.
-pub fn expiry_instant(expires_at: i64, leeway_secs: u64) -> Instant {
-    let left = expires_at.saturating_add(leeway_secs as i64).saturating_sub(unix_now()).max(0);
-    Instant::now() + Duration::from_secs(left as u64)
 }
 
 /// Serves the connection until it ends; closes it with the right code.

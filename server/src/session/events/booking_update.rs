@@ -3,7 +3,7 @@
 //! already has is answered with the current state, so a second click is
 //! harmless; a change that is no longer possible says who got there first.
 
-use super::{answer, Outcome, Refusal, Session};
+use crate::session::state::{answer, Outcome, Refusal, Session};
 use crate::store::BookingRecord;
 use crate::{policy, publish, App};
 use urutibiz_protocol::client::BookingUpdate;

@@ -1,7 +1,7 @@
 //! `authenticate` mid-session: a fresh token for the same user extends the
-//! session. (The first authentication happens in [`crate::connection`].)
+//! session. (The first authentication happens in [`crate::session::connect`].)
 
-use super::{answer, Outcome, Refusal, Session};
+use crate::session::state::{answer, Outcome, Refusal, Session};
 use crate::store::StoreError;
 use urutibiz_protocol::client::Authenticate;
 use urutibiz_protocol::server::Authenticated;
@@ -20,7 +20,7 @@ pub async fn handle(session: &mut Session, p: Authenticate, reference: Option<&s
             "a session cannot change user or role; open a new connection",
         ));
     }
-    crate::connection::record_name(&session.app, &fresh).await;
+    session.app.names.record_from_token(&fresh).await;
     session.identity.expires_at = fresh.expires_at;
     session.identity.display_name = fresh.display_name;
     answer(event::AUTHENTICATED, &authenticated(session).await?, reference)
@@ -36,6 +36,6 @@ pub async fn authenticated(session: &Session) -> Result<Authenticated, StoreErro
         expires_at: session.identity.expires_at,
         unread_count: store.unread_count(session.user_scope()).await?,
         // Read after joining the rooms: everything past it arrives live.
-        head_seq: session.app.node.head(),
+        head_seq: session.app.delivery.head(),
     })
 }

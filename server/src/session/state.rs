@@ -1,26 +1,15 @@
-//! Client events, one file each, dispatched by [`ClientEvent`].
-
-mod authenticate;
-mod booking_update;
-mod clear;
-mod join;
-mod leave;
-mod mark_all_read;
-mod mark_read;
-mod message;
-mod resume;
-mod send_notification;
-
-pub use authenticate::authenticated;
+//! The state of one authenticated session, and what a client event's
+//! handler answers.
 
 use crate::auth::{Identity, Role};
-use crate::hub::Outbox;
+use crate::delivery::hub::Outbox;
 use crate::store::{Scope, StoreError};
 use crate::App;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use urutibiz_protocol::{client, event, ClientFrame, ErrorCode, FrameError, Room, ServerFrame};
+use tokio::time::Instant;
+use urutibiz_protocol::{ErrorCode, FrameError, Room, ServerFrame};
 
 /// State of one authenticated connection.
 pub struct Session {
@@ -129,67 +118,8 @@ pub fn answer(name: &str, data: &impl Serialize, reference: Option<&str>) -> Out
     Ok(Reply::Frame(reply(name, data, reference)))
 }
 
-/// The events a client may send, with their payloads.
-pub enum ClientEvent {
-    /// `authenticate`
-    Authenticate(client::Authenticate),
-    /// `join`
-    Join(client::Join),
-    /// `leave`
-    Leave(client::Leave),
-    /// `message`
-    Message(client::Message),
-    /// `booking-update`
-    BookingUpdate(client::BookingUpdate),
-    /// `send-notification`
-    SendNotification(client::SendNotification),
-    /// `resume`
-    Resume(client::Resume),
-    /// `mark-read`
-    MarkRead(client::MarkRead),
-    /// `mark-all-read`
-    MarkAllRead(client::Empty),
-    /// `clear`
-    Clear(client::Empty),
-}
-
-impl ClientEvent {
-    /// Interprets a frame: `unknown-event` or `invalid-payload` on failure.
-    pub fn from_frame(frame: &ClientFrame) -> Result<ClientEvent, FrameError> {
-        Ok(match frame.event.as_str() {
-            event::AUTHENTICATE => ClientEvent::Authenticate(frame.payload()?),
-            event::JOIN => ClientEvent::Join(frame.payload()?),
-            event::LEAVE => ClientEvent::Leave(frame.payload()?),
-            event::MESSAGE => ClientEvent::Message(frame.payload()?),
-            event::BOOKING_UPDATE => ClientEvent::BookingUpdate(frame.payload()?),
-            event::SEND_NOTIFICATION => ClientEvent::SendNotification(frame.payload()?),
-            event::RESUME => ClientEvent::Resume(frame.payload()?),
-            event::MARK_READ => ClientEvent::MarkRead(frame.payload()?),
-            event::MARK_ALL_READ => ClientEvent::MarkAllRead(frame.optional_payload()?),
-            event::CLEAR => ClientEvent::Clear(frame.optional_payload()?),
-            _ => {
-                return Err(FrameError {
-                    code: ErrorCode::UnknownEvent,
-                    message: "unknown event".into(),
-                    reference: frame.reference.clone(),
-                })
-            }
-        })
-    }
-
-    /// Runs the event for this session.
-    pub async fn handle(self, session: &mut Session, reference: Option<&str>) -> Outcome {
-        match self {
-            ClientEvent::Authenticate(p) => authenticate::handle(session, p, reference).await,
-            ClientEvent::Join(p) => join::handle(session, p, reference).await,
-            ClientEvent::Leave(p) => leave::handle(session, p, reference),
-            ClientEvent::Message(p) => message::handle(session, p, reference).await,
-            ClientEvent::BookingUpdate(p) => booking_update::handle(session, p, reference).await,
-            ClientEvent::SendNotification(p) => send_notification::handle(session, p, reference).await,
-            ClientEvent::Resume(p) => resume::handle(session, p),
-            ClientEvent::MarkRead(p) => mark_read::handle(session, p, reference).await,
-            ClientEvent::MarkAllRead(_) => mark_all_read::handle(session, reference).await,
-            ClientEvent::Clear(_) => clear::handle(session, reference).await,
-        }
-    }
+/// Instant at which a token with this `exp` stops being accepted.
+pub fn expiry_instant(expires_at: i64, leeway_secs: u64) -> Instant {
+    let left = expires_at.saturating_add(leeway_secs as i64).saturating_sub(crate::auth::unix_now()).max(0);
+    Instant::now() + std::time::Duration::from_secs(left as u64)
 }

@@ -1,7 +1,7 @@
 //! `leave`: stop receiving a room's events. Leaving a room one is not in
 //! is not an error, so a client can retry freely.
 
-use super::{answer, Outcome, Refusal, Session};
+use crate::session::state::{answer, Outcome, Refusal, Session};
 use urutibiz_protocol::client::Leave;
 use urutibiz_protocol::server::RoomReply;
 use urutibiz_protocol::{event, ErrorCode, Room};

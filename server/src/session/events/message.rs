@@ -4,10 +4,10 @@
 //! users starts only if they share a booking (or first contact is allowed),
 //! within the sender's quotas of new chats and messages.
 
-use super::{answer, Outcome, Refusal, Session};
 use crate::clock::now_ms;
 use crate::publish::{new_event, new_id, notification, routed};
 use crate::quotas::Spend;
+use crate::session::state::{answer, Outcome, Refusal, Session};
 use crate::store::Chat;
 use serde_json::json;
 use urutibiz_protocol::client::Message;

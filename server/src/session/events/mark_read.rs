@@ -2,8 +2,8 @@
 //! are read.
 //! Every other connection of the user hears about it, so badges agree.
 
-use super::{answer, Outcome, Refusal, Session};
 use crate::publish::{announce_read, read_payload};
+use crate::session::state::{answer, Outcome, Refusal, Session};
 use crate::store::ReadChange;
 use urutibiz_protocol::client::MarkRead;
 use urutibiz_protocol::room::is_valid_id;

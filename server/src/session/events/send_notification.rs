@@ -1,10 +1,10 @@
 //! `send-notification`: admins notify a user over the socket. Backends use
 //! `POST /api/v1/publish` instead.
 
-use super::{answer, Outcome, Refusal, Session};
 use crate::auth::Role;
 use crate::notification_input::{check_notification, NotificationInput};
 use crate::publish;
+use crate::session::state::{answer, Outcome, Refusal, Session};
 use serde_json::Value;
 use urutibiz_protocol::client::SendNotification;
 use urutibiz_protocol::room::is_valid_id;

@@ -1,7 +1,8 @@
 //! `clear`: every notification so far leaves the user's history (and
 //! counts as read), on every device.
 
-use super::{mark_read, Outcome, Session};
+use super::mark_read;
+use crate::session::state::{Outcome, Session};
 use crate::store::ReadChange;
 
 pub async fn handle(session: &mut Session, reference: Option<&str>) -> Outcome {

@@ -1,8 +1,8 @@
 //! `resume`: replay what the client missed. The streaming itself happens
-//! in [`crate::replay`], which owns the socket.
+//! in [`crate::session::replay`], which owns the socket.
 
-use super::{Outcome, Refusal, Reply, Session};
 use crate::quotas::Spend;
+use crate::session::state::{Outcome, Refusal, Reply, Session};
 use urutibiz_protocol::client::Resume;
 use urutibiz_protocol::ErrorCode;
 

@@ -1,7 +1,7 @@
 //! `join`: enter a room the user is entitled to.
 
-use super::{answer, Outcome, Refusal, Session};
 use crate::policy;
+use crate::session::state::{answer, Outcome, Refusal, Session};
 use urutibiz_protocol::client::Join;
 use urutibiz_protocol::server::RoomReply;
 use urutibiz_protocol::{event, ErrorCode, Room};

@@ -10,11 +10,11 @@
 //! event only after it is committed, so a read that starts after the flag
 //! dropped sees every event the hub skipped.
 
-use crate::connection::Sink;
-use crate::events::{reply, Session};
-use crate::hub::Frame;
+use super::state::{reply, Session};
+use super::transport::Sink;
+use crate::delivery::hub::Frame;
+use crate::delivery::wire::encode;
 use crate::store::{ReplayPage, Replayed, StoreError};
-use crate::wire::encode;
 use axum::extract::ws::{Message, Utf8Bytes};
 use futures_util::SinkExt;
 use serde_json::Value;
@@ -77,7 +77,7 @@ pub async fn stream(
     reference: Option<&str>,
 ) -> Result<(), ReplayError> {
     let app = &session.app;
-    let expiry = crate::session_loop::expiry_instant(session.identity.expires_at, app.config.jwt.leeway_secs);
+    let expiry = super::state::expiry_instant(session.identity.expires_at, app.config.jwt.leeway_secs);
     let writes = Paced { sink, timeout: app.config.limits.pong_timeout };
     tokio::select! {
         result = stream_pages(session, writes, queue, last_seq, after, reference) => result,

@@ -1,36 +1,26 @@
-//! One WebSocket connection: authentication, registration in the user's
-//! rooms, then [`crate::session_loop`] until it closes.
+//! A connection becomes a session: authentication (a bearer header, or the
+//! first frame), the per-user cap, registration in the user's rooms, then
+//! [`super::run`] until it closes.
 
+use super::events::authenticated;
+use super::run;
+use super::state::{reply, Session};
+use super::transport::{close_with, error_frame, Sink, Stream};
 use crate::auth::{AuthError, Identity};
-use crate::events::{reply, Session};
 use crate::serve::UserSlot;
-use crate::{session_loop, App};
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use crate::App;
+use axum::extract::ws::{Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::timeout;
 use urutibiz_protocol::client::Authenticate;
-use urutibiz_protocol::server::Error as ErrorPayload;
 use urutibiz_protocol::{close, event, ClientFrame, ErrorCode};
-
-/// The writing half of a connection: a WebSocket's, or the Socket.IO
-/// endpoint's translation into Socket.IO packets. Everything above this
-/// seam (authentication, rooms, limits, replay) is the same for both.
-pub trait Sink: futures_util::Sink<Message, Error = axum::Error> + Unpin + Send {}
-impl<T: futures_util::Sink<Message, Error = axum::Error> + Unpin + Send> Sink for T {}
-
-/// The reading half of a connection.
-pub trait Stream: futures_util::Stream<Item = Result<Message, axum::Error>> + Unpin + Send {}
-impl<T: futures_util::Stream<Item = Result<Message, axum::Error>> + Unpin + Send> Stream for T {}
 
 /// Longest wait for delivery to catch up with the store at connect; it
 /// only lags by the time between a commit's answers and its delivery.
 const CATCH_UP: Duration = Duration::from_secs(1);
-
-/// Time a closing peer gets to answer our close frame.
-pub const CLOSE_HANDSHAKE: Duration = Duration::from_secs(1);
 
 /// Serves an upgraded socket until it closes. `header_auth` is the outcome
 /// of an `Authorization` header, if the upgrade request had one.
@@ -84,11 +74,11 @@ pub async fn serve_split(
             return close_with(sink, stream, close::TRY_AGAIN_LATER, &msg).await;
         }
     }
-    record_name(&app, &identity).await;
+    app.names.record_from_token(&identity).await;
     // Events acknowledged before this connection began reach the hub before
     // it joins any room, so they are history to it, never live (and within
     // `headSeq`). Usually there is nothing to wait for.
-    let caught_up = app.node.delivered_through(app.store.committed_head());
+    let caught_up = app.delivery.delivered_through(app.store.committed_head());
     if timeout(CATCH_UP, caught_up).await.is_err() {
         tracing::warn!("delivery is behind the store; connecting anyway");
     }
@@ -101,7 +91,7 @@ pub async fn serve_split(
     let mut session = Session { app: app.clone(), identity, outbox, rooms: BTreeSet::new() };
     session.enter(format!("user-{}", session.identity.user_id));
     session.enter(format!("role-{}", session.identity.role));
-    let hello = match crate::events::authenticated(&session).await {
+    let hello = match authenticated(&session).await {
         Ok(hello) => reply(event::AUTHENTICATED, &hello, reference.as_deref()),
         Err(e) => {
             tracing::error!(error = %e, "storage failed during connect");
@@ -113,7 +103,7 @@ pub async fn serve_split(
     tracing::debug!(conn = session.outbox.id, user = %session.identity.user_id, "connected");
     if sink.send(Message::Text(hello.into())).await.is_ok() {
         let resume = resume_after.map(|after| (after, reference));
-        session_loop::run(&mut session, sink, stream, queue, resume).await;
+        run::run(&mut session, sink, stream, queue, resume).await;
     }
     session.leave_all();
     app.metrics.connections.decrement(1.0);
@@ -185,37 +175,4 @@ async fn refuse(
     app.metrics.error(code);
     let _ = sink.send(error_frame(code, msg, reference)).await;
     close_with(sink, stream, close::UNAUTHORIZED, msg).await;
-}
-
-pub fn error_frame(code: ErrorCode, message: &str, reference: Option<&str>) -> Message {
-    let data = ErrorPayload { code, message: message.to_owned(), reference: reference.map(str::to_owned) };
-    Message::Text(reply(event::ERROR, &data, reference).into())
-}
-
-/// Sends a close frame and gives the peer a moment to answer it, so the
-/// TCP connection ends cleanly instead of with a reset.
-pub async fn close_with(sink: &mut impl Sink, stream: &mut impl Stream, code: u16, reason: &str) {
-    let frame = CloseFrame { code, reason: Utf8Bytes::from(truncate(reason, 120)) };
-    if timeout(CLOSE_HANDSHAKE, sink.send(Message::Close(Some(frame)))).await.is_ok() {
-        let _ = timeout(CLOSE_HANDSHAKE, async { while let Some(Ok(_)) = stream.next().await {} }).await;
-    }
-}
-
-/// Close reasons must fit in a control frame (123 bytes).
-fn truncate(s: &str, max: usize) -> &str {
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
-/// Keeps the display name a token carries, for what others are sent
-/// (unless the backend named the user).
-pub async fn record_name(app: &App, identity: &Identity) {
-    if let Some(name) = &identity.display_name {
-        if let Err(e) = app.names.record(&identity.user_id, name, crate::store::NameSource::Token).await {
-            tracing::warn!(error = %e, "recording a display name failed");
-        }
-    }
 }

@@ -1,0 +1,13 @@
+//! Committed events to the connections of their rooms.
+//!
+//! - [`live`]: between the store's commit hook and the hub: delivers what
+//!   the store commits, in commit order, encoded once.
+//! - [`hub`]: room membership and fan-out with bounded per-connection queues.
+//! - [`wire`]: the wire text of stored events, encoded once.
+//!
+//! Storage knows nothing of connections, the hub nothing of storage or
+//! encoding; `live` ties them, so each depends only downward.
+
+pub mod hub;
+pub mod live;
+pub mod wire;
