@@ -283,12 +283,10 @@ impl JwtArgs {
 }
 
 impl ServeArgs {
-    /// Threads for the connections' runtime. Every commit wakes the writer
-    /// thread and it wakes connection tasks back; with a worker per CPU the
-    /// writer competes with them for a core, and on two CPUs a worker
-    /// parked and woken for each event cost more than the work (fan-out:
-    /// 5.9 -> 2.6-4.8 us per delivery, HTTP publish: 178 -> 128 us per
-    /// event with one worker; bench/RESULTS.md).
+    /// Threads for the connections' runtime: one per CPU but one. Every
+    /// commit wakes the writer thread and it wakes connection tasks back;
+    /// with a worker per CPU the writer competes with them for a core
+    /// (measured in bench/RESULTS.md).
     pub fn worker_threads(&self) -> usize {
         self.worker_threads.map_or_else(
             || std::thread::available_parallelism().map_or(1, |cpus| cpus.get().saturating_sub(1).max(1)),

@@ -89,9 +89,9 @@ pub struct App {
 /// Why the server could not start or stopped abnormally.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Bad configuration.
+    /// The configured keys cannot verify tokens.
     #[error("configuration: {0}")]
-    Config(String),
+    Keys(#[from] auth::KeyError),
     /// The database could not be opened.
     #[error(transparent)]
     Store(#[from] store::StoreError),
@@ -106,7 +106,7 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let verifier = Verifier::new(&config.jwt).map_err(Error::Config)?;
+    let verifier = Verifier::new(&config.jwt)?;
     let metrics = Arc::new(Metrics::new());
     let caps = serve::ConnectionCaps::new(config.connections.clone(), metrics.clone());
     let hub = Arc::new(Hub::new(metrics.clone()));

@@ -198,24 +198,39 @@ pub struct JwtSettings {
     pub privileged_clients: Vec<String>,
 }
 
+/// Why the configured keys cannot verify anything.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// A JWKS with an HMAC algorithm.
+    #[error("a JWKS holds public keys: use RS256 or ES256 with it, not HS256")]
+    HmacWithJwks,
+    /// The PEM file does not hold a key of the configured algorithm.
+    #[error("{algorithm:?} public key: {source}")]
+    Pem {
+        /// The configured algorithm.
+        algorithm: Algorithm,
+        /// Why the key does not load.
+        #[source]
+        source: jsonwebtoken::errors::Error,
+    },
+    /// An algorithm this server does not verify.
+    #[error("unsupported JWT algorithm {0:?}")]
+    Unsupported(Algorithm),
+}
+
 impl Verifier {
     /// Builds a verifier; fails on an unreadable key.
-    pub fn new(settings: &JwtSettings) -> Result<Verifier, String> {
+    pub fn new(settings: &JwtSettings) -> Result<Verifier, KeyError> {
+        let pem = |source| KeyError::Pem { algorithm: settings.algorithm, source };
         let keys = match (settings.algorithm, &settings.jwks) {
-            (Algorithm::HS256, Some(_)) => {
-                return Err("a JWKS holds public keys: use RS256 or ES256 with it, not HS256".into())
-            }
+            (Algorithm::HS256, Some(_)) => return Err(KeyError::HmacWithJwks),
             (Algorithm::RS256 | Algorithm::ES256, Some(jwks)) => {
                 Keys::Jwks(Arc::new(JwksCache::new(jwks.clone(), settings.algorithm)))
             }
             (Algorithm::HS256, None) => Keys::Static(DecodingKey::from_secret(&settings.key)),
-            (Algorithm::RS256, None) => Keys::Static(
-                DecodingKey::from_rsa_pem(&settings.key).map_err(|e| format!("RS256 public key: {e}"))?,
-            ),
-            (Algorithm::ES256, None) => Keys::Static(
-                DecodingKey::from_ec_pem(&settings.key).map_err(|e| format!("ES256 public key: {e}"))?,
-            ),
-            (other, _) => return Err(format!("unsupported JWT algorithm {other:?}")),
+            (Algorithm::RS256, None) => Keys::Static(DecodingKey::from_rsa_pem(&settings.key).map_err(pem)?),
+            (Algorithm::ES256, None) => Keys::Static(DecodingKey::from_ec_pem(&settings.key).map_err(pem)?),
+            (other, _) => return Err(KeyError::Unsupported(other)),
         };
         let mut validation = Validation::new(settings.algorithm);
         validation.leeway = settings.leeway_secs;

@@ -225,29 +225,7 @@ async fn on_data(
     }
     let written = match answer(session, message).await {
         Answer::Send(reply) => out.flush(None, Some(reply)).await,
-        Answer::Replay { after, reference } => {
-            match replay::stream(
-                session,
-                out.sink,
-                &mut out.queue,
-                &mut out.last_seq,
-                after,
-                reference.as_deref(),
-            )
-            .await
-            {
-                // Expiry, shutdown or eviction: the loop handles it next.
-                Ok(()) | Err(ReplayError::Interrupted) => Ok(()),
-                Err(ReplayError::Socket) => Err(Gone),
-                Err(ReplayError::Store(e)) => {
-                    tracing::error!(error = %e, "replay failed");
-                    app.metrics.error(ErrorCode::Internal);
-                    let err =
-                        error_frame(ErrorCode::Internal, "replay failed; resume again", reference.as_deref());
-                    out.flush(None, Some(err)).await
-                }
-            }
-        }
+        Answer::Replay { after, reference } => replay_into(session, out, after, reference.as_deref()).await,
     };
     match written {
         Ok(()) => Inbound::Continue,

@@ -16,16 +16,34 @@ use crate::auth::Role;
 use async_trait::async_trait;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
+use std::sync::Arc;
 use urutibiz_protocol::BookingStatus;
 
 pub use sqlite::SqliteStore;
 
-/// A storage failure. The request may be retried.
+/// A storage failure. The request may be retried. Each keeps the error it
+/// came from as its source.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database reported an error.
     #[error("database: {0}")]
-    Database(String),
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A group commit failed: every request of the batch hears the same
+    /// error, so it is shared.
+    #[error("commit failed: {0}")]
+    Commit(#[source] Arc<dyn std::error::Error + Send + Sync>),
+    /// Stored data broke a promise of the schema.
+    #[error("stored data is inconsistent: {0}")]
+    Inconsistent(&'static str),
+    /// A storage thread could not be started.
+    #[error("starting the {what} thread: {source}")]
+    Thread {
+        /// Which thread.
+        what: &'static str,
+        /// Why it could not start.
+        #[source]
+        source: std::io::Error,
+    },
     /// The storage worker has stopped.
     #[error("storage is shut down")]
     Closed,
@@ -33,7 +51,13 @@ pub enum StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Database(e.to_string())
+        StoreError::Database(Box::new(e))
+    }
+}
+
+impl From<rusqlite_migration::Error> for StoreError {
+    fn from(e: rusqlite_migration::Error) -> Self {
+        StoreError::Database(Box::new(e))
     }
 }
 
@@ -316,11 +340,43 @@ pub struct RecordedName {
     pub source: NameSource,
 }
 
+/// Everything the server needs stored: one trait per area (the event log,
+/// bookings, chats, read state, names), so a second engine can be written
+/// and tested an area at a time.
+pub trait Store: EventLog + BookingStore + ChatStore + ReadStateStore + NameStore {}
+
+impl<T: EventLog + BookingStore + ChatStore + ReadStateStore + NameStore> Store for T {}
+
+/// The ordered log of stored events: appending (the commit hook delivers
+/// in `seq` order), positions, replay and retention.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait EventLog: Send + Sync + 'static {
+    /// Stores events in one transaction, in order.
+    async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The position of the newest stored event (0 when none).
+    async fn head_seq(&self) -> Result<i64, StoreError>;
+
+    /// The position of the newest event whose commit was acknowledged to a
+    /// caller, known without a query. It may be ahead of delivery (callers
+    /// hear first); a new connection waits for delivery to catch up with it
+    /// before joining rooms, so an event acknowledged before the connection
+    /// began is never also delivered to it live.
+    fn committed_head(&self) -> i64;
+
+    /// Events of `scope` after position `after`, oldest first.
+    async fn replay(&self, scope: Scope, after: i64, limit: usize) -> Result<ReplayPage, StoreError>;
+
+    /// Removes events past retention, in small steps; returns how many.
+    async fn prune(&self, retention: Retention) -> Result<usize, StoreError>;
+}
+
+/// Bookings, their participants and status changes.
+#[async_trait]
+pub trait BookingStore: Send + Sync + 'static {
     /// Registers a booking, or updates the participants and title of an
     /// existing one; an existing booking's status changes only through
-    /// [`Store::change_booking_status`]. Returns the booking as it was before.
+    /// [`BookingStore::change_booking_status`]. Returns the booking as it was before.
     async fn upsert_booking(&self, booking: Booking) -> Result<Option<Booking>, StoreError>;
 
     /// Looks up a booking.
@@ -348,47 +404,19 @@ pub trait Store: Send + Sync + 'static {
     /// A booking's status changes, newest first.
     async fn booking_changes(&self, id: &str, limit: usize) -> Result<Vec<StoredEvent>, StoreError>;
 
+    /// Whether two users are the host and the renter of some booking.
+    async fn share_booking(&self, one: &str, other: &str) -> Result<bool, StoreError>;
+}
+
+/// Chats between two users and their messages.
+#[async_trait]
+pub trait ChatStore: Send + Sync + 'static {
     /// Looks up a chat.
     async fn chat(&self, id: &str) -> Result<Option<Chat>, StoreError>;
 
     /// Creates the chat if it does not exist; returns the chat as stored,
     /// which may have other participants than asked for.
     async fn create_chat(&self, chat: Chat) -> Result<Chat, StoreError>;
-
-    /// Whether two users are the host and the renter of some booking.
-    async fn share_booking(&self, one: &str, other: &str) -> Result<bool, StoreError>;
-
-    /// Stores events in one transaction, in order.
-    async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<StoredEvent>, StoreError>;
-
-    /// The position of the newest stored event (0 when none).
-    async fn head_seq(&self) -> Result<i64, StoreError>;
-
-    /// The position of the newest event whose commit was acknowledged to a
-    /// caller, known without a query. It may be ahead of delivery (callers
-    /// hear first); a new connection waits for delivery to catch up with it
-    /// before joining rooms, so an event acknowledged before the connection
-    /// began is never also delivered to it live.
-    fn committed_head(&self) -> i64;
-
-    /// Events of `scope` after position `after`, oldest first.
-    async fn replay(&self, scope: Scope, after: i64, limit: usize) -> Result<ReplayPage, StoreError>;
-
-    /// Unread notifications of `scope`.
-    async fn unread_count(&self, scope: Scope) -> Result<i64, StoreError>;
-
-    /// Unread message notifications of `scope`, per chat id.
-    async fn unread_by_chat(&self, scope: Scope) -> Result<HashMap<String, i64>, StoreError>;
-
-    /// Applies a read-state change for `scope`'s user.
-    async fn change_read_state(&self, scope: Scope, change: ReadChange) -> Result<ReadOutcome, StoreError>;
-
-    /// Notification history, newest first.
-    async fn notifications(
-        &self,
-        scope: Scope,
-        query: HistoryQuery,
-    ) -> Result<Vec<NotificationRecord>, StoreError>;
 
     /// Chats a user takes part in, most recently active first, after
     /// `after` (a previous page's last chat).
@@ -406,7 +434,31 @@ pub trait Store: Send + Sync + 'static {
         before: Option<i64>,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError>;
+}
 
+/// Which notifications a user has read, across devices, and their history.
+#[async_trait]
+pub trait ReadStateStore: Send + Sync + 'static {
+    /// Unread notifications of `scope`.
+    async fn unread_count(&self, scope: Scope) -> Result<i64, StoreError>;
+
+    /// Unread message notifications of `scope`, per chat id.
+    async fn unread_by_chat(&self, scope: Scope) -> Result<HashMap<String, i64>, StoreError>;
+
+    /// Applies a read-state change for `scope`'s user.
+    async fn change_read_state(&self, scope: Scope, change: ReadChange) -> Result<ReadOutcome, StoreError>;
+
+    /// Notification history, newest first.
+    async fn notifications(
+        &self,
+        scope: Scope,
+        query: HistoryQuery,
+    ) -> Result<Vec<NotificationRecord>, StoreError>;
+}
+
+/// Users' display names.
+#[async_trait]
+pub trait NameStore: Send + Sync + 'static {
     /// Records a user's display name from `source` and returns the name
     /// now recorded: a token's name does not replace the backend's.
     async fn set_display_name(
@@ -418,7 +470,4 @@ pub trait Store: Send + Sync + 'static {
 
     /// A user's recorded display name.
     async fn display_name(&self, user_id: &str) -> Result<Option<RecordedName>, StoreError>;
-
-    /// Removes events past retention, in small steps; returns how many.
-    async fn prune(&self, retention: Retention) -> Result<usize, StoreError>;
 }

@@ -183,7 +183,7 @@ pub fn create_chat(conn: &Connection, chat: &Chat) -> Result<Chat, StoreError> {
          ON CONFLICT (id) DO NOTHING",
         params![chat.id, chat.user_a, chat.user_b, crate::clock::now_ms()],
     )?;
-    read_chat(conn, &chat.id)?.ok_or_else(|| StoreError::Database("chat vanished after insert".into()))
+    read_chat(conn, &chat.id)?.ok_or_else(|| StoreError::Inconsistent("a chat vanished after its insert"))
 }
 
 pub fn events_head(conn: &Connection) -> Result<i64, StoreError> {

@@ -60,7 +60,7 @@ impl SqliteStore {
         let mut conn = worker::connect_writer(path, fsync)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", if fsync { "FULL" } else { "NORMAL" })?;
-        migrations().to_latest(&mut conn).map_err(|e| StoreError::Database(e.to_string()))?;
+        migrations().to_latest(&mut conn)?;
         // Checkpoints run on their own thread, not inside the writer's commits.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         // A WAL that one burst made large shrinks back once it starts over.
@@ -86,7 +86,7 @@ impl SqliteStore {
             let result = f(conn, stored);
             let ok = result.is_ok();
             let finish: worker::Finish = Box::new(move |commit| {
-                let _ = reply.send(commit.map_err(StoreError::Database).and(result));
+                let _ = reply.send(commit.map_err(|e| StoreError::Commit(e)).and(result));
             });
             (ok, finish)
         });
@@ -110,7 +110,40 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl EventLog for SqliteStore {
+    async fn append(&self, new: Vec<NewEvent>) -> Result<Vec<StoredEvent>, StoreError> {
+        self.write(move |conn, stored| events::insert_events(conn, new, stored)).await
+    }
+
+    async fn head_seq(&self) -> Result<i64, StoreError> {
+        self.read(events::events_head).await
+    }
+
+    fn committed_head(&self) -> i64 {
+        self.committed.load(Ordering::Acquire)
+    }
+
+    async fn replay(&self, scope: Scope, after: i64, limit: usize) -> Result<ReplayPage, StoreError> {
+        self.read(move |conn| events::replay(conn, &scope, after, limit)).await
+    }
+
+    async fn prune(&self, retention: Retention) -> Result<usize, StoreError> {
+        let mut total = 0;
+        loop {
+            // One short transaction per step, so writes queued meanwhile
+            // (and their delivery) wait for one step at most.
+            let removed = self.write(move |conn, _| retention::prune_step(conn, retention)).await?;
+            total += removed;
+            if removed == 0 {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+#[async_trait]
+impl BookingStore for SqliteStore {
     async fn upsert_booking(&self, booking: Booking) -> Result<Option<Booking>, StoreError> {
         self.write(move |conn, _| events::upsert_booking(conn, &booking)).await
     }
@@ -157,6 +190,14 @@ impl Store for SqliteStore {
         self.read(move |conn| events::booking_changes(conn, &id, limit)).await
     }
 
+    async fn share_booking(&self, one: &str, other: &str) -> Result<bool, StoreError> {
+        let (one, other) = (one.to_owned(), other.to_owned());
+        self.read(move |conn| events::share_booking(conn, &one, &other)).await
+    }
+}
+
+#[async_trait]
+impl ChatStore for SqliteStore {
     async fn chat(&self, id: &str) -> Result<Option<Chat>, StoreError> {
         let id = id.to_owned();
         self.read(move |conn| events::read_chat(conn, &id)).await
@@ -166,27 +207,29 @@ impl Store for SqliteStore {
         self.write(move |conn, _| events::create_chat(conn, &chat)).await
     }
 
-    async fn share_booking(&self, one: &str, other: &str) -> Result<bool, StoreError> {
-        let (one, other) = (one.to_owned(), other.to_owned());
-        self.read(move |conn| events::share_booking(conn, &one, &other)).await
+    async fn chats_of(
+        &self,
+        user_id: &str,
+        after: Option<ChatCursor>,
+        limit: usize,
+    ) -> Result<Vec<ChatSummary>, StoreError> {
+        let user_id = user_id.to_owned();
+        self.read(move |conn| events::chats_of(conn, &user_id, after.as_ref(), limit)).await
     }
 
-    async fn append(&self, new: Vec<NewEvent>) -> Result<Vec<StoredEvent>, StoreError> {
-        self.write(move |conn, stored| events::insert_events(conn, new, stored)).await
+    async fn messages(
+        &self,
+        chat_id: &str,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let chat_id = chat_id.to_owned();
+        self.read(move |conn| events::messages(conn, &chat_id, before, limit)).await
     }
+}
 
-    async fn head_seq(&self) -> Result<i64, StoreError> {
-        self.read(events::events_head).await
-    }
-
-    fn committed_head(&self) -> i64 {
-        self.committed.load(Ordering::Acquire)
-    }
-
-    async fn replay(&self, scope: Scope, after: i64, limit: usize) -> Result<ReplayPage, StoreError> {
-        self.read(move |conn| events::replay(conn, &scope, after, limit)).await
-    }
-
+#[async_trait]
+impl ReadStateStore for SqliteStore {
     async fn unread_count(&self, scope: Scope) -> Result<i64, StoreError> {
         self.read(move |conn| read_state::unread_count(conn, &scope)).await
     }
@@ -211,27 +254,10 @@ impl Store for SqliteStore {
     ) -> Result<Vec<NotificationRecord>, StoreError> {
         self.read(move |conn| read_state::history(conn, &scope, &query)).await
     }
+}
 
-    async fn chats_of(
-        &self,
-        user_id: &str,
-        after: Option<ChatCursor>,
-        limit: usize,
-    ) -> Result<Vec<ChatSummary>, StoreError> {
-        let user_id = user_id.to_owned();
-        self.read(move |conn| events::chats_of(conn, &user_id, after.as_ref(), limit)).await
-    }
-
-    async fn messages(
-        &self,
-        chat_id: &str,
-        before: Option<i64>,
-        limit: usize,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        let chat_id = chat_id.to_owned();
-        self.read(move |conn| events::messages(conn, &chat_id, before, limit)).await
-    }
-
+#[async_trait]
+impl NameStore for SqliteStore {
     async fn set_display_name(
         &self,
         user_id: &str,
@@ -246,19 +272,5 @@ impl Store for SqliteStore {
     async fn display_name(&self, user_id: &str) -> Result<Option<RecordedName>, StoreError> {
         let user_id = user_id.to_owned();
         self.read(move |conn| users::display_name(conn, &user_id)).await
-    }
-
-    async fn prune(&self, retention: Retention) -> Result<usize, StoreError> {
-        let mut total = 0;
-        loop {
-            // One short transaction per step, so writes queued meanwhile
-            // (and their delivery) wait for one step at most.
-            let removed = self.write(move |conn, _| retention::prune_step(conn, retention)).await?;
-            total += removed;
-            if removed == 0 {
-                return Ok(total);
-            }
-            tokio::task::yield_now().await;
-        }
     }
 }

@@ -47,47 +47,45 @@ fn raise_marks(conn: &Connection, user_id: &str, upto: i64, clear: bool) -> Resu
     Ok(())
 }
 
+/// Marks read each notification `find` selects (`seq`, `id`; parameters:
+/// the scope's rooms, its user, `arg`); returns their ids.
+fn mark_found(conn: &Connection, scope: &Scope, find: &str, arg: &str) -> Result<Vec<String>, StoreError> {
+    let found = conn
+        .prepare_cached(find)?
+        .query_map(params![scope_rooms(scope), scope.user_id, arg], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut mark = conn.prepare_cached(
+        "INSERT INTO notification_reads (user_id, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
+    let mut ids = Vec::with_capacity(found.len());
+    for (seq, id) in found {
+        mark.execute(params![scope.user_id, seq])?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
 pub fn change(conn: &Connection, scope: &Scope, change: ReadChange) -> Result<ReadOutcome, StoreError> {
     let head = events_head(conn)?;
     let mut outcome = ReadOutcome { ids: Vec::new(), up_to: None, cleared: false, unread_count: 0 };
     match change {
         ReadChange::Ids(ids) => {
             let ids_json = serde_json::to_string(&ids).expect("strings serialize");
-            let mut find = conn.prepare_cached(&format!(
+            let find = format!(
                 "{SCOPE} SELECT e.seq, e.id FROM events e
                  WHERE e.id IN (SELECT value FROM json_each(?3)) AND e.event = 'notification'
                    AND e.audience IN scope"
-            ))?;
-            let found = find
-                .query_map(params![scope_rooms(scope), scope.user_id, ids_json], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut mark = conn.prepare_cached(
-                "INSERT INTO notification_reads (user_id, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            )?;
-            for (seq, id) in found {
-                mark.execute(params![scope.user_id, seq])?;
-                outcome.ids.push(id);
-            }
+            );
+            outcome.ids = mark_found(conn, scope, &find, &ids_json)?;
         }
         ReadChange::Chat(chat_id) => {
-            let mut find = conn.prepare_cached(&format!(
+            let find = format!(
                 "{SCOPE} SELECT e.seq, e.id FROM events e
                  WHERE {UNREAD} AND json_extract(e.data, '$.type') = 'message' AND {CHAT_OF} = ?3"
-            ))?;
-            let found = find
-                .query_map(params![scope_rooms(scope), scope.user_id, chat_id], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut mark = conn.prepare_cached(
-                "INSERT INTO notification_reads (user_id, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            )?;
-            for (seq, id) in found {
-                mark.execute(params![scope.user_id, seq])?;
-                outcome.ids.push(id);
-            }
+            );
+            outcome.ids = mark_found(conn, scope, &find, &chat_id)?;
         }
         ReadChange::UpTo(upto) => {
             let upto = upto.min(head);

@@ -24,7 +24,7 @@ pub fn set_display_name(
                 OR users.set_by_backend IS NOT excluded.set_by_backend)",
         params![user_id, name, now_ms, by_backend],
     )?;
-    display_name(conn, user_id)?.ok_or_else(|| StoreError::Database("a recorded name vanished".into()))
+    display_name(conn, user_id)?.ok_or_else(|| StoreError::Inconsistent("a recorded name vanished"))
 }
 
 /// The recorded name of `user_id`.

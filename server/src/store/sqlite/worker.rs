@@ -16,8 +16,8 @@
 //! with every frame copied. So when that thread is done, the writer copies
 //! the few frames written meanwhile itself, between two batches; its next
 //! commit then writes at the start of the WAL again, over blocks the file
-//! already has. Without this a busy server's WAL grew without bound (550 MB
-//! in a 10-second benchmark) and every commit appended to new blocks.
+//! already has. Without this a busy server's WAL grows without bound and
+//! every commit appends to new blocks (measured in bench/RESULTS.md).
 
 use super::super::{CommitHook, StoreError, StoredEvent};
 use rusqlite::{Connection, OpenFlags};
@@ -28,8 +28,10 @@ use std::sync::{mpsc, Arc, Mutex};
 /// Most requests committed together.
 const MAX_BATCH: usize = 512;
 
+/// A batch's commit outcome, shared by every request in it.
+pub type CommitOutcome = Result<(), Arc<rusqlite::Error>>;
 /// Answers a caller once its batch's commit outcome is known.
-pub type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+pub type Finish = Box<dyn FnOnce(CommitOutcome) + Send>;
 /// A write request: runs inside the batch's transaction, pushes the events
 /// it stored, and says whether it succeeded.
 pub type WriteJob = Box<dyn FnOnce(&Connection, &mut Vec<StoredEvent>) -> (bool, Finish) + Send>;
@@ -72,7 +74,7 @@ pub fn spawn_writer(
     std::thread::Builder::new()
         .name("sqlite-writer".into())
         .spawn(move || writer_loop(conn, queue, hook, committed, finish_checkpoint))
-        .map_err(|e| StoreError::Database(format!("starting the writer thread: {e}")))?;
+        .map_err(|source| StoreError::Thread { what: "writer", source })?;
     Ok(jobs)
 }
 
@@ -155,9 +157,9 @@ fn run_batch(
     batch: Vec<WriteJob>,
     finishers: &mut Vec<Finish>,
     events: &mut Vec<StoredEvent>,
-) -> Result<(), String> {
+) -> CommitOutcome {
     let started = events.len();
-    let outcome = run_jobs(conn, batch, finishers, events).map_err(|e| e.to_string());
+    let outcome = run_jobs(conn, batch, finishers, events).map_err(Arc::new);
     if outcome.is_err() {
         events.truncate(started);
         // Whatever failed, the transaction is not left open.
@@ -242,7 +244,7 @@ pub fn spawn_checkpointer(
                 }
             }
         })
-        .map_err(|e| StoreError::Database(format!("starting the checkpoint thread: {e}")))?;
+        .map_err(|source| StoreError::Thread { what: "checkpoint", source })?;
     Ok(keep_alive)
 }
 
@@ -265,7 +267,7 @@ pub fn spawn_readers(path: &Path, count: usize) -> Result<mpsc::Sender<ReadJob>,
                     Err(_) => return,
                 }
             })
-            .map_err(|e| StoreError::Database(format!("starting a reader thread: {e}")))?;
+            .map_err(|source| StoreError::Thread { what: "reader", source })?;
     }
     Ok(jobs)
 }
@@ -291,7 +293,7 @@ mod tests {
 
     /// A job inserting `x` (failing after the insert when `fail`), that
     /// reports its commit outcome on `done`.
-    fn insert(x: i64, fail: bool, done: Sender<(i64, Result<(), String>)>) -> WriteJob {
+    fn insert(x: i64, fail: bool, done: Sender<(i64, CommitOutcome)>) -> WriteJob {
         Box::new(move |conn, events| {
             conn.execute("INSERT INTO t (x) VALUES (?1)", [x]).unwrap();
             events.push(stored(x));
