@@ -100,45 +100,55 @@ pub enum Error {
     Io(#[from] std::io::Error),
 }
 
+impl App {
+    /// Opens everything a running server shares: the verifier (and the
+    /// provider's keys, if it can be reached), the store with live delivery
+    /// behind its commit hook, the hub and the caps. Serving is [`run`]'s.
+    pub async fn open(config: Config) -> Result<Arc<App>, Error> {
+        let verifier = Verifier::new(&config.jwt)?;
+        let metrics = Arc::new(Metrics::new());
+        let caps = serve::ConnectionCaps::new(config.connections.clone(), metrics.clone());
+        let hub = Arc::new(Hub::new(metrics.clone()));
+        let delivery = Arc::new(delivery::live::LiveDelivery::new(hub.clone()));
+        let committed = delivery.clone();
+        let on_commit = Box::new(move |events: &[store::StoredEvent]| committed.deliver_committed(events));
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.db_path, config.fsync, on_commit)?);
+        delivery.start_at(store.head_seq().await?);
+        if let Some(jwks) = verifier.jwks() {
+            // A provider that is down at start is not fatal: tokens are refused
+            // as signed by an unknown key until its keys can be fetched.
+            match jwks.refresh().await {
+                Ok(keys) => tracing::info!(keys, "JWKS loaded"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "JWKS unavailable at start; retrying on demand and periodically")
+                }
+            }
+        }
+        let app = Arc::new(App {
+            verifier,
+            names: names::Names::new(store.clone()),
+            chats: chats::Chats::new(store.clone()),
+            quotas: quotas::UserQuotas::new(&config.quotas),
+            store,
+            hub,
+            delivery,
+            metrics,
+            shutdown: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+            caps,
+            config,
+        });
+        Ok(app)
+    }
+}
+
 /// Serves HTTP and WebSocket on `listener` until `shutdown` completes.
 pub async fn run(
     listener: TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let verifier = Verifier::new(&config.jwt)?;
-    let metrics = Arc::new(Metrics::new());
-    let caps = serve::ConnectionCaps::new(config.connections.clone(), metrics.clone());
-    let hub = Arc::new(Hub::new(metrics.clone()));
-    let delivery = Arc::new(delivery::live::LiveDelivery::new(hub.clone()));
-    let committed = delivery.clone();
-    let on_commit = Box::new(move |events: &[store::StoredEvent]| committed.deliver_committed(events));
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.db_path, config.fsync, on_commit)?);
-    delivery.start_at(store.head_seq().await?);
-    if let Some(jwks) = verifier.jwks() {
-        // A provider that is down at start is not fatal: tokens are refused
-        // as signed by an unknown key until its keys can be fetched.
-        match jwks.refresh().await {
-            Ok(keys) => tracing::info!(keys, "JWKS loaded"),
-            Err(e) => {
-                tracing::warn!(error = %e, "JWKS unavailable at start; retrying on demand and periodically")
-            }
-        }
-    }
-    let app = Arc::new(App {
-        verifier,
-        names: names::Names::new(store.clone()),
-        chats: chats::Chats::new(store.clone()),
-        quotas: quotas::UserQuotas::new(&config.quotas),
-        store,
-        hub,
-        delivery,
-        metrics,
-        shutdown: CancellationToken::new(),
-        tracker: TaskTracker::new(),
-        caps,
-        config,
-    });
+    let app = App::open(config).await?;
     tokio::spawn(prune_periodically(app.clone()));
     tokio::spawn(refresh_jwks_periodically(app.clone()));
     tokio::spawn(forget_idle_quotas_periodically(app.clone()));

@@ -302,3 +302,220 @@ async fn answer(session: &mut Session, message: Message) -> Answer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The session loop through channels, as axum's `testing-websockets`
+    //! drives a socket loop: a real store on a temporary SQLite file, the
+    //! hub and live delivery, no network.
+
+    use crate::auth::{Identity, Role};
+    use crate::cli::{Cli, Command};
+    use crate::publish::{notification, routed};
+    use crate::session::connect::serve_split;
+    use crate::App;
+    use axum::extract::ws::Message;
+    use clap::Parser;
+    use serde_json::{json, Value};
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tokio::sync::mpsc;
+    use tokio::task::JoinHandle;
+    use tokio::time::timeout;
+
+    /// Longest wait for anything in these tests.
+    const PATIENCE: Duration = Duration::from_secs(5);
+
+    async fn open(flags: &[&str]) -> (Arc<App>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        let mut args = vec!["realtime-server", "serve", "--dev", "--no-fsync", "--jwt-leeway", "0s"];
+        args.extend(["--db", db.to_str().unwrap()]);
+        args.extend(flags);
+        let Command::Serve(serve) = Cli::try_parse_from(args).unwrap().command else { panic!("not serve") };
+        (App::open(serve.to_config().unwrap()).await.unwrap(), dir)
+    }
+
+    fn user(id: &str, expires_in: i64) -> Identity {
+        let expires_at = crate::auth::unix_now() + expires_in;
+        Identity { user_id: id.into(), role: Role::Renter, expires_at, display_name: None }
+    }
+
+    /// A session whose transport is two channels: the test writes what the
+    /// client sends and reads what the session writes (`capacity` of it
+    /// before the session's writes wait, as a socket's buffers would).
+    struct Wire {
+        to_session: mpsc::Sender<Result<Message, axum::Error>>,
+        from_session: mpsc::Receiver<Message>,
+        task: JoinHandle<()>,
+    }
+
+    fn connect(app: &Arc<App>, identity: Identity, resume_after: Option<i64>, capacity: usize) -> Wire {
+        let (to_session, mut inbound) = mpsc::channel(256);
+        let (outbound, from_session) = mpsc::channel(capacity);
+        let app = app.clone();
+        let task = tokio::spawn(async move {
+            let mut sink =
+                Box::pin(futures_util::sink::unfold(outbound, |out, message: Message| async move {
+                    out.send(message).await.map_err(axum::Error::new)?;
+                    Ok::<_, axum::Error>(out)
+                }));
+            let mut stream = futures_util::stream::poll_fn(move |cx| inbound.poll_recv(cx));
+            serve_split(app, &mut sink, &mut stream, Some(Ok(identity)), resume_after, None).await;
+        });
+        Wire { to_session, from_session, task }
+    }
+
+    impl Wire {
+        async fn send(&self, frame: Value) {
+            self.to_session.send(Ok(Message::Text(frame.to_string().into()))).await.unwrap();
+        }
+
+        /// The next frame the session wrote, pings skipped.
+        async fn next(&mut self) -> Message {
+            loop {
+                match timeout(PATIENCE, self.from_session.recv()).await.expect("a frame in time") {
+                    Some(Message::Ping(_)) => {}
+                    Some(message) => return message,
+                    None => panic!("the session ended without a close frame"),
+                }
+            }
+        }
+
+        async fn json(&mut self) -> Value {
+            match self.next().await {
+                Message::Text(text) => serde_json::from_str(&text).unwrap(),
+                other => panic!("expected a text frame, got {other:?}"),
+            }
+        }
+
+        /// Reads until the close frame; returns its code and the text frames before it.
+        async fn until_close(&mut self) -> (u16, Vec<Value>) {
+            let mut frames = Vec::new();
+            loop {
+                match self.next().await {
+                    Message::Text(text) => frames.push(serde_json::from_str(&text).unwrap()),
+                    Message::Close(frame) => return (frame.map_or(1005, |f| f.code), frames),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Stores a notification for `user` with `n` in its data.
+    async fn publish(app: &App, user: &str, n: i64) -> i64 {
+        let room = format!("user-{user}");
+        let event = notification(room.clone(), "system", &format!("n{n}"), "", json!({ "n": n }));
+        app.store.append(vec![routed(event, vec![room], None)]).await.unwrap()[0].seq
+    }
+
+    fn numbers(frames: &[Value]) -> Vec<i64> {
+        frames
+            .iter()
+            .filter(|f| f["event"] == "notification")
+            .map(|f| f["data"]["data"]["n"].as_i64().unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_flood_is_warned_once_then_closed_with_1008() {
+        let (app, _dir) = open(&["--rate", "2", "--burst", "2", "--abuse-strikes", "30"]).await;
+        let mut wire = connect(&app, user("u1", 600), None, 1024);
+        assert_eq!(wire.json().await["event"], "authenticated");
+        for _ in 0..60 {
+            wire.send(json!({"event": "mark-all-read"})).await;
+        }
+        let (code, frames) = wire.until_close().await;
+        assert_eq!(code, urutibiz_protocol::close::POLICY_VIOLATION);
+        let warnings = frames.iter().filter(|f| f["data"]["code"] == "rate-limited").count();
+        assert_eq!(warnings, 1, "{frames:?}");
+        timeout(PATIENCE, wire.task).await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_token_that_runs_out_mid_session_ends_it_with_4401() {
+        let (app, _dir) = open(&[]).await;
+        let mut wire = connect(&app, user("u1", 1), None, 1024);
+        assert_eq!(wire.json().await["event"], "authenticated");
+        let (code, frames) = wire.until_close().await;
+        assert_eq!(code, urutibiz_protocol::close::UNAUTHORIZED);
+        assert_eq!(frames.last().unwrap()["data"]["code"], "token-expired");
+    }
+
+    #[tokio::test]
+    async fn a_consumer_that_stops_reading_is_evicted_with_4008() {
+        let (app, _dir) = open(&["--outbound-queue", "8"]).await;
+        // Room for the greeting and a few frames; then the session's writes wait.
+        let mut wire = connect(&app, user("slow", 600), None, 4);
+        assert_eq!(wire.json().await["event"], "authenticated");
+        for n in 0..40 {
+            publish(&app, "slow", n).await;
+        }
+        // The session ends by itself, the client never having read.
+        timeout(PATIENCE, &mut wire.task).await.expect("evicted in time").unwrap();
+        // The metrics recorder is the process's: other tests' sessions count
+        // there too, none of them as slow.
+        let evictions = app
+            .metrics
+            .render()
+            .lines()
+            .find_map(|l| l.strip_prefix("realtime_slow_consumer_total ").and_then(|v| v.parse::<f64>().ok()))
+            .unwrap_or(0.0);
+        assert!(evictions >= 1.0, "{}", app.metrics.render());
+        assert!(app.hub.members("user-slow") == 0, "the evicted session left its rooms");
+    }
+
+    #[tokio::test]
+    async fn a_replay_racing_live_events_delivers_each_once_in_order() {
+        let (app, _dir) = open(&[]).await;
+        for n in 0..300 {
+            publish(&app, "u1", n).await;
+        }
+        let mut wire = connect(&app, user("u1", 600), Some(0), 4096);
+        let publisher = {
+            let app = app.clone();
+            tokio::spawn(async move {
+                for n in 300..400 {
+                    publish(&app, "u1", n).await;
+                }
+            })
+        };
+        let mut frames = Vec::new();
+        while numbers(&frames).last() != Some(&399) {
+            frames.push(wire.json().await);
+            assert!(frames.len() < 1000, "runaway");
+        }
+        publisher.await.unwrap();
+        assert_eq!(numbers(&frames), (0..400).collect::<Vec<_>>());
+        assert!(frames.iter().any(|f| f["event"] == "resumed"));
+    }
+
+    #[tokio::test]
+    async fn leaving_a_booking_stops_its_live_events() {
+        let (app, _dir) = open(&[]).await;
+        let booking = crate::store::Booking {
+            id: "b1".into(),
+            host_id: "h1".into(),
+            renter_id: "u1".into(),
+            status: urutibiz_protocol::BookingStatus::Pending,
+            title: None,
+        };
+        app.store.upsert_booking(booking.clone()).await.unwrap();
+        let mut wire = connect(&app, user("u1", 600), None, 1024);
+        assert_eq!(wire.json().await["event"], "authenticated");
+        wire.send(json!({"event": "join", "data": {"room": "booking-b1"}, "ref": "j"})).await;
+        assert_eq!(wire.json().await["ref"], "j");
+        // The backend gives the booking to another renter: u1 is removed
+        // from its room and sees nothing more of it.
+        let moved = crate::store::Booking { renter_id: "u2".into(), ..booking };
+        app.store.upsert_booking(moved.clone()).await.unwrap();
+        // What `PUT /api/v1/bookings/{id}` does after such a change.
+        let removed = app.hub.retain_in_room("booking-b1", |o| o.admin || moved.is_participant(&o.user_id));
+        assert_eq!(removed, 1);
+        let note = notification("booking-b1".into(), "booking", "after", "", json!({ "n": 1 }));
+        app.store.append(vec![routed(note, vec!["booking-b1".into()], None)]).await.unwrap();
+        publish(&app, "u1", 2).await;
+        let next = wire.json().await;
+        assert_eq!(next["data"]["data"]["n"], 2, "{next}");
+    }
+}
