@@ -147,8 +147,10 @@ async fn a_flood_of_bare_handshakes_stays_bounded_and_healthy_clients_still_conn
             }
         }
     }
+    // The rest were refused with 503, or never read: past the cap a new
+    // connection from the address is closed at accept.
     assert!(opened < 40, "{opened} sessions opened past the cap");
-    assert!(refused >= 500, "only {refused} handshakes refused");
+    assert!(refused > 0, "the cap never answered 503");
     let sessions = metric(&server.metrics().await, "realtime_engineio_sessions");
     assert!(sessions < 40.0, "{sessions} sessions held");
 

@@ -9,9 +9,11 @@
 use crate::metrics::Metrics;
 use axum::extract::ws::Utf8Bytes;
 use dashmap::DashMap;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio_util::sync::CancellationToken;
 
@@ -28,17 +30,54 @@ pub struct Frame(Arc<Encoded>);
 struct Encoded {
     seq: Option<i64>,
     text: Utf8Bytes,
+    /// The frame's event and payload, split out of `text` the first time a
+    /// transport that sends them apart asks (Socket.IO), then shared by all
+    /// its recipients: a broadcast is read once, not once per socket.
+    parts: OnceLock<Option<FrameParts>>,
+}
+
+/// A frame's event name and payload, apart.
+#[derive(Debug)]
+pub struct FrameParts {
+    /// The event name.
+    pub event: Box<str>,
+    /// The payload's JSON text (`null` when the frame has none).
+    pub data: Box<RawValue>,
 }
 
 impl Frame {
     /// A stored event's frame, at its position.
     pub fn stored(seq: i64, text: Utf8Bytes) -> Frame {
-        Frame(Arc::new(Encoded { seq: Some(seq), text }))
+        Frame(Arc::new(Encoded { seq: Some(seq), text, parts: OnceLock::new() }))
     }
 
     /// A frame that is not stored (read-state changes).
     pub fn ephemeral(text: Utf8Bytes) -> Frame {
-        Frame(Arc::new(Encoded { seq: None, text }))
+        Frame(Arc::new(Encoded { seq: None, text, parts: OnceLock::new() }))
+    }
+
+    /// The event name and payload, read from the text once per frame
+    /// whatever the number of recipients; `None` if the text is not a frame
+    /// (it always is: the server encoded it).
+    pub fn parts(&self) -> Option<&FrameParts> {
+        self.0
+            .parts
+            .get_or_init(|| {
+                #[derive(Deserialize)]
+                struct Split<'a> {
+                    #[serde(borrow)]
+                    event: std::borrow::Cow<'a, str>,
+                    #[serde(borrow, default)]
+                    data: Option<&'a RawValue>,
+                }
+                let split: Split<'_> = serde_json::from_str(&self.0.text).ok()?;
+                let data = match split.data {
+                    Some(data) => data.to_owned(),
+                    None => RawValue::from_string("null".to_owned()).ok()?,
+                };
+                Some(FrameParts { event: split.event.into(), data })
+            })
+            .as_ref()
     }
 
     /// Position of the stored event it carries; `None` for ephemeral frames.
@@ -169,5 +208,24 @@ impl Hub {
         }
         self.metrics.frames_out.increment(queued as u64);
         queued
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_is_split_into_event_and_payload_once_for_all_its_recipients() {
+        let text = r#"{"event":"notification","id":"e1","seq":7,"data":{"id":"n1","title":"T"}}"#;
+        let frame = Frame::stored(7, text.into());
+        let shared = frame.clone();
+        let parts = frame.parts().unwrap();
+        assert_eq!((&*parts.event, parts.data.get()), ("notification", r#"{"id":"n1","title":"T"}"#));
+        // The clone every other recipient holds sees the same split, not a new one.
+        assert!(std::ptr::eq(parts, shared.parts().unwrap()));
+        let bare = Frame::ephemeral(r#"{"event":"notifications-read"}"#.into());
+        assert_eq!(bare.parts().unwrap().data.get(), "null");
+        assert!(Frame::ephemeral("not json".into()).parts().is_none());
     }
 }

@@ -5,7 +5,7 @@
 use super::events::authenticated;
 use super::run;
 use super::state::{reply, Session};
-use super::transport::{close_with, error_frame, Sink, Stream};
+use super::transport::{close_with, error_frame, Outgoing, Sink, Stream};
 use crate::auth::{AuthError, Identity};
 use crate::serve::UserSlot;
 use crate::App;
@@ -31,7 +31,9 @@ pub async fn serve(
     header_auth: Option<Result<Identity, AuthError>>,
     resume_after: Option<i64>,
 ) {
-    let (mut sink, mut stream) = socket.split();
+    let (sink, mut stream) = socket.split();
+    // `/ws` sends each item as the WebSocket message it is.
+    let mut sink = sink.with(|item: Outgoing| std::future::ready(Ok::<_, axum::Error>(item.into_message())));
     serve_split(app, &mut sink, &mut stream, header_auth, resume_after, None).await;
 }
 
@@ -101,7 +103,7 @@ pub async fn serve_split(
     };
     app.metrics.connections.increment(1.0);
     tracing::debug!(conn = session.outbox.id, user = %session.identity.user_id, "connected");
-    if sink.send(Message::Text(hello.into())).await.is_ok() {
+    if sink.send(Outgoing::Reply(hello.into())).await.is_ok() {
         let resume = resume_after.map(|after| (after, reference));
         run::run(&mut session, sink, stream, queue, resume).await;
     }

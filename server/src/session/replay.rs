@@ -11,11 +11,11 @@
 //! dropped sees every event the hub skipped.
 
 use super::state::{reply, Session};
-use super::transport::Sink;
+use super::transport::{Outgoing, Sink};
 use crate::delivery::hub::Frame;
 use crate::delivery::wire::encode;
 use crate::store::{ReplayPage, Replayed, StoreError};
-use axum::extract::ws::{Message, Utf8Bytes};
+use axum::extract::ws::Utf8Bytes;
 use futures_util::SinkExt;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -94,8 +94,8 @@ struct Paced<'a, S: Sink> {
 }
 
 impl<S: Sink> Paced<'_, S> {
-    async fn feed(&mut self, text: Utf8Bytes) -> Result<(), ReplayError> {
-        match tokio::time::timeout(self.timeout, self.sink.feed(Message::Text(text))).await {
+    async fn feed(&mut self, item: Outgoing) -> Result<(), ReplayError> {
+        match tokio::time::timeout(self.timeout, self.sink.feed(item)).await {
             Ok(Ok(())) => Ok(()),
             _ => Err(ReplayError::Socket),
         }
@@ -108,8 +108,8 @@ impl<S: Sink> Paced<'_, S> {
         }
     }
 
-    async fn send(&mut self, text: Utf8Bytes) -> Result<(), ReplayError> {
-        self.feed(text).await?;
+    async fn send(&mut self, item: Outgoing) -> Result<(), ReplayError> {
+        self.feed(item).await?;
         self.flush().await
     }
 }
@@ -129,7 +129,7 @@ async fn stream_pages(
     // ephemeral ones (read-state changes) go out now.
     while let Ok(frame) = queue.try_recv() {
         if frame.seq().is_none() {
-            sink.feed(frame.text()).await?;
+            sink.feed(Outgoing::Event(frame)).await?;
         }
     }
     let head = store.head_seq().await?;
@@ -151,7 +151,7 @@ async fn stream_pages(
             ReplayPage::ResyncRequired { pruned_upto } => {
                 let data = ResyncRequired { after, pruned_upto, head_seq: head };
                 let frame = reply(event::RESYNC_REQUIRED, &data, reference);
-                return sink.send(frame.into()).await;
+                return sink.send(Outgoing::Reply(frame.into())).await;
             }
         };
         let full = rows.len() == PAGE;
@@ -170,7 +170,7 @@ async fn stream_pages(
                 Some(f) => fold_into(&row, f),
                 None => encode(&row.stored),
             };
-            sink.feed(text).await?;
+            sink.feed(Outgoing::Event(Frame::stored(row.stored.seq, text))).await?;
             replayed += 1;
         }
         sink.flush().await?;
@@ -185,7 +185,7 @@ async fn stream_pages(
     *last_seq = (*last_seq).max(cursor);
     let unread_count = store.unread_count(session.user_scope()).await?;
     let done = Resumed { replayed, collapsed, seq: cursor, unread_count };
-    sink.send(reply(event::RESUMED, &done, reference).into()).await
+    sink.send(Outgoing::Reply(reply(event::RESUMED, &done, reference).into())).await
 }
 
 fn previous_status(row: &Replayed) -> Option<Value> {

@@ -5,9 +5,9 @@
 use super::events::ClientEvent;
 use super::replay::{self, ReplayError};
 use super::state::{expiry_instant, Reply, Session};
-use super::transport::{close_with, error_frame, Sink, Stream, CLOSE_HANDSHAKE};
+use super::transport::{close_with, error_frame, Outgoing, Sink, Stream, CLOSE_HANDSHAKE};
 use crate::delivery::hub::Frame;
-use axum::extract::ws::{CloseFrame, Message};
+use axum::extract::ws::Message;
 use futures_util::{SinkExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
@@ -37,7 +37,7 @@ struct Writer<'a, S: Sink> {
 
 impl<S: Sink> Writer<'_, S> {
     /// Writes `first`, every queued frame, then `extra`, and flushes once.
-    async fn flush(&mut self, first: Option<Frame>, extra: Option<Message>) -> Result<(), Gone> {
+    async fn flush(&mut self, first: Option<Frame>, extra: Option<Outgoing>) -> Result<(), Gone> {
         let mut pending = first;
         while let Some(frame) = pending.take().or_else(|| self.queue.try_recv().ok()) {
             if let Some(seq) = frame.seq() {
@@ -46,7 +46,7 @@ impl<S: Sink> Writer<'_, S> {
                 }
                 self.last_seq = seq;
             }
-            self.sink.feed(Message::Text(frame.text())).await.map_err(|_| Gone)?;
+            self.sink.feed(Outgoing::Event(frame)).await.map_err(|_| Gone)?;
         }
         if let Some(extra) = extra {
             self.sink.feed(extra).await.map_err(|_| Gone)?;
@@ -141,8 +141,8 @@ pub async fn run(
             _ = &mut evicted_now => {
                 // The peer is not reading; a close frame would likely never
                 // arrive, so try briefly and drop the connection.
-                let frame = CloseFrame { code: close::SLOW_CONSUMER, reason: "outbound queue overflow".into() };
-                let _ = timeout(CLOSE_HANDSHAKE, out.sink.send(Message::Close(Some(frame)))).await;
+                let close = Outgoing::Close { code: close::SLOW_CONSUMER, reason: "outbound queue overflow".into() };
+                let _ = timeout(CLOSE_HANDSHAKE, out.sink.send(close)).await;
                 tracing::info!(conn = session.outbox.id, "closed slow consumer");
                 break None;
             }
@@ -156,7 +156,7 @@ pub async fn run(
                 break Some((close::HEARTBEAT_TIMEOUT, "no pong within the heartbeat timeout"));
             }
             _ = ping.tick() => {
-                if out.sink.send(Message::Ping(Default::default())).await.is_err() {
+                if out.sink.send(Outgoing::Ping).await.is_err() {
                     break None;
                 }
                 if !awaiting_pong {
@@ -271,7 +271,7 @@ fn inbound_error(e: axum::Error) -> Inbound {
 /// What to do about one client frame.
 enum Answer {
     /// Send this reply (result or error).
-    Send(Message),
+    Send(Outgoing),
     /// Stream a replay.
     Replay { after: i64, reference: Option<String> },
 }
@@ -288,7 +288,7 @@ async fn answer(session: &mut Session, message: Message) -> Answer {
         Ok(frame) => match ClientEvent::from_frame(&frame) {
             Err(e) => Err(e),
             Ok(event) => match event.handle(session, frame.reference.as_deref()).await {
-                Ok(Reply::Frame(json)) => Ok(Message::Text(json.into())),
+                Ok(Reply::Frame(json)) => Ok(Outgoing::Reply(json.into())),
                 Ok(Reply::Replay { after }) => return Answer::Replay { after, reference: frame.reference },
                 Err(r) => Err(FrameError { code: r.code, message: r.message, reference: frame.reference }),
             },
@@ -313,6 +313,7 @@ mod tests {
     use crate::cli::{Cli, Command};
     use crate::publish::{notification, routed};
     use crate::session::connect::serve_split;
+    use crate::session::transport::Outgoing;
     use crate::App;
     use axum::extract::ws::Message;
     use clap::Parser;
@@ -355,11 +356,11 @@ mod tests {
         let (outbound, from_session) = mpsc::channel(capacity);
         let app = app.clone();
         let task = tokio::spawn(async move {
-            let mut sink =
-                Box::pin(futures_util::sink::unfold(outbound, |out, message: Message| async move {
-                    out.send(message).await.map_err(axum::Error::new)?;
-                    Ok::<_, axum::Error>(out)
-                }));
+            // Each item as `/ws` writes it.
+            let mut sink = Box::pin(futures_util::sink::unfold(outbound, |out, item: Outgoing| async move {
+                out.send(item.into_message()).await.map_err(axum::Error::new)?;
+                Ok::<_, axum::Error>(out)
+            }));
             let mut stream = futures_util::stream::poll_fn(move |cx| inbound.poll_recv(cx));
             serve_split(app, &mut sink, &mut stream, Some(Ok(identity)), resume_after, None).await;
         });
@@ -480,14 +481,15 @@ mod tests {
                 }
             })
         };
+        // Until the last event and the end of the replay, in whichever order
+        // they come (the last event may be replayed or live).
         let mut frames = Vec::new();
-        while numbers(&frames).last() != Some(&399) {
+        while numbers(&frames).last() != Some(&399) || !frames.iter().any(|f| f["event"] == "resumed") {
             frames.push(wire.json().await);
             assert!(frames.len() < 1000, "runaway");
         }
         publisher.await.unwrap();
         assert_eq!(numbers(&frames), (0..400).collect::<Vec<_>>());
-        assert!(frames.iter().any(|f| f["event"] == "resumed"));
     }
 
     #[tokio::test]

@@ -31,10 +31,12 @@
 pub mod translate;
 
 use crate::auth::{AuthError, Identity};
+use crate::delivery::hub::Frame;
 use crate::metrics::Metrics;
 use crate::serve::{Cap, ConnectionSlot, Counted, UserSlot};
 use crate::session::connect;
 use crate::session::run::FloodCount;
+use crate::session::transport::Outgoing;
 use crate::App;
 use axum::extract::ws::Message;
 use axum::response::IntoResponse;
@@ -68,9 +70,6 @@ const INBOUND_QUEUE: usize = 64;
 /// gets one reply, so this only fills if replies are lost; then the oldest
 /// are forgotten.
 const MAX_PENDING_ACKS: usize = 256;
-
-/// A close frame without a code (WebSocket's "no status received").
-const CLOSED_WITHOUT_CODE: u16 = 1005;
 
 /// While Engine.IO's buffer for a socket is full, retry this often.
 const FULL_BUFFER_RETRY: Duration = Duration::from_millis(2);
@@ -502,35 +501,56 @@ struct Outbound {
 }
 
 /// The writing half the session sees.
-fn outbound(out: Outbound) -> impl Sink<Message, Error = axum::Error> + Unpin + Send {
-    Box::pin(futures_util::sink::unfold(out, |out, message: Message| async move {
-        out.send(message).await?;
+fn outbound(out: Outbound) -> impl Sink<Outgoing, Error = axum::Error> + Unpin + Send {
+    Box::pin(futures_util::sink::unfold(out, |out, item: Outgoing| async move {
+        out.send(item).await?;
         Ok::<_, axum::Error>(out)
     }))
 }
 
 impl Outbound {
-    async fn send(&self, message: Message) -> Result<(), axum::Error> {
-        match message {
-            Message::Text(text) => self.forward(&text).await,
-            Message::Ping(_) => {
+    async fn send(&self, item: Outgoing) -> Result<(), axum::Error> {
+        match item {
+            Outgoing::Event(frame) => self.event(&frame).await,
+            Outgoing::Reply(text) => self.reply(&text).await,
+            Outgoing::Ping => {
+                // Engine.IO keeps its own heartbeat (and closes a socket that
+                // misses it); the session's is answered on the socket's behalf.
                 if let Some(pongs) = self.pongs.upgrade() {
                     let _ = pongs.try_send(Ok(Message::Pong(Default::default())));
                 }
                 Ok(())
             }
-            Message::Close(frame) => {
-                let code = frame.map_or(CLOSED_WITHOUT_CODE, |f| f.code);
+            Outgoing::Close { code, .. } => {
                 self.closed_with.store(code, Ordering::Relaxed);
                 Ok(())
             }
-            Message::Binary(_) | Message::Pong(_) => Ok(()),
         }
     }
 
-    async fn forward(&self, text: &str) -> Result<(), axum::Error> {
+    /// An event from the hub or a replay: its event name and payload were
+    /// split out of the frame once, for every Socket.IO recipient of it; a
+    /// stored one carries its position last, as Socket.IO's offset.
+    async fn event(&self, frame: &Frame) -> Result<(), axum::Error> {
+        let Some(parts) = frame.parts() else {
+            tracing::error!("an event frame for a Socket.IO client could not be read");
+            return Ok(());
+        };
+        let (event, data) = (&*parts.event, &*parts.data);
+        match frame.seq() {
+            Some(seq) => {
+                let offset = seq.to_string();
+                self.retry_while_full(|| self.socket.emit(event, &(data, &offset))).await
+            }
+            None => self.retry_while_full(|| self.socket.emit(event, data)).await,
+        }
+    }
+
+    /// The answer to one client event: the acknowledgement waiting for its
+    /// ref, or an event as the seed's server sent replies.
+    async fn reply(&self, text: &str) -> Result<(), axum::Error> {
         let Some(out) = translate::Outgoing::parse(text) else {
-            tracing::error!("a frame for a Socket.IO client could not be read back");
+            tracing::error!("a reply for a Socket.IO client could not be read back");
             return Ok(());
         };
         if let Some(ack) = out.reference.as_deref().and_then(|r| self.acks.take(r)) {
@@ -542,14 +562,7 @@ impl Outbound {
             return Ok(());
         }
         let payload = out.payload();
-        let event = out.event.as_ref();
-        match out.seq {
-            Some(seq) => {
-                let offset = seq.to_string();
-                self.retry_while_full(|| self.socket.emit(event, &(&*payload, &offset))).await
-            }
-            None => self.retry_while_full(|| self.socket.emit(event, &*payload)).await,
-        }
+        self.retry_while_full(|| self.socket.emit(out.event.as_ref(), &*payload)).await
     }
 
     /// Engine.IO's per-socket buffer is bounded; a full one is waited out
