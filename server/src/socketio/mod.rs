@@ -437,10 +437,10 @@ fn on_event(socket: SocketRef, packet: Packet, ack: AckSender) -> Ready<()> {
     let text = match frame {
         Ok(text) => text,
         Err(e) => {
-            let code = if e == Untranslatable::Binary {
-                ErrorCode::BinaryUnsupported
-            } else {
-                ErrorCode::InvalidFrame
+            let code = match e {
+                Untranslatable::Binary => ErrorCode::BinaryUnsupported,
+                Untranslatable::InvalidJson(_) => ErrorCode::InvalidJson,
+                Untranslatable::Malformed | Untranslatable::TooManyArguments(_) => ErrorCode::InvalidFrame,
             };
             refuse_here(&socket, &bridge, code, &e.to_string(), reference.as_deref());
             return ready(());

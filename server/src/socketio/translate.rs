@@ -19,6 +19,11 @@ pub enum Untranslatable {
     /// More arguments than the event takes.
     #[error("`{0}` takes one payload argument")]
     TooManyArguments(String),
+    /// The payload is JSON in shape but not in value (a number out of
+    /// range): the session would refuse the frame before reading its ref,
+    /// and an acknowledgement would never be answered.
+    #[error("the payload is not valid JSON: {0}")]
+    InvalidJson(String),
 }
 
 #[derive(Serialize)]
@@ -52,6 +57,10 @@ pub fn native_frame(args: &str, ack: Option<&str>) -> Result<String, Untranslata
         [payload] => Some(Cow::Borrowed(*payload)),
         _ => return Err(Untranslatable::TooManyArguments(name.into_owned())),
     };
+    if let Some(data) = &data {
+        serde_json::from_str::<serde_json::Value>(data.get())
+            .map_err(|e| Untranslatable::InvalidJson(e.to_string()))?;
+    }
     let own = match (ack, rest) {
         (None, [payload]) if payload.get().starts_with('{') => {
             serde_json::from_str::<RefField<'_>>(payload.get()).ok().and_then(|f| f.reference)
@@ -202,6 +211,15 @@ mod tests {
             native_frame(r#"["message",{},{}]"#, None),
             Err(Untranslatable::TooManyArguments("message".into()))
         );
+    }
+
+    #[test]
+    fn a_payload_the_session_could_not_read_is_refused_here_with_its_ack() {
+        // Found by the `socketio_event` fuzz target: well-formed to a raw
+        // JSON reader, out of range to a full one.
+        let refused = native_frame(r#"["mfrs",55555.559999990020e00000000002788072312]"#, Some("sio-1"));
+        assert!(matches!(refused, Err(Untranslatable::InvalidJson(_))), "{refused:?}");
+        assert!(native_frame(r#"["message",{"n":1e308}]"#, Some("sio-1")).is_ok());
     }
 
     #[test]
