@@ -111,7 +111,7 @@ wait_for "the app's socket to close" bash -c "test \"\$(curl -fsS $base2/metrics
 # give WebKit's memory back): the copy gets no token on its command line,
 # restores the session from the keychain and holds the connection.
 BROWSER=/bin/false URUTIBIZ_RELAUNCH_AFTER=2 "$app_bin" --server "$base2" --issuer "$issuer" \
-    >"$out/app-relaunch.log" 2>&1 & app=$!; pids+=($app)
+    >"$out/app-signin-relaunch.log" 2>&1 & app=$!; pids+=($app)
 window=$(visible_app_window) || fail "no window to close"
 wait_for "the app to sign in from the keychain" oidc_connected
 dunstctl close-all

@@ -9,7 +9,13 @@ cd "$(dirname "$0")/.."
 source scripts/packages.sh
 ensure_packages "${BUILD_PACKAGES[@]}" "${DESKTOP_PACKAGES[@]}" "${CHECK_PACKAGES[@]}"
 
-step() { echo; echo "== $*"; }
+# Each step's duration, so the CI budget is easy to watch.
+step_name="" step_start=$SECONDS
+step() {
+    [ -z "$step_name" ] || echo "-- $step_name: $((SECONDS - step_start)) s"
+    step_name=$* step_start=$SECONDS
+    echo; echo "== $*"
+}
 step "UI: npm ci and build"
 build_ui
 step "Development OpenID provider: npm ci"
@@ -55,5 +61,5 @@ step "The .deb installed with apt, run under Xvfb, removed"
 e2e/installed.sh target/e2e-updater/a/*.deb
 step "Updates: A offered B over loopback, installed from the tray; a stranger's signature refused"
 e2e/updater.sh
-echo
-echo "All tests passed."
+step "done"
+echo "All tests passed in $SECONDS s."

@@ -90,6 +90,11 @@ describe("App", () => {
     render(<App />);
     const button = await screen.findByRole("button", { name: "Sign in with UrutiBiz" });
     expect(document.activeElement).toBe(button);
+    // Focus lost (the window came up behind another): it comes back with the window's.
+    button.blur();
+    expect(document.activeElement).toBe(document.body);
+    window.dispatchEvent(new Event("focus"));
+    expect(document.activeElement).toBe(button);
     await act(async () => {
       fireEvent.click(button);
     });

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { SignInView } from "../generated/SignInView";
 
 interface Props {
@@ -18,6 +18,16 @@ export function SignIn(p: Props) {
   const [token, setToken] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The window may come up without the keyboard (another window held it):
+  // when it gets it and nothing has focus, Enter still signs in.
+  const primary = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const refocus = () => {
+      if (!document.activeElement || document.activeElement === document.body) primary.current?.focus();
+    };
+    window.addEventListener("focus", refocus);
+    return () => window.removeEventListener("focus", refocus);
+  }, []);
   const run = (action: Promise<void>) => {
     setBusy(true);
     setError(null);
@@ -52,7 +62,7 @@ export function SignIn(p: Props) {
         </div>
       ) : (
         <form onSubmit={browser}>
-          <button type="submit" className="primary" disabled={busy} autoFocus>
+          <button type="submit" className="primary" disabled={busy} autoFocus ref={primary}>
             Sign in with UrutiBiz
           </button>
         </form>
