@@ -39,11 +39,28 @@ impl FrameError {
     }
 }
 
+/// The `ref` of a frame that is JSON in shape but not fully readable, when
+/// it has a short string one.
+fn readable_ref(text: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct RefOnly<'a> {
+        #[serde(borrow, rename = "ref", default)]
+        reference: Option<Cow<'a, str>>,
+    }
+    let only: RefOnly<'_> = serde_json::from_str(text).ok()?;
+    only.reference.filter(|r| r.len() <= MAX_REF_LEN).map(|r| r.into_owned())
+}
+
 impl ClientFrame {
     /// Parses a text frame into its envelope.
     pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| FrameError::new(ErrorCode::InvalidJson, format!("not valid JSON: {e}")))?;
+        let value: Value = serde_json::from_str(text).map_err(|e| FrameError {
+            code: ErrorCode::InvalidJson,
+            message: format!("not valid JSON: {e}"),
+            // JSON in shape but not in value (a number out of range): the
+            // refusal still answers the request it names.
+            reference: readable_ref(text),
+        })?;
         let Value::Object(mut map) = value else {
             return Err(FrameError::new(ErrorCode::InvalidFrame, "a frame must be a JSON object"));
         };
@@ -140,6 +157,15 @@ impl<'a, T: Serialize> ServerFrame<'a, T> {
 mod tests {
     use super::*;
     use crate::client::Join;
+
+    #[test]
+    fn a_frame_with_a_number_out_of_range_is_refused_with_its_ref() {
+        let refused =
+            ClientFrame::parse(r#"{"event":"message","data":{"n":1e999999},"ref":"m7"}"#).unwrap_err();
+        assert_eq!((refused.code, refused.reference.as_deref()), (ErrorCode::InvalidJson, Some("m7")));
+        let garbage = ClientFrame::parse(r#"{"event":"message","ref":"m8""#).unwrap_err();
+        assert_eq!((garbage.code, garbage.reference), (ErrorCode::InvalidJson, None));
+    }
 
     #[test]
     fn parse_reads_envelope_and_ref() {
