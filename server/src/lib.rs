@@ -2,6 +2,7 @@
 //! changes, chat messages and notifications, with a backend HTTP API.
 //!
 //! Map of the crate:
+//! - [`app`]: the state every part shares ([`App`]), and opening it.
 //! - [`run`]: serves a listener until a shutdown signal, then closes every
 //!   socket with 1001 and waits for in-flight writes.
 //! - [`serve`]: accepting connections: header and idle timeouts, caps
@@ -29,6 +30,7 @@
 //! `session`, above `delivery` and the domain (`policy`, `publish`,
 //! `names`, `chats`, `quotas`), above `store` and `auth`.
 
+pub mod app;
 pub mod auth;
 pub mod chats;
 pub mod cli;
@@ -47,100 +49,12 @@ pub mod session;
 pub mod socketio;
 pub mod store;
 
-use crate::auth::Verifier;
+pub use app::{App, Error};
+
 use crate::config::Config;
-use crate::delivery::hub::Hub;
-use crate::metrics::Metrics;
-use crate::store::{SqliteStore, Store};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
-
-/// Shared state of a running server.
-pub struct App {
-    /// Validated configuration.
-    pub config: Config,
-    /// Token checks.
-    pub verifier: Verifier,
-    /// Persistent state.
-    pub store: Arc<dyn Store>,
-    /// Display names.
-    pub names: names::Names,
-    /// Chats by id.
-    pub chats: chats::Chats,
-    /// Per-user quotas.
-    pub quotas: quotas::UserQuotas,
-    /// Live connections by room.
-    pub hub: Arc<Hub>,
-    /// Delivers what the store commits to the hub.
-    pub delivery: Arc<delivery::live::LiveDelivery>,
-    /// Counters.
-    pub metrics: Arc<Metrics>,
-    /// Cancelled when the server begins shutting down.
-    pub shutdown: CancellationToken,
-    /// Tracks WebSocket connections so shutdown can wait for them.
-    pub tracker: TaskTracker,
-    /// Caps on connections and sessions: in all, per IP, per user.
-    pub caps: Arc<serve::ConnectionCaps>,
-}
-
-/// Why the server could not start or stopped abnormally.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The configured keys cannot verify tokens.
-    #[error("configuration: {0}")]
-    Keys(#[from] auth::KeyError),
-    /// The database could not be opened.
-    #[error(transparent)]
-    Store(#[from] store::StoreError),
-    /// Serving failed.
-    #[error("serving: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-impl App {
-    /// Opens everything a running server shares: the verifier (and the
-    /// provider's keys, if it can be reached), the store with live delivery
-    /// behind its commit hook, the hub and the caps. Serving is [`run`]'s.
-    pub async fn open(config: Config) -> Result<Arc<App>, Error> {
-        let verifier = Verifier::new(&config.jwt)?;
-        let metrics = Arc::new(Metrics::new());
-        let caps = serve::ConnectionCaps::new(config.connections.clone(), metrics.clone());
-        let hub = Arc::new(Hub::new(metrics.clone()));
-        let delivery = Arc::new(delivery::live::LiveDelivery::new(hub.clone()));
-        let committed = delivery.clone();
-        let on_commit = Box::new(move |events: &[store::StoredEvent]| committed.deliver_committed(events));
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.db_path, config.fsync, on_commit)?);
-        delivery.start_at(store.head_seq().await?);
-        if let Some(jwks) = verifier.jwks() {
-            // A provider that is down at start is not fatal: tokens are refused
-            // as signed by an unknown key until its keys can be fetched.
-            match jwks.refresh().await {
-                Ok(keys) => tracing::info!(keys, "JWKS loaded"),
-                Err(e) => {
-                    tracing::warn!(error = %e, "JWKS unavailable at start; retrying on demand and periodically")
-                }
-            }
-        }
-        let app = Arc::new(App {
-            verifier,
-            names: names::Names::new(store.clone()),
-            chats: chats::Chats::new(store.clone()),
-            quotas: quotas::UserQuotas::new(&config.quotas),
-            store,
-            hub,
-            delivery,
-            metrics,
-            shutdown: CancellationToken::new(),
-            tracker: TaskTracker::new(),
-            caps,
-            config,
-        });
-        Ok(app)
-    }
-}
 
 /// Serves HTTP and WebSocket on `listener` until `shutdown` completes.
 pub async fn run(

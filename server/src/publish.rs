@@ -1,12 +1,12 @@
 //! Building the events that get stored and delivered, shared by socket
 //! handlers and the HTTP API so both follow one path.
 
+use crate::app::App;
 use crate::clock::now_ms;
 use crate::delivery::hub::ConnId;
 use crate::delivery::hub::Frame;
 use crate::store::ReadOutcome;
 use crate::store::{Booking, NewEvent, Route, StoreError};
-use crate::App;
 use serde::Serialize;
 use serde_json::value::to_raw_value;
 use serde_json::Value;

@@ -6,11 +6,11 @@
 //! with names and the moves the user may make.
 
 use super::{json_body, not_yours, page_limit, ApiError, ApiQuery, PageCursor, Service, User};
+use crate::app::App;
 use crate::auth::{Identity, Role};
 use crate::policy;
 use crate::publish::{booking_status_change, notification};
 use crate::store::{Booking, BookingCursor, BookingQuery, BookingRecord, BookingSide, Chat};
-use crate::App;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

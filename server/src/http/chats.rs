@@ -1,9 +1,9 @@
 //! A user's chats and their message history; chats the backend opens.
 
 use super::{json_body, not_yours, page_limit, ApiError, ApiQuery, PageCursor, Service, User};
+use crate::app::App;
 use crate::auth::Role;
 use crate::store::{Chat, ChatCursor};
-use crate::App;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -18,8 +18,8 @@ mod publish;
 mod users;
 mod ws;
 
+use crate::app::App;
 use crate::auth::{Identity, Role};
-use crate::App;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};

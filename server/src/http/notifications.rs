@@ -3,9 +3,9 @@
 //! `notifications-read`, as if made from a socket.
 
 use super::{json_body, page_limit, ApiError, ApiQuery, User};
+use crate::app::App;
 use crate::publish::{announce_read, read_payload};
 use crate::store::{HistoryQuery, ReadChange};
-use crate::App;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;

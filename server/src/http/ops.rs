@@ -1,6 +1,6 @@
 //! Operator endpoints.
 
-use crate::App;
+use crate::app::App;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;

@@ -2,10 +2,10 @@
 //! delivered to everyone in the room.
 
 use super::{json_body, ApiError, Service};
+use crate::app::App;
 use crate::clock::now_ms;
 use crate::notification_input::{check_notification, NotificationInput};
 use crate::publish::{new_event, new_id, notification};
-use crate::App;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;

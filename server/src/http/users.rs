@@ -3,8 +3,8 @@
 //! backend's name wins over the one a user's token carries from then on.
 
 use super::{json_body, ApiError, Service};
+use crate::app::App;
 use crate::store::NameSource;
-use crate::App;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::Json;

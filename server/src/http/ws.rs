@@ -2,9 +2,9 @@
 //! upgrade completes; clients without one authenticate with their first frame.
 
 use super::{bearer, ApiError};
+use crate::app::App;
 use crate::serve::ConnectionSlot;
 use crate::session::connect;
-use crate::App;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};

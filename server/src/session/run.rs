@@ -309,12 +309,12 @@ mod tests {
     //! drives a socket loop: a real store on a temporary SQLite file, the
     //! hub and live delivery, no network.
 
+    use crate::app::App;
     use crate::auth::{Identity, Role};
     use crate::cli::{Cli, Command};
     use crate::publish::{notification, routed};
     use crate::session::connect::serve_split;
     use crate::session::transport::Outgoing;
-    use crate::App;
     use axum::extract::ws::Message;
     use clap::Parser;
     use serde_json::{json, Value};

@@ -1,10 +1,10 @@
 //! The state of one authenticated session, and what a client event's
 //! handler answers.
 
+use crate::app::App;
 use crate::auth::{Identity, Role};
 use crate::delivery::hub::Outbox;
 use crate::store::{Scope, StoreError};
-use crate::App;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Arc;

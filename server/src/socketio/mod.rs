@@ -30,6 +30,7 @@
 /// Public for the fuzz targets (`fuzz/`), which feed it a stranger's bytes.
 pub mod translate;
 
+use crate::app::App;
 use crate::auth::{AuthError, Identity};
 use crate::delivery::hub::Frame;
 use crate::metrics::Metrics;
@@ -37,7 +38,6 @@ use crate::serve::{Cap, ConnectionSlot, Counted, UserSlot};
 use crate::session::connect;
 use crate::session::run::FloodCount;
 use crate::session::transport::Outgoing;
-use crate::App;
 use axum::extract::ws::Message;
 use axum::response::IntoResponse;
 use futures_util::{Sink, Stream};
@@ -162,21 +162,32 @@ pub async fn count_sessions(
 #[derive(Default)]
 struct RefusedSessions {
     /// A leaf lock, held for a map operation.
-    at: Mutex<HashMap<Sid, Instant>>,
+    at: Mutex<SpentSessions>,
+}
+
+#[derive(Default)]
+struct SpentSessions {
+    sessions: HashMap<Sid, Instant>,
+    /// When ended sessions were last forgotten: at most once per
+    /// `forget_after`, so a flood of refusals does not scan the map each time.
+    pruned: Option<Instant>,
 }
 
 impl RefusedSessions {
     fn refuse(&self, sid: Sid, forget_after: Duration) {
-        let mut at = self.at.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut refused = self.at.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         // Every entry stands for a live session (capped), and is dropped
         // once that session has surely ended.
-        at.retain(|_, when| now.duration_since(*when) < forget_after);
-        at.insert(sid, now);
+        if refused.pruned.is_none_or(|at| now.duration_since(at) >= forget_after) {
+            refused.sessions.retain(|_, when| now.duration_since(*when) < forget_after);
+            refused.pruned = Some(now);
+        }
+        refused.sessions.insert(sid, now);
     }
 
     fn was_refused(&self, sid: Sid) -> bool {
-        self.at.lock().unwrap_or_else(PoisonError::into_inner).contains_key(&sid)
+        self.at.lock().unwrap_or_else(PoisonError::into_inner).sessions.contains_key(&sid)
     }
 }
 

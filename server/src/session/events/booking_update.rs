@@ -3,9 +3,10 @@
 //! already has is answered with the current state, so a second click is
 //! harmless; a change that is no longer possible says who got there first.
 
+use crate::app::App;
 use crate::session::state::{answer, Outcome, Refusal, Session};
 use crate::store::BookingRecord;
-use crate::{policy, publish, App};
+use crate::{policy, publish};
 use urutibiz_protocol::client::BookingUpdate;
 use urutibiz_protocol::server::BookingUpdated;
 use urutibiz_protocol::{event, BookingStatus, ErrorCode};
