@@ -37,7 +37,9 @@ dunstctl close-all
 sleep 1.5
 import -window root "$out/signin.png"
 sign_in_started() { grep -q "browser sign-in started" "$out/app-signin.log"; }
-for _ in $(seq 10); do
+# A cold WebKit start in a fresh profile has taken over 20 s on CI: keep
+# pressing Enter for up to a minute, until the page has loaded and takes it.
+for _ in $(seq 30); do
     # The window found first may already be gone (GTK can replace it while
     # the webview starts): look again each time, and let a miss retry.
     window=$(app_window --onlyvisible | tail -1) || true  # none for a moment: try again (tail: see in-session.sh)
@@ -47,7 +49,7 @@ for _ in $(seq 10); do
     for _ in $(seq 20); do sign_in_started && break; sleep 0.1; done
     sign_in_started && break
 done
-sign_in_started || fail "Enter on the sign-in view did not start a sign-in"
+sign_in_started || { tail -20 "$out/app-signin.log" >&2; fail "Enter on the sign-in view did not start a sign-in"; }
 # Headless Chromium starts, signs in and follows the redirect: allow a minute.
 for _ in $(seq 600); do oidc_connected && break; sleep 0.1; done
 oidc_connected || fail "the browser sign-in did not connect the app"
