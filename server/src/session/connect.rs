@@ -4,12 +4,12 @@
 
 use super::events::authenticated;
 use super::run;
-use super::state::{reply, Session};
-use super::transport::{close_with, error_frame, Outgoing, Sink, Stream};
+use super::state::{ReplyFrame, Session};
+use super::transport::{close_with, Heartbeat, Incoming, Outgoing, Sink, Stream};
 use crate::app::App;
 use crate::auth::{AuthError, Identity};
 use crate::serve::UserSlot;
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::WebSocket;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -31,23 +31,35 @@ pub async fn serve(
     header_auth: Option<Result<Identity, AuthError>>,
     resume_after: Option<i64>,
 ) {
-    let (sink, mut stream) = socket.split();
-    // `/ws` sends each item as the WebSocket message it is.
+    let (sink, stream) = socket.split();
+    // `/ws` sends each item as the WebSocket message it is, and reads each
+    // message as what it means.
     let mut sink = sink.with(|item: Outgoing| std::future::ready(Ok::<_, axum::Error>(item.into_message())));
-    serve_split(app, &mut sink, &mut stream, header_auth, resume_after, None).await;
+    let mut stream = stream.map(|read| Incoming::from_websocket(Some(read)));
+    let transport = Transport { heartbeat: Heartbeat::Session, user_slot: None };
+    serve_split(app, &mut sink, &mut stream, header_auth, resume_after, transport).await;
 }
 
-/// [`serve`] on a connection's two halves. `user_slot` is the user's
-/// session count when the transport took it already (Socket.IO, at its
-/// handshake); otherwise it is taken here once the user is known.
+/// What a transport brings to its session besides its two halves.
+pub struct Transport {
+    /// Who keeps the heartbeat.
+    pub heartbeat: Heartbeat,
+    /// The user's session count when the transport took it already
+    /// (Socket.IO, at its handshake); otherwise it is taken here once the
+    /// user is known.
+    pub user_slot: Option<Arc<UserSlot>>,
+}
+
+/// [`serve`] on a connection's two halves.
 pub async fn serve_split(
     app: Arc<App>,
     sink: &mut impl Sink,
     stream: &mut impl Stream,
     header_auth: Option<Result<Identity, AuthError>>,
     resume_after: Option<i64>,
-    user_slot: Option<Arc<UserSlot>>,
+    transport: Transport,
 ) {
+    let Transport { heartbeat, user_slot } = transport;
     let (identity, reference, resume_after) = match header_auth {
         Some(Ok(identity)) => (identity, None, resume_after),
         Some(Err(e)) => {
@@ -63,7 +75,9 @@ pub async fn serve_split(
         Ok(slot) => slot,
         Err(cap) => {
             app.metrics.error(ErrorCode::RateLimited);
-            let _ = sink.send(error_frame(ErrorCode::RateLimited, cap.message(), reference.as_deref())).await;
+            let _ = sink
+                .send(Outgoing::refusal(ErrorCode::RateLimited, cap.message(), reference.as_deref()))
+                .await;
             return close_with(sink, stream, close::TRY_AGAIN_LATER, cap.message()).await;
         }
     };
@@ -72,7 +86,7 @@ pub async fn serve_split(
             let secs = e.retry_after_secs();
             let msg = format!("too many replays; reconnect in {secs} s");
             app.metrics.error(ErrorCode::RateLimited);
-            let _ = sink.send(error_frame(ErrorCode::RateLimited, &msg, reference.as_deref())).await;
+            let _ = sink.send(Outgoing::refusal(ErrorCode::RateLimited, &msg, reference.as_deref())).await;
             return close_with(sink, stream, close::TRY_AGAIN_LATER, &msg).await;
         }
     }
@@ -94,7 +108,7 @@ pub async fn serve_split(
     session.enter(format!("user-{}", session.identity.user_id));
     session.enter(format!("role-{}", session.identity.role));
     let hello = match authenticated(&session).await {
-        Ok(hello) => reply(event::AUTHENTICATED, &hello, reference.as_deref()),
+        Ok(hello) => ReplyFrame::new(event::AUTHENTICATED, &hello, reference.as_deref()),
         Err(e) => {
             tracing::error!(error = %e, "storage failed during connect");
             session.leave_all();
@@ -103,9 +117,9 @@ pub async fn serve_split(
     };
     app.metrics.connections.increment(1.0);
     tracing::debug!(conn = session.outbox.id, user = %session.identity.user_id, "connected");
-    if sink.send(Outgoing::Reply(hello.into())).await.is_ok() {
+    if sink.send(Outgoing::Reply(hello)).await.is_ok() {
         let resume = resume_after.map(|after| (after, reference));
-        run::run(&mut session, sink, stream, queue, resume).await;
+        run::run(&mut session, sink, stream, queue, resume, heartbeat).await;
     }
     session.leave_all();
     app.metrics.connections.decrement(1.0);
@@ -119,21 +133,25 @@ async fn first_frame_auth(
     stream: &mut impl Stream,
 ) -> Option<(Identity, Option<String>, Option<i64>)> {
     let limit = app.config.limits.auth_timeout;
-    let text = match timeout(limit, stream.next()).await {
+    let read = match timeout(limit, stream.next()).await {
         Err(_) => {
             let msg = "no authenticate frame in time";
             refuse(app, sink, stream, ErrorCode::Unauthorized, msg, None).await;
             return None;
         }
-        Ok(Some(Ok(Message::Text(text)))) => text,
-        Ok(Some(Ok(_))) => {
+        Ok(None | Some(Incoming::Closed)) => return None,
+        Ok(Some(read)) => read,
+    };
+    let parsed = match read {
+        Incoming::Text(text) => ClientFrame::parse(&text),
+        Incoming::Frame(frame) => Ok(frame),
+        Incoming::Binary | Incoming::Alive | Incoming::TooBig | Incoming::Closed => {
             let msg = "the first frame must be an authenticate text frame";
             refuse(app, sink, stream, ErrorCode::Unauthorized, msg, None).await;
             return None;
         }
-        Ok(_) => return None,
     };
-    let frame = match ClientFrame::parse(&text) {
+    let frame = match parsed {
         Ok(frame) if frame.event == event::AUTHENTICATE => frame,
         Ok(frame) => {
             let msg = "the first frame must be authenticate";
@@ -175,6 +193,6 @@ async fn refuse(
     reference: Option<&str>,
 ) {
     app.metrics.error(code);
-    let _ = sink.send(error_frame(code, msg, reference)).await;
+    let _ = sink.send(Outgoing::refusal(code, msg, reference)).await;
     close_with(sink, stream, close::UNAUTHORIZED, msg).await;
 }

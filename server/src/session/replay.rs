@@ -10,7 +10,7 @@
 //! event only after it is committed, so a read that starts after the flag
 //! dropped sees every event the hub skipped.
 
-use super::state::{reply, Session};
+use super::state::{ReplyFrame, Session};
 use super::transport::{Outgoing, Sink};
 use crate::delivery::hub::Frame;
 use crate::delivery::wire::encode;
@@ -150,8 +150,8 @@ async fn stream_pages(
             ReplayPage::Events(rows) => rows,
             ReplayPage::ResyncRequired { pruned_upto } => {
                 let data = ResyncRequired { after, pruned_upto, head_seq: head };
-                let frame = reply(event::RESYNC_REQUIRED, &data, reference);
-                return sink.send(Outgoing::Reply(frame.into())).await;
+                let frame = ReplyFrame::new(event::RESYNC_REQUIRED, &data, reference);
+                return sink.send(Outgoing::Reply(frame)).await;
             }
         };
         let full = rows.len() == PAGE;
@@ -185,7 +185,7 @@ async fn stream_pages(
     *last_seq = (*last_seq).max(cursor);
     let unread_count = store.unread_count(session.user_scope()).await?;
     let done = Resumed { replayed, collapsed, seq: cursor, unread_count };
-    sink.send(Outgoing::Reply(reply(event::RESUMED, &done, reference).into())).await
+    sink.send(Outgoing::Reply(ReplyFrame::new(event::RESUMED, &done, reference))).await
 }
 
 fn previous_status(row: &Replayed) -> Option<Value> {

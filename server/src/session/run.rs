@@ -5,9 +5,8 @@
 use super::events::ClientEvent;
 use super::replay::{self, ReplayError};
 use super::state::{expiry_instant, Reply, Session};
-use super::transport::{close_with, error_frame, Outgoing, Sink, Stream, CLOSE_HANDSHAKE};
+use super::transport::{close_with, Heartbeat, Incoming, Outgoing, Sink, Stream, CLOSE_HANDSHAKE};
 use crate::delivery::hub::Frame;
-use axum::extract::ws::Message;
 use futures_util::{SinkExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
@@ -101,6 +100,7 @@ pub async fn run(
     stream: &mut impl Stream,
     queue: mpsc::Receiver<Frame>,
     resume: Option<(i64, Option<String>)>,
+    heartbeat: Heartbeat,
 ) {
     let app = session.app.clone();
     let limits = &app.config.limits;
@@ -149,13 +149,13 @@ pub async fn run(
             _ = &mut expiry => {
                 app.metrics.error(ErrorCode::TokenExpired);
                 let msg = "token expired; authenticate with a fresh token before exp";
-                let _ = timeout(CLOSE_HANDSHAKE, out.sink.send(error_frame(ErrorCode::TokenExpired, msg, None))).await;
+                let _ = timeout(CLOSE_HANDSHAKE, out.sink.send(Outgoing::refusal(ErrorCode::TokenExpired, msg, None))).await;
                 break Some((close::UNAUTHORIZED, "token expired"));
             }
             _ = &mut pong_deadline, if awaiting_pong => {
                 break Some((close::HEARTBEAT_TIMEOUT, "no pong within the heartbeat timeout"));
             }
-            _ = ping.tick() => {
+            _ = ping.tick(), if heartbeat == Heartbeat::Session => {
                 if out.sink.send(Outgoing::Ping).await.is_err() {
                     break None;
                 }
@@ -174,11 +174,11 @@ pub async fn run(
             inbound = stream.next() => {
                 // Any frame from the peer proves it is alive.
                 awaiting_pong = false;
-                let outcome = match inbound {
-                    None | Some(Ok(Message::Close(_))) => Inbound::Gone,
-                    Some(Err(e)) => inbound_error(e),
-                    Some(Ok(Message::Pong(_) | Message::Ping(_))) => Inbound::Continue,
-                    Some(Ok(message)) => on_data(session, &mut out, &mut flood, message).await,
+                let outcome = match inbound.unwrap_or(Incoming::Closed) {
+                    Incoming::Closed => Inbound::Gone,
+                    Incoming::TooBig => Inbound::Close(close::MESSAGE_TOO_BIG, "frame exceeds the size limit"),
+                    Incoming::Alive => Inbound::Continue,
+                    data => on_data(session, &mut out, &mut flood, data).await,
                 };
                 match outcome {
                     Inbound::Continue => {}
@@ -203,7 +203,7 @@ async fn on_data(
     session: &mut Session,
     out: &mut Writer<'_, impl Sink>,
     flood: &mut Flood,
-    message: Message,
+    data: Incoming,
 ) -> Inbound {
     let app = session.app.clone();
     app.metrics.frames_in.increment(1);
@@ -216,14 +216,14 @@ async fn on_data(
         // One warning per flood, so a flood is not echoed.
         if strikes == 1 {
             app.metrics.error(ErrorCode::RateLimited);
-            let warning = error_frame(ErrorCode::RateLimited, "too many frames; slow down", None);
+            let warning = Outgoing::refusal(ErrorCode::RateLimited, "too many frames; slow down", None);
             if out.flush(None, Some(warning)).await.is_err() {
                 return Inbound::Gone;
             }
         }
         return Inbound::Continue;
     }
-    let written = match answer(session, message).await {
+    let written = match answer(session, data).await {
         Answer::Send(reply) => out.flush(None, Some(reply)).await,
         Answer::Replay { after, reference } => replay_into(session, out, after, reference.as_deref()).await,
     };
@@ -248,23 +248,9 @@ async fn replay_into(
         Err(ReplayError::Store(e)) => {
             tracing::error!(error = %e, "replay failed");
             session.app.metrics.error(ErrorCode::Internal);
-            let err = error_frame(ErrorCode::Internal, "replay failed; resume again", reference);
+            let err = Outgoing::refusal(ErrorCode::Internal, "replay failed; resume again", reference);
             out.flush(None, Some(err)).await
         }
-    }
-}
-
-/// A read error: an oversized frame closes with 1009, anything else ends
-/// the connection.
-fn inbound_error(e: axum::Error) -> Inbound {
-    let too_big = e
-        .into_inner()
-        .downcast_ref::<tungstenite::Error>()
-        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)));
-    if too_big {
-        Inbound::Close(close::MESSAGE_TOO_BIG, "frame exceeds the size limit")
-    } else {
-        Inbound::Gone
     }
 }
 
@@ -277,18 +263,26 @@ enum Answer {
 }
 
 /// The reply to one client frame: a result or an error, with its ref.
-async fn answer(session: &mut Session, message: Message) -> Answer {
-    let Message::Text(text) = message else {
-        let code = ErrorCode::BinaryUnsupported;
-        session.app.metrics.error(code);
-        return Answer::Send(error_frame(code, "binary frames are not supported; send JSON text", None));
+async fn answer(session: &mut Session, data: Incoming) -> Answer {
+    let parsed = match data {
+        Incoming::Text(text) => ClientFrame::parse(&text),
+        Incoming::Frame(frame) => Ok(frame),
+        Incoming::Binary | Incoming::Alive | Incoming::TooBig | Incoming::Closed => {
+            let code = ErrorCode::BinaryUnsupported;
+            session.app.metrics.error(code);
+            return Answer::Send(Outgoing::refusal(
+                code,
+                "binary frames are not supported; send JSON text",
+                None,
+            ));
+        }
     };
-    let handled = match ClientFrame::parse(&text) {
+    let handled = match parsed {
         Err(e) => Err(e),
         Ok(frame) => match ClientEvent::from_frame(&frame) {
             Err(e) => Err(e),
             Ok(event) => match event.handle(session, frame.reference.as_deref()).await {
-                Ok(Reply::Frame(json)) => Ok(Outgoing::Reply(json.into())),
+                Ok(Reply::Frame(reply)) => Ok(Outgoing::Reply(reply)),
                 Ok(Reply::Replay { after }) => return Answer::Replay { after, reference: frame.reference },
                 Err(r) => Err(FrameError { code: r.code, message: r.message, reference: frame.reference }),
             },
@@ -298,7 +292,7 @@ async fn answer(session: &mut Session, message: Message) -> Answer {
         Ok(message) => Answer::Send(message),
         Err(e) => {
             session.app.metrics.error(e.code);
-            Answer::Send(error_frame(e.code, &e.message, e.reference.as_deref()))
+            Answer::Send(Outgoing::refusal(e.code, &e.message, e.reference.as_deref()))
         }
     }
 }
@@ -314,7 +308,8 @@ mod tests {
     use crate::cli::{Cli, Command};
     use crate::publish::{notification, routed};
     use crate::session::connect::serve_split;
-    use crate::session::transport::Outgoing;
+    use crate::session::connect::Transport;
+    use crate::session::transport::{Heartbeat, Incoming, Outgoing};
     use axum::extract::ws::Message;
     use clap::Parser;
     use serde_json::{json, Value};
@@ -346,12 +341,22 @@ mod tests {
     /// client sends and reads what the session writes (`capacity` of it
     /// before the session's writes wait, as a socket's buffers would).
     struct Wire {
-        to_session: mpsc::Sender<Result<Message, axum::Error>>,
+        to_session: mpsc::Sender<Incoming>,
         from_session: mpsc::Receiver<Message>,
         task: JoinHandle<()>,
     }
 
     fn connect(app: &Arc<App>, identity: Identity, resume_after: Option<i64>, capacity: usize) -> Wire {
+        connect_with(app, identity, resume_after, capacity, Heartbeat::Session)
+    }
+
+    fn connect_with(
+        app: &Arc<App>,
+        identity: Identity,
+        resume_after: Option<i64>,
+        capacity: usize,
+        heartbeat: Heartbeat,
+    ) -> Wire {
         let (to_session, mut inbound) = mpsc::channel(256);
         let (outbound, from_session) = mpsc::channel(capacity);
         let app = app.clone();
@@ -362,14 +367,15 @@ mod tests {
                 Ok::<_, axum::Error>(out)
             }));
             let mut stream = futures_util::stream::poll_fn(move |cx| inbound.poll_recv(cx));
-            serve_split(app, &mut sink, &mut stream, Some(Ok(identity)), resume_after, None).await;
+            let transport = Transport { heartbeat, user_slot: None };
+            serve_split(app, &mut sink, &mut stream, Some(Ok(identity)), resume_after, transport).await;
         });
         Wire { to_session, from_session, task }
     }
 
     impl Wire {
         async fn send(&self, frame: Value) {
-            self.to_session.send(Ok(Message::Text(frame.to_string().into()))).await.unwrap();
+            self.to_session.send(Incoming::Text(frame.to_string().into())).await.unwrap();
         }
 
         /// The next frame the session wrote, pings skipped.
@@ -431,6 +437,38 @@ mod tests {
         let warnings = frames.iter().filter(|f| f["data"]["code"] == "rate-limited").count();
         assert_eq!(warnings, 1, "{frames:?}");
         timeout(PATIENCE, wire.task).await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_stops_answering_pings_is_closed_with_4000() {
+        let (app, _dir) = open(&["--ping-interval", "50ms", "--pong-timeout", "100ms"]).await;
+        let mut wire = connect(&app, user("u1", 600), None, 1024);
+        assert_eq!(wire.json().await["event"], "authenticated");
+        let mut pings = 0;
+        let code = loop {
+            match timeout(PATIENCE, wire.from_session.recv()).await.expect("a frame in time") {
+                Some(Message::Ping(_)) => pings += 1,
+                Some(Message::Close(frame)) => break frame.map_or(1005, |f| f.code),
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        assert!(pings >= 1);
+        assert_eq!(code, urutibiz_protocol::close::HEARTBEAT_TIMEOUT);
+    }
+
+    #[tokio::test]
+    async fn a_transport_with_its_own_heartbeat_gets_no_pings_from_the_session() {
+        let (app, _dir) = open(&["--ping-interval", "50ms", "--pong-timeout", "100ms"]).await;
+        let mut wire = connect_with(&app, user("u1", 600), None, 1024, Heartbeat::Transport);
+        assert_eq!(wire.json().await["event"], "authenticated");
+        // Several ping intervals and pong timeouts go by in silence...
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        wire.send(json!({"event": "mark-all-read", "ref": "m1"})).await;
+        // ...and the first thing written is the answer: no ping, no close.
+        let Message::Text(text) = timeout(PATIENCE, wire.from_session.recv()).await.unwrap().unwrap() else {
+            panic!("the session wrote something other than the answer")
+        };
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["ref"], "m1");
     }
 
     #[tokio::test]

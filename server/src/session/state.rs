@@ -6,6 +6,7 @@ use crate::auth::{Identity, Role};
 use crate::delivery::hub::Outbox;
 use crate::store::{Scope, StoreError};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -96,8 +97,8 @@ impl From<FrameError> for Refusal {
 
 /// What a handler asks the connection to send.
 pub enum Reply {
-    /// A reply frame's JSON.
-    Frame(String),
+    /// A reply frame.
+    Frame(ReplyFrame),
     /// Stream stored events after this position, then `resumed`.
     Replay {
         /// Last position the client saw.
@@ -108,14 +109,35 @@ pub enum Reply {
 /// What a handler answers: a reply, or a refusal.
 pub type Outcome = Result<Reply, Refusal>;
 
-/// Encodes a direct reply, echoing the request's ref.
-pub fn reply(name: &str, data: &impl Serialize, reference: Option<&str>) -> String {
-    ServerFrame::new(name, data, reference).to_json()
+/// A direct reply: the event, its payload encoded once, and the ref of the
+/// request it answers. `/ws` sends it as a native frame; Socket.IO as an
+/// acknowledgement or an event, from the same parts.
+#[derive(Debug, Clone)]
+pub struct ReplyFrame {
+    /// The reply's event name.
+    pub event: &'static str,
+    /// The payload's JSON.
+    pub data: Box<RawValue>,
+    /// The request's ref.
+    pub reference: Option<String>,
+}
+
+impl ReplyFrame {
+    /// Encodes a reply's payload, echoing the request's ref.
+    pub fn new(event: &'static str, data: &impl Serialize, reference: Option<&str>) -> ReplyFrame {
+        let data = serde_json::value::to_raw_value(data).expect("reply payloads always serialize");
+        ReplyFrame { event, data, reference: reference.map(str::to_owned) }
+    }
+
+    /// The native frame's JSON text.
+    pub fn to_json(&self) -> String {
+        ServerFrame::new(self.event, &*self.data, self.reference.as_deref()).to_json()
+    }
 }
 
 /// A direct reply as a handler's outcome.
-pub fn answer(name: &str, data: &impl Serialize, reference: Option<&str>) -> Outcome {
-    Ok(Reply::Frame(reply(name, data, reference)))
+pub fn answer(event: &'static str, data: &impl Serialize, reference: Option<&str>) -> Outcome {
+    Ok(Reply::Frame(ReplyFrame::new(event, data, reference)))
 }
 
 /// Instant at which a token with this `exp` stops being accepted.

@@ -3,7 +3,8 @@
 //!
 //! socketioxide speaks Engine.IO and Socket.IO. Below it, each Socket.IO
 //! socket is one more connection of [`crate::session::connect`]: its packets are
-//! translated into native frames and back ([`translate`]), so
+//! read into the session's frames, and the session's typed replies written
+//! as packets ([`translate`]), so
 //! authorization, rate limits, storage, rooms and resume are the code
 //! `/ws` runs, not a second implementation.
 //!
@@ -35,10 +36,10 @@ use crate::auth::{AuthError, Identity};
 use crate::delivery::hub::Frame;
 use crate::metrics::Metrics;
 use crate::serve::{Cap, ConnectionSlot, Counted, UserSlot};
-use crate::session::connect;
+use crate::session::connect::{self, Transport};
 use crate::session::run::FloodCount;
-use crate::session::transport::Outgoing;
-use axum::extract::ws::Message;
+use crate::session::state::ReplyFrame;
+use crate::session::transport::{Heartbeat, Incoming, Outgoing, CLOSE_HANDSHAKE};
 use axum::response::IntoResponse;
 use futures_util::{Sink, Stream};
 use serde::Deserialize;
@@ -51,14 +52,15 @@ use socketioxide::socket::Socket;
 use socketioxide::{SendError, SocketError, SocketIo, TransportType};
 use std::collections::HashMap;
 use std::future::{ready, Ready};
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use urutibiz_protocol::server::Error as ErrorPayload;
-use urutibiz_protocol::{close, event, ErrorCode};
+use urutibiz_protocol::{close, event, ErrorCode, FrameError};
 
+use translate::RefusedAck;
 pub use translate::Untranslatable;
 
 /// Client events waiting for the session to read them. A client this far
@@ -313,7 +315,7 @@ async fn check_handshake(
 /// acknowledgements wait for which reply.
 #[derive(Clone)]
 struct Bridge {
-    inbound: mpsc::Sender<Result<Message, axum::Error>>,
+    inbound: mpsc::Sender<Incoming>,
     acks: Arc<Acks>,
     /// Events dropped because the session is behind, in the current flood.
     /// A leaf lock: held for a count, never with another lock or across an
@@ -366,7 +368,6 @@ fn on_connect(
 ) -> Ready<()> {
     let (inbound, events) = mpsc::channel(INBOUND_QUEUE);
     let acks = Arc::new(Acks::default());
-    let pongs = inbound.downgrade();
     let cut = Arc::new(AtomicBool::new(false));
     socket.extensions.insert(Bridge {
         inbound,
@@ -384,30 +385,19 @@ fn on_connect(
     });
     let guard = app.tracker.token();
     tokio::spawn(async move {
-        let closed_with = Arc::new(AtomicU16::new(0));
-        let mut sink = outbound(Outbound {
-            socket: socket.clone(),
-            acks,
-            pongs,
-            patience: app.config.limits.pong_timeout,
-            closed_with: closed_with.clone(),
-        });
+        let patience = app.config.limits.pong_timeout;
+        let mut sink = outbound(Outbound { socket: socket.clone(), acks, patience });
         let mut stream = inbound_stream(events);
         let Handshake { identity, resume_after, user_slot } = handshake;
         let header_auth = Some(Ok(identity));
-        connect::serve_split(app.clone(), &mut sink, &mut stream, header_auth, resume_after, Some(user_slot))
-            .await;
-        // Only now: the session gave the client its close handshake's time
-        // after its last frames. Disconnecting earlier closes the transport
-        // with those frames still queued in Engine.IO, and the client sees
-        // a bare connection loss instead of them.
-        let code = closed_with.load(Ordering::Relaxed);
-        if cut.load(Ordering::Relaxed) {
-            // The session ended with its stream, without a close handshake:
-            // the same time for the frames queued before (the warning).
-            tokio::time::sleep(crate::session::transport::CLOSE_HANDSHAKE).await;
-        }
-        if !app.shutdown.is_cancelled() && code != close::GOING_AWAY {
+        // Engine.IO pings the client and ends the socket that stops
+        // answering; the session's stream then ends.
+        let transport = Transport { heartbeat: Heartbeat::Transport, user_slot: Some(user_slot) };
+        connect::serve_split(app.clone(), &mut sink, &mut stream, header_auth, resume_after, transport).await;
+        if cut.load(Ordering::Relaxed) && !app.shutdown.is_cancelled() {
+            // The session ended with its stream, without a close: the frames
+            // queued before (the warning) get the close handshake's time.
+            tokio::time::sleep(CLOSE_HANDSHAKE).await;
             let _ = socket.disconnect();
         }
         drop(guard);
@@ -444,20 +434,15 @@ impl FromMessageParts<LocalAdapter> for Packet {
 fn on_event(socket: SocketRef, packet: Packet, ack: AckSender) -> Ready<()> {
     let Some(bridge) = socket.extensions.get::<Bridge>() else { return ready(()) };
     let reference = packet.wants_ack.then(|| bridge.acks.expect(ack));
-    let frame = packet.args.and_then(|args| translate::native_frame(&args, reference.as_deref()));
-    let text = match frame {
-        Ok(text) => text,
+    let frame = packet.args.and_then(|args| translate::client_frame(&args, reference.as_deref()));
+    let frame = match frame {
+        Ok(frame) => frame,
         Err(e) => {
-            let code = match e {
-                Untranslatable::Binary => ErrorCode::BinaryUnsupported,
-                Untranslatable::InvalidJson(_) => ErrorCode::InvalidJson,
-                Untranslatable::Malformed | Untranslatable::TooManyArguments(_) => ErrorCode::InvalidFrame,
-            };
-            refuse_here(&socket, &bridge, code, &e.to_string(), reference.as_deref());
+            refuse_here(&socket, &bridge, e.code(), &e.to_string(), reference.as_deref());
             return ready(());
         }
     };
-    match bridge.inbound.try_send(Ok(Message::Text(text.into()))) {
+    match bridge.inbound.try_send(Incoming::Frame(frame)) {
         Ok(()) => {}
         Err(mpsc::error::TrySendError::Full(_)) => {
             let dropped = bridge.dropped.lock().unwrap_or_else(PoisonError::into_inner).strike();
@@ -482,18 +467,21 @@ fn on_event(socket: SocketRef, packet: Packet, ack: AckSender) -> Ready<()> {
 
 /// Refuses an event before it reaches the session, as the session would.
 fn refuse_here(socket: &SocketRef, bridge: &Bridge, code: ErrorCode, message: &str, reference: Option<&str>) {
-    let refusal = ErrorPayload { code, message: message.to_owned(), reference: None };
+    let refusal = FrameError::new(code, message);
     // `reference` is only ever an acknowledgement's here: the payload's own
     // ref is not known before the event is translated.
     let _ = match reference.and_then(|r| bridge.acks.take(r)) {
-        Some(ack) => ack.send(&serde_json::json!({ "error": refusal })),
-        None => socket.emit(event::ERROR, &refusal),
+        Some(ack) => ack.send(&RefusedAck::new(&refusal)),
+        None => socket.emit(event::ERROR, &error_payload(refusal)),
     };
 }
 
-fn inbound_stream(
-    mut events: mpsc::Receiver<Result<Message, axum::Error>>,
-) -> impl Stream<Item = Result<Message, axum::Error>> + Unpin + Send {
+/// The `error` event's payload, the ref inside it as on `/ws`.
+fn error_payload(refusal: FrameError) -> ErrorPayload {
+    ErrorPayload { code: refusal.code, message: refusal.message, reference: refusal.reference }
+}
+
+fn inbound_stream(mut events: mpsc::Receiver<Incoming>) -> impl Stream<Item = Incoming> + Unpin + Send {
     futures_util::stream::poll_fn(move |cx| events.poll_recv(cx))
 }
 
@@ -501,14 +489,8 @@ fn inbound_stream(
 struct Outbound {
     socket: SocketRef,
     acks: Arc<Acks>,
-    /// Answers the session's pings: Engine.IO keeps its own heartbeat.
-    pongs: mpsc::WeakSender<Result<Message, axum::Error>>,
     /// Longest wait for room in a full Engine.IO buffer.
     patience: Duration,
-    /// The code the session closed with (0: not closed). A restart (1001)
-    /// lets the transport close under the client, which then reconnects;
-    /// anything else is final, a server disconnect.
-    closed_with: Arc<AtomicU16>,
 }
 
 /// The writing half the session sees.
@@ -523,20 +505,32 @@ impl Outbound {
     async fn send(&self, item: Outgoing) -> Result<(), axum::Error> {
         match item {
             Outgoing::Event(frame) => self.event(&frame).await,
-            Outgoing::Reply(text) => self.reply(&text).await,
-            Outgoing::Ping => {
-                // Engine.IO keeps its own heartbeat (and closes a socket that
-                // misses it); the session's is answered on the socket's behalf.
-                if let Some(pongs) = self.pongs.upgrade() {
-                    let _ = pongs.try_send(Ok(Message::Pong(Default::default())));
-                }
-                Ok(())
-            }
+            Outgoing::Reply(reply) => self.reply(reply).await,
+            Outgoing::Refusal(refusal) => self.refusal(refusal).await,
+            // Not sent: the session leaves the heartbeat to Engine.IO.
+            Outgoing::Ping => Ok(()),
             Outgoing::Close { code, .. } => {
-                self.closed_with.store(code, Ordering::Relaxed);
+                self.close(code);
                 Ok(())
             }
         }
+    }
+
+    /// Socket.IO has no close codes. A restart (1001) lets the transport
+    /// close under the client ([`close_at_shutdown`]), which then
+    /// reconnects; anything else is final: a server disconnect, once the
+    /// frames before it have had the close handshake's time to leave
+    /// (disconnecting at once drops them from Engine.IO's queue, and the
+    /// client sees a bare connection loss instead).
+    fn close(&self, code: u16) {
+        if code == close::GOING_AWAY {
+            return;
+        }
+        let socket = self.socket.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(CLOSE_HANDSHAKE).await;
+            let _ = socket.disconnect();
+        });
     }
 
     /// An event from the hub or a replay: its event name and payload were
@@ -559,21 +553,30 @@ impl Outbound {
 
     /// The answer to one client event: the acknowledgement waiting for its
     /// ref, or an event as the seed's server sent replies.
-    async fn reply(&self, text: &str) -> Result<(), axum::Error> {
-        let Some(out) = translate::Outgoing::parse(text) else {
-            tracing::error!("a reply for a Socket.IO client could not be read back");
-            return Ok(());
-        };
-        if let Some(ack) = out.reference.as_deref().and_then(|r| self.acks.take(r)) {
+    async fn reply(&self, reply: ReplyFrame) -> Result<(), axum::Error> {
+        if let Some(ack) = reply.reference.as_deref().and_then(|r| self.acks.take(r)) {
             // Sending consumes the sender, so a full buffer cannot be
             // waited out here; replies are few, and the client's ack times out.
-            if let Err(e) = ack.send(&*out.ack_payload()) {
+            if let Err(e) = ack.send(&*reply.data) {
                 tracing::debug!(error = %e, "a Socket.IO acknowledgement was not sent");
             }
             return Ok(());
         }
-        let payload = out.payload();
-        self.retry_while_full(|| self.socket.emit(out.event.as_ref(), &*payload)).await
+        let payload = translate::reply_payload(&reply);
+        self.retry_while_full(|| self.socket.emit(reply.event, &*payload)).await
+    }
+
+    /// A refused request: `{"error": ...}` to its acknowledgement, or an
+    /// `error` event.
+    async fn refusal(&self, refusal: FrameError) -> Result<(), axum::Error> {
+        if let Some(ack) = refusal.reference.as_deref().and_then(|r| self.acks.take(r)) {
+            if let Err(e) = ack.send(&RefusedAck::new(&refusal)) {
+                tracing::debug!(error = %e, "a Socket.IO acknowledgement was not sent");
+            }
+            return Ok(());
+        }
+        let payload = error_payload(refusal);
+        self.retry_while_full(|| self.socket.emit(event::ERROR, &payload)).await
     }
 
     /// Engine.IO's per-socket buffer is bounded; a full one is waited out
