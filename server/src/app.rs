@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 /// Shared state of a running server.
-pub struct App {
+pub(crate) struct App {
     /// Validated configuration.
     pub config: Config,
     /// Token checks.
@@ -58,7 +58,7 @@ impl App {
     /// Opens everything a running server shares: the verifier (and the
     /// provider's keys, if it can be reached), the store with live delivery
     /// behind its commit hook, the hub and the caps. Serving is [`run`]'s.
-    pub async fn open(config: Config) -> Result<Arc<App>, Error> {
+    pub(crate) async fn open(config: Config) -> Result<Arc<App>, Error> {
         let verifier = Verifier::new(&config.jwt)?;
         let metrics = Arc::new(Metrics::new());
         let caps = serve::ConnectionCaps::new(config.connections.clone(), metrics.clone());

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 const CAPACITY: usize = 100_000;
 
 /// Chats by id, cached.
-pub struct Chats {
+pub(crate) struct Chats {
     store: Arc<dyn Store>,
     /// `None`: the store had no such chat when asked.
     cache: Cache<String, Option<Chat>>,
@@ -27,12 +27,12 @@ pub struct Chats {
 
 impl Chats {
     /// Chats read from and created in `store`.
-    pub fn new(store: Arc<dyn Store>) -> Chats {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Chats {
         Chats { store, cache: Cache::new(CAPACITY), creating: Mutex::new(0) }
     }
 
     /// The chat with this id, if it exists.
-    pub async fn get(&self, id: &str) -> Result<Option<Chat>, StoreError> {
+    pub(crate) async fn get(&self, id: &str) -> Result<Option<Chat>, StoreError> {
         if let Some(known) = self.cache.get(id) {
             return Ok(known);
         }
@@ -53,7 +53,7 @@ impl Chats {
     }
 
     /// Creates the chat unless its id exists; returns the chat as stored.
-    pub async fn create(&self, chat: Chat) -> Result<Chat, StoreError> {
+    pub(crate) async fn create(&self, chat: Chat) -> Result<Chat, StoreError> {
         let stored = self.store.create_chat(chat).await?;
         let mut creations = self.creating.lock().unwrap_or_else(|e| e.into_inner());
         *creations += 1;

@@ -29,27 +29,32 @@
 //! Layers import only downward: `http` and `socketio` (transports) above
 //! `session`, above `delivery` and the domain (`policy`, `publish`,
 //! `names`, `chats`, `quotas`), above `store` and `auth`.
+//!
+//! What the binary, the benchmark, the examples and the fuzz targets use is
+//! `pub`; everything else is `pub(crate)`, and `unreachable_pub` keeps it so.
+#![warn(unreachable_pub)]
 
-pub mod app;
+pub(crate) mod app;
 pub mod auth;
-pub mod chats;
+pub(crate) mod chats;
 pub mod cli;
-pub mod clock;
+pub(crate) mod clock;
 pub mod config;
-pub mod delivery;
-pub mod http;
-pub mod metrics;
-pub mod names;
+pub(crate) mod delivery;
+pub(crate) mod http;
+pub(crate) mod metrics;
+pub(crate) mod names;
 pub mod notification_input;
-pub mod policy;
-pub mod publish;
-pub mod quotas;
-pub mod serve;
+pub(crate) mod policy;
+pub(crate) mod publish;
+pub(crate) mod quotas;
+pub(crate) mod serve;
 pub mod session;
 pub mod socketio;
-pub mod store;
+pub(crate) mod store;
 
-pub use app::{App, Error};
+use app::App;
+pub use app::Error;
 
 use crate::config::Config;
 use std::future::Future;

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use urutibiz_protocol::ErrorCode;
 
 /// Counters and gauges of one server.
-pub struct Metrics {
+pub(crate) struct Metrics {
     /// Open authenticated WebSocket connections.
     pub connections: Gauge,
     /// Client frames received.
@@ -32,7 +32,7 @@ pub struct Metrics {
 
 impl Metrics {
     /// Installs the process-wide recorder on first use.
-    pub fn new() -> Metrics {
+    pub(crate) fn new() -> Metrics {
         static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
         let handle = HANDLE
             .get_or_init(|| {
@@ -75,14 +75,14 @@ impl Metrics {
     }
 
     /// Counts an error frame.
-    pub fn error(&self, code: ErrorCode) {
+    pub(crate) fn error(&self, code: ErrorCode) {
         if let Some(counter) = self.errors.get(&code) {
             counter.increment(1);
         }
     }
 
     /// Counts a connection refused at `cap` (`total`, `per-ip` or `per-user`).
-    pub fn refused(&self, cap: &str) {
+    pub(crate) fn refused(&self, cap: &str) {
         match cap {
             "per-ip" => self.refused_per_ip.increment(1),
             "per-user" => self.refused_per_user.increment(1),
@@ -91,7 +91,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         self.handle.render()
     }
 }

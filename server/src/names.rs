@@ -18,7 +18,7 @@ use std::sync::Arc;
 const CAPACITY: usize = 100_000;
 
 /// Users' display names.
-pub struct Names {
+pub(crate) struct Names {
     store: Arc<dyn Store>,
     /// `None` caches "no name recorded", so unknown ids do not re-query.
     cache: Cache<String, Option<RecordedName>>,
@@ -26,13 +26,18 @@ pub struct Names {
 
 impl Names {
     /// Names read from and written to `store`.
-    pub fn new(store: Arc<dyn Store>) -> Names {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Names {
         Names { store, cache: Cache::new(CAPACITY) }
     }
 
     /// Records `name` for `user_id` from `source`, unless that changes
     /// nothing (already recorded, or a token's name under the backend's).
-    pub async fn record(&self, user_id: &str, name: &str, source: NameSource) -> Result<(), StoreError> {
+    pub(crate) async fn record(
+        &self,
+        user_id: &str,
+        name: &str,
+        source: NameSource,
+    ) -> Result<(), StoreError> {
         let unchanged = |cached: &RecordedName| {
             (cached.source == NameSource::Backend && source == NameSource::Token)
                 || (cached.name == name && cached.source == source)
@@ -48,7 +53,7 @@ impl Names {
     /// Keeps the display name a token carries, for what others are sent
     /// (unless the backend named the user). A failure is logged: a name is
     /// never worth refusing a connection.
-    pub async fn record_from_token(&self, identity: &Identity) {
+    pub(crate) async fn record_from_token(&self, identity: &Identity) {
         if let Some(name) = &identity.display_name {
             if let Err(e) = self.record(&identity.user_id, name, NameSource::Token).await {
                 tracing::warn!(error = %e, "recording a display name failed");
@@ -58,7 +63,7 @@ impl Names {
 
     /// The display name of `user_id`, or the id itself when none is known
     /// (or the store cannot say right now: a name is never worth an error).
-    pub async fn name_of(&self, user_id: &str) -> String {
+    pub(crate) async fn name_of(&self, user_id: &str) -> String {
         if let Some(cached) = self.cache.get(user_id) {
             return cached.map_or_else(|| user_id.to_owned(), |r| r.name);
         }

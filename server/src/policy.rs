@@ -14,14 +14,14 @@ const HOST_TRANSITIONS: &[(BookingStatus, BookingStatus)] =
 const EITHER_TRANSITIONS: &[(BookingStatus, BookingStatus)] = &[(Pending, Cancelled), (Confirmed, Cancelled)];
 
 /// Whether a booking can ever move from `from` to `to`.
-pub fn is_transition(from: BookingStatus, to: BookingStatus) -> bool {
+pub(crate) fn is_transition(from: BookingStatus, to: BookingStatus) -> bool {
     HOST_TRANSITIONS.contains(&(from, to)) || EITHER_TRANSITIONS.contains(&(from, to))
 }
 
 /// Checks a user's booking change: `forbidden` for outsiders and for a
 /// participant asking for a change that is not theirs to make,
 /// `invalid-transition` when no one may make it from the current status.
-pub fn check_transition(
+pub(crate) fn check_transition(
     who: &Identity,
     host_id: &str,
     renter_id: &str,
@@ -50,7 +50,7 @@ pub fn check_transition(
 /// The statuses `who` may move a booking to from where it stands: exactly
 /// the actions a client should offer (host: confirm or decline a request,
 /// start, complete; either party: cancel).
-pub fn allowed_moves(
+pub(crate) fn allowed_moves(
     who: &Identity,
     host_id: &str,
     renter_id: &str,
@@ -64,7 +64,7 @@ pub fn allowed_moves(
 
 /// Whether `who` may join `room`. Missing bookings and chats answer `false`
 /// exactly like foreign ones, so a refusal reveals nothing.
-pub async fn may_join(store: &dyn Store, who: &Identity, room: &Room) -> Result<bool, StoreError> {
+pub(crate) async fn may_join(store: &dyn Store, who: &Identity, room: &Room) -> Result<bool, StoreError> {
     let is_admin = who.role == Role::Admin;
     Ok(match room {
         Room::User(id) => *id == who.user_id,

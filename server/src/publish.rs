@@ -14,13 +14,13 @@ use urutibiz_protocol::server::{BookingStatusChanged, Notification, Notification
 use urutibiz_protocol::{event, BookingStatus, Room, ServerFrame};
 
 /// A fresh, time-ordered event id.
-pub fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
 /// An event with `data` serialized once for storage and the wire,
 /// delivered live to its own room.
-pub fn new_event(
+pub(crate) fn new_event(
     audience: String,
     name: &str,
     id: String,
@@ -38,13 +38,13 @@ pub fn new_event(
 }
 
 /// Delivers `event` live to `rooms` (each connection once) except `except`.
-pub fn routed(mut event: NewEvent, rooms: Vec<String>, except: Option<ConnId>) -> NewEvent {
+pub(crate) fn routed(mut event: NewEvent, rooms: Vec<String>, except: Option<ConnId>) -> NewEvent {
     event.route = Route { rooms, except };
     event
 }
 
 /// A `notification` event for one room.
-pub fn notification(audience: String, kind: &str, title: &str, body: &str, data: Value) -> NewEvent {
+pub(crate) fn notification(audience: String, kind: &str, title: &str, body: &str, data: Value) -> NewEvent {
     let id = new_id();
     let created_at = now_ms();
     let payload = Notification {
@@ -62,7 +62,7 @@ pub fn notification(audience: String, kind: &str, title: &str, body: &str, data:
 /// participant but the one who made it; the store delivers them on commit.
 /// `None` if the booking changed concurrently and was no longer in
 /// `booking.status`.
-pub async fn booking_status_change(
+pub(crate) async fn booking_status_change(
     app: &App,
     booking: &Booking,
     to: BookingStatus,
@@ -142,7 +142,7 @@ fn booking_notification_text(booking: &Booking, to: BookingStatus) -> (String, S
 }
 
 /// The `notifications-read` payload for a read-state change.
-pub fn read_payload(outcome: ReadOutcome) -> NotificationsRead {
+pub(crate) fn read_payload(outcome: ReadOutcome) -> NotificationsRead {
     NotificationsRead {
         ids: outcome.ids,
         up_to: outcome.up_to,
@@ -154,7 +154,7 @@ pub fn read_payload(outcome: ReadOutcome) -> NotificationsRead {
 /// Tells every connection of `user_id` but `except` that read state changed,
 /// so unread badges agree across devices. Not stored: a device that is
 /// offline gets the count on its next `authenticated` or `resumed`.
-pub fn announce_read(app: &App, user_id: &str, payload: &NotificationsRead, except: Option<ConnId>) {
+pub(crate) fn announce_read(app: &App, user_id: &str, payload: &NotificationsRead, except: Option<ConnId>) {
     let text = ServerFrame::new(event::NOTIFICATIONS_READ, payload, None).to_json();
     app.hub.deliver(&[format!("user-{user_id}")], &Frame::ephemeral(text.into()), except);
 }

@@ -91,7 +91,7 @@ impl Default for QuotaSettings {
 
 /// What a quota limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Spend {
+pub(crate) enum Spend {
     /// A chat message.
     Message,
     /// A new chat.
@@ -104,20 +104,20 @@ pub enum Spend {
 
 /// A quota was used up; try again after this long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Exhausted {
+pub(crate) struct Exhausted {
     /// Time until the next one is allowed.
     pub retry_after: Duration,
 }
 
 impl Exhausted {
     /// Whole seconds to wait, at least one (for `Retry-After`).
-    pub fn retry_after_secs(&self) -> u64 {
+    pub(crate) fn retry_after_secs(&self) -> u64 {
         self.retry_after.as_secs_f64().ceil().max(1.0) as u64
     }
 }
 
 /// The live quotas of every user.
-pub struct UserQuotas {
+pub(crate) struct UserQuotas {
     messages: DefaultKeyedRateLimiter<String>,
     new_chats: DefaultKeyedRateLimiter<String>,
     replays: DefaultKeyedRateLimiter<String>,
@@ -127,7 +127,7 @@ pub struct UserQuotas {
 
 impl UserQuotas {
     /// Quotas with these settings, every user starting with a full burst.
-    pub fn new(settings: &QuotaSettings) -> UserQuotas {
+    pub(crate) fn new(settings: &QuotaSettings) -> UserQuotas {
         UserQuotas {
             messages: RateLimiter::keyed(settings.messages.quota()),
             new_chats: RateLimiter::keyed(settings.new_chats.quota()),
@@ -138,7 +138,7 @@ impl UserQuotas {
     }
 
     /// Takes one of `what` from `user`'s quota.
-    pub fn spend(&self, what: Spend, user: &String) -> Result<(), Exhausted> {
+    pub(crate) fn spend(&self, what: Spend, user: &String) -> Result<(), Exhausted> {
         let limiter = match what {
             Spend::Message => &self.messages,
             Spend::NewChat => &self.new_chats,
@@ -153,13 +153,13 @@ impl UserQuotas {
     /// The rate limiters' clock. Per-connection limiters share it: a new
     /// clock calibrates itself (CPUID and a timing loop), which was a tenth
     /// of the CPU of accepting a connection.
-    pub fn clock(&self) -> &DefaultClock {
+    pub(crate) fn clock(&self) -> &DefaultClock {
         &self.clock
     }
 
     /// Forgets users whose quotas are full again, so memory follows the
     /// users active lately rather than every user ever seen.
-    pub fn forget_idle(&self) {
+    pub(crate) fn forget_idle(&self) {
         for limiter in [&self.messages, &self.new_chats, &self.replays, &self.http] {
             limiter.retain_recent();
             limiter.shrink_to_fit();

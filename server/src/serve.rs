@@ -55,7 +55,7 @@ impl Default for ConnectionLimits {
 
 /// Which cap refused a connection or a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cap {
+pub(crate) enum Cap {
     /// `--max-connections`.
     Total,
     /// `--max-connections-per-ip`.
@@ -66,7 +66,7 @@ pub enum Cap {
 
 impl Cap {
     /// The metric label.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Cap::Total => "total",
             Cap::PerIp => "per-ip",
@@ -75,7 +75,7 @@ impl Cap {
     }
 
     /// What the client is told.
-    pub fn message(self) -> &'static str {
+    pub(crate) fn message(self) -> &'static str {
         match self {
             Cap::Total => "the server is at its connection limit; try again later",
             Cap::PerIp => "too many connections from this address; close some first",
@@ -86,7 +86,7 @@ impl Cap {
 
 /// What a slot stands for, so each has its own gauge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Counted {
+pub(crate) enum Counted {
     /// A TCP connection (HTTP, or a WebSocket upgraded from it).
     Tcp,
     /// An Engine.IO session (Socket.IO, polling or WebSocket), which
@@ -104,7 +104,7 @@ struct Open {
 
 /// The caps on connections and sessions, shared by the accept loop, the
 /// `/ws` upgrade and the Socket.IO endpoint.
-pub struct ConnectionCaps {
+pub(crate) struct ConnectionCaps {
     /// A leaf lock, held for a count; never across an await or another lock.
     open: Mutex<Open>,
     limits: ConnectionLimits,
@@ -116,7 +116,7 @@ pub struct ConnectionCaps {
 /// as long as the upgraded socket lives; an Engine.IO session keeps the one
 /// its handshake request carried (engineioxide holds the request's parts).
 #[derive(Clone)]
-pub struct ConnectionSlot {
+pub(crate) struct ConnectionSlot {
     counted: Arc<SlotInner>,
 }
 
@@ -128,7 +128,7 @@ struct SlotInner {
 
 impl ConnectionSlot {
     /// The client's address.
-    pub fn ip(&self) -> IpAddr {
+    pub(crate) fn ip(&self) -> IpAddr {
         self.counted.ip
     }
 }
@@ -149,7 +149,7 @@ impl Drop for SlotInner {
 }
 
 /// One authenticated session of a user; counted until dropped.
-pub struct UserSlot {
+pub(crate) struct UserSlot {
     caps: Arc<ConnectionCaps>,
     user_id: String,
 }
@@ -168,12 +168,12 @@ impl Drop for UserSlot {
 
 impl ConnectionCaps {
     /// Caps with nothing open yet.
-    pub fn new(limits: ConnectionLimits, metrics: Arc<Metrics>) -> Arc<ConnectionCaps> {
+    pub(crate) fn new(limits: ConnectionLimits, metrics: Arc<Metrics>) -> Arc<ConnectionCaps> {
         Arc::new(ConnectionCaps { open: Mutex::default(), limits, metrics })
     }
 
     /// The limits in force.
-    pub fn limits(&self) -> &ConnectionLimits {
+    pub(crate) fn limits(&self) -> &ConnectionLimits {
         &self.limits
     }
 
@@ -190,7 +190,7 @@ impl ConnectionCaps {
 
     /// Counts a new connection or session from `ip`, or says which cap
     /// refuses it (and counts the refusal).
-    pub fn admit(self: &Arc<Self>, ip: IpAddr, counted: Counted) -> Result<ConnectionSlot, Cap> {
+    pub(crate) fn admit(self: &Arc<Self>, ip: IpAddr, counted: Counted) -> Result<ConnectionSlot, Cap> {
         let mut state = self.lock();
         let refused = if state.total >= self.limits.max_connections {
             Some(Cap::Total)
@@ -216,7 +216,7 @@ impl ConnectionCaps {
     /// Counts an authenticated session of `user_id`, or refuses it past
     /// `--max-connections-per-user` (one user's tokens opening sockets from
     /// many addresses).
-    pub fn admit_user(self: &Arc<Self>, user_id: &str) -> Result<UserSlot, Cap> {
+    pub(crate) fn admit_user(self: &Arc<Self>, user_id: &str) -> Result<UserSlot, Cap> {
         let mut state = self.lock();
         let open = state.by_user.entry(user_id.to_owned()).or_default();
         if *open >= self.limits.max_per_user {
@@ -234,7 +234,7 @@ impl ConnectionCaps {
 
 /// Serves `router` on `listener` until `shutdown` completes, then waits for
 /// in-flight requests up to the deadline.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     caps: Arc<ConnectionCaps>,

@@ -72,7 +72,7 @@ pub enum InsecureUrl {
 }
 
 /// Checks that keys may be fetched from `url`: https, or http on loopback.
-pub fn check_key_url(url: &str) -> Result<reqwest::Url, InsecureUrl> {
+pub(crate) fn check_key_url(url: &str) -> Result<reqwest::Url, InsecureUrl> {
     let parsed = reqwest::Url::parse(url).map_err(|_| InsecureUrl::Malformed(url.to_owned()))?;
     let loopback = match parsed.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

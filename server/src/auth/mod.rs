@@ -3,7 +3,7 @@
 //!
 //! - [`jwks`]: keys from an OpenID provider's key set, by `kid`.
 
-pub mod jwks;
+pub(crate) mod jwks;
 
 use jwks::{JwksCache, JwksSettings};
 use std::sync::Arc;

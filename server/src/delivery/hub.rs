@@ -18,13 +18,13 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio_util::sync::CancellationToken;
 
 /// Identifies one connection for the life of the process.
-pub type ConnId = u64;
+pub(crate) type ConnId = u64;
 
 /// An encoded frame, shared by all its recipients. One pointer wide: every
 /// connection's queue allocates room for a block of frames up front, so the
 /// frame's size is paid per idle connection.
 #[derive(Debug, Clone)]
-pub struct Frame(Arc<Encoded>);
+pub(crate) struct Frame(Arc<Encoded>);
 
 #[derive(Debug)]
 struct Encoded {
@@ -38,7 +38,7 @@ struct Encoded {
 
 /// A frame's event name and payload, apart.
 #[derive(Debug)]
-pub struct FrameParts {
+pub(crate) struct FrameParts {
     /// The event name.
     pub event: Box<str>,
     /// The payload's JSON text (`null` when the frame has none).
@@ -47,19 +47,19 @@ pub struct FrameParts {
 
 impl Frame {
     /// A stored event's frame, at its position.
-    pub fn stored(seq: i64, text: Utf8Bytes) -> Frame {
+    pub(crate) fn stored(seq: i64, text: Utf8Bytes) -> Frame {
         Frame(Arc::new(Encoded { seq: Some(seq), text, parts: OnceLock::new() }))
     }
 
     /// A frame that is not stored (read-state changes).
-    pub fn ephemeral(text: Utf8Bytes) -> Frame {
+    pub(crate) fn ephemeral(text: Utf8Bytes) -> Frame {
         Frame(Arc::new(Encoded { seq: None, text, parts: OnceLock::new() }))
     }
 
     /// The event name and payload, read from the text once per frame
     /// whatever the number of recipients; `None` if the text is not a frame
     /// (it always is: the server encoded it).
-    pub fn parts(&self) -> Option<&FrameParts> {
+    pub(crate) fn parts(&self) -> Option<&FrameParts> {
         self.0
             .parts
             .get_or_init(|| {
@@ -81,19 +81,19 @@ impl Frame {
     }
 
     /// Position of the stored event it carries; `None` for ephemeral frames.
-    pub fn seq(&self) -> Option<i64> {
+    pub(crate) fn seq(&self) -> Option<i64> {
         self.0.seq
     }
 
     /// The JSON text.
-    pub fn text(&self) -> Utf8Bytes {
+    pub(crate) fn text(&self) -> Utf8Bytes {
         self.0.text.clone()
     }
 }
 
 /// The sending side of one connection's queue.
 #[derive(Clone)]
-pub struct Outbox {
+pub(crate) struct Outbox {
     /// The connection.
     pub id: ConnId,
     tx: mpsc::Sender<Frame>,
@@ -130,7 +130,7 @@ impl Outbox {
 }
 
 /// Room membership of all live connections.
-pub struct Hub {
+pub(crate) struct Hub {
     rooms: DashMap<String, HashMap<ConnId, Outbox>>,
     next_id: AtomicU64,
     metrics: Arc<Metrics>,
@@ -138,12 +138,17 @@ pub struct Hub {
 
 impl Hub {
     /// An empty hub.
-    pub fn new(metrics: Arc<Metrics>) -> Hub {
+    pub(crate) fn new(metrics: Arc<Metrics>) -> Hub {
         Hub { rooms: DashMap::new(), next_id: AtomicU64::new(1), metrics }
     }
 
     /// A new connection's queue, holding at most `capacity` frames.
-    pub fn open(&self, capacity: usize, user_id: &str, admin: bool) -> (Outbox, mpsc::Receiver<Frame>) {
+    pub(crate) fn open(
+        &self,
+        capacity: usize,
+        user_id: &str,
+        admin: bool,
+    ) -> (Outbox, mpsc::Receiver<Frame>) {
         let (tx, rx) = mpsc::channel(capacity);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let outbox = Outbox {
@@ -158,12 +163,12 @@ impl Hub {
     }
 
     /// Adds a connection to a room.
-    pub fn join(&self, room: &str, outbox: &Outbox) {
+    pub(crate) fn join(&self, room: &str, outbox: &Outbox) {
         self.rooms.entry(room.to_owned()).or_default().insert(outbox.id, outbox.clone());
     }
 
     /// Removes a connection from a room, dropping the room when empty.
-    pub fn leave(&self, room: &str, id: ConnId) {
+    pub(crate) fn leave(&self, room: &str, id: ConnId) {
         if let Some(mut members) = self.rooms.get_mut(room) {
             members.remove(&id);
         }
@@ -172,7 +177,7 @@ impl Hub {
 
     /// Removes from `room` every connection `keep` refuses (a booking's
     /// former participants); returns how many.
-    pub fn retain_in_room(&self, room: &str, keep: impl Fn(&Outbox) -> bool) -> usize {
+    pub(crate) fn retain_in_room(&self, room: &str, keep: impl Fn(&Outbox) -> bool) -> usize {
         let removed = match self.rooms.get_mut(room) {
             Some(mut members) => {
                 let before = members.len();
@@ -186,13 +191,14 @@ impl Hub {
     }
 
     /// Number of connections in a room.
-    pub fn members(&self, room: &str) -> usize {
+    #[cfg(test)]
+    pub(crate) fn members(&self, room: &str) -> usize {
         self.rooms.get(room).map_or(0, |m| m.len())
     }
 
     /// Queues `frame` once for every connection in any of `rooms`, except
     /// `except`. Returns the number of connections it was queued for.
-    pub fn deliver<S: AsRef<str>>(&self, rooms: &[S], frame: &Frame, except: Option<ConnId>) -> usize {
+    pub(crate) fn deliver<S: AsRef<str>>(&self, rooms: &[S], frame: &Frame, except: Option<ConnId>) -> usize {
         let mut seen: HashSet<ConnId> = HashSet::new();
         let mut queued = 0;
         for room in rooms {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 /// Live delivery of committed events.
-pub struct LiveDelivery {
+pub(crate) struct LiveDelivery {
     hub: Arc<Hub>,
     /// Position of the last committed event queued for its recipients.
     delivered: AtomicI64,
@@ -23,13 +23,13 @@ pub struct LiveDelivery {
 
 impl LiveDelivery {
     /// Delivers through `hub`.
-    pub fn new(hub: Arc<Hub>) -> LiveDelivery {
+    pub(crate) fn new(hub: Arc<Hub>) -> LiveDelivery {
         LiveDelivery { hub, delivered: AtomicI64::new(0), delivered_wake: Notify::new() }
     }
 
     /// Delivers a batch of committed events, in order, then wakes whoever
     /// waits for them in [`LiveDelivery::delivered_through`].
-    pub fn deliver_committed(&self, events: &[StoredEvent]) {
+    pub(crate) fn deliver_committed(&self, events: &[StoredEvent]) {
         for stored in events {
             self.deliver(stored);
         }
@@ -41,7 +41,7 @@ impl LiveDelivery {
 
     /// Delivers one committed event along its route (its own room by
     /// default), encoded once; returns how many connections it was queued for.
-    pub fn deliver(&self, stored: &StoredEvent) -> usize {
+    pub(crate) fn deliver(&self, stored: &StoredEvent) -> usize {
         let frame = Frame::stored(stored.seq, encode(stored));
         let route = &stored.event.route;
         if route.rooms.is_empty() {
@@ -52,7 +52,7 @@ impl LiveDelivery {
     }
 
     /// Starts counting from the store's newest position (at startup).
-    pub fn start_at(&self, head: i64) {
+    pub(crate) fn start_at(&self, head: i64) {
         self.delivered.fetch_max(head, Ordering::AcqRel);
     }
 
@@ -60,7 +60,7 @@ impl LiveDelivery {
     /// rooms before reading this gets every later event live, so it is a
     /// sound place to resume from, and costs no storage read (unlike the
     /// store's head, which may be a moment ahead of delivery).
-    pub fn head(&self) -> i64 {
+    pub(crate) fn head(&self) -> i64 {
         self.delivered.load(Ordering::Acquire)
     }
 
@@ -69,7 +69,7 @@ impl LiveDelivery {
     /// publisher is not queued behind the fan-out); a connection that must
     /// send its reply after the events it caused (a booking change reaching
     /// its own author) waits here first.
-    pub async fn delivered_through(&self, seq: i64) {
+    pub(crate) async fn delivered_through(&self, seq: i64) {
         loop {
             let woken = self.delivered_wake.notified();
             tokio::pin!(woken);

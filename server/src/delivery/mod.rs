@@ -8,6 +8,6 @@
 //! Storage knows nothing of connections, the hub nothing of storage or
 //! encoding; `live` ties them, so each depends only downward.
 
-pub mod hub;
-pub mod live;
-pub mod wire;
+pub(crate) mod hub;
+pub(crate) mod live;
+pub(crate) mod wire;

@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 use urutibiz_protocol::ServerFrame;
 
 /// The wire text of a stored event.
-pub fn encode(stored: &StoredEvent) -> Utf8Bytes {
+pub(crate) fn encode(stored: &StoredEvent) -> Utf8Bytes {
     let e = &stored.event;
     let frame: ServerFrame<&RawValue> = ServerFrame::stored(&e.event, &e.id, stored.seq, &e.data);
     Utf8Bytes::from(frame.to_json())

@@ -31,7 +31,7 @@ struct PutBooking {
     title: Option<String>,
 }
 
-pub async fn put_booking(
+pub(super) async fn put_booking(
     State(app): State<Arc<App>>,
     Service(service): Service,
     Path(id): Path<String>,
@@ -130,7 +130,7 @@ async fn booking_json(app: &App, who: &Identity, record: &BookingRecord) -> Valu
 }
 
 #[derive(Deserialize)]
-pub struct ListQuery {
+pub(super) struct ListQuery {
     role: Option<String>,
     status: Option<String>,
     before: Option<String>,
@@ -138,7 +138,7 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/bookings`: the caller's bookings, latest activity first.
-pub async fn list(
+pub(super) async fn list(
     State(app): State<Arc<App>>,
     User(user): User,
     ApiQuery(q): ApiQuery<ListQuery>,
@@ -181,7 +181,7 @@ const CHANGES_SHOWN: usize = 20;
 
 /// `GET /api/v1/bookings/{id}`: for its host, its renter and admins, with
 /// its latest status changes (who, when), newest first.
-pub async fn get_booking(
+pub(super) async fn get_booking(
     State(app): State<Arc<App>>,
     User(user): User,
     Path(id): Path<String>,

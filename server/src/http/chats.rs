@@ -22,13 +22,13 @@ fn message_json(stored: &crate::store::StoredEvent) -> Value {
 }
 
 #[derive(Deserialize)]
-pub struct ListQuery {
+pub(super) struct ListQuery {
     before: Option<String>,
     limit: Option<usize>,
 }
 
 /// `GET /api/v1/chats`: most recently active first, paged.
-pub async fn list(
+pub(super) async fn list(
     State(app): State<Arc<App>>,
     caller: User,
     ApiQuery(q): ApiQuery<ListQuery>,
@@ -64,14 +64,14 @@ pub async fn list(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PutChat {
+pub(super) struct PutChat {
     participants: Vec<String>,
 }
 
 /// `PUT /api/v1/chats/{id}`: the backend opens a chat between two users
 /// (a support thread, an enquiry it allows). Idempotent; a chat id already
 /// used by another pair is a conflict, never a takeover.
-pub async fn put_chat(
+pub(super) async fn put_chat(
     State(app): State<Arc<App>>,
     Service(_): Service,
     Path(id): Path<String>,
@@ -102,13 +102,13 @@ pub async fn put_chat(
 }
 
 #[derive(Deserialize)]
-pub struct MessagesQuery {
+pub(super) struct MessagesQuery {
     before: Option<i64>,
     limit: Option<usize>,
 }
 
 /// `GET /api/v1/chats/{id}/messages`: newest first, for participants and admins.
-pub async fn messages(
+pub(super) async fn messages(
     State(app): State<Arc<App>>,
     User(user): User,
     Path(id): Path<String>,

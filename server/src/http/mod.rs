@@ -30,7 +30,7 @@ use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
 /// All routes of the server.
-pub fn router(app: Arc<App>) -> Router {
+pub(crate) fn router(app: Arc<App>) -> Router {
     let body_limit = app.config.limits.max_frame_bytes;
     Router::new()
         .route("/ws", get(ws::upgrade))
@@ -52,7 +52,7 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 /// Whether `s` is a web origin: scheme, host and optional port, nothing more.
-pub fn is_web_origin(s: &str) -> bool {
+pub(crate) fn is_web_origin(s: &str) -> bool {
     let Some(rest) = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")) else { return false };
     !rest.is_empty()
         && !rest.contains(['/', '?', '#', '@', ' '])
@@ -61,7 +61,7 @@ pub fn is_web_origin(s: &str) -> bool {
 
 /// CORS for the configured web origins: the user HTTP API (bearer token,
 /// no cookies) and Socket.IO long-polling, from pages on those origins.
-pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+pub(crate) fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
     use axum::http::{HeaderValue, Method};
     use tower_http::cors::{AllowOrigin, CorsLayer};
     if origins.is_empty() {
@@ -80,7 +80,7 @@ pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
 
 /// An API error: `{"error": {"code", "message"}}` with a status.
 #[derive(Debug)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
@@ -90,12 +90,12 @@ pub struct ApiError {
 
 impl ApiError {
     /// A new error.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError { status, code, message: message.into(), retry_after: None }
     }
 
     /// 429 with `rate-limited` and `Retry-After`.
-    pub fn rate_limited(what: &str, exhausted: crate::quotas::Exhausted) -> ApiError {
+    pub(crate) fn rate_limited(what: &str, exhausted: crate::quotas::Exhausted) -> ApiError {
         let secs = exhausted.retry_after_secs();
         let message = format!("too many {what}; try again in {secs} s");
         ApiError {
@@ -105,7 +105,7 @@ impl ApiError {
     }
 
     /// 400 with `invalid-payload`.
-    pub fn invalid(message: impl Into<String>) -> ApiError {
+    pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid-payload", message)
     }
 }
@@ -132,14 +132,14 @@ impl IntoResponse for ApiError {
 }
 
 /// The bearer token of a request, if it has one.
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
 }
 
 /// A request authenticated by a token with role `service`.
-pub struct Service(pub Identity);
+pub(crate) struct Service(pub Identity);
 
 /// The verified bearer token of a request.
 async fn verified(parts: &Parts, app: &App) -> Result<Identity, ApiError> {
@@ -164,11 +164,11 @@ impl FromRequestParts<Arc<App>> for Service {
 }
 
 /// A request authenticated by a user's token (host, renter or admin).
-pub struct User(pub Identity);
+pub(crate) struct User(pub Identity);
 
 impl User {
     /// The user's notification scope.
-    pub fn scope(&self) -> crate::store::Scope {
+    pub(crate) fn scope(&self) -> crate::store::Scope {
         crate::store::Scope { user_id: self.0.user_id.clone(), role: self.0.role, rooms: Vec::new() }
     }
 }
@@ -191,12 +191,12 @@ impl FromRequestParts<Arc<App>> for User {
 }
 
 /// 403 with the same words whether or not the thing exists.
-pub fn not_yours() -> ApiError {
+pub(crate) fn not_yours() -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "forbidden", "not allowed to read this")
 }
 
 /// A query string parsed into `T`, with errors in the API's own shape.
-pub struct ApiQuery<T>(pub T);
+pub(crate) struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
@@ -210,7 +210,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 }
 
 /// `limit` query parameter: 1 to 200, default 50.
-pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
+pub(crate) fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
     match limit {
         None => Ok(50),
         Some(n) if (1..=200).contains(&n) => Ok(n),
@@ -221,7 +221,7 @@ pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
 /// A position in a list ordered by a number then an id, both descending,
 /// sent to clients as the opaque `nextBefore` text `<number>:<id>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageCursor {
+pub(crate) struct PageCursor {
     /// The ordering number (last activity).
     pub number: i64,
     /// The id, breaking ties.
@@ -230,7 +230,7 @@ pub struct PageCursor {
 
 impl PageCursor {
     /// Reads a `before` a client sent back.
-    pub fn parse(text: &str) -> Result<PageCursor, ApiError> {
+    pub(crate) fn parse(text: &str) -> Result<PageCursor, ApiError> {
         let bad = || ApiError::invalid("`before` must be a `nextBefore` from a previous page");
         let (number, id) = text.split_once(':').ok_or_else(bad)?;
         let number = number.parse::<i64>().map_err(|_| bad())?;
@@ -242,7 +242,7 @@ impl PageCursor {
 
     /// `nextBefore` of a page: the last item's position when the page is
     /// full, `None` when it is the last page.
-    pub fn next<T>(page: &[T], limit: usize, position: impl Fn(&T) -> PageCursor) -> Option<String> {
+    pub(crate) fn next<T>(page: &[T], limit: usize, position: impl Fn(&T) -> PageCursor) -> Option<String> {
         let last = page.last().filter(|_| page.len() == limit)?;
         let cursor = position(last);
         Some(format!("{}:{}", cursor.number, cursor.id))
@@ -250,7 +250,7 @@ impl PageCursor {
 }
 
 /// Parses a JSON body with errors in the API's own shape.
-pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
             ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", format!("not valid JSON: {e}"))

@@ -16,7 +16,7 @@ use urutibiz_protocol::room::is_valid_id;
 use urutibiz_protocol::server::NotificationsRead;
 
 #[derive(Deserialize)]
-pub struct ListQuery {
+pub(super) struct ListQuery {
     before: Option<i64>,
     limit: Option<usize>,
     #[serde(rename = "type")]
@@ -26,7 +26,7 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/notifications`: newest first; `nextBefore` pages on.
-pub async fn list(
+pub(super) async fn list(
     State(app): State<Arc<App>>,
     user: User,
     ApiQuery(q): ApiQuery<ListQuery>,
@@ -50,7 +50,7 @@ pub async fn list(
 }
 
 /// `GET /api/v1/notifications/unread-count`.
-pub async fn unread_count(State(app): State<Arc<App>>, user: User) -> Result<Json<Value>, ApiError> {
+pub(super) async fn unread_count(State(app): State<Arc<App>>, user: User) -> Result<Json<Value>, ApiError> {
     let count = app.store.unread_count(user.scope()).await?;
     Ok(Json(json!({ "unreadCount": count })))
 }
@@ -67,7 +67,7 @@ struct ReadRequest {
 
 /// `POST /api/v1/notifications/read` with `{"ids": [..]}`, `{"upTo": seq}`,
 /// `{"chatId": id}` or `{"all": true}`.
-pub async fn mark_read(
+pub(super) async fn mark_read(
     State(app): State<Arc<App>>,
     user: User,
     body: Bytes,
@@ -88,7 +88,10 @@ pub async fn mark_read(
 }
 
 /// `DELETE /api/v1/notifications`: clear history.
-pub async fn clear(State(app): State<Arc<App>>, user: User) -> Result<Json<NotificationsRead>, ApiError> {
+pub(super) async fn clear(
+    State(app): State<Arc<App>>,
+    user: User,
+) -> Result<Json<NotificationsRead>, ApiError> {
     apply(&app, &user, ReadChange::Clear).await
 }
 

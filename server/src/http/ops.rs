@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// `GET /healthz`: 200 when storage answers, 503 otherwise.
-pub async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
+pub(super) async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
     let storage = tokio::time::timeout(Duration::from_secs(2), app.store.booking("healthz-probe")).await;
     let ok = matches!(storage, Ok(Ok(_))) && !app.shutdown.is_cancelled();
     let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
@@ -17,11 +17,11 @@ pub async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
 }
 
 /// `GET /metrics`: Prometheus text format.
-pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
+pub(super) async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render())
 }
 
 /// `GET /api/v1/openapi.json`: the HTTP API, described.
-pub async fn openapi() -> impl IntoResponse {
+pub(super) async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], include_str!("../../../docs/openapi.json"))
 }

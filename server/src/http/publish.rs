@@ -30,7 +30,7 @@ fn is_event_name(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-pub async fn publish(
+pub(super) async fn publish(
     State(app): State<Arc<App>>,
     _service: Service,
     body: Bytes,

@@ -19,7 +19,7 @@ struct PutUser {
     display_name: String,
 }
 
-pub async fn put_user(
+pub(super) async fn put_user(
     State(app): State<Arc<App>>,
     Service(_): Service,
     Path(id): Path<String>,

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use std::sync::Arc;
 
-pub async fn upgrade(
+pub(super) async fn upgrade(
     State(app): State<Arc<App>>,
     slot: Option<Extension<ConnectionSlot>>,
     headers: HeaderMap,

@@ -25,7 +25,7 @@ const CATCH_UP: Duration = Duration::from_secs(1);
 /// Serves an upgraded socket until it closes. `header_auth` is the outcome
 /// of an `Authorization` header, if the upgrade request had one.
 /// `resume_after` (from `?after=`) asks for a replay before anything live.
-pub async fn serve(
+pub(crate) async fn serve(
     app: Arc<App>,
     socket: WebSocket,
     header_auth: Option<Result<Identity, AuthError>>,
@@ -41,7 +41,7 @@ pub async fn serve(
 }
 
 /// What a transport brings to its session besides its two halves.
-pub struct Transport {
+pub(crate) struct Transport {
     /// Who keeps the heartbeat.
     pub heartbeat: Heartbeat,
     /// The user's session count when the transport took it already
@@ -51,7 +51,7 @@ pub struct Transport {
 }
 
 /// [`serve`] on a connection's two halves.
-pub async fn serve_split(
+pub(crate) async fn serve_split(
     app: Arc<App>,
     sink: &mut impl Sink,
     stream: &mut impl Stream,

@@ -12,9 +12,9 @@
 //!
 //! Each file imports only the ones listed above it.
 
-pub mod connect;
+pub(crate) mod connect;
 pub mod events;
-pub mod replay;
-pub mod run;
+pub(crate) mod replay;
+pub(crate) mod run;
 pub mod state;
-pub mod transport;
+pub(crate) mod transport;

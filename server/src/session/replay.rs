@@ -27,10 +27,10 @@ use urutibiz_protocol::server::{Resumed, ResyncRequired};
 use urutibiz_protocol::{event, ServerFrame};
 
 /// Events read from storage per page.
-pub const PAGE: usize = 500;
+pub(crate) const PAGE: usize = 500;
 
 /// Why a replay stopped early.
-pub enum ReplayError {
+pub(crate) enum ReplayError {
     /// Storage failed; the client may resume again.
     Store(StoreError),
     /// The socket failed, or a write did not complete in time (the client
@@ -68,7 +68,7 @@ impl Drop for LowerOnDrop {
 /// A replay can be long and the client may stop reading in the middle of
 /// it: every write has a deadline (`write_timeout`), and token expiry,
 /// shutdown and eviction interrupt it, as they would the idle loop.
-pub async fn stream(
+pub(crate) async fn stream(
     session: &Session,
     sink: &mut impl Sink,
     queue: &mut mpsc::Receiver<Frame>,

@@ -66,7 +66,7 @@ const FLOOD_OVER_AFTER: Duration = Duration::from_secs(1);
 /// read them (a flooding Socket.IO client on a busy machine was never
 /// closed).
 #[derive(Debug, Default)]
-pub struct FloodCount {
+pub(crate) struct FloodCount {
     strikes: u32,
     last_strike: Option<Instant>,
 }
@@ -74,7 +74,7 @@ pub struct FloodCount {
 impl FloodCount {
     /// Counts a refused frame; returns the flood's count so far (1 when it
     /// starts a new flood, the last refusal being a second old or more).
-    pub fn strike(&mut self) -> u32 {
+    pub(crate) fn strike(&mut self) -> u32 {
         let now = Instant::now();
         if self.last_strike.is_some_and(|at| now - at >= FLOOD_OVER_AFTER) {
             self.strikes = 0;
@@ -94,7 +94,7 @@ struct Flood {
 
 /// Serves the connection until it ends; closes it with the right code.
 /// `resume` (position, ref) replays first, asked for at authentication.
-pub async fn run(
+pub(crate) async fn run(
     session: &mut Session,
     sink: &mut impl Sink,
     stream: &mut impl Stream,

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use urutibiz_protocol::{ErrorCode, FrameError, Room, ServerFrame};
 
 /// State of one authenticated connection.
-pub struct Session {
+pub(crate) struct Session {
     /// The server.
     pub app: Arc<App>,
     /// Who is connected; `expires_at` moves on re-authentication.
@@ -26,14 +26,14 @@ pub struct Session {
 
 impl Session {
     /// Puts the connection in a room (idempotent).
-    pub fn enter(&mut self, room: String) {
+    pub(crate) fn enter(&mut self, room: String) {
         self.app.hub.join(&room, &self.outbox);
         self.rooms.insert(room);
     }
 
     /// Whose events this connection sees: the user, the role, and the rooms
     /// it joined.
-    pub fn replay_scope(&self) -> Scope {
+    pub(crate) fn replay_scope(&self) -> Scope {
         // A user's booking and chat rooms come from current participation
         // (the store adds them); a room joined earlier proves nothing once
         // the backend moved the booking to someone else. Admins keep theirs.
@@ -48,12 +48,12 @@ impl Session {
     }
 
     /// Whose notifications count for this user, whatever the connection.
-    pub fn user_scope(&self) -> Scope {
+    pub(crate) fn user_scope(&self) -> Scope {
         Scope { user_id: self.identity.user_id.clone(), role: self.identity.role, rooms: Vec::new() }
     }
 
     /// Takes the connection out of every room.
-    pub fn leave_all(&mut self) {
+    pub(crate) fn leave_all(&mut self) {
         for room in std::mem::take(&mut self.rooms) {
             self.app.hub.leave(&room, self.outbox.id);
         }
@@ -62,7 +62,7 @@ impl Session {
 
 /// A refused request: becomes an `error` frame with the request's ref.
 #[derive(Debug)]
-pub struct Refusal {
+pub(crate) struct Refusal {
     /// Machine-readable reason.
     pub code: ErrorCode,
     /// Human-readable detail.
@@ -71,12 +71,12 @@ pub struct Refusal {
 
 impl Refusal {
     /// A refusal with a code and message.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
         Refusal { code, message: message.into() }
     }
 
     /// `rate-limited`, saying when to try again.
-    pub fn rate_limited(what: &str, exhausted: crate::quotas::Exhausted) -> Refusal {
+    pub(crate) fn rate_limited(what: &str, exhausted: crate::quotas::Exhausted) -> Refusal {
         let secs = exhausted.retry_after_secs();
         Refusal::new(ErrorCode::RateLimited, format!("too many {what}; try again in {secs} s"))
     }
@@ -96,7 +96,7 @@ impl From<FrameError> for Refusal {
 }
 
 /// What a handler asks the connection to send.
-pub enum Reply {
+pub(crate) enum Reply {
     /// A reply frame.
     Frame(ReplyFrame),
     /// Stream stored events after this position, then `resumed`.
@@ -107,7 +107,7 @@ pub enum Reply {
 }
 
 /// What a handler answers: a reply, or a refusal.
-pub type Outcome = Result<Reply, Refusal>;
+pub(crate) type Outcome = Result<Reply, Refusal>;
 
 /// A direct reply: the event, its payload encoded once, and the ref of the
 /// request it answers. `/ws` sends it as a native frame; Socket.IO as an
@@ -136,12 +136,12 @@ impl ReplyFrame {
 }
 
 /// A direct reply as a handler's outcome.
-pub fn answer(event: &'static str, data: &impl Serialize, reference: Option<&str>) -> Outcome {
+pub(crate) fn answer(event: &'static str, data: &impl Serialize, reference: Option<&str>) -> Outcome {
     Ok(Reply::Frame(ReplyFrame::new(event, data, reference)))
 }
 
 /// Instant at which a token with this `exp` stops being accepted.
-pub fn expiry_instant(expires_at: i64, leeway_secs: u64) -> Instant {
+pub(crate) fn expiry_instant(expires_at: i64, leeway_secs: u64) -> Instant {
     let left = expires_at.saturating_add(leeway_secs as i64).saturating_sub(crate::auth::unix_now()).max(0);
     Instant::now() + std::time::Duration::from_secs(left as u64)
 }

@@ -20,7 +20,7 @@ use urutibiz_protocol::{event, ClientFrame, ErrorCode, FrameError, ServerFrame};
 
 /// What a session writes.
 #[derive(Debug, Clone)]
-pub enum Outgoing {
+pub(crate) enum Outgoing {
     /// An event from the hub or a replay: encoded once and shared by every
     /// recipient, whatever its transport.
     Event(Frame),
@@ -42,7 +42,7 @@ pub enum Outgoing {
 
 /// What a transport hands its session.
 #[derive(Debug)]
-pub enum Incoming {
+pub(crate) enum Incoming {
     /// A native frame's text, read by the session (`/ws`).
     Text(Utf8Bytes),
     /// A frame the transport read into its envelope itself (Socket.IO:
@@ -60,7 +60,7 @@ pub enum Incoming {
 
 /// Who keeps the connection's heartbeat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Heartbeat {
+pub(crate) enum Heartbeat {
     /// The session pings and closes a peer that stops answering (`/ws`).
     Session,
     /// The transport has its own (Engine.IO's ping/pong) and ends the
@@ -70,7 +70,7 @@ pub enum Heartbeat {
 
 impl Outgoing {
     /// An `error` frame, echoing the request's ref.
-    pub fn refusal(code: ErrorCode, message: &str, reference: Option<&str>) -> Outgoing {
+    pub(crate) fn refusal(code: ErrorCode, message: &str, reference: Option<&str>) -> Outgoing {
         Outgoing::Refusal(FrameError {
             code,
             message: message.to_owned(),
@@ -79,7 +79,7 @@ impl Outgoing {
     }
 
     /// The WebSocket message for it, as `/ws` sends it.
-    pub fn into_message(self) -> Message {
+    pub(crate) fn into_message(self) -> Message {
         match self {
             Outgoing::Event(frame) => Message::Text(frame.text()),
             Outgoing::Reply(reply) => Message::Text(reply.to_json().into()),
@@ -101,7 +101,7 @@ fn refusal_json(refusal: FrameError) -> String {
 
 impl Incoming {
     /// What a WebSocket message or read error means to the session.
-    pub fn from_websocket(read: Option<Result<Message, axum::Error>>) -> Incoming {
+    pub(crate) fn from_websocket(read: Option<Result<Message, axum::Error>>) -> Incoming {
         match read {
             Some(Ok(Message::Text(text))) => Incoming::Text(text),
             Some(Ok(Message::Binary(_))) => Incoming::Binary,
@@ -125,19 +125,19 @@ impl Incoming {
 /// The writing half of a connection: a WebSocket's, or the Socket.IO
 /// endpoint's translation into Socket.IO packets. Everything above this
 /// seam (authentication, rooms, limits, replay) is the same for both.
-pub trait Sink: futures_util::Sink<Outgoing, Error = axum::Error> + Unpin + Send {}
+pub(crate) trait Sink: futures_util::Sink<Outgoing, Error = axum::Error> + Unpin + Send {}
 impl<T: futures_util::Sink<Outgoing, Error = axum::Error> + Unpin + Send> Sink for T {}
 
 /// The reading half of a connection; its end is the peer's.
-pub trait Stream: futures_util::Stream<Item = Incoming> + Unpin + Send {}
+pub(crate) trait Stream: futures_util::Stream<Item = Incoming> + Unpin + Send {}
 impl<T: futures_util::Stream<Item = Incoming> + Unpin + Send> Stream for T {}
 
 /// Time a closing peer gets to answer our close frame.
-pub const CLOSE_HANDSHAKE: Duration = Duration::from_secs(1);
+pub(crate) const CLOSE_HANDSHAKE: Duration = Duration::from_secs(1);
 
 /// Sends a close frame and gives the peer a moment to answer it, so the
 /// TCP connection ends cleanly instead of with a reset.
-pub async fn close_with(sink: &mut impl Sink, stream: &mut impl Stream, code: u16, reason: &str) {
+pub(crate) async fn close_with(sink: &mut impl Sink, stream: &mut impl Stream, code: u16, reason: &str) {
     let close = Outgoing::Close { code, reason: Utf8Bytes::from(truncate(reason, 120)) };
     if timeout(CLOSE_HANDSHAKE, sink.send(close)).await.is_ok() {
         let _ = timeout(CLOSE_HANDSHAKE, async {

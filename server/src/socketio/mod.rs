@@ -78,7 +78,7 @@ const FULL_BUFFER_RETRY: Duration = Duration::from_millis(2);
 
 /// Builds the layer serving `/socket.io/` in front of the router, and the
 /// handle used to close every Socket.IO transport at shutdown.
-pub fn layer(app: &Arc<App>) -> (SocketIoLayer, SocketIo) {
+pub(crate) fn layer(app: &Arc<App>) -> (SocketIoLayer, SocketIo) {
     let limits = &app.config.limits;
     let builder = SocketIo::builder()
         .ping_interval(limits.ping_interval)
@@ -103,7 +103,7 @@ pub fn layer(app: &Arc<App>) -> (SocketIoLayer, SocketIo) {
 
 /// Refuses long-polling requests when only WebSocket is offered, with a
 /// body that says so (Engine.IO's own answer is a bare "Bad request").
-pub async fn refuse_unoffered_polling(
+pub(crate) async fn refuse_unoffered_polling(
     axum::extract::State(app): axum::extract::State<Arc<App>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -127,7 +127,7 @@ pub async fn refuse_unoffered_polling(
 /// slot replaces the TCP connection's in the request, so a session over
 /// WebSocket counts once, and each of many polling sessions over one
 /// keep-alive connection counts on its own.
-pub async fn count_sessions(
+pub(crate) async fn count_sessions(
     axum::extract::State(app): axum::extract::State<Arc<App>>,
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -196,7 +196,7 @@ impl RefusedSessions {
 /// Closes every Socket.IO transport once the sessions have said goodbye,
 /// so clients see a transport close (and reconnect), not a server
 /// disconnect (after which they would not).
-pub async fn close_at_shutdown(app: Arc<App>, io: SocketIo) {
+pub(crate) async fn close_at_shutdown(app: Arc<App>, io: SocketIo) {
     app.shutdown.cancelled().await;
     // Sessions flush and end within the grace period; wait that long.
     tokio::time::sleep(app.config.limits.shutdown_grace).await;

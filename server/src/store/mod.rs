@@ -10,7 +10,7 @@
 //! [`crate::delivery::live::LiveDelivery::delivered_through`]). Every connection therefore receives events in `seq`
 //! order, which is what makes resuming from one position sound.
 
-pub mod sqlite;
+pub(crate) mod sqlite;
 
 use crate::auth::Role;
 use async_trait::async_trait;
@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use urutibiz_protocol::BookingStatus;
 
-pub use sqlite::SqliteStore;
+pub(crate) use sqlite::SqliteStore;
 
 /// A storage failure. The request may be retried. Each keeps the error it
 /// came from as its source.
@@ -63,7 +63,7 @@ impl From<rusqlite_migration::Error> for StoreError {
 
 /// A booking and its two participants.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Booking {
+pub(crate) struct Booking {
     /// Booking id.
     pub id: String,
     /// The user renting the item out.
@@ -78,14 +78,14 @@ pub struct Booking {
 
 impl Booking {
     /// Whether `user_id` is the host or the renter.
-    pub fn is_participant(&self, user_id: &str) -> bool {
+    pub(crate) fn is_participant(&self, user_id: &str) -> bool {
         self.host_id == user_id || self.renter_id == user_id
     }
 }
 
 /// A booking with who last changed its status, and when it last changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BookingRecord {
+pub(crate) struct BookingRecord {
     /// The booking.
     pub booking: Booking,
     /// Who made the last status change (`None`: as registered).
@@ -96,14 +96,14 @@ pub struct BookingRecord {
 
 impl BookingRecord {
     /// Where this booking sits in a user's list, for the next page.
-    pub fn cursor(&self) -> BookingCursor {
+    pub(crate) fn cursor(&self) -> BookingCursor {
         BookingCursor { updated_at: self.updated_at, id: self.booking.id.clone() }
     }
 }
 
 /// Which side of a booking a user is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BookingSide {
+pub(crate) enum BookingSide {
     /// Renting the item out.
     Host,
     /// Booking it.
@@ -112,7 +112,7 @@ pub enum BookingSide {
 
 /// A position in a user's booking list: latest activity first, then id.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BookingCursor {
+pub(crate) struct BookingCursor {
     /// `updated_at` of the last booking of the previous page.
     pub updated_at: i64,
     /// Its id, breaking ties.
@@ -121,7 +121,7 @@ pub struct BookingCursor {
 
 /// A page of a user's bookings.
 #[derive(Debug, Clone, Default)]
-pub struct BookingQuery {
+pub(crate) struct BookingQuery {
     /// Only bookings where the user is on this side.
     pub side: Option<BookingSide>,
     /// Only bookings in this status.
@@ -134,7 +134,7 @@ pub struct BookingQuery {
 
 /// A chat between two users.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chat {
+pub(crate) struct Chat {
     /// Chat id.
     pub id: String,
     /// One participant.
@@ -146,7 +146,7 @@ pub struct Chat {
 impl Chat {
     /// The chat of two users, whoever writes first: its id is derived from
     /// the pair, so it cannot be squatted or guessed into another pair.
-    pub fn between(one: &str, other: &str) -> Chat {
+    pub(crate) fn between(one: &str, other: &str) -> Chat {
         use sha2::{Digest, Sha256};
         let (a, b) = if one <= other { (one, other) } else { (other, one) };
         // The separator cannot occur in a user id, so pairs cannot collide
@@ -157,14 +157,14 @@ impl Chat {
     }
 
     /// Whether `user_id` takes part in the chat.
-    pub fn is_participant(&self, user_id: &str) -> bool {
+    pub(crate) fn is_participant(&self, user_id: &str) -> bool {
         self.user_a == user_id || self.user_b == user_id
     }
 }
 
 /// Where a stored event goes live: not stored, used once after commit.
 #[derive(Debug, Clone, Default)]
-pub struct Route {
+pub(crate) struct Route {
     /// Rooms to deliver to; each connection gets it once.
     pub rooms: Vec<String>,
     /// A connection that must not get it (the sender of a chat message):
@@ -175,7 +175,7 @@ pub struct Route {
 /// An event to store. `id` and `created_at` are chosen by the caller so
 /// that they can appear inside `data`; `seq` is assigned on insert.
 #[derive(Debug, Clone)]
-pub struct NewEvent {
+pub(crate) struct NewEvent {
     /// Unique id (UUID v7).
     pub id: String,
     /// The room it is addressed to; who may replay it.
@@ -192,7 +192,7 @@ pub struct NewEvent {
 
 /// An event as stored, with its position.
 #[derive(Debug, Clone)]
-pub struct StoredEvent {
+pub(crate) struct StoredEvent {
     /// Position in the ordered stream.
     pub seq: i64,
     /// The event as given.
@@ -200,12 +200,12 @@ pub struct StoredEvent {
 }
 
 /// Called after each commit with the committed events in `seq` order.
-pub type CommitHook = Box<dyn Fn(&[StoredEvent]) + Send + 'static>;
+pub(crate) type CommitHook = Box<dyn Fn(&[StoredEvent]) + Send + 'static>;
 
 /// Whose events: a user, their role, and rooms their connection joined.
 /// Bookings and chats the user takes part in are added by the store.
 #[derive(Debug, Clone)]
-pub struct Scope {
+pub(crate) struct Scope {
     /// The user.
     pub user_id: String,
     /// Their role.
@@ -216,7 +216,7 @@ pub struct Scope {
 
 /// A replayed event; booking changes it superseded are folded into it.
 #[derive(Debug, Clone)]
-pub struct Replayed {
+pub(crate) struct Replayed {
     /// The event.
     pub stored: StoredEvent,
     /// Whether a later event of the same booking supersedes this one.
@@ -225,7 +225,7 @@ pub struct Replayed {
 
 /// What resuming from a position yields.
 #[derive(Debug)]
-pub enum ReplayPage {
+pub(crate) enum ReplayPage {
     /// Events after the position, oldest first, at most the limit.
     Events(Vec<Replayed>),
     /// Retention removed events after the position: refetch history.
@@ -237,7 +237,7 @@ pub enum ReplayPage {
 
 /// A change to a user's read state.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ReadChange {
+pub(crate) enum ReadChange {
     /// These notification ids are read.
     Ids(Vec<String>),
     /// Every message notification of this chat is read (the user opened it).
@@ -252,7 +252,7 @@ pub enum ReadChange {
 
 /// What a read-state change did.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReadOutcome {
+pub(crate) struct ReadOutcome {
     /// Ids that became read (for [`ReadChange::Ids`] and [`ReadChange::Chat`];
     /// only the user's own).
     pub ids: Vec<String>,
@@ -266,7 +266,7 @@ pub struct ReadOutcome {
 
 /// A page of notification history.
 #[derive(Debug, Clone, Default)]
-pub struct HistoryQuery {
+pub(crate) struct HistoryQuery {
     /// Only positions below this.
     pub before: Option<i64>,
     /// At most this many.
@@ -279,7 +279,7 @@ pub struct HistoryQuery {
 
 /// A notification with its read flag.
 #[derive(Debug, Clone)]
-pub struct NotificationRecord {
+pub(crate) struct NotificationRecord {
     /// The stored notification.
     pub stored: StoredEvent,
     /// Whether the user read it.
@@ -288,7 +288,7 @@ pub struct NotificationRecord {
 
 /// A chat and its latest message.
 #[derive(Debug, Clone)]
-pub struct ChatSummary {
+pub(crate) struct ChatSummary {
     /// The chat.
     pub chat: Chat,
     /// Its latest message, if any.
@@ -297,7 +297,7 @@ pub struct ChatSummary {
 
 impl ChatSummary {
     /// Where this chat sits in a user's list, for the next page.
-    pub fn cursor(&self) -> ChatCursor {
+    pub(crate) fn cursor(&self) -> ChatCursor {
         ChatCursor { activity: self.last.as_ref().map_or(0, |m| m.seq), id: self.chat.id.clone() }
     }
 }
@@ -305,7 +305,7 @@ impl ChatSummary {
 /// A position in a user's chat list, ordered by latest message then id,
 /// both descending. Chats with no message yet come last.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChatCursor {
+pub(crate) struct ChatCursor {
     /// Position of the chat's latest message; 0 if none.
     pub activity: i64,
     /// The chat id, breaking ties.
@@ -314,7 +314,7 @@ pub struct ChatCursor {
 
 /// Retention settings.
 #[derive(Debug, Clone, Copy)]
-pub struct Retention {
+pub(crate) struct Retention {
     /// Events created before this (ms since epoch) are removed.
     pub older_than_ms: Option<i64>,
     /// Events kept per `user-` room.
@@ -324,7 +324,7 @@ pub struct Retention {
 /// What the realtime server needs from a database.
 /// Who gave a display name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NameSource {
+pub(crate) enum NameSource {
     /// The user's own token (`name` claim): kept unless the backend set one.
     Token,
     /// The backend (`PUT /api/v1/users/{id}`): wins over tokens.
@@ -333,7 +333,7 @@ pub enum NameSource {
 
 /// A recorded display name and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordedName {
+pub(crate) struct RecordedName {
     /// The name.
     pub name: String,
     /// Who gave it.
@@ -343,14 +343,14 @@ pub struct RecordedName {
 /// Everything the server needs stored: one trait per area (the event log,
 /// bookings, chats, read state, names), so a second engine can be written
 /// and tested an area at a time.
-pub trait Store: EventLog + BookingStore + ChatStore + ReadStateStore + NameStore {}
+pub(crate) trait Store: EventLog + BookingStore + ChatStore + ReadStateStore + NameStore {}
 
 impl<T: EventLog + BookingStore + ChatStore + ReadStateStore + NameStore> Store for T {}
 
 /// The ordered log of stored events: appending (the commit hook delivers
 /// in `seq` order), positions, replay and retention.
 #[async_trait]
-pub trait EventLog: Send + Sync + 'static {
+pub(crate) trait EventLog: Send + Sync + 'static {
     /// Stores events in one transaction, in order.
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<StoredEvent>, StoreError>;
 
@@ -373,7 +373,7 @@ pub trait EventLog: Send + Sync + 'static {
 
 /// Bookings, their participants and status changes.
 #[async_trait]
-pub trait BookingStore: Send + Sync + 'static {
+pub(crate) trait BookingStore: Send + Sync + 'static {
     /// Registers a booking, or updates the participants and title of an
     /// existing one; an existing booking's status changes only through
     /// [`BookingStore::change_booking_status`]. Returns the booking as it was before.
@@ -410,7 +410,7 @@ pub trait BookingStore: Send + Sync + 'static {
 
 /// Chats between two users and their messages.
 #[async_trait]
-pub trait ChatStore: Send + Sync + 'static {
+pub(crate) trait ChatStore: Send + Sync + 'static {
     /// Looks up a chat.
     async fn chat(&self, id: &str) -> Result<Option<Chat>, StoreError>;
 
@@ -438,7 +438,7 @@ pub trait ChatStore: Send + Sync + 'static {
 
 /// Which notifications a user has read, across devices, and their history.
 #[async_trait]
-pub trait ReadStateStore: Send + Sync + 'static {
+pub(crate) trait ReadStateStore: Send + Sync + 'static {
     /// Unread notifications of `scope`.
     async fn unread_count(&self, scope: Scope) -> Result<i64, StoreError>;
 
@@ -458,7 +458,7 @@ pub trait ReadStateStore: Send + Sync + 'static {
 
 /// Users' display names.
 #[async_trait]
-pub trait NameStore: Send + Sync + 'static {
+pub(crate) trait NameStore: Send + Sync + 'static {
     /// Records a user's display name from `source` and returns the name
     /// now recorded: a token's name does not replace the backend's.
     async fn set_display_name(

@@ -15,11 +15,11 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-pub const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
-pub const RECV_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
+pub(crate) const RECV_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A server child process; killed on drop.
-pub struct Server {
+pub(crate) struct Server {
     pub child: Child,
     pub addr: String,
     pub dir: tempfile::TempDir,
@@ -28,22 +28,22 @@ pub struct Server {
 
 impl Server {
     /// Starts with the test secret, zero leeway and `extra` flags.
-    pub fn start(extra: &[&str]) -> Server {
+    pub(crate) fn start(extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         Self::start_in(dir, extra)
     }
 
-    pub fn db_path(&self) -> PathBuf {
+    pub(crate) fn db_path(&self) -> PathBuf {
         self.dir.path().join("realtime.db")
     }
 
     /// Starts on an existing directory (and database) with fsync on, as in
     /// production.
-    pub fn start_durable(dir: tempfile::TempDir, extra: &[&str]) -> Server {
+    pub(crate) fn start_durable(dir: tempfile::TempDir, extra: &[&str]) -> Server {
         Self::launch(dir, extra, true)
     }
 
-    pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Server {
+    pub(crate) fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Server {
         Self::launch(dir, extra, false)
     }
 
@@ -83,16 +83,16 @@ impl Server {
         Server { child, addr, dir, http: reqwest::Client::new() }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
     /// Connects with `Authorization: Bearer`, expecting `authenticated`.
-    pub async fn connect(&self, user: &str, role: &str) -> Client {
+    pub(crate) async fn connect(&self, user: &str, role: &str) -> Client {
         let mut client = self.connect_with_header(&token(user, role, 3600)).await;
         let hello = client.expect("authenticated").await;
         assert_eq!(hello["data"]["userId"], user);
@@ -100,7 +100,7 @@ impl Server {
     }
 
     /// Connects with a header token, without reading anything.
-    pub async fn connect_with_header(&self, token: &str) -> Client {
+    pub(crate) async fn connect_with_header(&self, token: &str) -> Client {
         let mut request = format!("ws://{}/ws", self.addr).into_client_request().unwrap();
         request.headers_mut().insert("Authorization", format!("Bearer {token}").parse().unwrap());
         let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("websocket connect");
@@ -108,7 +108,7 @@ impl Server {
     }
 
     /// Connects without a header (browser style).
-    pub async fn connect_bare(&self) -> Client {
+    pub(crate) async fn connect_bare(&self) -> Client {
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", self.addr))
             .await
             .expect("websocket connect");
@@ -116,7 +116,7 @@ impl Server {
     }
 
     /// `POST /api/v1/publish` with a service token.
-    pub async fn publish(&self, room: &str, event: &str, data: Value) -> reqwest::Response {
+    pub(crate) async fn publish(&self, room: &str, event: &str, data: Value) -> reqwest::Response {
         self.http
             .post(self.url("/api/v1/publish"))
             .bearer_auth(token("backend", "service", 3600))
@@ -127,7 +127,7 @@ impl Server {
     }
 
     /// `PUT /api/v1/bookings/{id}` with a service token; asserts success.
-    pub async fn put_booking(&self, id: &str, host: &str, renter: &str, status: &str) -> Value {
+    pub(crate) async fn put_booking(&self, id: &str, host: &str, renter: &str, status: &str) -> Value {
         let response = self
             .http
             .put(self.url(&format!("/api/v1/bookings/{id}")))
@@ -142,7 +142,7 @@ impl Server {
 
     /// `PUT /api/v1/chats/{id}` with a service token: the backend opens a
     /// chat between `a` and `b`; returns the status and body.
-    pub async fn put_chat(&self, id: &str, a: &str, b: &str) -> (u16, Value) {
+    pub(crate) async fn put_chat(&self, id: &str, a: &str, b: &str) -> (u16, Value) {
         let response = self
             .http
             .put(self.url(&format!("/api/v1/chats/{id}")))
@@ -154,12 +154,12 @@ impl Server {
         (response.status().as_u16(), response.json().await.unwrap_or_default())
     }
 
-    pub async fn metrics(&self) -> String {
+    pub(crate) async fn metrics(&self) -> String {
         self.http.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap()
     }
 
     /// Sends SIGTERM.
-    pub fn terminate(&self) {
+    pub(crate) fn terminate(&self) {
         let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
         assert!(status.success());
     }
@@ -173,7 +173,7 @@ impl Drop for Server {
 }
 
 /// A metric's value from the Prometheus text, 0 when absent.
-pub fn metric(text: &str, name: &str) -> f64 {
+pub(crate) fn metric(text: &str, name: &str) -> f64 {
     text.lines()
         .find_map(|l| {
             l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')).and_then(|v| v.trim().parse().ok())
@@ -181,52 +181,52 @@ pub fn metric(text: &str, name: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// An HS256 token for the test secret.
-pub fn token(user: &str, role: &str, ttl: i64) -> String {
+pub(crate) fn token(user: &str, role: &str, ttl: i64) -> String {
     sign(json!({ "sub": user, "role": role, "exp": now() + ttl }))
 }
 
 /// Signs arbitrary claims with HS256 and the test secret.
-pub fn sign(claims: Value) -> String {
+pub(crate) fn sign(claims: Value) -> String {
     sign_with(Algorithm::HS256, &EncodingKey::from_secret(SECRET.as_bytes()), claims)
 }
 
-pub fn sign_with(alg: Algorithm, key: &EncodingKey, claims: Value) -> String {
+pub(crate) fn sign_with(alg: Algorithm, key: &EncodingKey, claims: Value) -> String {
     let claims: Map<String, Value> = serde_json::from_value(claims).unwrap();
     encode(&Header::new(alg), &claims, key).unwrap()
 }
 
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 /// A WebSocket client that skips control frames when reading events.
-pub struct Client {
+pub(crate) struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
 }
 
 /// What came next on a socket.
 #[derive(Debug)]
-pub enum Next {
+pub(crate) enum Next {
     Frame(Value),
     Closed(Option<u16>),
 }
 
 impl Client {
-    pub async fn send(&mut self, frame: Value) {
+    pub(crate) async fn send(&mut self, frame: Value) {
         self.ws.send(Message::Text(frame.to_string().into())).await.unwrap();
     }
 
-    pub async fn send_text(&mut self, text: &str) {
+    pub(crate) async fn send_text(&mut self, text: &str) {
         self.ws.send(Message::Text(text.to_owned().into())).await.unwrap();
     }
 
     /// Next data frame or close, within the timeout.
-    pub async fn next(&mut self) -> Next {
+    pub(crate) async fn next(&mut self) -> Next {
         loop {
             let item = tokio::time::timeout(RECV_TIMEOUT, self.ws.next())
                 .await
@@ -243,7 +243,7 @@ impl Client {
     }
 
     /// Next frame; panics on close.
-    pub async fn recv(&mut self) -> Value {
+    pub(crate) async fn recv(&mut self) -> Value {
         match self.next().await {
             Next::Frame(v) => v,
             Next::Closed(code) => panic!("connection closed ({code:?}) while expecting a frame"),
@@ -251,27 +251,27 @@ impl Client {
     }
 
     /// Next frame, asserting its event name.
-    pub async fn expect(&mut self, event: &str) -> Value {
+    pub(crate) async fn expect(&mut self, event: &str) -> Value {
         let frame = self.recv().await;
         assert_eq!(frame["event"], event, "unexpected frame {frame}");
         frame
     }
 
     /// Next frame is an error with this code; returns it.
-    pub async fn expect_error(&mut self, code: &str) -> Value {
+    pub(crate) async fn expect_error(&mut self, code: &str) -> Value {
         let frame = self.expect("error").await;
         assert_eq!(frame["data"]["code"], code, "unexpected error {frame}");
         frame
     }
 
     /// Sends a frame and returns the next frame.
-    pub async fn request(&mut self, frame: Value) -> Value {
+    pub(crate) async fn request(&mut self, frame: Value) -> Value {
         self.send(frame).await;
         self.recv().await
     }
 
     /// The connection closes next, with this code.
-    pub async fn expect_close(&mut self, code: u16) {
+    pub(crate) async fn expect_close(&mut self, code: u16) {
         match self.next().await {
             Next::Closed(got) => assert_eq!(got, Some(code), "close code"),
             Next::Frame(f) => panic!("expected close {code}, got frame {f}"),
@@ -279,7 +279,7 @@ impl Client {
     }
 
     /// Nothing arrives within `ms` (control frames aside).
-    pub async fn expect_silence(&mut self, ms: u64) {
+    pub(crate) async fn expect_silence(&mut self, ms: u64) {
         let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
         loop {
             match tokio::time::timeout_at(deadline, self.ws.next()).await {
@@ -290,7 +290,7 @@ impl Client {
         }
     }
 
-    pub async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self
             .ws
             .close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
@@ -303,7 +303,7 @@ impl Client {
 
 impl Server {
     /// Polls `/metrics` until `name` has `value` (at most 5 s); returns the last value.
-    pub async fn wait_for_metric(&self, name: &str, value: f64) -> f64 {
+    pub(crate) async fn wait_for_metric(&self, name: &str, value: f64) -> f64 {
         let mut last = 0.0;
         for _ in 0..50 {
             last = metric(&self.metrics().await, name);
@@ -318,7 +318,7 @@ impl Server {
 
 impl Server {
     /// Sends SIGKILL and waits; gives back the directory with the database.
-    pub fn kill9(mut self) -> tempfile::TempDir {
+    pub(crate) fn kill9(mut self) -> tempfile::TempDir {
         let status = Command::new("kill").args(["-KILL", &self.child.id().to_string()]).status().unwrap();
         assert!(status.success());
         let _ = self.child.wait();
@@ -327,14 +327,14 @@ impl Server {
     }
 
     /// A user-token GET, returning status and JSON.
-    pub async fn get_as(&self, user: &str, role: &str, path: &str) -> (u16, Value) {
+    pub(crate) async fn get_as(&self, user: &str, role: &str, path: &str) -> (u16, Value) {
         let r = self.http.get(self.url(path)).bearer_auth(token(user, role, 3600)).send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
     /// Counts rows of the events table, read straight from the database file.
-    pub fn count_events(&self) -> i64 {
+    pub(crate) fn count_events(&self) -> i64 {
         let conn = rusqlite::Connection::open(self.db_path()).unwrap();
         conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)).unwrap()
     }
@@ -343,7 +343,7 @@ impl Server {
 impl Client {
     /// Sends `resume` and collects frames up to `resumed` (or `resync-required`),
     /// which is returned last.
-    pub async fn resume(&mut self, after: i64) -> Vec<Value> {
+    pub(crate) async fn resume(&mut self, after: i64) -> Vec<Value> {
         self.send(json!({"event": "resume", "data": {"after": after}, "ref": "resume"})).await;
         let mut frames = Vec::new();
         loop {
@@ -359,7 +359,7 @@ impl Client {
 
 impl Client {
     /// Reads until a `notification` (or other event) with this title arrives.
-    pub async fn expect_event_skipping(&mut self, event: &str, title: &str) -> Value {
+    pub(crate) async fn expect_event_skipping(&mut self, event: &str, title: &str) -> Value {
         for _ in 0..20 {
             let frame = self.recv().await;
             if frame["event"] == event && frame["data"]["title"] == title {

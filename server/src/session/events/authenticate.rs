@@ -7,7 +7,7 @@ use urutibiz_protocol::client::Authenticate;
 use urutibiz_protocol::server::Authenticated;
 use urutibiz_protocol::{event, ErrorCode};
 
-pub async fn handle(session: &mut Session, p: Authenticate, reference: Option<&str>) -> Outcome {
+pub(super) async fn handle(session: &mut Session, p: Authenticate, reference: Option<&str>) -> Outcome {
     let fresh = session
         .app
         .verifier
@@ -27,7 +27,7 @@ pub async fn handle(session: &mut Session, p: Authenticate, reference: Option<&s
 }
 
 /// The `authenticated` payload for the session as it stands.
-pub async fn authenticated(session: &Session) -> Result<Authenticated, StoreError> {
+pub(crate) async fn authenticated(session: &Session) -> Result<Authenticated, StoreError> {
     let store = &session.app.store;
     Ok(Authenticated {
         user_id: session.identity.user_id.clone(),

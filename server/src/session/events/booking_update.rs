@@ -11,7 +11,7 @@ use urutibiz_protocol::client::BookingUpdate;
 use urutibiz_protocol::server::BookingUpdated;
 use urutibiz_protocol::{event, BookingStatus, ErrorCode};
 
-pub async fn handle(session: &mut Session, p: BookingUpdate, reference: Option<&str>) -> Outcome {
+pub(super) async fn handle(session: &mut Session, p: BookingUpdate, reference: Option<&str>) -> Outcome {
     let app = session.app.clone();
     let forbidden = || Refusal::new(ErrorCode::Forbidden, "not allowed to change this booking");
     let mut record = app.store.booking_record(&p.booking_id).await?.ok_or_else(forbidden)?;

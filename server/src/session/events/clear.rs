@@ -5,6 +5,6 @@ use super::mark_read;
 use crate::session::state::{Outcome, Session};
 use crate::store::ReadChange;
 
-pub async fn handle(session: &mut Session, reference: Option<&str>) -> Outcome {
+pub(super) async fn handle(session: &mut Session, reference: Option<&str>) -> Outcome {
     mark_read::apply(session, ReadChange::Clear, reference).await
 }

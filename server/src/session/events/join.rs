@@ -6,7 +6,7 @@ use urutibiz_protocol::client::Join;
 use urutibiz_protocol::server::RoomReply;
 use urutibiz_protocol::{event, ErrorCode, Room};
 
-pub async fn handle(session: &mut Session, p: Join, reference: Option<&str>) -> Outcome {
+pub(super) async fn handle(session: &mut Session, p: Join, reference: Option<&str>) -> Outcome {
     let room = Room::parse(&p.room_name()).ok_or_else(|| {
         Refusal::new(ErrorCode::InvalidRoom, "rooms are user-<id>, role-<role>, booking-<id> or chat-<id>")
     })?;

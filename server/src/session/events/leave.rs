@@ -6,7 +6,7 @@ use urutibiz_protocol::client::Leave;
 use urutibiz_protocol::server::RoomReply;
 use urutibiz_protocol::{event, ErrorCode, Room};
 
-pub fn handle(session: &mut Session, p: Leave, reference: Option<&str>) -> Outcome {
+pub(super) fn handle(session: &mut Session, p: Leave, reference: Option<&str>) -> Outcome {
     let room = Room::parse(&p.room_name())
         .ok_or_else(|| Refusal::new(ErrorCode::InvalidRoom, "not a room name"))?
         .to_string();

@@ -10,9 +10,9 @@ use urutibiz_protocol::room::is_valid_id;
 use urutibiz_protocol::{event, ErrorCode};
 
 /// Most ids in one `mark-read`.
-pub const MAX_IDS: usize = 500;
+pub(super) const MAX_IDS: usize = 500;
 
-pub async fn handle(session: &mut Session, p: MarkRead, reference: Option<&str>) -> Outcome {
+pub(super) async fn handle(session: &mut Session, p: MarkRead, reference: Option<&str>) -> Outcome {
     let change = match (p.ids, p.up_to, p.chat_id) {
         (Some(ids), None, None) if !ids.is_empty() && ids.len() <= MAX_IDS => ReadChange::Ids(ids),
         (None, Some(up_to), None) if up_to >= 0 => ReadChange::UpTo(up_to),
@@ -29,7 +29,7 @@ pub async fn handle(session: &mut Session, p: MarkRead, reference: Option<&str>)
 
 /// Applies a read-state change, tells the user's other connections, and
 /// answers this one.
-pub async fn apply(session: &mut Session, change: ReadChange, reference: Option<&str>) -> Outcome {
+pub(super) async fn apply(session: &mut Session, change: ReadChange, reference: Option<&str>) -> Outcome {
     let outcome = session.app.store.change_read_state(session.user_scope(), change).await?;
     let payload = read_payload(outcome);
     announce_read(&session.app, &session.identity.user_id, &payload, Some(session.outbox.id));

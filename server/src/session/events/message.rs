@@ -16,7 +16,7 @@ use urutibiz_protocol::server::{MessageSent, NewMessage};
 use urutibiz_protocol::{event, ErrorCode, Room};
 
 /// Longest message, in characters.
-pub const MAX_MESSAGE_CHARS: usize = 4000;
+pub(super) const MAX_MESSAGE_CHARS: usize = 4000;
 /// The refusal for a chat the sender is not in, or that does not exist.
 const NOT_A_PARTICIPANT: &str = "not a chat of yours; to write to someone, give `toUserId`";
 /// The refusal for a first message to a stranger.
@@ -24,7 +24,7 @@ const NO_SHARED_BOOKING: &str = "you can write to this user once you share a boo
 /// Characters of a message shown in its notification.
 const PREVIEW_CHARS: usize = 140;
 
-pub async fn handle(session: &mut Session, p: Message, reference: Option<&str>) -> Outcome {
+pub(super) async fn handle(session: &mut Session, p: Message, reference: Option<&str>) -> Outcome {
     let invalid = |m: &str| Refusal::new(ErrorCode::InvalidPayload, m);
     if p.chat_id.as_deref().is_some_and(|id| !is_valid_id(id)) {
         return Err(invalid("`chatId` must be 1-128 characters of letters, digits, _ - . : @"));

@@ -11,7 +11,7 @@ mod message;
 mod resume;
 mod send_notification;
 
-pub use authenticate::authenticated;
+pub(crate) use authenticate::authenticated;
 
 use super::state::{Outcome, Session};
 use urutibiz_protocol::{client, event, ClientFrame, ErrorCode, FrameError};
@@ -65,7 +65,7 @@ impl ClientEvent {
     }
 
     /// Runs the event for this session.
-    pub async fn handle(self, session: &mut Session, reference: Option<&str>) -> Outcome {
+    pub(crate) async fn handle(self, session: &mut Session, reference: Option<&str>) -> Outcome {
         match self {
             ClientEvent::Authenticate(p) => authenticate::handle(session, p, reference).await,
             ClientEvent::Join(p) => join::handle(session, p, reference).await,

@@ -6,7 +6,7 @@ use crate::session::state::{Outcome, Refusal, Reply, Session};
 use urutibiz_protocol::client::Resume;
 use urutibiz_protocol::ErrorCode;
 
-pub fn handle(session: &Session, p: Resume) -> Outcome {
+pub(super) fn handle(session: &Session, p: Resume) -> Outcome {
     if p.after < 0 {
         return Err(Refusal::new(ErrorCode::InvalidPayload, "`after` must be 0 or a seq the server sent"));
     }

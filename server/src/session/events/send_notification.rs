@@ -11,7 +11,7 @@ use urutibiz_protocol::room::is_valid_id;
 use urutibiz_protocol::server::NotificationSent;
 use urutibiz_protocol::{event, ErrorCode};
 
-pub async fn handle(session: &mut Session, p: SendNotification, reference: Option<&str>) -> Outcome {
+pub(super) async fn handle(session: &mut Session, p: SendNotification, reference: Option<&str>) -> Outcome {
     if session.identity.role != Role::Admin {
         return Err(Refusal::new(ErrorCode::Forbidden, "only admins send notifications over the socket"));
     }

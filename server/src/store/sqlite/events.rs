@@ -5,24 +5,24 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// Rooms whose events a scope may read: its own rooms (`?1`, a JSON array)
 /// plus the booking and chat rooms of the user (`?2`).
-pub const SCOPE: &str = "WITH scope(audience) AS (
+pub(super) const SCOPE: &str = "WITH scope(audience) AS (
     SELECT value FROM json_each(?1)
     UNION SELECT 'booking-' || id FROM bookings WHERE host_id = ?2 OR renter_id = ?2
     UNION SELECT 'chat-' || id FROM chats WHERE user_a = ?2 OR user_b = ?2
 )";
 
 /// The scope's own rooms as the JSON array bound to `?1`.
-pub fn scope_rooms(scope: &Scope) -> String {
+pub(super) fn scope_rooms(scope: &Scope) -> String {
     let mut rooms = vec![format!("user-{}", scope.user_id), format!("role-{}", scope.role)];
     rooms.extend(scope.rooms.iter().cloned());
     serde_json::to_string(&rooms).expect("strings serialize")
 }
 
 /// Columns read by [`event_from_row`], prefixed by the table alias `e`.
-pub const EVENT_COLUMNS: &str = "e.seq, e.id, e.audience, e.event, e.data, e.created_at";
+pub(super) const EVENT_COLUMNS: &str = "e.seq, e.id, e.audience, e.event, e.data, e.created_at";
 
 /// Reads the six [`EVENT_COLUMNS`] starting at column `at`.
-pub fn event_from_row(row: &Row, at: usize) -> rusqlite::Result<StoredEvent> {
+pub(super) fn event_from_row(row: &Row, at: usize) -> rusqlite::Result<StoredEvent> {
     let data: String = row.get(at + 4)?;
     let data = RawValue::from_string(data).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(at + 4, rusqlite::types::Type::Text, Box::new(e))
@@ -40,7 +40,7 @@ pub fn event_from_row(row: &Row, at: usize) -> rusqlite::Result<StoredEvent> {
     })
 }
 
-pub fn insert_events(
+pub(super) fn insert_events(
     conn: &Connection,
     new: Vec<NewEvent>,
     stored: &mut Vec<StoredEvent>,
@@ -57,11 +57,11 @@ pub fn insert_events(
     Ok(mine)
 }
 
-pub fn read_booking(conn: &Connection, id: &str) -> Result<Option<Booking>, StoreError> {
+pub(super) fn read_booking(conn: &Connection, id: &str) -> Result<Option<Booking>, StoreError> {
     Ok(read_booking_record(conn, id)?.map(|record| record.booking))
 }
 
-pub fn upsert_booking(conn: &Connection, booking: &Booking) -> Result<Option<Booking>, StoreError> {
+pub(super) fn upsert_booking(conn: &Connection, booking: &Booking) -> Result<Option<Booking>, StoreError> {
     let before = read_booking(conn, &booking.id)?;
     conn.execute(
         "INSERT INTO bookings (id, host_id, renter_id, status, title, created_at, updated_at)
@@ -81,7 +81,7 @@ pub fn upsert_booking(conn: &Connection, booking: &Booking) -> Result<Option<Boo
 }
 
 /// Compare-and-set of a booking's status.
-pub fn set_booking_status(
+pub(super) fn set_booking_status(
     conn: &Connection,
     id: &str,
     from: BookingStatus,
@@ -121,14 +121,14 @@ fn record_from_row(r: &Row) -> rusqlite::Result<BookingRecord> {
     })
 }
 
-pub fn read_booking_record(conn: &Connection, id: &str) -> Result<Option<BookingRecord>, StoreError> {
+pub(super) fn read_booking_record(conn: &Connection, id: &str) -> Result<Option<BookingRecord>, StoreError> {
     Ok(conn
         .prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM bookings WHERE id = ?1"))?
         .query_row([id], record_from_row)
         .optional()?)
 }
 
-pub fn bookings_of(
+pub(super) fn bookings_of(
     conn: &Connection,
     user_id: &str,
     query: &BookingQuery,
@@ -160,7 +160,11 @@ pub fn bookings_of(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn booking_changes(conn: &Connection, id: &str, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+pub(super) fn booking_changes(
+    conn: &Connection,
+    id: &str,
+    limit: usize,
+) -> Result<Vec<StoredEvent>, StoreError> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {EVENT_COLUMNS} FROM events e
          WHERE e.audience = 'booking-' || ?1 AND e.event = 'booking-status-changed'
@@ -170,14 +174,14 @@ pub fn booking_changes(conn: &Connection, id: &str, limit: usize) -> Result<Vec<
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn read_chat(conn: &Connection, id: &str) -> Result<Option<Chat>, StoreError> {
+pub(super) fn read_chat(conn: &Connection, id: &str) -> Result<Option<Chat>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT id, user_a, user_b FROM chats WHERE id = ?1")?
         .query_row([id], |r| Ok(Chat { id: r.get(0)?, user_a: r.get(1)?, user_b: r.get(2)? }))
         .optional()?)
 }
 
-pub fn create_chat(conn: &Connection, chat: &Chat) -> Result<Chat, StoreError> {
+pub(super) fn create_chat(conn: &Connection, chat: &Chat) -> Result<Chat, StoreError> {
     conn.execute(
         "INSERT INTO chats (id, user_a, user_b, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (id) DO NOTHING",
@@ -186,7 +190,7 @@ pub fn create_chat(conn: &Connection, chat: &Chat) -> Result<Chat, StoreError> {
     read_chat(conn, &chat.id)?.ok_or_else(|| StoreError::Inconsistent("a chat vanished after its insert"))
 }
 
-pub fn events_head(conn: &Connection) -> Result<i64, StoreError> {
+pub(super) fn events_head(conn: &Connection) -> Result<i64, StoreError> {
     // AUTOINCREMENT remembers the highest seq ever used, even once pruned.
     Ok(conn
         .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'events'", [], |r| r.get(0))
@@ -194,7 +198,12 @@ pub fn events_head(conn: &Connection) -> Result<i64, StoreError> {
         .unwrap_or(0))
 }
 
-pub fn replay(conn: &Connection, scope: &Scope, after: i64, limit: usize) -> Result<ReplayPage, StoreError> {
+pub(super) fn replay(
+    conn: &Connection,
+    scope: &Scope,
+    after: i64,
+    limit: usize,
+) -> Result<ReplayPage, StoreError> {
     let rooms = scope_rooms(scope);
     let pruned_upto: i64 = conn
         .prepare_cached(&format!(
@@ -238,7 +247,7 @@ pub fn replay(conn: &Connection, scope: &Scope, after: i64, limit: usize) -> Res
     Ok(ReplayPage::Events(page))
 }
 
-pub fn share_booking(conn: &Connection, one: &str, other: &str) -> Result<bool, StoreError> {
+pub(super) fn share_booking(conn: &Connection, one: &str, other: &str) -> Result<bool, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM bookings WHERE host_id = ?1 AND renter_id = ?2)
@@ -247,7 +256,7 @@ pub fn share_booking(conn: &Connection, one: &str, other: &str) -> Result<bool, 
         .query_row([one, other], |r| r.get(0))?)
 }
 
-pub fn chats_of(
+pub(super) fn chats_of(
     conn: &Connection,
     user_id: &str,
     after: Option<&ChatCursor>,
@@ -276,7 +285,7 @@ pub fn chats_of(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn messages(
+pub(super) fn messages(
     conn: &Connection,
     chat_id: &str,
     before: Option<i64>,

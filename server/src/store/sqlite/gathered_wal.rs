@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::OnceLock;
 
 /// The name connections open this VFS by.
-pub const NAME: &CStr = c"urutibiz-gathered-wal";
+pub(super) const NAME: &CStr = c"urutibiz-gathered-wal";
 
 /// Most bytes gathered before they are written anyway (a large transaction
 /// need not be held in memory whole).
@@ -44,7 +44,7 @@ static REGISTERED: OnceLock<c_int> = OnceLock::new();
 
 /// Registers the VFS with SQLite (once per process; later calls return the
 /// first outcome). Fails only if SQLite has no `unix` VFS.
-pub fn register() -> Result<(), rusqlite::Error> {
+pub(super) fn register() -> Result<(), rusqlite::Error> {
     let code = *REGISTERED.get_or_init(|| {
         // SAFETY: registration runs once; the VFS struct is leaked, so it
         // outlives every connection that uses it.

@@ -43,7 +43,7 @@ fn migrations() -> Migrations<'static> {
 }
 
 /// SQLite-backed [`Store`].
-pub struct SqliteStore {
+pub(crate) struct SqliteStore {
     writes: mpsc::Sender<WriteJob>,
     reads: mpsc::Sender<ReadJob>,
     /// Keeps the checkpoint thread running while the store lives.
@@ -56,7 +56,7 @@ impl SqliteStore {
     /// Opens (creating if needed) and migrates the database, then starts the
     /// worker threads. `fsync` selects `synchronous=FULL` over `NORMAL`;
     /// both survive a process crash, only FULL survives a power cut.
-    pub fn open(path: &Path, fsync: bool, hook: CommitHook) -> Result<SqliteStore, StoreError> {
+    pub(crate) fn open(path: &Path, fsync: bool, hook: CommitHook) -> Result<SqliteStore, StoreError> {
         let mut conn = worker::connect_writer(path, fsync)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", if fsync { "FULL" } else { "NORMAL" })?;

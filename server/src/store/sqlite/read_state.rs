@@ -16,14 +16,14 @@ const UNREAD: &str = "e.audience IN scope AND e.event = 'notification'
 /// Where a message notification names its chat.
 const CHAT_OF: &str = "json_extract(e.data, '$.data.chatId')";
 
-pub fn unread_count(conn: &Connection, scope: &Scope) -> Result<i64, StoreError> {
+pub(super) fn unread_count(conn: &Connection, scope: &Scope) -> Result<i64, StoreError> {
     Ok(conn
         .prepare_cached(&format!("{SCOPE} SELECT COUNT(*) FROM events e WHERE {UNREAD}"))?
         .query_row(params![scope_rooms(scope), scope.user_id], |r| r.get(0))?)
 }
 
 /// Unread message notifications of the scope, counted per chat.
-pub fn unread_by_chat(conn: &Connection, scope: &Scope) -> Result<HashMap<String, i64>, StoreError> {
+pub(super) fn unread_by_chat(conn: &Connection, scope: &Scope) -> Result<HashMap<String, i64>, StoreError> {
     let mut statement = conn.prepare_cached(&format!(
         "{SCOPE} SELECT {CHAT_OF} AS chat, COUNT(*) FROM events e
          WHERE {UNREAD} AND json_extract(e.data, '$.type') = 'message' AND chat IS NOT NULL
@@ -67,7 +67,11 @@ fn mark_found(conn: &Connection, scope: &Scope, find: &str, arg: &str) -> Result
     Ok(ids)
 }
 
-pub fn change(conn: &Connection, scope: &Scope, change: ReadChange) -> Result<ReadOutcome, StoreError> {
+pub(super) fn change(
+    conn: &Connection,
+    scope: &Scope,
+    change: ReadChange,
+) -> Result<ReadOutcome, StoreError> {
     let head = events_head(conn)?;
     let mut outcome = ReadOutcome { ids: Vec::new(), up_to: None, cleared: false, unread_count: 0 };
     match change {
@@ -107,7 +111,7 @@ pub fn change(conn: &Connection, scope: &Scope, change: ReadChange) -> Result<Re
     Ok(outcome)
 }
 
-pub fn history(
+pub(super) fn history(
     conn: &Connection,
     scope: &Scope,
     query: &HistoryQuery,

@@ -9,9 +9,9 @@ use rusqlite::{params, Connection};
 use std::collections::HashMap;
 
 /// Most rows removed by one step (one short transaction).
-pub const STEP: usize = 1000;
+pub(super) const STEP: usize = 1000;
 
-pub fn prune_step(conn: &Connection, retention: Retention) -> Result<usize, StoreError> {
+pub(super) fn prune_step(conn: &Connection, retention: Retention) -> Result<usize, StoreError> {
     let mut removed: Vec<(String, i64)> = Vec::new();
     if let Some(cutoff) = retention.older_than_ms {
         // Events are stored in creation order, so the old ones are the

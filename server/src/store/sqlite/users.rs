@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// Records `name` for `user_id` from `source` and returns what is recorded
 /// now. A token's name never replaces one the backend set; an unchanged
 /// name is not written again.
-pub fn set_display_name(
+pub(super) fn set_display_name(
     conn: &Connection,
     user_id: &str,
     name: &str,
@@ -28,7 +28,7 @@ pub fn set_display_name(
 }
 
 /// The recorded name of `user_id`.
-pub fn display_name(conn: &Connection, user_id: &str) -> Result<Option<RecordedName>, StoreError> {
+pub(super) fn display_name(conn: &Connection, user_id: &str) -> Result<Option<RecordedName>, StoreError> {
     Ok(conn
         .query_row("SELECT display_name, set_by_backend FROM users WHERE user_id = ?1", [user_id], |row| {
             let by_backend: bool = row.get(1)?;

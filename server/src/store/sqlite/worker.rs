@@ -29,17 +29,17 @@ use std::sync::{mpsc, Arc, Mutex};
 const MAX_BATCH: usize = 512;
 
 /// A batch's commit outcome, shared by every request in it.
-pub type CommitOutcome = Result<(), Arc<rusqlite::Error>>;
+pub(super) type CommitOutcome = Result<(), Arc<rusqlite::Error>>;
 /// Answers a caller once its batch's commit outcome is known.
-pub type Finish = Box<dyn FnOnce(CommitOutcome) + Send>;
+pub(super) type Finish = Box<dyn FnOnce(CommitOutcome) + Send>;
 /// A write request: runs inside the batch's transaction, pushes the events
 /// it stored, and says whether it succeeded.
-pub type WriteJob = Box<dyn FnOnce(&Connection, &mut Vec<StoredEvent>) -> (bool, Finish) + Send>;
+pub(super) type WriteJob = Box<dyn FnOnce(&Connection, &mut Vec<StoredEvent>) -> (bool, Finish) + Send>;
 /// A read request.
-pub type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+pub(super) type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 
 /// Opens a connection with the pragmas every connection needs.
-pub fn connect(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
+pub(super) fn connect(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
@@ -53,7 +53,7 @@ pub fn connect(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
 /// Opens the writer's connection; with `fsync` on Unix, through the VFS
 /// that writes each commit's WAL frames in one call (sound only when commits
 /// sync; it wraps SQLite's `unix` VFS, which Windows does not have).
-pub fn connect_writer(path: &Path, fsync: bool) -> Result<Connection, StoreError> {
+pub(super) fn connect_writer(path: &Path, fsync: bool) -> Result<Connection, StoreError> {
     if !fsync || !cfg!(unix) {
         return connect(path, false);
     }
@@ -64,7 +64,7 @@ pub fn connect_writer(path: &Path, fsync: bool) -> Result<Connection, StoreError
 }
 
 /// Starts the writer thread.
-pub fn spawn_writer(
+pub(super) fn spawn_writer(
     conn: Connection,
     hook: CommitHook,
     committed: Arc<AtomicI64>,
@@ -209,7 +209,7 @@ fn run_jobs(
 }
 
 /// Time between checkpoints.
-pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+pub(super) const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Starts the thread that copies the WAL back into the database every
 /// `every`. SQLite's automatic checkpoint would run inside a commit on the
@@ -218,7 +218,7 @@ pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_mill
 /// (`PASSIVE` never blocks it), and `finish` asks the writer for the
 /// remainder (see the module's comment). The thread ends when the returned
 /// sender is dropped.
-pub fn spawn_checkpointer(
+pub(super) fn spawn_checkpointer(
     path: &Path,
     every: std::time::Duration,
     finish: Arc<AtomicBool>,
@@ -249,7 +249,7 @@ pub fn spawn_checkpointer(
 }
 
 /// Starts `count` reader threads sharing one queue.
-pub fn spawn_readers(path: &Path, count: usize) -> Result<mpsc::Sender<ReadJob>, StoreError> {
+pub(super) fn spawn_readers(path: &Path, count: usize) -> Result<mpsc::Sender<ReadJob>, StoreError> {
     let (jobs, queue) = mpsc::channel::<ReadJob>();
     let queue = Arc::new(Mutex::new(queue));
     for i in 0..count {
