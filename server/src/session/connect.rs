@@ -65,7 +65,8 @@ pub(crate) async fn serve_split(
         Some(Err(e)) => {
             return refuse(&app, sink, stream, ErrorCode::Unauthorized, &e.to_string(), None).await
         }
-        None => match first_frame_auth(&app, sink, stream).await {
+        // Boxed: see `run`; the connection's task stays small while idle.
+        None => match Box::pin(first_frame_auth(&app, sink, stream)).await {
             Some(found) => found,
             None => return,
         },
@@ -78,7 +79,7 @@ pub(crate) async fn serve_split(
             let _ = sink
                 .send(Outgoing::refusal(ErrorCode::RateLimited, cap.message(), reference.as_deref()))
                 .await;
-            return close_with(sink, stream, close::TRY_AGAIN_LATER, cap.message()).await;
+            return Box::pin(close_with(sink, stream, close::TRY_AGAIN_LATER, cap.message())).await;
         }
     };
     if resume_after.is_some() {
@@ -87,15 +88,15 @@ pub(crate) async fn serve_split(
             let msg = format!("too many replays; reconnect in {secs} s");
             app.metrics.error(ErrorCode::RateLimited);
             let _ = sink.send(Outgoing::refusal(ErrorCode::RateLimited, &msg, reference.as_deref())).await;
-            return close_with(sink, stream, close::TRY_AGAIN_LATER, &msg).await;
+            return Box::pin(close_with(sink, stream, close::TRY_AGAIN_LATER, &msg)).await;
         }
     }
-    app.names.record_from_token(&identity).await;
+    Box::pin(app.names.record_from_token(&identity)).await;
     // Events acknowledged before this connection began reach the hub before
     // it joins any room, so they are history to it, never live (and within
     // `headSeq`). Usually there is nothing to wait for.
     let caught_up = app.delivery.delivered_through(app.store.committed_head());
-    if timeout(CATCH_UP, caught_up).await.is_err() {
+    if Box::pin(timeout(CATCH_UP, caught_up)).await.is_err() {
         tracing::warn!("delivery is behind the store; connecting anyway");
     }
     let admin = identity.role == crate::auth::Role::Admin;
@@ -107,12 +108,12 @@ pub(crate) async fn serve_split(
     let mut session = Session { app: app.clone(), identity, outbox, rooms: BTreeSet::new() };
     session.enter(format!("user-{}", session.identity.user_id));
     session.enter(format!("role-{}", session.identity.role));
-    let hello = match authenticated(&session).await {
+    let hello = match Box::pin(authenticated(&session)).await {
         Ok(hello) => ReplyFrame::new(event::AUTHENTICATED, &hello, reference.as_deref()),
         Err(e) => {
             tracing::error!(error = %e, "storage failed during connect");
             session.leave_all();
-            return close_with(sink, stream, close::INTERNAL, "storage unavailable").await;
+            return Box::pin(close_with(sink, stream, close::INTERNAL, "storage unavailable")).await;
         }
     };
     app.metrics.connections.increment(1.0);
@@ -144,7 +145,7 @@ async fn first_frame_auth(
     };
     let parsed = match read {
         Incoming::Text(text) => ClientFrame::parse(&text),
-        Incoming::Frame(frame) => Ok(frame),
+        Incoming::Frame(frame) => Ok(*frame),
         Incoming::Binary | Incoming::Alive | Incoming::TooBig | Incoming::Closed => {
             let msg = "the first frame must be an authenticate text frame";
             refuse(app, sink, stream, ErrorCode::Unauthorized, msg, None).await;

@@ -126,7 +126,7 @@ pub(crate) async fn run(
     tokio::pin!(evicted_now);
     let mut out = Writer { sink, queue, last_seq: 0 };
     if let Some((after, reference)) = resume {
-        if replay_into(session, &mut out, after, reference.as_deref()).await.is_err() {
+        if Box::pin(replay_into(session, &mut out, after, reference.as_deref())).await.is_err() {
             return;
         }
     }
@@ -135,21 +135,22 @@ pub(crate) async fn run(
         tokio::select! {
             biased;
             _ = &mut shutting_down => {
-                let _ = timeout(limits.shutdown_grace, out.flush(None, None)).await;
+                let _ = Box::pin(timeout(limits.shutdown_grace, out.flush(None, None))).await;
                 break Some((close::GOING_AWAY, "server shutting down"));
             }
             _ = &mut evicted_now => {
                 // The peer is not reading; a close frame would likely never
                 // arrive, so try briefly and drop the connection.
                 let close = Outgoing::Close { code: close::SLOW_CONSUMER, reason: "outbound queue overflow".into() };
-                let _ = timeout(CLOSE_HANDSHAKE, out.sink.send(close)).await;
+                let _ = Box::pin(timeout(CLOSE_HANDSHAKE, out.sink.send(close))).await;
                 tracing::info!(conn = session.outbox.id, "closed slow consumer");
                 break None;
             }
             _ = &mut expiry => {
                 app.metrics.error(ErrorCode::TokenExpired);
                 let msg = "token expired; authenticate with a fresh token before exp";
-                let _ = timeout(CLOSE_HANDSHAKE, out.sink.send(Outgoing::refusal(ErrorCode::TokenExpired, msg, None))).await;
+                let refusal = Outgoing::refusal(ErrorCode::TokenExpired, msg, None);
+                let _ = Box::pin(timeout(CLOSE_HANDSHAKE, out.sink.send(refusal))).await;
                 break Some((close::UNAUTHORIZED, "token expired"));
             }
             _ = &mut pong_deadline, if awaiting_pong => {
@@ -178,7 +179,10 @@ pub(crate) async fn run(
                     Incoming::Closed => Inbound::Gone,
                     Incoming::TooBig => Inbound::Close(close::MESSAGE_TOO_BIG, "frame exceeds the size limit"),
                     Incoming::Alive => Inbound::Continue,
-                    data => on_data(session, &mut out, &mut flood, data).await,
+                    // Boxed, as every rarely live future here: a task is as big as
+                    // its largest state, and an idle connection should not carry
+                    // room for handling a frame (see `bench/RESULTS.md`).
+                    data => Box::pin(on_data(session, &mut out, &mut flood, data)).await,
                 };
                 match outcome {
                     Inbound::Continue => {}
@@ -194,7 +198,7 @@ pub(crate) async fn run(
     };
     if let Some((code, reason)) = end {
         tracing::info!(conn = session.outbox.id, code, reason, "closing connection");
-        close_with(out.sink, stream, code, reason).await;
+        Box::pin(close_with(out.sink, stream, code, reason)).await;
     }
 }
 
@@ -266,7 +270,7 @@ enum Answer {
 async fn answer(session: &mut Session, data: Incoming) -> Answer {
     let parsed = match data {
         Incoming::Text(text) => ClientFrame::parse(&text),
-        Incoming::Frame(frame) => Ok(frame),
+        Incoming::Frame(frame) => Ok(*frame),
         Incoming::Binary | Incoming::Alive | Incoming::TooBig | Incoming::Closed => {
             let code = ErrorCode::BinaryUnsupported;
             session.app.metrics.error(code);

@@ -46,8 +46,10 @@ pub(crate) enum Incoming {
     /// A native frame's text, read by the session (`/ws`).
     Text(Utf8Bytes),
     /// A frame the transport read into its envelope itself (Socket.IO:
-    /// the event, its payload and the acknowledgement's ref).
-    Frame(ClientFrame),
+    /// the event, its payload and the acknowledgement's ref). Boxed: every
+    /// queue of these allocates a block of slots up front, and idle
+    /// connections should stay small.
+    Frame(Box<ClientFrame>),
     /// Binary data: the protocol is JSON only.
     Binary,
     /// A heartbeat answer or probe: the peer is alive, nothing to handle.

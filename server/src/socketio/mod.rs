@@ -139,6 +139,7 @@ pub(crate) async fn count_sessions(
         match app.caps.admit(ip, Counted::EngineIoSession) {
             Ok(session) => {
                 request.extensions_mut().insert(session);
+                own_head(&mut request);
             }
             Err(cap) => {
                 tracing::debug!(peer = %ip, cap = cap.as_str(), "Engine.IO session refused at the cap");
@@ -154,6 +155,30 @@ pub(crate) async fn count_sessions(
         }
     }
     next.run(request).await
+}
+
+/// Gives a handshake's URI and headers allocations of their own. hyper
+/// parses them as slices of the connection's read buffer (16 KiB), and
+/// engineioxide keeps the handshake's request parts, axum's `OriginalUri`
+/// among them, for as long as the session lives: without the copy every
+/// idle Socket.IO session holds that buffer (see `bench/RESULTS.md`).
+fn own_head(request: &mut axum::extract::Request) {
+    use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri};
+    if let Ok(uri) = request.uri().to_string().parse::<Uri>() {
+        request.extensions_mut().insert(axum::extract::OriginalUri(uri.clone()));
+        *request.uri_mut() = uri;
+    }
+    let mut headers = HeaderMap::with_capacity(request.headers().len());
+    for (name, value) in request.headers() {
+        // Known names are constants; others, and every value, are copied.
+        let (Ok(name), Ok(value)) =
+            (HeaderName::from_bytes(name.as_str().as_bytes()), HeaderValue::from_bytes(value.as_bytes()))
+        else {
+            continue;
+        };
+        headers.append(name, value);
+    }
+    *request.headers_mut() = headers;
 }
 
 /// Engine.IO sessions whose Socket.IO connect was refused. Another connect
@@ -442,7 +467,7 @@ fn on_event(socket: SocketRef, packet: Packet, ack: AckSender) -> Ready<()> {
             return ready(());
         }
     };
-    match bridge.inbound.try_send(Incoming::Frame(frame)) {
+    match bridge.inbound.try_send(Incoming::Frame(Box::new(frame))) {
         Ok(()) => {}
         Err(mpsc::error::TrySendError::Full(_)) => {
             let dropped = bridge.dropped.lock().unwrap_or_else(PoisonError::into_inner).strike();
@@ -595,5 +620,41 @@ impl Outbound {
                 Err(e) => return Err(axum::Error::new(e)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::own_head;
+    use axum::body::{Body, Bytes};
+    use axum::extract::OriginalUri;
+    use axum::http::{HeaderValue, Request, Uri};
+
+    #[test]
+    fn a_handshake_keeps_nothing_of_the_connections_read_buffer() {
+        // As hyper parses a head: the URI and header values are slices of
+        // the connection's read buffer.
+        let buffer =
+            Bytes::from_static(b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nx-client: tab\r\n");
+        let uri = Uri::from_maybe_shared(buffer.slice(4..41)).unwrap();
+        let mut request = Request::builder().uri(uri.clone()).body(Body::empty()).unwrap();
+        request.extensions_mut().insert(OriginalUri(uri));
+        request
+            .headers_mut()
+            .insert("x-client", HeaderValue::from_maybe_shared(buffer.slice(62..65)).unwrap());
+        let inside =
+            |p: *const u8| (buffer.as_ptr()..buffer.as_ptr().wrapping_add(buffer.len())).contains(&p);
+        assert!(
+            inside(request.uri().path().as_ptr())
+                && inside(request.headers()["x-client"].as_bytes().as_ptr())
+        );
+
+        own_head(&mut request);
+        assert_eq!(request.uri(), "/socket.io/?EIO=4&transport=websocket");
+        assert_eq!(request.headers()["x-client"], "tab");
+        let original = &request.extensions().get::<OriginalUri>().unwrap().0;
+        assert!(!inside(request.uri().path().as_ptr()));
+        assert!(!inside(original.path().as_ptr()));
+        assert!(request.headers().values().all(|v| !inside(v.as_bytes().as_ptr())));
     }
 }
