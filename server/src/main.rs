@@ -9,10 +9,9 @@ use urutibiz_realtime_server::auth::mint_hs256;
 use urutibiz_realtime_server::cli::{Cli, Command, LogFormat, ServeArgs, TokenArgs};
 
 // Thousands of connection tasks allocate and free small buffers on every
-// worker thread; glibc's allocator took a tenth of the CPU of accepting
-// connections (arena locks, consolidation). jemalloc cut that and kept
-// idle connections smaller than glibc (9.4 KiB against 10.4 KiB with
-// mimalloc, measured with `realtime-bench idle`).
+// worker thread: jemalloc spends less CPU on that than glibc's allocator
+// (arena locks, consolidation) and keeps idle connections smaller than
+// glibc or mimalloc (numbers in bench/RESULTS.md).
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
