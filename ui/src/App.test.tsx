@@ -95,8 +95,10 @@ describe("App", () => {
     expect(document.activeElement).toBe(document.body);
     window.dispatchEvent(new Event("focus"));
     expect(document.activeElement).toBe(button);
+    // Enter with nothing focused signs in too.
+    button.blur();
     await act(async () => {
-      fireEvent.click(button);
+      fireEvent.keyDown(document.body, { key: "Enter" });
     });
     expect(calls.find((c) => c.cmd === "sign_in_with_browser")?.args).toEqual({
       serverUrl: "http://127.0.0.1:8080",

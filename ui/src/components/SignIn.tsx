@@ -18,15 +18,28 @@ export function SignIn(p: Props) {
   const [token, setToken] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  // The window may come up without the keyboard (another window held it):
-  // when it gets it and nothing has focus, Enter still signs in.
+  // The window may come up without the keyboard (another window held it),
+  // or lose the button's focus before the page settles: when it gets the
+  // keyboard with nothing focused, the button takes it back, and Enter with
+  // nothing focused signs in all the same.
   const primary = useRef<HTMLButtonElement>(null);
   useEffect(() => {
+    const nothingFocused = () => !document.activeElement || document.activeElement === document.body;
     const refocus = () => {
-      if (!document.activeElement || document.activeElement === document.body) primary.current?.focus();
+      if (nothingFocused()) primary.current?.focus();
+    };
+    const enter = (e: KeyboardEvent) => {
+      if (e.key === "Enter" && nothingFocused() && primary.current && !primary.current.disabled) {
+        e.preventDefault();
+        primary.current.click();
+      }
     };
     window.addEventListener("focus", refocus);
-    return () => window.removeEventListener("focus", refocus);
+    window.addEventListener("keydown", enter);
+    return () => {
+      window.removeEventListener("focus", refocus);
+      window.removeEventListener("keydown", enter);
+    };
   }, []);
   const run = (action: Promise<void>) => {
     setBusy(true);
