@@ -317,6 +317,16 @@ sleep 2  # the host's own "Booking confirmed" notification lands in the same pla
 import -window root "$out/booking-confirmed-popup.png"
 confirm_ms=$((heard_ms - click_ms))
 echo "Confirm on the popup confirmed the booking; the renter heard it ${confirm_ms} ms after the click"
+# Acting on the popup was looking at it: the request is read everywhere.
+request_read() {
+    curl -fsS "$base/api/v1/notifications?limit=50" -H "Authorization: Bearer $host_token" | python3 -c '
+import json, sys
+items = [i for i in json.load(sys.stdin)["items"] if i["data"].get("bookingId") == "b-2"]
+request = min(items, key=lambda i: i["seq"])
+sys.exit(0 if request["read"] else 1)'
+}
+wait_for "the answered request to be read on the server" request_read
+echo "the request answered from its popup is read on the server"
 
 # "Open in browser" on a message popup opens its conversation on the website.
 dunstctl close-all; sleep 1.5

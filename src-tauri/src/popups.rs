@@ -7,12 +7,17 @@
 //! One popup per booking: later news of a booking (confirmed, started, the
 //! outcome of a button) replaces its earlier popup in place. A booking
 //! request carries Confirm and Decline ([`crate::booking_actions`]).
+//!
+//! Acting on a popup about one notification (Open, Reply, Confirm, Decline,
+//! Open in browser) marks that notification read everywhere: the person
+//! has seen it. A summary's Open only opens the list, where its
+//! notifications still show as new.
 
 use crate::alert_text::{alert_for, summary_for, Alert, Urgency};
 use crate::booking_actions::{self, Answerable, Decision};
 use crate::history::Item;
 use crate::state::AppState;
-use crate::{dnd, web_link, window};
+use crate::{actions, dnd, web_link, window};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -169,7 +174,8 @@ fn flush(app: &AppHandle) {
         state.sounds.play(alert.sound);
     }
     let web = (items.len() == 1).then(|| web_link::Page::of_item(first));
-    show(app, &state.popups, alert, Target { focus, booking, answer, web });
+    let read = (items.len() == 1).then(|| first.id.clone());
+    show(app, &state.popups, alert, Target { focus, booking, answer, web, read });
 }
 
 /// Once quiet hours are over, what they held back comes as one popup.
@@ -206,6 +212,7 @@ pub fn show_for_booking(app: &AppHandle, alert: Alert, booking_id: &str, answer:
         booking: Some(booking_id.to_owned()),
         answer,
         web: Some(web_link::Page::Booking(booking_id.to_owned())),
+        read: None,
     };
     show(app, &state.popups, alert, target);
 }
@@ -221,6 +228,8 @@ struct Target {
     answer: Option<Answerable>,
     /// Its page on the website ("Open in browser", when one is configured).
     web: Option<web_link::Page>,
+    /// The notification it stands for, marked read when the person acts.
+    read: Option<String>,
 }
 
 /// A popup about the app itself (e.g. signed out), shown at once.
@@ -295,7 +304,7 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
     #[cfg(not(all(unix, not(target_os = "macos"))))]
     let _ = alert.urgency;
     let app = app.clone();
-    let Target { focus, booking, answer, web } = target;
+    let Target { focus, booking, answer, web, read } = target;
     let spawned = std::thread::Builder::new().name("popup".into()).spawn(move || match popup.show() {
         Ok(_handle) => {
             #[cfg(all(unix, not(target_os = "macos")))]
@@ -325,6 +334,11 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
                     if !current {
                         return;
                     }
+                    let acted = matches!(action, "default" | REPLY | OPEN_ON_WEB)
+                        || (Decision::from_action(action).is_some() && answer.is_some());
+                    if let Some(id) = read.as_ref().filter(|_| acted) {
+                        actions::mark_read(&app, vec![id.clone()]);
+                    }
                     match (action, Decision::from_action(action), &answer) {
                         ("default" | REPLY, _, _) => window::show(&app, focus.clone()),
                         (OPEN_ON_WEB, _, _) => {
@@ -342,7 +356,7 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
                 app.state::<AppState>().popups.on_screen.fetch_sub(1, Ordering::SeqCst);
             }
             #[cfg(not(all(unix, not(target_os = "macos"))))]
-            let _ = (&booking, &answer, showing, &focus, &web);
+            let _ = (&booking, &answer, showing, &focus, &web, &read);
         }
         Err(e) => {
             let state = app.state::<AppState>();
