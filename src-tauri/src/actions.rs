@@ -62,16 +62,18 @@ pub fn mark_chat_read(app: &AppHandle, chat_id: &str) {
 
 /// Replies in a chat; the message shows at once as the user's own.
 pub fn send_message(app: &AppHandle, chat_id: String, message: String) {
-    crate::chats::on_own_message(app, &chat_id, &message);
-    send(&app.state::<AppState>(), Command::SendMessage { chat_id, message });
+    let reference = crate::chats::next_reference();
+    crate::chats::on_own_message(app, &chat_id, &message, &reference);
+    send(&app.state::<AppState>(), Command::SendMessage { chat_id, message, reference });
     app.state::<AppState>().changed(false);
 }
 
 /// Writes to the other party of a booking: their chat (its id known from
 /// the booking) shows the message at once; the server starts the chat.
 pub fn message_user(app: &AppHandle, to_user_id: String, chat_id: String, message: String) {
-    crate::chats::on_own_message(app, &chat_id, &message);
-    send(&app.state::<AppState>(), Command::MessageUser { to_user_id, message });
+    let reference = crate::chats::next_reference();
+    crate::chats::on_own_message(app, &chat_id, &message, &reference);
+    send(&app.state::<AppState>(), Command::MessageUser { to_user_id, message, reference });
     app.state::<AppState>().changed(false);
 }
 

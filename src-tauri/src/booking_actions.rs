@@ -222,7 +222,7 @@ pub fn outcome(booking: &Answerable, decision: Decision, frame: &ServerMessage) 
 }
 
 /// "already cancelled by Jean" → "Already cancelled by Jean."
-fn sentence(text: &str) -> String {
+pub(crate) fn sentence(text: &str) -> String {
     let mut chars = text.trim().chars();
     let Some(first) = chars.next() else { return String::new() };
     let mut out: String = first.to_uppercase().chain(chars).collect();

@@ -63,6 +63,8 @@ pub struct ChatMessage {
     pub at: i64,
     /// Ours, and the server has not confirmed it yet.
     pub sending: bool,
+    /// Ours, and the server refused it: why, for the person.
+    pub failed: Option<String>,
 }
 
 /// The conversation shown next to the list.
@@ -143,6 +145,7 @@ impl ChatMessage {
             text: text(v, "message")?,
             at: v.get("at").and_then(Value::as_i64).unwrap_or_default(),
             sending: false,
+            failed: None,
         })
     }
 }
@@ -251,6 +254,7 @@ impl Chats {
                     text: message.message.clone(),
                     at: message.at,
                     sending: false,
+                    failed: None,
                 });
             }
         }
@@ -258,30 +262,42 @@ impl Chats {
         self.raise(&message.chat_id, &message.message, mine, message.at, !mine && !is_open)
     }
 
-    /// The user wrote in `chat_id`: shown at once as sending. Returns
-    /// whether the list lacks the chat.
-    pub fn echo(&mut self, chat_id: &str, message: &str, my_name: &str, at: i64) -> bool {
+    /// The user wrote in `chat_id`: shown at once as sending, under the
+    /// request's `reference` until the server answers. Returns whether the
+    /// list lacks the chat.
+    pub fn echo(&mut self, chat_id: &str, message: &str, my_name: &str, at: i64, reference: &str) -> bool {
         if let Some(open) = self.view.open.as_mut().filter(|o| o.id == chat_id) {
             open.messages.push(ChatMessage {
-                id: format!("local-{at}"),
+                id: reference.to_owned(),
                 mine: true,
                 from_name: my_name.to_owned(),
                 text: message.to_owned(),
                 at,
                 sending: true,
+                failed: None,
             });
         }
         self.raise(chat_id, message, true, at, false)
     }
 
-    /// The server stored one of the user's messages: the oldest one still
-    /// sending in that chat gets its id (answers come in sending order).
-    pub fn sent(&mut self, sent: &MessageSent) {
+    /// The server stored the user's message sent under `reference`: it
+    /// takes the server's id and time.
+    pub fn sent(&mut self, sent: &MessageSent, reference: &str) {
         let Some(open) = self.view.open.as_mut().filter(|o| o.id == sent.chat_id) else { return };
-        if let Some(message) = open.messages.iter_mut().find(|m| m.sending) {
+        if let Some(message) = open.messages.iter_mut().find(|m| m.sending && m.id == reference) {
             message.id.clone_from(&sent.message_id);
             message.at = sent.at;
             message.sending = false;
+        }
+    }
+
+    /// The server refused the message sent under `reference`: it stays in
+    /// the conversation, saying why, instead of sending forever.
+    pub fn refused(&mut self, reference: &str, why: &str) {
+        let Some(open) = self.view.open.as_mut() else { return };
+        if let Some(message) = open.messages.iter_mut().find(|m| m.sending && m.id == reference) {
+            message.sending = false;
+            message.failed = Some(why.to_owned());
         }
     }
 
@@ -438,13 +454,22 @@ pub fn on_message(app: &AppHandle, message: &NewMessage) {
 }
 
 /// The user wrote in `chat_id` (from the Chats view or a booking row).
-pub fn on_own_message(app: &AppHandle, chat_id: &str, message: &str) {
+pub fn on_own_message(app: &AppHandle, chat_id: &str, message: &str, reference: &str) {
     let name =
         app.state::<crate::account::Account>().user().and_then(|u| u.name).unwrap_or_else(|| "You".into());
     let at = chrono::Local::now().timestamp_millis();
-    if app.state::<MyChats>().with(|c| c.echo(chat_id, message, &name, at)) {
+    if app.state::<MyChats>().with(|c| c.echo(chat_id, message, &name, at, reference)) {
         reload_soon(app);
     }
+}
+
+/// Prefix of the references of the user's chat messages.
+pub const REFERENCE_PREFIX: &str = "send-";
+
+/// A fresh reference for one of the user's messages.
+pub fn next_reference() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    format!("{REFERENCE_PREFIX}{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }
 
 #[cfg(test)]
@@ -581,16 +606,38 @@ mod tests {
         chats.list_loaded(page(vec![chat("c1", "jean", "Jean", None, 0)], None), "me", false);
         chats.open("c1", true);
         chats.messages_loaded("c1", page(vec![], None), "me");
-        chats.echo("c1", "Yes, it is.", "Amina", 10);
-        chats.echo("c1", "Pick up at 9?", "Amina", 11);
+        chats.echo("c1", "Yes, it is.", "Amina", 10, "send-1");
+        chats.echo("c1", "Pick up at 9?", "Amina", 11, "send-2");
         let open = chats.view().open.clone().unwrap();
         assert!(open.messages.iter().all(|m| m.sending && m.mine));
         assert!(chats.view().rows.as_ref().unwrap()[0].last_from_me);
-        chats.sent(&MessageSent { chat_id: "c1".into(), message_id: "m7".into(), at: 12 });
+        // Answers match their request, in whatever order they come.
+        chats.sent(&MessageSent { chat_id: "c1".into(), message_id: "m8".into(), at: 12 }, "send-2");
+        let open = chats.view().open.clone().unwrap();
+        assert!(open.messages[0].sending);
+        assert_eq!((open.messages[1].id.as_str(), open.messages[1].sending), ("m8", false));
+        chats.sent(&MessageSent { chat_id: "c1".into(), message_id: "m7".into(), at: 12 }, "send-1");
         let open = chats.view().open.clone().unwrap();
         assert_eq!((open.messages[0].id.as_str(), open.messages[0].sending), ("m7", false));
-        assert!(open.messages[1].sending);
         // A reply in a chat not yet listed (the first message from a booking row).
-        assert!(chats.echo("dm-new", "Hi", "Amina", 13));
+        assert!(chats.echo("dm-new", "Hi", "Amina", 13, "send-3"));
+    }
+
+    #[test]
+    fn a_refused_message_says_why_instead_of_sending_forever() {
+        let mut chats = Chats::default();
+        chats.list_loaded(page(vec![chat("c1", "jean", "Jean", None, 0)], None), "me", false);
+        chats.open("c1", true);
+        chats.messages_loaded("c1", page(vec![], None), "me");
+        chats.echo("c1", "Hello again", "Amina", 10, "send-1");
+        chats.echo("c1", "And again", "Amina", 11, "send-2");
+        chats.refused("send-2", "Too many messages; try again in 30 s.");
+        let open = chats.view().open.clone().unwrap();
+        assert!(open.messages[0].sending && open.messages[0].failed.is_none());
+        assert!(!open.messages[1].sending);
+        assert_eq!(open.messages[1].failed.as_deref(), Some("Too many messages; try again in 30 s."));
+        // An answer for another request changes nothing here.
+        chats.refused("send-9", "no");
+        assert!(chats.view().open.clone().unwrap().messages[0].sending);
     }
 }

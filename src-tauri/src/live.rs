@@ -112,8 +112,19 @@ fn apply(app: &AppHandle, update: Update, replaying: bool) {
                     state.changed(false);
                 }
                 ServerEvent::MessageSent(sent) => {
-                    app.state::<crate::chats::MyChats>().with(|c| c.sent(sent));
+                    let reference = frame.reference.as_deref().unwrap_or_default();
+                    app.state::<crate::chats::MyChats>().with(|c| c.sent(sent, reference));
                     state.changed(false);
+                }
+                ServerEvent::Error(error) => {
+                    let mine =
+                        frame.reference.as_deref().filter(|r| r.starts_with(crate::chats::REFERENCE_PREFIX));
+                    if let Some(reference) = mine {
+                        let why = crate::booking_actions::sentence(&error.message);
+                        app.state::<crate::chats::MyChats>().with(|c| c.refused(reference, &why));
+                        state.changed(false);
+                        return;
+                    }
                 }
                 _ => {}
             }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { App } from "./App";
 import type { Snapshot } from "./generated/Snapshot";
@@ -146,8 +146,9 @@ describe("App", () => {
     const open = {
       id: "dm-1", title: "Jean", loading: false, hasOlder: true, error: null,
       messages: [
-        { id: "m1", mine: false, fromName: "Jean", text: "Free on Friday?", at: now - 1000, sending: false },
-        { id: "local-1", mine: true, fromName: "Amina", text: "Let me check", at: now, sending: true },
+        { id: "m1", mine: false, fromName: "Jean", text: "Free on Friday?", at: now - 1000, sending: false, failed: null },
+        { id: "send-1", mine: true, fromName: "Amina", text: "Let me check", at: now, sending: true, failed: null },
+        { id: "send-2", mine: true, fromName: "Amina", text: "Hello?", at: now, sending: false, failed: "Too many messages; try again in 30 s." },
       ],
     };
     const { emit } = await import("@tauri-apps/api/event");
@@ -157,6 +158,8 @@ describe("App", () => {
     const conversation = screen.getByRole("region", { name: "Conversation with Jean" });
     expect(conversation.textContent).toContain("Free on Friday?");
     expect(conversation.textContent).toContain("Sending…");
+    // A refused message says so and why, instead of sending forever.
+    expect(within(conversation).getByRole("alert").textContent).toBe("Not sent: Too many messages; try again in 30 s.");
     fireEvent.click(screen.getByRole("button", { name: "Load older messages" }));
     await waitFor(() => expect(calls.some((c) => c.cmd === "load_older_messages")).toBe(true));
     fireEvent.change(screen.getByLabelText("Reply to Jean"), { target: { value: "Yes, it is." } });

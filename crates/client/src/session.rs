@@ -34,20 +34,25 @@ pub enum Command {
     MarkChatRead(String),
     /// Mark every notification read.
     MarkAllRead,
-    /// Send a chat message to an existing chat.
+    /// Send a chat message to an existing chat. The server answers with
+    /// `message-sent` or an `error`, both carrying `reference`.
     SendMessage {
         /// The chat.
         chat_id: String,
         /// The text.
         message: String,
+        /// Echoed in the answer, so the shell can match it.
+        reference: String,
     },
     /// Write to another user: their chat with this user, which the server
-    /// starts if they share a booking.
+    /// starts if they share a booking. Answered as [`Command::SendMessage`].
     MessageUser {
         /// The other user.
         to_user_id: String,
         /// The text.
         message: String,
+        /// Echoed in the answer, so the shell can match it.
+        reference: String,
     },
     /// Move a booking to another status. The server answers with
     /// `booking-updated` or an `error`, both carrying `reference`.
@@ -489,12 +494,16 @@ fn request_frame(command: &Command) -> Option<Value> {
         }
         Command::MarkAllRead => Some(json!({"event": event::MARK_ALL_READ})),
         Command::Clear => Some(json!({"event": event::CLEAR})),
-        Command::SendMessage { chat_id, message } => {
-            Some(json!({"event": event::MESSAGE, "data": {"chatId": chat_id, "message": message}}))
-        }
-        Command::MessageUser { to_user_id, message } => {
-            Some(json!({"event": event::MESSAGE, "data": {"toUserId": to_user_id, "message": message}}))
-        }
+        Command::SendMessage { chat_id, message, reference } => Some(json!({
+            "event": event::MESSAGE,
+            "data": {"chatId": chat_id, "message": message},
+            "ref": reference,
+        })),
+        Command::MessageUser { to_user_id, message, reference } => Some(json!({
+            "event": event::MESSAGE,
+            "data": {"toUserId": to_user_id, "message": message},
+            "ref": reference,
+        })),
         Command::UpdateBooking { booking_id, status, reference } => Some(json!({
             "event": event::BOOKING_UPDATE,
             "data": {"bookingId": booking_id, "status": status},

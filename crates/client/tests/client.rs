@@ -324,7 +324,11 @@ async fn a_host_confirms_from_the_client_and_a_late_or_second_click_gets_the_rea
 
     // "Message" on a booking row: the host writes to the renter by id; the
     // server opens their chat (they share bookings) and the renter hears it.
-    host.send(ClientCommand::MessageUser { to_user_id: "r1".into(), message: "See you Friday".into() });
+    host.send(ClientCommand::MessageUser {
+        to_user_id: "r1".into(),
+        message: "See you Friday".into(),
+        reference: "send-1".into(),
+    });
     loop {
         if let Update::Event(m) = next(&mut renter_updates).await {
             if let urutibiz_protocol::ServerEvent::NewMessage(message) = &m.event {
@@ -356,7 +360,11 @@ async fn the_chats_view_pages_chats_and_messages_and_reads_a_chat() {
     wait_online(&mut renter_updates).await;
     // Five messages, under the per-user rate (10/s): each waits for its answer.
     for n in 1..=5 {
-        renter.send(ClientCommand::MessageUser { to_user_id: "h1".into(), message: format!("message {n}") });
+        renter.send(ClientCommand::MessageUser {
+            to_user_id: "h1".into(),
+            message: format!("message {n}"),
+            reference: format!("send-{n}"),
+        });
         loop {
             if let Update::Event(m) = next(&mut renter_updates).await {
                 if matches!(m.event, urutibiz_protocol::ServerEvent::MessageSent(_)) {

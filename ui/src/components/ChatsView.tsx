@@ -154,6 +154,11 @@ function Conversation({ open, onClose, onOlder, onSend, muted, onMute, onOpenWeb
               {m.mine ? "You" : m.fromName} · {m.sending ? "Sending…" : relativeTime(m.at, Date.now())}
             </span>
             <span className="live-text">{m.text}</span>
+            {m.failed && (
+              <span className="notice error" role="alert">
+                Not sent: {m.failed}
+              </span>
+            )}
           </li>
         ))}
       </ol>

@@ -27,4 +27,8 @@ at: number,
 /**
  * Ours, and the server has not confirmed it yet.
  */
-sending: boolean, };
+sending: boolean, 
+/**
+ * Ours, and the server refused it: why, for the person.
+ */
+failed: string | null, };

@@ -51,7 +51,7 @@ state.myChats = {
 const jean = Array.from({ length: 70 }, (_, n) => ({
   id: `m${n + 1}`, mine: n % 3 === 2, fromName: n % 3 === 2 ? "Amina" : "Jean",
   text: n === 69 ? "Does the camera come with a spare battery?" : `Message ${n + 1} about the camera`,
-  at: today(5 * 60_000 + (69 - n) * 60_000), sending: false,
+  at: today(5 * 60_000 + (69 - n) * 60_000), sending: false, failed: null,
 }));
 
 const calls: { cmd: string; args: unknown }[] = [];
@@ -109,7 +109,7 @@ mockIPC(
       }
       case "send_message": {
         const { message } = args as { chatId: string; message: string };
-        state.myChats.open?.messages.push({ id: `local-${Date.now()}`, mine: true, fromName: "Amina", text: message, at: Date.now(), sending: true });
+        state.myChats.open?.messages.push({ id: `local-${Date.now()}`, mine: true, fromName: "Amina", text: message, at: Date.now(), sending: true, failed: null });
         changed();
         return null;
       }
