@@ -341,6 +341,12 @@ async fn a_host_confirms_from_the_client_and_a_late_or_second_click_gets_the_rea
             }
         }
     }
+    // The writer's answer carries the ref it was sent with.
+    let sent = answer_to(&mut host_updates, "send-1").await;
+    assert_eq!(
+        (sent["event"].as_str(), sent["data"]["chatId"].clone()),
+        (Some("message-sent"), mine[0]["chatId"].clone())
+    );
     host.send(ClientCommand::Shutdown);
     renter.send(ClientCommand::Shutdown);
 }
