@@ -241,25 +241,31 @@ impl Chats {
         }
     }
 
-    /// A message arrived live. Returns whether the list lacks its chat (a
-    /// new conversation: the list must be reloaded).
-    pub fn live(&mut self, message: &NewMessage, me: &str) -> bool {
+    /// A message arrived live; `in_sight` says whether the window is in
+    /// front of the person. Returns whether the list lacks its chat (a new
+    /// conversation: the list must be reloaded).
+    pub fn live(&mut self, message: &NewMessage, me: &str, in_sight: bool) -> bool {
         let mine = message.from_user_id == me;
-        if let Some(open) = self.view.open.as_mut().filter(|o| o.id == message.chat_id) {
-            if !open.messages.iter().any(|m| m.id == message.message_id) {
-                open.messages.push(ChatMessage {
-                    id: message.message_id.clone(),
-                    mine,
-                    from_name: message.from_name.clone(),
-                    text: message.message.clone(),
-                    at: message.at,
-                    sending: false,
-                    failed: None,
-                });
-            }
+        let open = self.view.open.as_mut().filter(|o| o.id == message.chat_id);
+        let repeat = open.as_ref().is_some_and(|o| o.messages.iter().any(|m| m.id == message.message_id));
+        if let Some(open) = open.filter(|_| !repeat) {
+            open.messages.push(ChatMessage {
+                id: message.message_id.clone(),
+                mine,
+                from_name: message.from_name.clone(),
+                text: message.message.clone(),
+                at: message.at,
+                sending: false,
+                failed: None,
+            });
         }
+        // Unread unless the person is looking at it: open in a window in
+        // front of them. Open behind other windows, it counts (as the server
+        // counts it) until the window comes into sight and reads it. A
+        // message already shown (a page and the live frame raced) counts once.
         let is_open = self.open_id() == Some(message.chat_id.as_str());
-        self.raise(&message.chat_id, &message.message, mine, message.at, !mine && !is_open)
+        let unread = !mine && !repeat && !(is_open && in_sight);
+        self.raise(&message.chat_id, &message.message, mine, message.at, unread)
     }
 
     /// The user wrote in `chat_id`: shown at once as sending, under the
@@ -441,14 +447,15 @@ fn load_messages(app: &AppHandle, chat_id: String, before: Option<String>) {
 /// its conversation is open in a focused window.
 pub fn on_message(app: &AppHandle, message: &NewMessage) {
     let me = me(app);
+    let in_sight = window_in_sight(app);
     let (unknown, open) = app.state::<MyChats>().with(|c| {
-        let unknown = c.live(message, &me);
+        let unknown = c.live(message, &me, in_sight);
         (unknown, c.open_id() == Some(message.chat_id.as_str()))
     });
     if unknown {
         reload_soon(app);
     }
-    if open && window_in_sight(app) && message.from_user_id != me {
+    if open && in_sight && message.from_user_id != me {
         crate::actions::mark_chat_read(app, &message.chat_id);
     }
 }
@@ -581,23 +588,39 @@ mod tests {
         let mut chats = Chats::default();
         let rows = vec![chat("c1", "jean", "Jean", None, 0), chat("c2", "eric", "Eric", None, 0)];
         chats.list_loaded(page(rows, None), "me", false);
-        assert!(!chats.live(&live("c2", "m1", "eric", "Still free?", 5), "me"));
+        assert!(!chats.live(&live("c2", "m1", "eric", "Still free?", 5), "me", true));
         let rows = chats.view().rows.clone().unwrap();
         assert_eq!((rows[0].id.as_str(), rows[0].unread), ("c2", 1));
         assert_eq!(rows[0].last_message.as_deref(), Some("Still free?"));
 
         chats.open("c1", true);
         chats.messages_loaded("c1", page(vec![], None), "me");
-        assert!(!chats.live(&live("c1", "m2", "jean", "Hello", 6), "me"));
-        assert!(!chats.live(&live("c1", "m2", "jean", "Hello", 6), "me"), "a repeat is shown once");
+        assert!(!chats.live(&live("c1", "m2", "jean", "Hello", 6), "me", true));
+        assert!(!chats.live(&live("c1", "m2", "jean", "Hello", 6), "me", true), "a repeat is shown once");
         let view = chats.view().clone();
         assert_eq!(view.rows.as_ref().unwrap()[0].unread, 0, "the open chat is being read");
         assert_eq!(view.open.as_ref().unwrap().messages.len(), 1);
 
         assert!(
-            chats.live(&live("c9", "m3", "ann", "New here", 7), "me"),
+            chats.live(&live("c9", "m3", "ann", "New here", 7), "me", true),
             "an unlisted chat asks for a reload"
         );
+    }
+
+    #[test]
+    fn a_message_to_the_open_chat_behind_other_windows_counts_until_seen() {
+        let mut chats = Chats::default();
+        chats.list_loaded(page(vec![chat("c1", "jean", "Jean", None, 0)], None), "me", false);
+        chats.open("c1", true);
+        chats.messages_loaded("c1", page(vec![], None), "me");
+        chats.live(&live("c1", "m1", "jean", "Are you there?", 5), "me", false);
+        chats.live(&live("c1", "m1", "jean", "Are you there?", 5), "me", false);
+        let view = chats.view().clone();
+        assert_eq!(view.rows.as_ref().unwrap()[0].unread, 1, "counted once, as the server counts it");
+        assert_eq!(view.open.as_ref().unwrap().messages.len(), 1);
+        // The window comes into sight and reads it.
+        chats.seen("c1");
+        assert_eq!(chats.view().rows.as_ref().unwrap()[0].unread, 0);
     }
 
     #[test]

@@ -371,6 +371,38 @@ describe("App", () => {
     hasFocus.mockRestore();
   });
 
+  it("reads a message that came to the open conversation behind other windows once the person looks", async () => {
+    const row = (unread: number) => ({
+      id: "dm-3", otherPartyId: "renter-jean", otherPartyName: "Jean", lastMessage: "Still there?", lastFromMe: false, lastAt: Date.now(), unread,
+    });
+    const open = { id: "dm-3", title: "Jean", messages: [], loading: false, hasOlder: false, error: null };
+    const hasFocus = vi.spyOn(document, "hasFocus").mockReturnValue(true);
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "get_snapshot") return snapshot({ myChats: { rows: [row(0)], hasMore: false, error: null, open } });
+      if (cmd === "take_focus_item") return "chat:dm-3";
+      return null;
+    }, { shouldMockEvents: true });
+    const { emit } = await import("@tauri-apps/api/event");
+    render(<App />);
+    await waitFor(() => expect(calls.some((c) => c.cmd === "open_chat")).toBe(true));
+    expect(calls.some((c) => c.cmd === "read_chat")).toBe(false);
+    // The window goes behind others; a message comes and counts.
+    hasFocus.mockReturnValue(false);
+    await act(async () => {
+      await emit("snapshot", snapshot({ myChats: { rows: [row(1)], hasMore: false, error: null, open } }));
+    });
+    expect(calls.some((c) => c.cmd === "read_chat")).toBe(false);
+    // The person brings the window to the front: the message is read.
+    hasFocus.mockReturnValue(true);
+    await act(async () => {
+      window.dispatchEvent(new Event("focus"));
+    });
+    await waitFor(() => expect(calls.find((c) => c.cmd === "read_chat")?.args).toEqual({ chatId: "dm-3" }));
+    hasFocus.mockRestore();
+  });
+
   it("opens at the booking a link names, and says when it is not the user's", async () => {
     const row = {
       id: "b1", title: "Canon EOS R6", status: "pending", otherPartyId: "renter-jean", otherPartyName: "Jean",

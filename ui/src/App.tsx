@@ -74,6 +74,14 @@ export function App() {
     };
   }, [unseen]);
 
+  // A message that came to the open conversation while the window was
+  // behind others counts as unread; read it the same way once the person
+  // looks or acts.
+  const openUnread = snapshot?.myChats.rows?.find((r) => r.id === showing)?.unread ?? 0;
+  useEffect(() => {
+    if (showing && view === "chats" && openUnread > 0) setUnseen(showing);
+  }, [showing, view, openUnread]);
+
   useEffect(() => {
     let alive = true;
     const focus = (id: string) => {
