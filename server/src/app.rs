@@ -6,7 +6,7 @@ use crate::auth::{KeyError, Verifier};
 use crate::config::Config;
 use crate::delivery::hub::Hub;
 use crate::metrics::Metrics;
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::store::{PgStore, SqliteStore, Store, StoreError};
 use crate::{chats, delivery, names, quotas, serve, store};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -66,7 +66,11 @@ impl App {
         let delivery = Arc::new(delivery::live::LiveDelivery::new(hub.clone()));
         let committed = delivery.clone();
         let on_commit = Box::new(move |events: &[store::StoredEvent]| committed.deliver_committed(events));
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.db_path, config.fsync, on_commit)?);
+        let clustered = config.database_url.is_some();
+        let store: Arc<dyn Store> = match &config.database_url {
+            Some(url) => Arc::new(PgStore::open(url, on_commit).await?),
+            None => Arc::new(SqliteStore::open(&config.db_path, config.fsync, on_commit)?),
+        };
         delivery.start_at(store.head_seq().await?);
         if let Some(jwks) = verifier.jwks() {
             // A provider that is down at start is not fatal: tokens are refused
@@ -81,7 +85,7 @@ impl App {
         let app = Arc::new(App {
             verifier,
             names: names::Names::new(store.clone()),
-            chats: chats::Chats::new(store.clone()),
+            chats: chats::Chats::new(store.clone(), !clustered),
             quotas: quotas::UserQuotas::new(&config.quotas),
             store,
             hub,

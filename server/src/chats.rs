@@ -2,10 +2,10 @@
 //! message looks up one or two chats (the id it names, the pair's chat), so
 //! lookups are answered from memory instead of a storage read per message.
 //!
-//! Misses are remembered too (clients of the seed name chats that never
-//! exist), which is sound because every chat is created through
-//! [`Chats::create`] in this process. With several nodes, a chat created on
-//! another node would have to reach this cache (or misses must expire).
+//! On a single node misses are remembered too (clients of the seed name
+//! chats that never exist), which is sound because every chat is created
+//! through [`Chats::create`] in this process. In a cluster a chat may be
+//! created on another node, so misses are not remembered there.
 
 use crate::store::{Chat, Store, StoreError};
 use quick_cache::sync::Cache;
@@ -19,6 +19,8 @@ pub(crate) struct Chats {
     store: Arc<dyn Store>,
     /// `None`: the store had no such chat when asked.
     cache: Cache<String, Option<Chat>>,
+    /// Whether misses are cached (only when this process creates every chat).
+    remember_misses: bool,
     /// Serializes remembering a miss with creating a chat, so a miss read
     /// before a creation never overwrites the created chat. Never held
     /// across an `.await`.
@@ -26,9 +28,10 @@ pub(crate) struct Chats {
 }
 
 impl Chats {
-    /// Chats read from and created in `store`.
-    pub(crate) fn new(store: Arc<dyn Store>) -> Chats {
-        Chats { store, cache: Cache::new(CAPACITY), creating: Mutex::new(0) }
+    /// Chats read from and created in `store`; `remember_misses` only when
+    /// no other process creates chats in it.
+    pub(crate) fn new(store: Arc<dyn Store>, remember_misses: bool) -> Chats {
+        Chats { store, cache: Cache::new(CAPACITY), remember_misses, creating: Mutex::new(0) }
     }
 
     /// The chat with this id, if it exists.
@@ -40,6 +43,7 @@ impl Chats {
         let found = self.store.chat(id).await?;
         match &found {
             Some(chat) => self.cache.insert(id.to_owned(), Some(chat.clone())),
+            None if !self.remember_misses => {}
             None => {
                 let creations = self.creating.lock().unwrap_or_else(|e| e.into_inner());
                 // A chat created since the read may be this one: forget

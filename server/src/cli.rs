@@ -84,6 +84,11 @@ pub struct ServeArgs {
     /// SQLite database file.
     #[arg(long, env = "REALTIME_DB", default_value = "realtime.db")]
     pub db: PathBuf,
+    /// Clustered mode: every node of the cluster is started with the same
+    /// PostgreSQL URL (a Unix socket: `postgres://rt@localhost/rt?host=/run/postgresql`)
+    /// and `--db` is not used.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
     /// Skip fsync on commit (faster; a power cut may lose the last commits,
     /// a process crash loses nothing).
     #[arg(long, env = "REALTIME_NO_FSYNC")]
@@ -178,6 +183,12 @@ pub struct ServeArgs {
     /// HTTP long-polling.
     #[arg(long, env = "REALTIME_NO_SOCKETIO_POLLING")]
     pub no_socketio_polling: bool,
+    /// The load balancer in front of a cluster sends each client to one
+    /// node. Socket.IO long-polling needs it (its requests must reach the
+    /// node holding the session), so in clustered mode it is offered only
+    /// with this flag.
+    #[arg(long, env = "REALTIME_STICKY_SESSIONS")]
+    pub sticky_sessions: bool,
     /// Comma-separated web origins (`https://urutibiz.example`) whose pages
     /// may call the HTTP API and Socket.IO long-polling from the browser.
     /// None by default: WebSocket needs no CORS, the HTTP API then only
@@ -351,8 +362,12 @@ impl ServeArgs {
         if self.outbound_queue == 0 || self.max_rooms < 2 || self.rate_per_sec == 0 {
             return Err("--outbound-queue, --rate must be positive and --max-rooms at least 2".into());
         }
+        if let Some(url) = &self.database_url {
+            crate::store::postgres::connection_config(url).map_err(|e| format!("--database-url: {e}"))?;
+        }
         Ok(Config {
             db_path: self.db.clone(),
+            database_url: self.database_url.clone(),
             fsync: !self.no_fsync,
             jwt: JwtSettings {
                 algorithm,
@@ -412,7 +427,8 @@ impl ServeArgs {
                 http: self.user_http,
             },
             first_contact_chats: self.first_contact_chats,
-            socketio_polling: !self.no_socketio_polling,
+            socketio_polling: !self.no_socketio_polling
+                && (self.database_url.is_none() || self.sticky_sessions),
             cors_origins: self.cors_origins.clone(),
             retention: RetentionConfig {
                 max_age: (!self.retention_age.is_zero()).then_some(self.retention_age),

@@ -74,8 +74,11 @@ impl Default for RetentionConfig {
 /// Everything [`crate::run`] needs besides the listener.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// SQLite database file, created on first run.
+    /// SQLite database file, created on first run (unless clustered).
     pub db_path: PathBuf,
+    /// Clustered mode: a `postgres://` URL every node of the cluster shares,
+    /// instead of the SQLite file.
+    pub database_url: Option<String>,
     /// Whether SQLite syncs to disk on every commit (`synchronous=FULL`).
     pub fsync: bool,
     /// Token checks.

@@ -3,6 +3,8 @@
 //!
 //! - [`sqlite`]: the embedded default: one writer thread with group commit,
 //!   a small pool of reader threads.
+//! - [`postgres`]: clustered mode: several nodes on one PostgreSQL, which is
+//!   both the durable log and how events reach every node.
 //!
 //! Delivery order is decided here: an implementation calls its commit hook
 //! with every committed event, in `seq` order, from one thread, after the
@@ -10,6 +12,7 @@
 //! [`crate::delivery::live::LiveDelivery::delivered_through`]). Every connection therefore receives events in `seq`
 //! order, which is what makes resuming from one position sound.
 
+pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
 use crate::auth::Role;
@@ -19,6 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use urutibiz_protocol::BookingStatus;
 
+pub(crate) use postgres::PgStore;
 pub(crate) use sqlite::SqliteStore;
 
 /// A storage failure. The request may be retried. Each keeps the error it

@@ -15,6 +15,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+pub(crate) mod postgres;
+
 pub(crate) const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
 pub(crate) const RECV_TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -1,0 +1,332 @@
+//! PostgreSQL storage: the clustered [`Store`]. Several nodes share one
+//! database; the database is the durable log and the way events reach the
+//! other nodes.
+//!
+//! - [`writer`]: appends, committed in groups by one task per node, their
+//!   positions taken from the sequencer row last in each transaction.
+//! - [`tailer`]: one task per node reads the log in position order from its
+//!   cursor (woken by `NOTIFY`, and by a short poll as a safety net) and
+//!   calls the commit hook, so every node delivers every event in order.
+//! - [`events`]: bookings, chats, events, replay and chat history.
+//! - [`read_state`]: unread counts, read marks and notification history.
+//! - [`retention`]: pruning, one node at a time (an advisory lock).
+//! - [`users`]: display names.
+//!
+//! Why positions come from one row taken last, with numbers, is in
+//! `docs/architecture.md` ("Scale-out on PostgreSQL").
+
+mod events;
+mod read_state;
+mod retention;
+mod tailer;
+mod users;
+mod writer;
+
+use super::*;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+use tokio::sync::{mpsc, Notify};
+use tokio_postgres::NoTls;
+
+/// The schema, versioned: append, never edit.
+const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_init.sql")];
+
+/// Serializes schema changes when several nodes start at once.
+const MIGRATION_LOCK: i64 = 0x7274_5f73_6368_656d; // "rt_schem"
+
+/// Connections each node keeps to the database for reads and writes.
+const POOL_SIZE: usize = 16;
+
+/// Session settings on every connection, so a node that stops mid-request
+/// (crashed, paused, cut off) cannot hold locks the others wait for beyond
+/// a bounded time.
+const SESSION_OPTIONS: &str =
+    "-c idle_in_transaction_session_timeout=5000 -c lock_timeout=5000 -c statement_timeout=30000";
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::Database(Box::new(e))
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        StoreError::Database(Box::new(e))
+    }
+}
+
+/// Why a database URL cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum DatabaseUrlError {
+    /// Not a PostgreSQL connection string.
+    #[error("not a PostgreSQL URL: {0}")]
+    Syntax(#[source] tokio_postgres::Error),
+    /// TLS to the database is asked for and not built in yet.
+    #[error("sslmode=require is not supported yet: reach PostgreSQL over a Unix socket, loopback or a private network")]
+    TlsRequired,
+}
+
+/// Reads a `postgres://` URL (a Unix socket is `?host=/run/postgresql`),
+/// adding the session settings and keepalives every connection needs.
+pub(crate) fn connection_config(url: &str) -> Result<tokio_postgres::Config, DatabaseUrlError> {
+    let mut config = tokio_postgres::Config::from_str(url).map_err(DatabaseUrlError::Syntax)?;
+    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+        return Err(DatabaseUrlError::TlsRequired);
+    }
+    let options = match config.get_options() {
+        Some(theirs) => format!("{SESSION_OPTIONS} {theirs}"),
+        None => SESSION_OPTIONS.to_owned(),
+    };
+    config
+        .options(&options)
+        .application_name("urutibiz-realtime")
+        .connect_timeout(Duration::from_secs(5))
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(10))
+        .keepalives_interval(Duration::from_secs(5))
+        .keepalives_retries(3);
+    Ok(config)
+}
+
+/// PostgreSQL-backed [`Store`] of one node.
+pub(crate) struct PgStore {
+    pool: Pool,
+    appends: mpsc::Sender<writer::AppendJob>,
+    /// Newest position this node acknowledged or delivered.
+    committed: Arc<AtomicI64>,
+    /// Wakes this node's tailer after a local commit (other nodes hear the
+    /// `NOTIFY`).
+    tail_wake: Arc<Notify>,
+    /// This node's name in routes (a connection to skip is one of its own).
+    node: Arc<str>,
+}
+
+impl PgStore {
+    /// Connects, brings the schema up to date, and starts this node's
+    /// writer and tailer; `hook` hears every committed event of every node,
+    /// in position order, from the newest position at start on.
+    pub(crate) async fn open(url: &str, hook: CommitHook) -> Result<PgStore, StoreError> {
+        let config = connection_config(url).map_err(|e| StoreError::Database(Box::new(e)))?;
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .wait_timeout(Some(Duration::from_secs(5)))
+            .create_timeout(Some(Duration::from_secs(5)))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError::Database(Box::new(e)))?;
+        migrate(&pool).await?;
+        let head = events::events_head(&**pool.get().await?).await?;
+        let committed = Arc::new(AtomicI64::new(head));
+        let tail_wake = Arc::new(Notify::new());
+        let node: Arc<str> = uuid::Uuid::now_v7().to_string().into();
+        let appends = writer::spawn(pool.clone(), committed.clone(), tail_wake.clone(), node.clone());
+        tailer::spawn(config, hook, head, tail_wake.clone(), committed.clone(), node.clone());
+        tracing::info!(node = %node, head, "PostgreSQL store open");
+        Ok(PgStore { pool, appends, committed, tail_wake, node })
+    }
+
+    /// A pooled connection.
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// Tells every node (this one first) that positions up to `last_seq`
+    /// are committed.
+    async fn announce(&self, client: &tokio_postgres::Client, last_seq: i64) {
+        writer::announce(client, &self.committed, &self.tail_wake, last_seq).await;
+    }
+}
+
+/// Applies the migrations not yet applied, one node at a time.
+async fn migrate(pool: &Pool) -> Result<(), StoreError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS rt_schema (version INTEGER NOT NULL)").await?;
+    let applied: i32 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM rt_schema", &[]).await?.get(0);
+    for (at, sql) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
+        tx.batch_execute(sql).await?;
+        tx.execute("INSERT INTO rt_schema (version) VALUES ($1)", &[&(at as i32 + 1)]).await?;
+        tracing::info!(version = at + 1, "database schema migrated");
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[async_trait]
+impl EventLog for PgStore {
+    async fn append(&self, new: Vec<NewEvent>) -> Result<Vec<StoredEvent>, StoreError> {
+        writer::append(&self.appends, new).await
+    }
+
+    async fn head_seq(&self) -> Result<i64, StoreError> {
+        events::events_head(&**self.client().await?).await
+    }
+
+    fn committed_head(&self) -> i64 {
+        self.committed.load(Ordering::Acquire)
+    }
+
+    async fn replay(&self, scope: Scope, after: i64, limit: usize) -> Result<ReplayPage, StoreError> {
+        events::replay(&**self.client().await?, &scope, after, limit).await
+    }
+
+    async fn prune(&self, retention: Retention) -> Result<usize, StoreError> {
+        let mut total = 0;
+        loop {
+            let mut client = self.pool.get().await?;
+            let tx = client.transaction().await?;
+            let removed = retention::prune_step(&tx, retention).await?;
+            tx.commit().await?;
+            total += removed;
+            if removed == 0 {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl BookingStore for PgStore {
+    async fn upsert_booking(&self, booking: Booking) -> Result<Option<Booking>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let before = events::upsert_booking(&tx, &booking).await?;
+        tx.commit().await?;
+        Ok(before)
+    }
+
+    async fn booking(&self, id: &str) -> Result<Option<Booking>, StoreError> {
+        Ok(events::read_booking_record(&**self.client().await?, id, false).await?.map(|r| r.booking))
+    }
+
+    async fn change_booking_status(
+        &self,
+        id: &str,
+        from: BookingStatus,
+        to: BookingStatus,
+        changed_by: &str,
+        new: Vec<NewEvent>,
+    ) -> Result<Option<Vec<StoredEvent>>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        if !events::set_booking_status(&tx, id, from, to, changed_by).await? {
+            return Ok(None);
+        }
+        let stored = writer::insert_events(&tx, new, &self.node).await?;
+        tx.commit().await?;
+        if let Some(last) = stored.last() {
+            self.announce(&client, last.seq).await;
+        }
+        Ok(Some(stored))
+    }
+
+    async fn booking_record(&self, id: &str) -> Result<Option<BookingRecord>, StoreError> {
+        events::read_booking_record(&**self.client().await?, id, false).await
+    }
+
+    async fn bookings_of(
+        &self,
+        user_id: &str,
+        query: BookingQuery,
+    ) -> Result<Vec<BookingRecord>, StoreError> {
+        events::bookings_of(&**self.client().await?, user_id, &query).await
+    }
+
+    async fn booking_changes(&self, id: &str, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        events::booking_changes(&**self.client().await?, id, limit).await
+    }
+
+    async fn share_booking(&self, one: &str, other: &str) -> Result<bool, StoreError> {
+        events::share_booking(&**self.client().await?, one, other).await
+    }
+}
+
+#[async_trait]
+impl ChatStore for PgStore {
+    async fn chat(&self, id: &str) -> Result<Option<Chat>, StoreError> {
+        events::read_chat(&**self.client().await?, id).await
+    }
+
+    async fn create_chat(&self, chat: Chat) -> Result<Chat, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let stored = events::create_chat(&tx, &chat).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn chats_of(
+        &self,
+        user_id: &str,
+        after: Option<ChatCursor>,
+        limit: usize,
+    ) -> Result<Vec<ChatSummary>, StoreError> {
+        events::chats_of(&**self.client().await?, user_id, after.as_ref(), limit).await
+    }
+
+    async fn messages(
+        &self,
+        chat_id: &str,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        events::messages(&**self.client().await?, chat_id, before, limit).await
+    }
+}
+
+#[async_trait]
+impl ReadStateStore for PgStore {
+    async fn unread_count(&self, scope: Scope) -> Result<i64, StoreError> {
+        read_state::unread_count(&**self.client().await?, &scope).await
+    }
+
+    async fn unread_by_chat(&self, scope: Scope) -> Result<HashMap<String, i64>, StoreError> {
+        read_state::unread_by_chat(&**self.client().await?, &scope).await
+    }
+
+    async fn change_read_state(&self, scope: Scope, change: ReadChange) -> Result<ReadOutcome, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let mut outcome = read_state::change(&tx, &scope, change).await?;
+        tx.commit().await?;
+        outcome.unread_count = read_state::unread_count(&**client, &scope).await?;
+        Ok(outcome)
+    }
+
+    async fn notifications(
+        &self,
+        scope: Scope,
+        query: HistoryQuery,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        read_state::history(&**self.client().await?, &scope, &query).await
+    }
+}
+
+#[async_trait]
+impl NameStore for PgStore {
+    async fn set_display_name(
+        &self,
+        user_id: &str,
+        name: &str,
+        source: NameSource,
+    ) -> Result<RecordedName, StoreError> {
+        let now = crate::clock::now_ms();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let recorded = users::set_display_name(&tx, user_id, name, source, now).await?;
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    async fn display_name(&self, user_id: &str) -> Result<Option<RecordedName>, StoreError> {
+        users::display_name(&**self.client().await?, user_id).await
+    }
+}

@@ -1,0 +1,154 @@
+//! Appends, committed in groups: one task per node takes every append
+//! queued while the previous commit was under way and stores them in one
+//! transaction. The sequencer row is held from its update to `COMMIT`, so
+//! one transaction per commit flush is all a node (or the cluster) could
+//! otherwise do; a group shares both.
+
+use super::super::*;
+use deadpool_postgres::Pool;
+use std::sync::atomic::{AtomicI64, Ordering};
+use tokio::sync::{mpsc, oneshot, Notify};
+use tokio_postgres::Transaction;
+
+/// Appends waiting for the writer; a full queue makes callers wait.
+const QUEUE: usize = 4096;
+
+/// Most appends committed together.
+const MAX_GROUP: usize = 256;
+
+/// The channel `NOTIFY` wakes other nodes' tailers on.
+pub(super) const CHANNEL: &str = "rt_events";
+
+/// One caller's events and where its answer goes.
+pub(super) struct AppendJob {
+    events: Vec<NewEvent>,
+    reply: oneshot::Sender<Result<Vec<StoredEvent>, StoreError>>,
+}
+
+/// Starts the writer task.
+pub(super) fn spawn(
+    pool: Pool,
+    committed: Arc<AtomicI64>,
+    tail_wake: Arc<Notify>,
+    node: Arc<str>,
+) -> mpsc::Sender<AppendJob> {
+    let (queue, jobs) = mpsc::channel(QUEUE);
+    tokio::spawn(writer_loop(pool, jobs, committed, tail_wake, node));
+    queue
+}
+
+/// Queues `events` and waits for their commit.
+pub(super) async fn append(
+    queue: &mpsc::Sender<AppendJob>,
+    events: Vec<NewEvent>,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (reply, answer) = oneshot::channel();
+    queue.send(AppendJob { events, reply }).await.map_err(|_| StoreError::Closed)?;
+    answer.await.map_err(|_| StoreError::Closed)?
+}
+
+async fn writer_loop(
+    pool: Pool,
+    mut jobs: mpsc::Receiver<AppendJob>,
+    committed: Arc<AtomicI64>,
+    tail_wake: Arc<Notify>,
+    node: Arc<str>,
+) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while jobs.recv_many(&mut group, MAX_GROUP).await > 0 {
+        let counts: Vec<usize> = group.iter().map(|job| job.events.len()).collect();
+        let events: Vec<NewEvent> =
+            group.iter_mut().flat_map(|job| std::mem::take(&mut job.events)).collect();
+        metrics::counter!("realtime_store_commits_total").increment(1);
+        metrics::counter!("realtime_store_writes_total").increment(group.len() as u64);
+        match commit_group(&pool, events, &node).await {
+            Ok((stored, client)) => {
+                let last = stored.last().map_or(0, |s| s.seq);
+                let mut stored = stored.into_iter();
+                for (job, count) in group.drain(..).zip(counts) {
+                    let _ = job.reply.send(Ok(stored.by_ref().take(count).collect()));
+                }
+                announce(&client, &committed, &tail_wake, last).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, appends = group.len(), "append group failed");
+                let shared: Arc<dyn std::error::Error + Send + Sync> = Arc::new(e);
+                for job in group.drain(..) {
+                    let _ = job.reply.send(Err(StoreError::Commit(shared.clone())));
+                }
+            }
+        }
+    }
+}
+
+async fn commit_group(
+    pool: &Pool,
+    events: Vec<NewEvent>,
+    node: &str,
+) -> Result<(Vec<StoredEvent>, deadpool_postgres::Object), StoreError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let stored = insert_events(&tx, events, node).await?;
+    tx.commit().await?;
+    Ok((stored, client))
+}
+
+/// Stores `events` in order at the next positions. Takes the sequencer row,
+/// so call it last in a transaction: the row stays locked until `COMMIT`.
+pub(super) async fn insert_events(
+    tx: &Transaction<'_>,
+    events: Vec<NewEvent>,
+    node: &str,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let count = events.len() as i64;
+    let head: i64 =
+        tx.query_one("UPDATE rt_sequencer SET head = head + $1 RETURNING head", &[&count]).await?.get(0);
+    let first = head - count + 1;
+    let seqs: Vec<i64> = (first..=head).collect();
+    let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    let audiences: Vec<&str> = events.iter().map(|e| e.audience.as_str()).collect();
+    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+    let data: Vec<&str> = events.iter().map(|e| e.data.get()).collect();
+    let created: Vec<i64> = events.iter().map(|e| e.created_at).collect();
+    let rooms: Vec<Option<String>> = events
+        .iter()
+        .map(|e| {
+            (!e.route.rooms.is_empty())
+                .then(|| serde_json::to_string(&e.route.rooms).expect("strings serialize"))
+        })
+        .collect();
+    let except_node: Vec<Option<&str>> = events.iter().map(|e| e.route.except.map(|_| node)).collect();
+    let except_conn: Vec<Option<i64>> =
+        events.iter().map(|e| e.route.except.map(|conn| conn as i64)).collect();
+    tx.execute(
+        "INSERT INTO events (seq, id, audience, event, data, created_at, route_rooms, except_node, except_conn)
+         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+                              $7::text[], $8::text[], $9::bigint[])",
+        &[&seqs, &ids, &audiences, &names, &data, &created, &rooms, &except_node, &except_conn],
+    )
+    .await?;
+    Ok(events.into_iter().zip(first..).map(|(event, seq)| StoredEvent { seq, event }).collect())
+}
+
+/// After a commit up to `last_seq`: this node's tailer is woken at once,
+/// and the others by a `NOTIFY` sent outside the writing transaction (a
+/// `NOTIFY` inside it would take the database-wide notify lock at every
+/// commit). A lost `NOTIFY` costs the other nodes one poll interval.
+pub(super) async fn announce(
+    client: &tokio_postgres::Client,
+    committed: &AtomicI64,
+    tail_wake: &Notify,
+    last_seq: i64,
+) {
+    committed.fetch_max(last_seq, Ordering::AcqRel);
+    tail_wake.notify_one();
+    if let Err(e) = client.batch_execute(&format!("NOTIFY {CHANNEL}")).await {
+        tracing::debug!(error = %e, "NOTIFY failed; other nodes will poll");
+    }
+}

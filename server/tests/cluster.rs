@@ -1,0 +1,187 @@
+//! Clustered mode: several server processes on one PostgreSQL (started by
+//! the test), clients and the backend on any node. An event reaches every
+//! node in order; a client of a killed node resumes on another with
+//! nothing lost or repeated; a database restart loses nothing acknowledged.
+
+mod common;
+
+use common::postgres::Postgres;
+use common::*;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// Two nodes on a fresh database of `pg`.
+fn two_nodes(pg: &Postgres, name: &str) -> (Server, Server) {
+    let url = pg.create_database(name);
+    let a = Server::start(&["--database-url", &url]);
+    let b = Server::start(&["--database-url", &url]);
+    (a, b)
+}
+
+fn ticks(frames: &[Value]) -> Vec<i64> {
+    frames.iter().filter(|f| f["event"] == "tick").map(|f| f["data"]["n"].as_i64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn events_published_on_any_node_reach_clients_on_every_node_once_in_order() {
+    let pg = Postgres::start();
+    let (a, b) = two_nodes(&pg, "fanout");
+    let mut on_a = a.connect("u1", "renter").await;
+    let mut on_b = b.connect("u1", "renter").await;
+    for n in 0..40 {
+        let node = if n % 2 == 0 { &a } else { &b };
+        assert_eq!(node.publish("user-u1", "tick", json!({"n": n})).await.status(), 202);
+    }
+    for client in [&mut on_a, &mut on_b] {
+        let mut frames = Vec::new();
+        for _ in 0..40 {
+            frames.push(client.expect("tick").await);
+        }
+        assert_eq!(ticks(&frames), (0..40).collect::<Vec<_>>(), "in the order they were acknowledged");
+        let seqs: Vec<i64> = frames.iter().map(|f| f["seq"].as_i64().unwrap()).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+        client.expect_silence(200).await;
+    }
+}
+
+#[tokio::test]
+async fn chats_and_bookings_work_across_nodes() {
+    let pg = Postgres::start();
+    let (a, b) = two_nodes(&pg, "domain");
+    // The backend registers the booking through A; the host listens on B.
+    let mut host = b.connect("h1", "host").await;
+    a.put_booking("b1", "h1", "r1", "pending").await;
+    let note = host.expect("notification").await;
+    assert_eq!(note["data"]["title"], "Booking requested", "{note}");
+
+    // The renter writes from A; the host on B and the renter's other device
+    // on B get it, the sending connection does not.
+    let mut renter = a.connect("r1", "renter").await;
+    let mut renter_laptop = b.connect("r1", "renter").await;
+    let sent = renter
+        .request(
+            json!({"event": "message", "data": {"toUserId": "h1", "message": "Free on Friday?"}, "ref": "m"}),
+        )
+        .await;
+    assert_eq!(sent["event"], "message-sent", "{sent}");
+    let chat_id = sent["data"]["chatId"].as_str().unwrap().to_owned();
+    for client in [&mut host, &mut renter_laptop] {
+        let got = client.expect("new-message").await;
+        assert_eq!(got["data"]["message"], "Free on Friday?");
+    }
+    assert_eq!(host.expect("notification").await["data"]["type"], "message");
+    renter.expect_silence(200).await;
+
+    // A chat created on A is known on B at once (no remembered miss).
+    let reply = host
+        .request(json!({"event": "message", "data": {"chatId": chat_id, "message": "Yes"}, "ref": "r"}))
+        .await;
+    assert_eq!(reply["event"], "message-sent", "{reply}");
+    assert_eq!(renter.expect("new-message").await["data"]["message"], "Yes");
+    assert_eq!(renter.expect("notification").await["data"]["type"], "message");
+
+    // The host confirms on B; the renter on A hears it, and both nodes
+    // list the booking the same way.
+    let changed = host
+        .request(json!({"event": "booking-update", "data": {"bookingId": "b1", "status": "confirmed"}, "ref": "c"}))
+        .await;
+    assert_ne!(changed["event"], "error", "{changed}");
+    let seen = renter.expect("booking-status-changed").await;
+    assert_eq!(seen["data"]["status"], "confirmed", "{seen}");
+    let (status, on_a) = a.get_as("r1", "renter", "/api/v1/bookings").await;
+    let (_, on_b) = b.get_as("r1", "renter", "/api/v1/bookings").await;
+    assert_eq!(status, 200);
+    assert_eq!(on_a["items"][0]["status"], "confirmed", "{on_a}");
+    assert_eq!(on_a["items"], on_b["items"]);
+}
+
+#[tokio::test]
+async fn a_client_of_a_killed_node_resumes_on_another_with_nothing_lost_or_repeated() {
+    let pg = Postgres::start();
+    let (a, b) = two_nodes(&pg, "failover");
+    let mut client = a.connect("u1", "renter").await;
+    for n in 0..10 {
+        b.publish("user-u1", "tick", json!({"n": n})).await;
+    }
+    let mut last = 0;
+    for _ in 0..10 {
+        last = client.expect("tick").await["seq"].as_i64().unwrap();
+    }
+    let _ = a.kill9();
+    // Published while the client has no connection, through the survivor.
+    for n in 10..30 {
+        assert_eq!(b.publish("user-u1", "tick", json!({"n": n})).await.status(), 202);
+    }
+    let mut client = b.connect("u1", "renter").await;
+    let frames = client.resume(last).await;
+    assert_eq!(frames.last().unwrap()["event"], "resumed", "{:?}", frames.last());
+    assert_eq!(ticks(&frames), (10..30).collect::<Vec<_>>());
+    b.publish("user-u1", "tick", json!({"n": 30})).await;
+    assert_eq!(client.expect("tick").await["data"]["n"], 30);
+    client.expect_silence(200).await;
+}
+
+/// Every acknowledged number is there, and nothing comes twice or out of
+/// order. (A commit whose answer the restart cut off may be there too.)
+fn holds_every_acknowledged_once_in_order(seen: &[i64], acknowledged: &[i64], refused: usize) {
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "repeated or out of order: {seen:?}");
+    let missing: Vec<_> = acknowledged.iter().filter(|n| !seen.contains(n)).collect();
+    assert!(missing.is_empty(), "acknowledged but lost: {missing:?} (refused {refused})");
+}
+
+#[tokio::test]
+async fn a_database_restart_loses_nothing_acknowledged_and_the_nodes_recover_by_themselves() {
+    let pg = Postgres::start();
+    let (a, b) = two_nodes(&pg, "restart");
+    let mut live = b.connect("u1", "renter").await;
+    let mut acknowledged = Vec::new();
+    for n in 0..10 {
+        assert_eq!(a.publish("user-u1", "tick", json!({"n": n})).await.status(), 202);
+        acknowledged.push(n);
+    }
+    pg.crash();
+    // Down: nothing is acknowledged that is not committed, and both nodes
+    // say they are unhealthy.
+    let mut refused = 0;
+    for n in 10..13 {
+        let status = a.publish("user-u1", "tick", json!({"n": n})).await.status();
+        assert_eq!(status, 503, "a publish while the database is down");
+        refused += 1;
+    }
+    for node in [&a, &b] {
+        let health = node.http.get(node.url("/healthz")).send().await.unwrap().status();
+        assert_eq!(health, 503);
+    }
+    pg.start_again();
+    // Back: the nodes reconnect by themselves (bounded: 100 tries).
+    let mut n = 13;
+    for _ in 0..100 {
+        let status = a.publish("user-u1", "tick", json!({"n": n})).await.status();
+        if status == 202 {
+            acknowledged.push(n);
+            n += 1;
+            if acknowledged.len() == 30 {
+                break;
+            }
+        } else {
+            assert_eq!(status, 503);
+            refused += 1;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    assert_eq!(acknowledged.len(), 30, "the node did not recover: {refused} refused");
+    // The socket that stayed up on B hears everything after its node
+    // reconnected and read the log again from where it was.
+    let mut seen = Vec::new();
+    while seen.last() != acknowledged.last() {
+        seen.push(live.expect("tick").await["data"]["n"].as_i64().unwrap());
+    }
+    holds_every_acknowledged_once_in_order(&seen, &acknowledged, refused);
+    // A resume from 0 on either node has them too.
+    live.close().await;
+    for node in [&a, &b] {
+        let mut client = node.connect("u1", "renter").await;
+        let frames = client.resume(0).await;
+        holds_every_acknowledged_once_in_order(&ticks(&frames), &acknowledged, refused);
+    }
+}
