@@ -31,6 +31,10 @@ CHECK_PACKAGES=(xvfb xauth x11-utils xdotool imagemagick dbus dbus-x11 libglib2.
     gnome-keyring libsecret-tools
     desktop-file-utils xdg-utils sudo)
 
+# Clustered mode's tests start their own PostgreSQL (scripts/postgres.sh,
+# server/tests/common/postgres.rs).
+CLUSTER_PACKAGES=(postgresql)
+
 # Node.js for the UI; Debian's when the machine has none.
 ensure_node() {
     command -v npm >/dev/null 2>&1 || ensure_packages nodejs npm

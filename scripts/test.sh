@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/packages.sh
-ensure_packages "${BUILD_PACKAGES[@]}" "${DESKTOP_PACKAGES[@]}" "${CHECK_PACKAGES[@]}"
+ensure_packages "${BUILD_PACKAGES[@]}" "${DESKTOP_PACKAGES[@]}" "${CHECK_PACKAGES[@]}" "${CLUSTER_PACKAGES[@]}"
+source scripts/postgres.sh
 
 # Each step's duration, so the CI budget is easy to watch.
 step_name="" step_start=$SECONDS
@@ -35,6 +36,14 @@ if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- ui/src/gener
     echo "ui/src/generated is out of date with the Rust types: commit the regenerated files" >&2
     exit 1
 fi
+step "Server on PostgreSQL: the store's suites again in clustered mode (a database per server)"
+start_postgres -c fsync=off -c max_connections=300
+trap stop_postgres EXIT
+REALTIME_TEST_PG_SOCKET=$PG_SOCKET cargo test --quiet -p urutibiz-realtime-server \
+    --test bookings --test chat --test durability --test history --test names --test notifications \
+    --test quotas --test read_state --test resume --test rooms
+stop_postgres
+trap - EXIT
 step "UI unit tests (Vitest)"
 (cd ui && npx vitest run)
 step "UI in Chromium (playwright-core, IPC mocked)"

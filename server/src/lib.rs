@@ -18,7 +18,7 @@
 //! - [`delivery`]: committed events to the connections of their rooms:
 //!   live delivery in commit order, the hub's rooms and queues, the wire
 //!   text encoded once.
-//! - [`store`]: the storage trait and its SQLite implementation.
+//! - [`store`]: the storage traits, the SQLite default and clustered PostgreSQL.
 //! - [`names`]: users' display names, cached in front of the store.
 //! - [`chats`]: chats by id, cached in front of the store.
 //! - [`metrics`]: Prometheus counters.

@@ -28,6 +28,36 @@ pub(crate) struct Server {
     pub http: reqwest::Client,
 }
 
+/// With `REALTIME_TEST_PG_SOCKET` set (a PostgreSQL Unix-socket directory,
+/// as `scripts/test.sh` sets it), each server directory gets a database of
+/// its own on that PostgreSQL (the same one when a test restarts a server
+/// on its directory), so a suite runs in clustered mode unchanged.
+fn postgres_database(dir: &std::path::Path) -> Option<String> {
+    let socket = std::env::var("REALTIME_TEST_PG_SOCKET").ok()?;
+    let url = |name: &str| format!("postgresql://postgres@localhost/{name}?host={socket}");
+    let named = dir.join("pg-database");
+    if let Ok(name) = std::fs::read_to_string(&named) {
+        return Some(url(&name));
+    }
+    let name = format!("t_{}", uuid_like());
+    let created = Command::new("psql")
+        .arg(url("postgres"))
+        .args(["-q", "-c", &format!("CREATE DATABASE \"{name}\"")])
+        .status()
+        .expect("psql");
+    assert!(created.success(), "CREATE DATABASE {name}");
+    std::fs::write(&named, &name).unwrap();
+    Some(url(&name))
+}
+
+/// A name unique to this process and moment.
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{}_{nanos}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
 impl Server {
     /// Starts with the test secret, zero leeway and `extra` flags.
     pub(crate) fn start(extra: &[&str]) -> Server {
@@ -51,6 +81,8 @@ impl Server {
 
     fn launch(dir: tempfile::TempDir, extra: &[&str], fsync: bool) -> Server {
         let db = dir.path().join("realtime.db");
+        // A test that brings its own database keeps it.
+        let cluster = postgres_database(dir.path()).filter(|_| !extra.contains(&"--database-url"));
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -62,6 +94,7 @@ impl Server {
             .args(if fsync { None } else { Some("--no-fsync") })
             .arg("--db")
             .arg(&db)
+            .args(cluster.iter().flat_map(|url| ["--database-url", url.as_str()]))
             .args(extra)
             .env("JWT_SECRET", SECRET)
             .env("RUST_LOG", "info")
@@ -335,8 +368,14 @@ impl Server {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    /// Counts rows of the events table, read straight from the database file.
+    /// Counts rows of the events table, read straight from the database
+    /// (the SQLite file, or the test's PostgreSQL database).
     pub(crate) fn count_events(&self) -> i64 {
+        if let Some(url) = postgres_database(self.dir.path()) {
+            let out =
+                Command::new("psql").arg(url).args(["-tAc", "SELECT COUNT(*) FROM events"]).output().unwrap();
+            return String::from_utf8_lossy(&out.stdout).trim().parse().expect("a count from psql");
+        }
         let conn = rusqlite::Connection::open(self.db_path()).unwrap();
         conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)).unwrap()
     }

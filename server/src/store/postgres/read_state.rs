@@ -47,7 +47,7 @@ pub(super) async fn unread_by_chat(
 async fn raise_marks(tx: &Transaction<'_>, user_id: &str, upto: i64, clear: bool) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO read_marks (user_id, read_upto, cleared_upto)
-         VALUES ($1, $2, CASE WHEN $3 THEN $2 ELSE 0 END)
+         VALUES ($1, $2::bigint, CASE WHEN $3::boolean THEN $2::bigint ELSE 0 END)
          ON CONFLICT (user_id) DO UPDATE SET
             read_upto = GREATEST(read_marks.read_upto, $2),
             cleared_upto = CASE WHEN $3 THEN GREATEST(read_marks.cleared_upto, $2) ELSE read_marks.cleared_upto END",
