@@ -84,7 +84,7 @@ impl App {
         }
         let app = Arc::new(App {
             verifier,
-            names: names::Names::new(store.clone()),
+            names: names::Names::new(store.clone(), clustered.then_some(names::CLUSTER_MAX_AGE)),
             chats: chats::Chats::new(store.clone(), !clustered),
             quotas: quotas::UserQuotas::new(&config.quotas),
             store,

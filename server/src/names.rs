@@ -7,27 +7,51 @@
 //!
 //! The cache keeps every authentication from costing a write: a name is
 //! written only when it would change the recorded one. It is bounded: past
-//! its capacity the least useful names are read again when next needed.
+//! its capacity the least useful names are read again when next needed. In
+//! a cluster another node may record a name, so entries are trusted for
+//! [`CLUSTER_MAX_AGE`] only.
 
 use crate::auth::Identity;
 use crate::store::{NameSource, RecordedName, Store, StoreError};
 use quick_cache::sync::Cache;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Users whose names are kept in memory.
 const CAPACITY: usize = 100_000;
 
+/// How long a node of a cluster trusts a name it read: a rename on another
+/// node shows here within this time.
+pub(crate) const CLUSTER_MAX_AGE: Duration = Duration::from_secs(30);
+
 /// Users' display names.
 pub(crate) struct Names {
     store: Arc<dyn Store>,
-    /// `None` caches "no name recorded", so unknown ids do not re-query.
-    cache: Cache<String, Option<RecordedName>>,
+    /// `None` caches "no name recorded", so unknown ids do not re-query;
+    /// with when it was read.
+    cache: Cache<String, (Option<RecordedName>, Instant)>,
+    /// `None`: this process records every name, so entries stay true.
+    max_age: Option<Duration>,
 }
 
 impl Names {
-    /// Names read from and written to `store`.
-    pub(crate) fn new(store: Arc<dyn Store>) -> Names {
-        Names { store, cache: Cache::new(CAPACITY) }
+    /// Names read from and written to `store`, trusted for `max_age` when
+    /// other processes also record names.
+    pub(crate) fn new(store: Arc<dyn Store>, max_age: Option<Duration>) -> Names {
+        Names { store, cache: Cache::new(CAPACITY), max_age }
+    }
+
+    /// The cached entry for `user_id`, if still to be trusted.
+    fn cached(&self, user_id: &str) -> Option<Option<RecordedName>> {
+        let (recorded, at) = self.cache.get(user_id)?;
+        match self.max_age {
+            Some(max_age) if at.elapsed() > max_age => None,
+            _ => Some(recorded),
+        }
+    }
+
+    fn remember(&self, user_id: &str, recorded: Option<RecordedName>) {
+        self.cache.insert(user_id.to_owned(), (recorded, Instant::now()));
     }
 
     /// Records `name` for `user_id` from `source`, unless that changes
@@ -42,11 +66,11 @@ impl Names {
             (cached.source == NameSource::Backend && source == NameSource::Token)
                 || (cached.name == name && cached.source == source)
         };
-        if self.cache.get(user_id).flatten().is_some_and(|cached| unchanged(&cached)) {
+        if self.cached(user_id).flatten().is_some_and(|cached| unchanged(&cached)) {
             return Ok(());
         }
         let recorded = self.store.set_display_name(user_id, name, source).await?;
-        self.cache.insert(user_id.to_owned(), Some(recorded));
+        self.remember(user_id, Some(recorded));
         Ok(())
     }
 
@@ -64,12 +88,12 @@ impl Names {
     /// The display name of `user_id`, or the id itself when none is known
     /// (or the store cannot say right now: a name is never worth an error).
     pub(crate) async fn name_of(&self, user_id: &str) -> String {
-        if let Some(cached) = self.cache.get(user_id) {
+        if let Some(cached) = self.cached(user_id) {
             return cached.map_or_else(|| user_id.to_owned(), |r| r.name);
         }
         match self.store.display_name(user_id).await {
             Ok(recorded) => {
-                self.cache.insert(user_id.to_owned(), recorded.clone());
+                self.remember(user_id, recorded.clone());
                 recorded.map_or_else(|| user_id.to_owned(), |r| r.name)
             }
             Err(e) => {

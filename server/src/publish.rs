@@ -4,7 +4,7 @@
 use crate::app::App;
 use crate::clock::now_ms;
 use crate::delivery::hub::ConnId;
-use crate::delivery::hub::Frame;
+use crate::delivery::signal::Signal;
 use crate::store::ReadOutcome;
 use crate::store::{Booking, NewEvent, Route, StoreError};
 use serde::Serialize;
@@ -152,9 +152,34 @@ pub(crate) fn read_payload(outcome: ReadOutcome) -> NotificationsRead {
 }
 
 /// Tells every connection of `user_id` but `except` that read state changed,
-/// so unread badges agree across devices. Not stored: a device that is
-/// offline gets the count on its next `authenticated` or `resumed`.
-pub(crate) fn announce_read(app: &App, user_id: &str, payload: &NotificationsRead, except: Option<ConnId>) {
+/// so unread badges agree across devices. Not stored for replay: a device
+/// that is offline gets the count on its next `authenticated` or `resumed`.
+/// The change itself is committed already, so a failure to announce it is
+/// logged, not returned.
+pub(crate) async fn announce_read(
+    app: &App,
+    user_id: &str,
+    payload: &NotificationsRead,
+    except: Option<ConnId>,
+) {
     let text = ServerFrame::new(event::NOTIFICATIONS_READ, payload, None).to_json();
-    app.hub.deliver(&[format!("user-{user_id}")], &Frame::ephemeral(text.into()), except);
+    let live = Signal::Live { rooms: vec![format!("user-{user_id}")], text };
+    if let Err(e) = signal(app, live, except).await {
+        tracing::warn!(error = %e, "read state changed but other devices could not be told");
+    }
+}
+
+/// Applies a change to live connections: at once on one node; in a
+/// cluster through the log, so every node applies it in order with the
+/// events around it. Returns once this node has applied it.
+pub(crate) async fn signal(app: &App, signal: Signal, except: Option<ConnId>) -> Result<(), StoreError> {
+    if app.config.database_url.is_none() {
+        app.delivery.apply(&signal, except);
+        return Ok(());
+    }
+    let stored = app.store.append(vec![signal.to_event(new_id(), now_ms(), except)]).await?;
+    if let Some(last) = stored.last() {
+        app.delivery.delivered_through(last.seq).await;
+    }
+    Ok(())
 }

@@ -185,3 +185,33 @@ async fn a_database_restart_loses_nothing_acknowledged_and_the_nodes_recover_by_
         holds_every_acknowledged_once_in_order(&ticks(&frames), &acknowledged, refused);
     }
 }
+
+#[tokio::test]
+async fn read_state_and_a_bookings_new_participants_reach_every_node() {
+    let pg = Postgres::start();
+    let (a, b) = two_nodes(&pg, "signals");
+    // A user's devices on two nodes agree on what is read.
+    let mut laptop = a.connect("u1", "renter").await;
+    let mut phone = b.connect("u1", "renter").await;
+    let published = a.publish("user-u1", "notification", json!({"title": "one", "body": "b"})).await;
+    let id = published.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    laptop.expect("notification").await;
+    phone.expect("notification").await;
+    let reply = laptop.request(json!({"event": "mark-read", "data": {"ids": [id]}, "ref": "r"})).await;
+    assert_eq!(reply["data"]["unreadCount"], 0, "{reply}");
+    let synced = phone.expect("notifications-read").await;
+    assert_eq!(synced["data"], reply["data"]);
+    laptop.expect_silence(200).await;
+
+    // A host removed from a booking through node B stops hearing it on A,
+    // in order: the change that follows the removal does not reach them.
+    a.put_booking("b1", "h1", "r1", "pending").await;
+    let mut old_host = a.connect("h1", "host").await;
+    let joined = old_host.request(json!({"event": "join", "data": {"room": "booking-b1"}, "ref": "j"})).await;
+    assert_eq!(joined["event"], "joined", "{joined}");
+    let mut new_host = a.connect("h2", "host").await;
+    b.put_booking("b1", "h2", "r1", "pending").await;
+    b.put_booking("b1", "h2", "r1", "confirmed").await;
+    assert_eq!(new_host.expect("booking-status-changed").await["data"]["status"], "confirmed");
+    old_host.expect_silence(300).await;
+}

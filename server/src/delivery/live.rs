@@ -5,7 +5,8 @@
 //! connections, and the hub nothing of storage or encoding: each layer
 //! depends only on the ones below it (store, hub) and this one ties them.
 
-use crate::delivery::hub::{Frame, Hub};
+use crate::delivery::hub::{ConnId, Frame, Hub};
+use crate::delivery::signal::Signal;
 use crate::delivery::wire::encode;
 use crate::store::StoredEvent;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -31,12 +32,23 @@ impl LiveDelivery {
     /// waits for them in [`LiveDelivery::delivered_through`].
     pub(crate) fn deliver_committed(&self, events: &[StoredEvent]) {
         for stored in events {
-            self.deliver(stored);
+            match Signal::of(stored) {
+                Some(signal) => signal.apply(&self.hub, stored.event.route.except),
+                None => {
+                    self.deliver(stored);
+                }
+            }
         }
         if let Some(last) = events.last() {
             self.delivered.fetch_max(last.seq, Ordering::AcqRel);
             self.delivered_wake.notify_waiters();
         }
+    }
+
+    /// Applies a signal to this node's connections at once (one node: no
+    /// other node needs it).
+    pub(crate) fn apply(&self, signal: &Signal, except: Option<ConnId>) {
+        signal.apply(&self.hub, except);
     }
 
     /// Delivers one committed event along its route (its own room by

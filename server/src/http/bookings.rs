@@ -8,8 +8,9 @@
 use super::{json_body, not_yours, page_limit, ApiError, ApiQuery, PageCursor, Service, User};
 use crate::app::App;
 use crate::auth::{Identity, Role};
+use crate::delivery::signal::Signal;
 use crate::policy;
-use crate::publish::{booking_status_change, notification};
+use crate::publish::{booking_status_change, notification, signal};
 use crate::store::{Booking, BookingCursor, BookingQuery, BookingRecord, BookingSide, Chat};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -60,8 +61,8 @@ pub(super) async fn put_booking(
             // Whoever is no longer part of the booking stops hearing it now;
             // replay already goes by current participation.
             let room = Room::Booking(id.clone()).to_string();
-            let removed = app.hub.retain_in_room(&room, |o| o.admin || wanted.is_participant(&o.user_id));
-            tracing::debug!(booking = %id, removed, "participants changed");
+            let users = vec![wanted.host_id.clone(), wanted.renter_id.clone()];
+            signal(&app, Signal::Members { room, users }, None).await?;
         }
     }
     if created {

@@ -98,6 +98,6 @@ pub(super) async fn clear(
 async fn apply(app: &App, user: &User, change: ReadChange) -> Result<Json<NotificationsRead>, ApiError> {
     let outcome = app.store.change_read_state(user.scope(), change).await?;
     let payload = read_payload(outcome);
-    announce_read(app, &user.0.user_id, &payload, None);
+    announce_read(app, &user.0.user_id, &payload, None).await;
     Ok(Json(payload))
 }

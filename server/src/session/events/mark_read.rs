@@ -32,6 +32,6 @@ pub(super) async fn handle(session: &mut Session, p: MarkRead, reference: Option
 pub(super) async fn apply(session: &mut Session, change: ReadChange, reference: Option<&str>) -> Outcome {
     let outcome = session.app.store.change_read_state(session.user_scope(), change).await?;
     let payload = read_payload(outcome);
-    announce_read(&session.app, &session.identity.user_id, &payload, Some(session.outbox.id));
+    announce_read(&session.app, &session.identity.user_id, &payload, Some(session.outbox.id)).await;
     answer(event::NOTIFICATIONS_READ, &payload, reference)
 }
