@@ -38,6 +38,20 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Print a signed HS256 token for trying the server.
     Token(TokenArgs),
+    /// Move an SQLite database into an empty PostgreSQL database for
+    /// clustered mode, keeping every position (stop the server first).
+    Migrate(MigrateArgs),
+}
+
+/// `migrate` options.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The SQLite file the server used (`--db`).
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The cluster's PostgreSQL database; it must be empty.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: String,
 }
 
 /// Log line format.

@@ -55,6 +55,8 @@ pub(crate) mod store;
 
 use app::App;
 pub use app::Error;
+pub use store::postgres::import::{import_sqlite, ImportError, Imported};
+pub use store::postgres::DatabaseUrlError;
 
 use crate::config::Config;
 use std::future::Future;

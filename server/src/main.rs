@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use tokio::net::TcpSocket;
 use tracing_subscriber::EnvFilter;
 use urutibiz_realtime_server::auth::mint_hs256;
-use urutibiz_realtime_server::cli::{Cli, Command, LogFormat, ServeArgs, TokenArgs};
+use urutibiz_realtime_server::cli::{Cli, Command, LogFormat, MigrateArgs, ServeArgs, TokenArgs};
 
 // Thousands of connection tasks allocate and free small buffers on every
 // worker thread: jemalloc spends less CPU on that than glibc's allocator
@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(*args),
         Command::Token(args) => token(args),
+        Command::Migrate(args) => migrate(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -37,6 +38,26 @@ fn token(args: TokenArgs) -> Result<(), String> {
     println!(
         "{}",
         mint_hs256(&secret, &args.jwt.user_claim, &args.sub, args.role, ttl, args.name.as_deref())
+    );
+    Ok(())
+}
+
+fn migrate(args: MigrateArgs) -> Result<(), String> {
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let imported = runtime
+        .block_on(urutibiz_realtime_server::import_sqlite(&args.from, &args.database_url))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "moved {} bookings, {} chats, {} events, read state of {} users ({} single reads), {} names; \
+         positions go on from {}",
+        imported.bookings,
+        imported.chats,
+        imported.events,
+        imported.read_marks,
+        imported.reads,
+        imported.names,
+        imported.head
     );
     Ok(())
 }

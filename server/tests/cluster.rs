@@ -215,3 +215,83 @@ async fn read_state_and_a_bookings_new_participants_reach_every_node() {
     assert_eq!(new_host.expect("booking-status-changed").await["data"]["status"], "confirmed");
     old_host.expect_silence(300).await;
 }
+
+#[tokio::test]
+async fn a_single_node_moves_to_a_cluster_and_its_clients_keep_their_positions() {
+    let pg = Postgres::start();
+    let single = Server::start(&[]);
+    single.put_booking("b1", "h1", "r1", "pending").await;
+    let named = single
+        .http
+        .put(single.url("/api/v1/users/h1"))
+        .bearer_auth(token("backend", "service", 3600))
+        .json(&json!({"displayName": "Amina"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(named.status(), 200);
+    let mut renter = single.connect("r1", "renter").await;
+    let sent = renter
+        .request(json!({"event": "message", "data": {"toUserId": "h1", "message": "Free?"}, "ref": "m"}))
+        .await;
+    assert_eq!(sent["event"], "message-sent", "{sent}");
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let r =
+            single.publish("user-r1", "notification", json!({"title": format!("n{n}"), "body": "b"})).await;
+        ids.push(r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    }
+    let mut seen = 0;
+    for _ in 0..3 {
+        seen = renter.expect("notification").await["seq"].as_i64().unwrap();
+    }
+    let read = renter.request(json!({"event": "mark-read", "data": {"ids": [ids[0]]}, "ref": "r"})).await;
+    assert_eq!(read["data"]["unreadCount"], 2, "{read}");
+    renter.close().await;
+    // Missed by the renter before the move.
+    for n in 0..2 {
+        single.publish("user-r1", "tick", json!({"n": n})).await;
+    }
+    let (_, bookings_before) = single.get_as("r1", "renter", "/api/v1/bookings").await;
+    let (_, history_before) = single.get_as("r1", "renter", "/api/v1/notifications").await;
+    let db = single.db_path();
+    let dir = single.kill9();
+
+    let url = pg.create_database("moved");
+    let migrate = |url: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_realtime-server"))
+            .args(["migrate", "--from"])
+            .arg(dir.path().join(db.file_name().unwrap()))
+            .args(["--database-url", url])
+            .output()
+            .unwrap()
+    };
+    let moved = migrate(&url);
+    assert!(moved.status.success(), "{}", String::from_utf8_lossy(&moved.stderr));
+    let said = String::from_utf8_lossy(&moved.stdout);
+    assert!(said.contains("moved 1 bookings, 1 chats"), "{said}");
+    // A second move never merges into a database that holds data.
+    let again = migrate(&url);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds"), "{:?}", again);
+
+    let a = Server::start(&["--database-url", &url]);
+    let b = Server::start(&["--database-url", &url]);
+    // The renter comes back on B where they were: the two ticks, nothing else.
+    let mut renter = b.connect_with_header(&token("r1", "renter", 3600)).await;
+    let hello = renter.expect("authenticated").await;
+    assert_eq!(hello["data"]["unreadCount"], 2, "{hello}");
+    let frames = renter.resume(seen).await;
+    assert_eq!(ticks(&frames), vec![0, 1], "{frames:?}");
+    let (_, bookings_after) = a.get_as("r1", "renter", "/api/v1/bookings").await;
+    let (_, history_after) = a.get_as("r1", "renter", "/api/v1/notifications").await;
+    assert_eq!(bookings_after, bookings_before);
+    assert_eq!(history_after, history_before);
+    let (_, chats) = a.get_as("h1", "host", "/api/v1/chats").await;
+    assert_eq!(chats["items"][0]["lastMessage"]["message"], "Free?", "{chats}");
+    // New positions go on after the old ones; names came along.
+    a.put_booking("b1", "h1", "r1", "confirmed").await;
+    let change = renter.expect("booking-status-changed").await;
+    assert!(change["seq"].as_i64().unwrap() > seen);
+    assert_eq!(change["data"]["hostName"], "Amina", "{change}");
+}

@@ -11,11 +11,13 @@
 //! - [`read_state`]: unread counts, read marks and notification history.
 //! - [`retention`]: pruning, one node at a time (an advisory lock).
 //! - [`users`]: display names.
+//! - [`import`]: moving an SQLite database into an empty cluster database.
 //!
 //! Why positions come from one row taken last, with numbers, is in
 //! `docs/architecture.md` ("Scale-out on PostgreSQL").
 
 mod events;
+pub(crate) mod import;
 mod read_state;
 mod retention;
 mod tailer;
@@ -59,7 +61,7 @@ impl From<deadpool_postgres::PoolError> for StoreError {
 
 /// Why a database URL cannot be used.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum DatabaseUrlError {
+pub enum DatabaseUrlError {
     /// Not a PostgreSQL connection string.
     #[error("not a PostgreSQL URL: {0}")]
     Syntax(#[source] tokio_postgres::Error),
