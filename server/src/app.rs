@@ -38,6 +38,16 @@ pub(crate) struct App {
     pub tracker: TaskTracker,
     /// Caps on connections and sessions: in all, per IP, per user.
     pub caps: Arc<serve::ConnectionCaps>,
+    /// In a cluster: `true` while this node is cut off from the database
+    /// (see [`store::EventLog::fence`]).
+    pub fence: Option<tokio::sync::watch::Receiver<bool>>,
+}
+
+impl App {
+    /// Whether this node has stepped aside for want of its database.
+    pub(crate) fn fenced(&self) -> bool {
+        self.fence.as_ref().is_some_and(|fence| *fence.borrow())
+    }
 }
 
 /// Why the server could not start or stopped abnormally.
@@ -83,6 +93,7 @@ impl App {
             }
         }
         let app = Arc::new(App {
+            fence: store.fence(),
             verifier,
             names: names::Names::new(store.clone(), clustered.then_some(names::CLUSTER_MAX_AGE)),
             chats: chats::Chats::new(store.clone(), !clustered),

@@ -7,8 +7,11 @@ mod common;
 
 use common::postgres::Postgres;
 use common::*;
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
 
 /// Two nodes on a fresh database of `pg`.
 fn two_nodes(pg: &Postgres, name: &str) -> (Server, Server) {
@@ -294,4 +297,108 @@ async fn a_single_node_moves_to_a_cluster_and_its_clients_keep_their_positions()
     let change = renter.expect("booking-status-changed").await;
     assert!(change["seq"].as_i64().unwrap() > seen);
     assert_eq!(change["data"]["hostName"], "Amina", "{change}");
+}
+
+#[tokio::test]
+async fn a_node_cut_off_from_its_database_steps_aside_and_comes_back_when_it_returns() {
+    let pg = Postgres::start();
+    let url = pg.create_database("fence");
+    let node = Server::start(&["--database-url", &url]);
+    let mut client = node.connect("u1", "renter").await;
+    node.publish("user-u1", "tick", json!({"n": 0})).await;
+    let seen = client.expect("tick").await["seq"].as_i64().unwrap();
+    pg.crash();
+    // The socket stays up through a short outage, then closes with 1012 once
+    // the node fences itself (bounded: 60 s; the fence comes after 10 s
+    // without the database, spread over 5 s).
+    let closed =
+        tokio::time::timeout(Duration::from_secs(60), client.ws.next()).await.expect("fenced in time");
+    match closed {
+        Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 1012, "{frame:?}"),
+        other => panic!("expected a close with 1012, got {other:?}"),
+    }
+    // Fenced: new sockets are sent elsewhere, and health says so.
+    let mut request = format!("ws://{}/ws", node.addr).into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Authorization", format!("Bearer {}", token("u1", "renter", 600)).parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 503),
+        other => panic!("a fenced node accepted a socket: {:?}", other.map(|(_, r)| r.status())),
+    }
+    assert_eq!(node.http.get(node.url("/healthz")).send().await.unwrap().status(), 503);
+    pg.start_again();
+    // Back: the fence lifts by itself (bounded: 100 tries).
+    let mut healthy = false;
+    for _ in 0..100 {
+        if node.http.get(node.url("/healthz")).send().await.unwrap().status() == 200 {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(healthy, "the node stayed fenced: {}", node.log());
+    node.publish("user-u1", "tick", json!({"n": 1})).await;
+    let mut client = node.connect("u1", "renter").await;
+    assert_eq!(ticks(&client.resume(seen).await), vec![1]);
+}
+
+#[tokio::test]
+async fn a_node_stopped_in_the_middle_of_a_write_holds_the_others_up_for_seconds_only() {
+    let pg = Postgres::start();
+    let url = pg.create_database("stopped");
+    let a = Server::start(&["--database-url", &url]);
+    let b = Server::start(&["--database-url", &url]);
+    let (holder, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    // Inserts into the log wait, so A's next write stops inside its
+    // transaction with the sequencer row taken.
+    holder.batch_execute("BEGIN; LOCK TABLE events IN SHARE MODE").await.unwrap();
+    let stuck = {
+        let (http, target) = (a.http.clone(), a.url("/api/v1/publish"));
+        tokio::spawn(async move {
+            http.post(target)
+                .bearer_auth(token("backend", "service", 3600))
+                .json(&json!({"room": "user-u1", "event": "tick", "data": {"n": 0}}))
+                .send()
+                .await
+        })
+    };
+    // Watched from a connection of its own: a transaction sees one
+    // snapshot of pg_stat_activity.
+    let (watcher, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let mut waiting = false;
+    for _ in 0..100 {
+        let row = watcher
+            .query_one(
+                "SELECT COUNT(*) FROM pg_stat_activity
+                 WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'",
+                &[],
+            )
+            .await
+            .unwrap();
+        if row.get::<_, i64>(0) == 1 {
+            waiting = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(waiting, "node A's write never reached the log");
+    // A stops (SIGSTOP) with its transaction open; the inserts go on.
+    let pid = a.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    holder.batch_execute("COMMIT").await.unwrap();
+    // B's write waits for the row until PostgreSQL ends A's idle
+    // transaction (5 s), then goes through (bounded: 30 s).
+    let published =
+        tokio::time::timeout(Duration::from_secs(30), b.publish("user-u1", "tick", json!({"n": 1})))
+            .await
+            .expect("node B stalled behind the stopped node");
+    assert_eq!(published.status(), 202);
+    assert!(std::process::Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
+    stuck.abort();
+    // A's write, cut off mid-transaction, was never acknowledged nor stored.
+    let mut client = b.connect("u1", "renter").await;
+    assert_eq!(ticks(&client.resume(0).await), vec![1]);
 }

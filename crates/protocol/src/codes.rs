@@ -95,6 +95,9 @@ pub mod close {
     pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// The server could not serve the connection (storage unavailable).
     pub const INTERNAL: u16 = 1011;
+    /// This node of a cluster lost its database and stepped aside;
+    /// reconnect (the load balancer sends you to a healthy node).
+    pub const SERVICE_RESTART: u16 = 1012;
     /// A quota is used up (replays on connect); reconnect after a while.
     pub const TRY_AGAIN_LATER: u16 = 1013;
     /// Pong not received within the heartbeat timeout.

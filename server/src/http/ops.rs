@@ -8,10 +8,11 @@ use axum::Json;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// `GET /healthz`: 200 when storage answers, 503 otherwise.
+/// `GET /healthz`: 200 when storage answers, 503 otherwise (also while a
+/// node of a cluster is fenced).
 pub(super) async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
     let storage = tokio::time::timeout(Duration::from_secs(2), app.store.booking("healthz-probe")).await;
-    let ok = matches!(storage, Ok(Ok(_))) && !app.shutdown.is_cancelled();
+    let ok = matches!(storage, Ok(Ok(_))) && !app.shutdown.is_cancelled() && !app.fenced();
     let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(serde_json::json!({ "status": if ok { "ok" } else { "unavailable" } })))
 }

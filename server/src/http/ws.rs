@@ -23,6 +23,14 @@ pub(super) async fn upgrade(
         return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting-down", "server is shutting down")
             .into_response();
     }
+    if app.fenced() {
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "node-fenced",
+            "this node cannot reach its database; connect to another",
+        )
+        .into_response();
+    }
     // Tokens in URLs end up in proxy logs and browser history.
     if query
         .as_deref()

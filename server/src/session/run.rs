@@ -124,6 +124,8 @@ pub(crate) async fn run(
     tokio::pin!(shutting_down);
     let evicted_now = evicted.cancelled();
     tokio::pin!(evicted_now);
+    let fenced = fenced(app.fence.clone(), session.outbox.id);
+    tokio::pin!(fenced);
     let mut out = Writer { sink, queue, last_seq: 0 };
     if let Some((after, reference)) = resume {
         if Box::pin(replay_into(session, &mut out, after, reference.as_deref())).await.is_err() {
@@ -137,6 +139,10 @@ pub(crate) async fn run(
             _ = &mut shutting_down => {
                 let _ = Box::pin(timeout(limits.shutdown_grace, out.flush(None, None))).await;
                 break Some((close::GOING_AWAY, "server shutting down"));
+            }
+            _ = &mut fenced => {
+                let _ = Box::pin(timeout(limits.shutdown_grace, out.flush(None, None))).await;
+                break Some((close::SERVICE_RESTART, "this node cannot reach its database; reconnect"));
             }
             _ = &mut evicted_now => {
                 // The peer is not reading; a close frame would likely never
@@ -300,6 +306,22 @@ async fn answer(session: &mut Session, data: Incoming) -> Answer {
         }
     }
 }
+
+/// Resolves once this node is fenced, after a delay of up to
+/// [`FENCE_SPREAD`] that differs per connection, so the clients of a node
+/// that steps aside do not all reconnect in the same instant. Never
+/// resolves on a node that cannot be fenced.
+async fn fenced(fence: Option<tokio::sync::watch::Receiver<bool>>, conn: u64) {
+    let Some(mut fence) = fence else { return std::future::pending().await };
+    if fence.wait_for(|fenced| *fenced).await.is_err() {
+        return std::future::pending().await;
+    }
+    let spread = FENCE_SPREAD.as_millis() as u64;
+    tokio::time::sleep(Duration::from_millis(conn.wrapping_mul(7919) % spread)).await;
+}
+
+/// Time over which a fenced node's connections are closed.
+const FENCE_SPREAD: Duration = Duration::from_secs(5);
 
 #[cfg(test)]
 mod tests {

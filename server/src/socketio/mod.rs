@@ -280,6 +280,8 @@ enum Refused {
     Auth,
     #[error("server is shutting down")]
     ShuttingDown,
+    #[error("this node cannot reach its database; connect to another")]
+    Fenced,
     #[error("{}", .0.message())]
     Cap(Cap),
     #[error("this connection's sign-in was refused; open a new connection to try again")]
@@ -301,7 +303,7 @@ async fn authenticate(
     let outcome = check_handshake(&socket, &app, auth).await;
     if let Err(why) = &outcome {
         tracing::debug!(reason = %why, "Socket.IO handshake refused");
-        if !matches!(why, Refused::ShuttingDown) {
+        if !matches!(why, Refused::ShuttingDown | Refused::Fenced) {
             refused_sessions.refuse(socket.id, app.config.limits.auth_timeout * 2);
         }
     }
@@ -319,6 +321,9 @@ async fn check_handshake(
     };
     if app.shutdown.is_cancelled() {
         return Err(Refused::ShuttingDown);
+    }
+    if app.fenced() {
+        return Err(Refused::Fenced);
     }
     let auth = auth.map_err(|_| refused(app, Refused::Auth))?;
     let resume_after = match auth.offset.or(auth.resume_after) {

@@ -373,6 +373,13 @@ pub(crate) trait EventLog: Send + Sync + 'static {
 
     /// Removes events past retention, in small steps; returns how many.
     async fn prune(&self, retention: Retention) -> Result<usize, StoreError>;
+
+    /// Whether this node is fenced: cut off from a shared database for long
+    /// enough that its clients are better served by another node. `None`
+    /// for an engine that is never shared (SQLite).
+    fn fence(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
+        None
+    }
 }
 
 /// Bookings, their participants and status changes.

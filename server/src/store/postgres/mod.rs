@@ -43,9 +43,11 @@ const POOL_SIZE: usize = 16;
 
 /// Session settings on every connection, so a node that stops mid-request
 /// (crashed, paused, cut off) cannot hold locks the others wait for beyond
-/// a bounded time.
+/// a bounded time: PostgreSQL ends a transaction left idle for 5 s, and a
+/// write waits at most 15 s for a lock (longer than that, so the others
+/// outwait a stopped node's transaction instead of failing first).
 const SESSION_OPTIONS: &str =
-    "-c idle_in_transaction_session_timeout=5000 -c lock_timeout=5000 -c statement_timeout=30000";
+    "-c idle_in_transaction_session_timeout=5000 -c lock_timeout=15000 -c statement_timeout=30000";
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
@@ -103,6 +105,9 @@ pub(crate) struct PgStore {
     tail_wake: Arc<Notify>,
     /// This node's name in routes (a connection to skip is one of its own).
     node: Arc<str>,
+    /// `true` while the node has been cut off from the database for longer
+    /// than [`tailer::FENCE_AFTER`].
+    fence: tokio::sync::watch::Receiver<bool>,
 }
 
 impl PgStore {
@@ -129,9 +134,9 @@ impl PgStore {
         let tail_wake = Arc::new(Notify::new());
         let node: Arc<str> = uuid::Uuid::now_v7().to_string().into();
         let appends = writer::spawn(pool.clone(), committed.clone(), tail_wake.clone(), node.clone());
-        tailer::spawn(config, hook, head, tail_wake.clone(), committed.clone(), node.clone());
+        let fence = tailer::spawn(config, hook, head, tail_wake.clone(), committed.clone(), node.clone());
         tracing::info!(node = %node, head, "PostgreSQL store open");
-        Ok(PgStore { pool, appends, committed, tail_wake, node })
+        Ok(PgStore { pool, appends, committed, tail_wake, node, fence })
     }
 
     /// A pooled connection.
@@ -178,6 +183,10 @@ impl EventLog for PgStore {
 
     async fn replay(&self, scope: Scope, after: i64, limit: usize) -> Result<ReplayPage, StoreError> {
         events::replay(&**self.client().await?, &scope, after, limit).await
+    }
+
+    fn fence(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
+        Some(self.fence.clone())
     }
 
     async fn prune(&self, retention: Retention) -> Result<usize, StoreError> {

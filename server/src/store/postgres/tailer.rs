@@ -6,6 +6,11 @@
 //! It is woken by this node's commits, by other nodes' `NOTIFY`, and by a
 //! short poll in case a notification is lost; after any lost connection it
 //! reconnects and reads again from its cursor.
+//!
+//! Its reads are also how a node knows it still reaches the database: after
+//! [`FENCE_AFTER`] without one, the node fences itself (its sockets close
+//! with 1012 and it refuses new ones) so clients move to a node that does;
+//! the fence lifts with the next read.
 
 use super::events::{event_from_row, EVENT_COLUMNS};
 use super::writer::CHANNEL;
@@ -22,7 +27,14 @@ const POLL: Duration = Duration::from_millis(500);
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// Starts following the log from position `from` (exclusive).
+/// Time without reaching the database after which a node fences itself:
+/// long enough that a database restart or a failover does not close every
+/// socket of the cluster, short enough that clients do not sit on a node
+/// that cannot serve them.
+pub(super) const FENCE_AFTER: Duration = Duration::from_secs(10);
+
+/// Starts following the log from position `from` (exclusive); returns the
+/// node's fence.
 pub(super) fn spawn(
     config: tokio_postgres::Config,
     hook: CommitHook,
@@ -30,20 +42,63 @@ pub(super) fn spawn(
     wake: Arc<Notify>,
     delivered: Arc<AtomicI64>,
     node: Arc<str>,
-) {
+) -> tokio::sync::watch::Receiver<bool> {
+    let started = tokio::time::Instant::now();
+    // Milliseconds since `started` of the last successful read.
+    let last_read = Arc::new(AtomicI64::new(0));
+    let (fence, fenced) = tokio::sync::watch::channel(false);
+    let read_at = last_read.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            let since = started.elapsed().as_millis() as i64 - read_at.load(Ordering::Acquire);
+            let cut_off = since > FENCE_AFTER.as_millis() as i64;
+            let changed = fence.send_if_modified(|fenced| std::mem::replace(fenced, cut_off) != cut_off);
+            if changed && cut_off {
+                tracing::error!(seconds = since / 1000, "database unreachable: fencing this node");
+            } else if changed {
+                tracing::warn!("database reachable again: accepting connections");
+            }
+            if fence.is_closed() {
+                return;
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut hook = hook;
         let mut cursor = from;
-        let mut backoff = Duration::from_millis(100);
+        const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+        let mut backoff = FIRST_BACKOFF;
         loop {
-            match follow(&config, &mut hook, &mut cursor, &wake, &delivered, &node).await {
+            let reads = Reads { started, last: &last_read };
+            let read_before = last_read.load(Ordering::Acquire);
+            match follow(&config, &mut hook, &mut cursor, &wake, &delivered, &node, reads).await {
                 Ok(()) => tracing::warn!(cursor, "lost the database connection that follows the log"),
                 Err(e) => tracing::warn!(cursor, error = %e, "following the log failed"),
+            }
+            // A connection that worked for a while starts the waits over.
+            if last_read.load(Ordering::Acquire) != read_before {
+                backoff = FIRST_BACKOFF;
             }
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
     });
+    fenced
+}
+
+/// Where the tailer notes that it reached the database.
+#[derive(Clone, Copy)]
+struct Reads<'a> {
+    started: tokio::time::Instant,
+    last: &'a AtomicI64,
+}
+
+impl Reads<'_> {
+    fn succeeded(&self) {
+        self.last.store(self.started.elapsed().as_millis() as i64, Ordering::Release);
+    }
 }
 
 /// Connects, listens, and follows until the connection is lost.
@@ -54,6 +109,7 @@ async fn follow(
     wake: &Arc<Notify>,
     delivered: &AtomicI64,
     node: &str,
+    reads: Reads<'_>,
 ) -> Result<(), StoreError> {
     let (client, mut connection) = config.connect(NoTls).await?;
     let (lost, connection_lost) = tokio::sync::oneshot::channel::<()>();
@@ -83,6 +139,7 @@ async fn follow(
     tokio::pin!(connection_lost);
     loop {
         let batch = read_after(&client, &read, *cursor, node).await?;
+        reads.succeeded();
         if let Some(last) = batch.last().map(|e| e.seq) {
             hook(&batch);
             *cursor = last;
