@@ -8,6 +8,10 @@
 # environment settings, e.g.
 #   bench/ab.sh 3 target/base/release/realtime-server target/release/realtime-server chat 1000 50 --interval-ms 200
 #   bench/ab.sh 2 'REALTIME_WORKER_THREADS=2 target/release/realtime-server' target/release/realtime-server unicast 2000 20000 --rate 2000
+# A variant that names DATABASE_URL={pg} runs in clustered mode on a fresh
+# database of a PostgreSQL this script starts (scripts/postgres.sh; fsync
+# on, as the SQLite runs), e.g.
+#   bench/ab.sh 3 target/release/realtime-server 'DATABASE_URL={pg} target/release/realtime-server' chat 1000 50 --interval-ms 200
 # Prints per round and variant: server CPU in the phase, latency p50/p99,
 # whether the run was clean, and the WAL's size at the end.
 set -euo pipefail
@@ -26,11 +30,21 @@ absolute() {
     echo "${out[*]}"
 }
 a=$(absolute "$a") b=$(absolute "$b")
+if [[ "$a $b" == *"{pg}"* ]]; then
+    source scripts/postgres.sh
+    start_postgres -c max_connections=200
+    trap stop_postgres EXIT
+fi
 for round in $(seq 1 "$rounds"); do
     for variant in A B; do
         start=$a
         [ "$variant" = B ] && start=$b
         db_dir=$(mktemp -d -t rt-ab.XXXXXX)
+        if [[ $start == *"{pg}"* ]]; then
+            database="ab_${round}_$variant"
+            psql -q "$PG_URL" -c "CREATE DATABASE $database"
+            start=${start//\{pg\}/"postgresql://postgres@localhost/$database?host=$PG_SOCKET"}
+        fi
         export PROJECT_CMD="exec env $start serve --bind 127.0.0.1:\$PORT --db $db_dir/rt.db --first-contact-chats"
         table=$(TARGETS=project timeout 600 "$kit" "$@" 2>&1 | grep '^|' || true)
         cell() { grep -E "$1" <<<"$table" | awk -F'|' '{gsub(/ /, "", $3); print $3}' | paste -sd/; }

@@ -147,10 +147,25 @@ async fn a_database_restart_loses_nothing_acknowledged_and_the_nodes_recover_by_
     // say they are unhealthy.
     let mut refused = 0;
     for n in 10..13 {
-        let status = a.publish("user-u1", "tick", json!({"n": n})).await.status();
-        assert_eq!(status, 503, "a publish while the database is down");
+        let response = a.publish("user-u1", "tick", json!({"n": n})).await;
+        assert_eq!(response.status(), 503, "a publish while the database is down");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "store-unavailable", "{body}");
         refused += 1;
     }
+    // A socket write is refused the same way (ticks already queued to the
+    // socket come first and are kept).
+    live.send(json!({"event": "mark-all-read", "ref": "down"})).await;
+    let mut seen = Vec::new();
+    let refusal = loop {
+        let frame = live.recv().await;
+        if frame["event"] != "tick" {
+            break frame;
+        }
+        seen.push(frame["data"]["n"].as_i64().unwrap());
+    };
+    assert_eq!(refusal["data"]["code"], "store-unavailable", "{refusal}");
+    assert_eq!(refusal["ref"], "down");
     for node in [&a, &b] {
         let health = node.http.get(node.url("/healthz")).send().await.unwrap().status();
         assert_eq!(health, 503);
@@ -175,7 +190,6 @@ async fn a_database_restart_loses_nothing_acknowledged_and_the_nodes_recover_by_
     assert_eq!(acknowledged.len(), 30, "the node did not recover: {refused} refused");
     // The socket that stayed up on B hears everything after its node
     // reconnected and read the log again from where it was.
-    let mut seen = Vec::new();
     while seen.last() != acknowledged.last() {
         seen.push(live.expect("tick").await["data"]["n"].as_i64().unwrap());
     }

@@ -521,6 +521,9 @@ fn ended_by_close(close: Option<(CloseCode, String)>) -> Ended {
         Some((code, _)) if u16::from(code) == close::GOING_AWAY => {
             Ended::Retry("the server restarted".into())
         }
+        Some((code, _)) if u16::from(code) == close::SERVICE_RESTART => {
+            Ended::Retry("the server moved this connection to another node".into())
+        }
         Some((code, reason)) => Ended::Retry(format!("closed by the server ({}): {reason}", u16::from(code))),
         None => Ended::Retry("closed by the server".into()),
     }

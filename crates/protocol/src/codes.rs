@@ -37,11 +37,14 @@ pub enum ErrorCode {
     RateLimited,
     /// The server failed; the request may be retried.
     Internal,
+    /// Storage could not be reached or failed: nothing was stored; retry
+    /// (in a cluster, another node may serve it).
+    StoreUnavailable,
 }
 
 impl ErrorCode {
     /// Every code, for documentation and metrics.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         Self::InvalidJson,
         Self::InvalidFrame,
         Self::UnknownEvent,
@@ -56,6 +59,7 @@ impl ErrorCode {
         Self::InvalidTransition,
         Self::RateLimited,
         Self::Internal,
+        Self::StoreUnavailable,
     ];
 
     /// The wire spelling.
@@ -75,6 +79,7 @@ impl ErrorCode {
             Self::InvalidTransition => "invalid-transition",
             Self::RateLimited => "rate-limited",
             Self::Internal => "internal",
+            Self::StoreUnavailable => "store-unavailable",
         }
     }
 }

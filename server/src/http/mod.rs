@@ -113,7 +113,11 @@ impl ApiError {
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> ApiError {
         tracing::error!(error = %e, "storage failed");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "internal", "storage failed; try again")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store-unavailable",
+            "storage failed; nothing was stored; try again",
+        )
     }
 }
 

@@ -257,8 +257,9 @@ async fn replay_into(
         Err(ReplayError::Socket) => Err(Gone),
         Err(ReplayError::Store(e)) => {
             tracing::error!(error = %e, "replay failed");
-            session.app.metrics.error(ErrorCode::Internal);
-            let err = Outgoing::refusal(ErrorCode::Internal, "replay failed; resume again", reference);
+            session.app.metrics.error(ErrorCode::StoreUnavailable);
+            let err =
+                Outgoing::refusal(ErrorCode::StoreUnavailable, "replay failed; resume again", reference);
             out.flush(None, Some(err)).await
         }
     }

@@ -85,7 +85,7 @@ impl Refusal {
 impl From<StoreError> for Refusal {
     fn from(e: StoreError) -> Refusal {
         tracing::error!(error = %e, "storage failed");
-        Refusal::new(ErrorCode::Internal, "storage failed; try again")
+        Refusal::new(ErrorCode::StoreUnavailable, "storage failed; nothing was stored; try again")
     }
 }
 

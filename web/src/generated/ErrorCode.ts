@@ -4,4 +4,4 @@
  * The `code` of an `error` frame. Each bad input has its own code so a
  * client can react without parsing the human-readable message.
  */
-export type ErrorCode = "invalid-json" | "invalid-frame" | "unknown-event" | "invalid-payload" | "binary-unsupported" | "unauthorized" | "token-expired" | "user-mismatch" | "forbidden" | "invalid-room" | "room-limit" | "invalid-transition" | "rate-limited" | "internal";
+export type ErrorCode = "invalid-json" | "invalid-frame" | "unknown-event" | "invalid-payload" | "binary-unsupported" | "unauthorized" | "token-expired" | "user-mismatch" | "forbidden" | "invalid-room" | "room-limit" | "invalid-transition" | "rate-limited" | "internal" | "store-unavailable";
