@@ -2,25 +2,14 @@
 
 use crate::auth::{Identity, Role};
 use crate::store::{Store, StoreError};
+use urutibiz_protocol::booking::Side;
 use urutibiz_protocol::{BookingStatus, ErrorCode, Room};
-
-use BookingStatus::*;
-
-/// Transitions only the host (or an admin) makes.
-const HOST_TRANSITIONS: &[(BookingStatus, BookingStatus)] =
-    &[(Pending, Confirmed), (Pending, Rejected), (Confirmed, InProgress), (InProgress, Completed)];
-
-/// Transitions either participant (or an admin) makes.
-const EITHER_TRANSITIONS: &[(BookingStatus, BookingStatus)] = &[(Pending, Cancelled), (Confirmed, Cancelled)];
-
-/// Whether a booking can ever move from `from` to `to`.
-pub(crate) fn is_transition(from: BookingStatus, to: BookingStatus) -> bool {
-    HOST_TRANSITIONS.contains(&(from, to)) || EITHER_TRANSITIONS.contains(&(from, to))
-}
 
 /// Checks a user's booking change: `forbidden` for outsiders and for a
 /// participant asking for a change that is not theirs to make,
 /// `invalid-transition` when no one may make it from the current status.
+/// The moves themselves are the protocol's ([`BookingStatus::moves`]), so
+/// what clients offer and what the server allows cannot drift apart.
 pub(crate) fn check_transition(
     who: &Identity,
     host_id: &str,
@@ -28,19 +17,19 @@ pub(crate) fn check_transition(
     from: BookingStatus,
     to: BookingStatus,
 ) -> Result<(), ErrorCode> {
-    let is_admin = who.role == Role::Admin;
-    let is_host = who.user_id == host_id;
-    let is_renter = who.user_id == renter_id;
-    if !(is_admin || is_host || is_renter) {
+    let side = if who.role == Role::Admin {
+        Side::Admin
+    } else if who.user_id == host_id {
+        Side::Host
+    } else if who.user_id == renter_id {
+        Side::Renter
+    } else {
         return Err(ErrorCode::Forbidden);
-    }
-    if !is_transition(from, to) {
+    };
+    if !from.is_move(to) {
         return Err(ErrorCode::InvalidTransition);
     }
-    let allowed = is_admin
-        || EITHER_TRANSITIONS.contains(&(from, to))
-        || (is_host && HOST_TRANSITIONS.contains(&(from, to)));
-    if allowed {
+    if from.may_move(to, side) {
         Ok(())
     } else {
         Err(ErrorCode::Forbidden)
@@ -79,6 +68,7 @@ pub(crate) async fn may_join(store: &dyn Store, who: &Identity, room: &Room) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use BookingStatus::*;
 
     fn who(user: &str, role: Role) -> Identity {
         Identity { user_id: user.into(), role, expires_at: 0, display_name: None }

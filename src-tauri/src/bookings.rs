@@ -1,7 +1,9 @@
 //! The signed-in user's bookings, from the server: loaded when the
-//! connection comes up, and again shortly after a booking changes (one
-//! reload for a burst of changes), so rows carry names, the moves the
-//! server allows this user, and the outcome of the user's own clicks.
+//! connection comes up; a live status change updates its row from the
+//! frame (status, who, when, and the moves the protocol allows this side
+//! now), and only a change the list cannot place (a booking not listed
+//! yet, or one the user takes no part in) reloads it, once for a burst.
+//! Rows carry names and the outcome of the user's own clicks.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -9,6 +11,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
 use ts_rs::TS;
+use urutibiz_protocol::booking::Side;
+use urutibiz_protocol::server::BookingStatusChanged;
 
 use crate::state::AppState;
 
@@ -45,6 +49,14 @@ pub struct BookingRow {
     pub outcome: Option<String>,
     /// A click is on its way to the server.
     pub busy: bool,
+    /// The host, so a live change knows which side this user is on.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub host_id: String,
+    /// The renter.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub renter_id: String,
 }
 
 impl BookingRow {
@@ -68,6 +80,8 @@ impl BookingRow {
             chat_id: text("chatId").unwrap_or_default(),
             outcome: None,
             busy: false,
+            host_id: text("hostId").unwrap_or_default(),
+            renter_id: text("renterId").unwrap_or_default(),
         })
     }
 }
@@ -149,14 +163,46 @@ impl MyBookings {
         }
     }
 
+    /// A booking's status changed live. Updates its row and moves it to the
+    /// top; `false` when the list cannot place the change (not listed yet,
+    /// or `me` is on neither side) and must be reloaded.
+    pub fn changed_live(&self, change: &BookingStatusChanged, me: &str) -> bool {
+        let mut view = self.view.lock().expect("bookings lock");
+        let Some(rows) = view.rows.as_mut() else { return false };
+        let Some(at) = rows.iter().position(|r| r.id == change.booking_id) else { return false };
+        let side = if rows[at].host_id == me {
+            Side::Host
+        } else if rows[at].renter_id == me {
+            Side::Renter
+        } else {
+            return false;
+        };
+        let mut row = rows.remove(at);
+        row.status = change.status.as_str().to_owned();
+        row.actions = change.status.moves(side).iter().map(|s| s.as_str().to_owned()).collect();
+        let by = if change.changed_by_name.is_empty() { &change.changed_by } else { &change.changed_by_name };
+        row.changed_by_name = Some(by.clone());
+        row.updated_at = row.updated_at.max(change.at);
+        if let Some(item) = &change.item {
+            row.title = Some(item.clone());
+        }
+        rows.insert(0, row);
+        true
+    }
+
     fn loaded(&self, result: Result<Vec<BookingRow>, String>) {
         let mut view = self.view.lock().expect("bookings lock");
         match result {
             Ok(mut rows) => {
-                // A click's outcome stays visible across the reload it causes.
                 let previous = view.rows.take().unwrap_or_default();
                 for row in &mut rows {
                     if let Some(old) = previous.iter().find(|old| old.id == row.id) {
+                        // A page read before a live change came is older than
+                        // the row that change made: the row stays.
+                        if old.updated_at > row.updated_at {
+                            *row = old.clone();
+                        }
+                        // A click's outcome stays visible across the reload it causes.
                         row.outcome.clone_from(&old.outcome);
                     }
                 }
@@ -194,6 +240,7 @@ pub fn reload_soon(app: &AppHandle) {
 mod tests {
     use super::*;
     use serde_json::json;
+    use urutibiz_protocol::BookingStatus::{self, *};
 
     #[test]
     fn a_timeline_runs_oldest_first_with_names() {
@@ -243,5 +290,62 @@ mod tests {
         let view = bookings.view();
         assert_eq!(view.error.as_deref(), Some("the server answered 503"));
         assert_eq!(view.rows.unwrap().len(), 1, "a failed reload keeps what was shown");
+    }
+
+    fn live(
+        booking_id: &str,
+        status: BookingStatus,
+        previous: BookingStatus,
+        by: &str,
+        at: i64,
+    ) -> BookingStatusChanged {
+        BookingStatusChanged {
+            booking_id: booking_id.into(),
+            status,
+            previous_status: previous,
+            changed_by: by.into(),
+            changed_by_name: if by == "renter-jean" { "Jean".into() } else { by.into() },
+            host_name: "Amina".into(),
+            renter_name: "Jean".into(),
+            item: None,
+            at,
+            collapsed: None,
+        }
+    }
+
+    #[test]
+    fn a_live_change_updates_its_row_with_this_sides_moves_without_a_reload() {
+        let mut first = server_item("b1", "pending");
+        first["hostId"] = json!("host-amina");
+        first["renterId"] = json!("renter-jean");
+        let mut second = server_item("b2", "confirmed");
+        second["hostId"] = json!("host-amina");
+        second["renterId"] = json!("renter-jean");
+        let bookings = MyBookings::default();
+        let rows = [second, first].iter().filter_map(BookingRow::from_server).collect();
+        bookings.loaded(Ok(rows));
+
+        // The host confirms b1: the renter's row says so, offers only Cancel,
+        // and moves to the top.
+        assert!(bookings.changed_live(&live("b1", Confirmed, Pending, "host-amina", 50), "renter-jean"));
+        let rows = bookings.view().rows.unwrap();
+        assert_eq!((rows[0].id.as_str(), rows[0].status.as_str()), ("b1", "confirmed"));
+        assert_eq!(rows[0].actions, ["cancelled"]);
+        assert_eq!(rows[0].changed_by_name.as_deref(), Some("host-amina"));
+        assert_eq!(rows[0].updated_at, 50);
+        // Seen from the host's side, the same move offers the host's moves.
+        assert!(bookings.changed_live(&live("b2", InProgress, Confirmed, "host-amina", 60), "host-amina"));
+        assert_eq!(bookings.view().rows.unwrap()[0].actions, ["completed"]);
+
+        // A page read before the change came does not undo it.
+        let mut stale = server_item("b1", "pending");
+        stale["hostId"] = json!("host-amina");
+        stale["renterId"] = json!("renter-jean");
+        bookings.loaded(Ok(vec![BookingRow::from_server(&stale).unwrap()]));
+        assert_eq!(bookings.view().rows.unwrap()[0].status, "confirmed");
+
+        // What the list cannot place asks for a reload.
+        assert!(!bookings.changed_live(&live("b9", Confirmed, Pending, "host-amina", 70), "renter-jean"));
+        assert!(!bookings.changed_live(&live("b1", Cancelled, Confirmed, "x", 80), "an-admin"));
     }
 }

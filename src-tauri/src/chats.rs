@@ -264,7 +264,8 @@ impl Chats {
         // counts it) until the window comes into sight and reads it. A
         // message already shown (a page and the live frame raced) counts once.
         let is_open = self.open_id() == Some(message.chat_id.as_str());
-        let unread = !mine && !repeat && !(is_open && in_sight);
+        let seen = is_open && in_sight;
+        let unread = !(mine || repeat || seen);
         self.raise(&message.chat_id, &message.message, mine, message.at, unread)
     }
 
@@ -352,9 +353,8 @@ impl MyChats {
     }
 }
 
-/// The signed-in user's id (`""` before the account is known).
 fn me(app: &AppHandle) -> String {
-    app.state::<crate::account::Account>().user().map(|u| u.id).unwrap_or_default()
+    crate::account::user_id(app)
 }
 
 /// Loads the first page of the list now (the open chat stays open).

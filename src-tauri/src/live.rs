@@ -140,7 +140,16 @@ fn apply(app: &AppHandle, update: Update, replaying: bool) {
                     state.changed(true);
                 }
                 Change::Booking => {
-                    crate::bookings::reload_soon(app);
+                    let placed = match &frame.event {
+                        ServerEvent::BookingStatusChanged(change) => {
+                            let me = crate::account::user_id(app);
+                            app.state::<crate::bookings::MyBookings>().changed_live(change, &me)
+                        }
+                        _ => false,
+                    };
+                    if !placed {
+                        crate::bookings::reload_soon(app);
+                    }
                     state.changed(false);
                 }
                 Change::Nothing => {}

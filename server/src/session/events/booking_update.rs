@@ -72,9 +72,7 @@ async fn too_late(app: &App, record: &BookingRecord, wanted: BookingStatus) -> S
     // Someone got there first when both moves start from one status (a
     // confirm and a cancel of the same request); otherwise the move was
     // never possible from here.
-    let raced = BookingStatus::ALL
-        .into_iter()
-        .any(|from| policy::is_transition(from, wanted) && policy::is_transition(from, now));
+    let raced = BookingStatus::ALL.into_iter().any(|from| from.is_move(wanted) && from.is_move(now));
     match &record.changed_by {
         Some(by) if raced => format!("already {} by {}", status_words(now), app.names.name_of(by).await),
         _ => format!("a booking cannot go from {now} to {wanted}"),
