@@ -41,7 +41,7 @@ for round in $(seq 1 "$rounds"); do
         [ "$variant" = B ] && start=$b
         db_dir=$(mktemp -d -t rt-ab.XXXXXX)
         if [[ $start == *"{pg}"* ]]; then
-            database="ab_${round}_$variant"
+            database="ab_${round}_${variant,,}"
             psql -q "$PG_URL" -c "CREATE DATABASE $database"
             start=${start//\{pg\}/"postgresql://postgres@localhost/$database?host=$PG_SOCKET"}
         fi

@@ -42,12 +42,28 @@ fn token(args: TokenArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// An error with what caused it, down to the root: "database: … creating
+/// a new object: db error: FATAL: role \"rt\" does not exist" says what to
+/// fix where the top line alone would not.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let said = inner.to_string();
+        if !text.contains(&said) {
+            text = format!("{text}: {said}");
+        }
+        cause = inner.source();
+    }
+    text
+}
+
 fn migrate(args: MigrateArgs) -> Result<(), String> {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let imported = runtime
         .block_on(urutibiz_realtime_server::import_sqlite(&args.from, &args.database_url))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| with_causes(&e))?;
     println!(
         "moved {} bookings, {} chats, {} events, read state of {} users ({} single reads), {} names; \
          positions go on from {}",
@@ -93,7 +109,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         tracing::info!(%addr, db = %config.db_path.display(), workers, "listening");
         // Machine-readable, for scripts and tests that bind port 0.
         println!("listening on http://{addr}");
-        urutibiz_realtime_server::run(listener, config, shutdown_signal()).await.map_err(|e| e.to_string())
+        urutibiz_realtime_server::run(listener, config, shutdown_signal()).await.map_err(|e| with_causes(&e))
     })
 }
 

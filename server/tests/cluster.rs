@@ -363,17 +363,19 @@ async fn a_node_stopped_in_the_middle_of_a_write_holds_the_others_up_for_seconds
     let url = pg.create_database("stopped");
     let a = Server::start(&["--database-url", &url]);
     let b = Server::start(&["--database-url", &url]);
+    a.put_booking("b1", "h1", "r1", "pending").await;
     let (holder, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(connection);
-    // Inserts into the log wait, so A's next write stops inside its
-    // transaction with the sequencer row taken.
+    // Inserts into the log wait, so A's next booking change (a transaction:
+    // the booking's row, then its events) stops inside its transaction
+    // with the sequencer row taken.
     holder.batch_execute("BEGIN; LOCK TABLE events IN SHARE MODE").await.unwrap();
     let stuck = {
-        let (http, target) = (a.http.clone(), a.url("/api/v1/publish"));
+        let (http, target) = (a.http.clone(), a.url("/api/v1/bookings/b1"));
         tokio::spawn(async move {
-            http.post(target)
+            http.put(target)
                 .bearer_auth(token("backend", "service", 3600))
-                .json(&json!({"room": "user-u1", "event": "tick", "data": {"n": 0}}))
+                .json(&json!({"hostId": "h1", "renterId": "r1", "status": "confirmed"}))
                 .send()
                 .await
         })
@@ -387,7 +389,7 @@ async fn a_node_stopped_in_the_middle_of_a_write_holds_the_others_up_for_seconds
         let row = watcher
             .query_one(
                 "SELECT COUNT(*) FROM pg_stat_activity
-                 WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'",
+                 WHERE wait_event_type = 'Lock' AND query LIKE 'WITH taken AS%'",
                 &[],
             )
             .await
@@ -412,7 +414,184 @@ async fn a_node_stopped_in_the_middle_of_a_write_holds_the_others_up_for_seconds
     assert_eq!(published.status(), 202);
     assert!(std::process::Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
     stuck.abort();
-    // A's write, cut off mid-transaction, was never acknowledged nor stored.
+    // A's change, cut off mid-transaction, was never stored.
     let mut client = b.connect("u1", "renter").await;
     assert_eq!(ticks(&client.resume(0).await), vec![1]);
+    let (_, booking) = b.get_as("h1", "host", "/api/v1/bookings/b1").await;
+    assert_eq!(booking["status"], "pending", "{booking}");
+}
+
+#[tokio::test]
+async fn a_bad_database_url_an_unknown_user_or_a_newer_schema_stops_the_start_clearly() {
+    let said = refused_start(&["--database-url", "postgres://a b@:::"]);
+    assert!(said.contains("--database-url") && said.contains("not a PostgreSQL URL"), "{said}");
+    let said = refused_start(&["--database-url", "postgres://rt@localhost/rt?sslmode=require"]);
+    assert!(said.contains("sslmode=require is not supported"), "{said}");
+    let said =
+        refused_start(&["--database-url", "postgresql://postgres@localhost/rt?host=/nonexistent-rt-dir"]);
+    assert!(said.contains("database"), "{said}");
+
+    let pg = Postgres::start();
+    let url = pg.create_database("bad");
+    let stranger = url.replace("postgres@", "nobody@");
+    let said = refused_start(&["--database-url", &stranger]);
+    assert!(said.contains("nobody"), "an unknown user is named: {said}");
+
+    // A newer server moved the schema on; this one does not touch it.
+    drop(Server::start(&["--database-url", &url]));
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client.batch_execute("INSERT INTO rt_schema (version) VALUES (99)").await.unwrap();
+    let said = refused_start(&["--database-url", &url]);
+    assert!(said.contains("schema is version 99, newer than this server knows"), "{said}");
+}
+
+/// The database's own order of a user's ticks: (position, n).
+async fn ticks_in_the_database(url: &str, room: &str) -> Vec<(i64, i64)> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let rows = client
+        .query(
+            "SELECT seq, (data::json ->> 'n')::bigint FROM events WHERE audience = $1 AND event = 'tick' ORDER BY seq",
+            &[&room],
+        )
+        .await
+        .unwrap();
+    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+}
+
+/// Reads `count` ticks as (position, n).
+async fn read_ticks(client: &mut Client, count: usize) -> Vec<(i64, i64)> {
+    let mut seen = Vec::with_capacity(count);
+    while seen.len() < count {
+        let frame = client.expect("tick").await;
+        seen.push((frame["seq"].as_i64().unwrap(), frame["data"]["n"].as_i64().unwrap()));
+    }
+    seen
+}
+
+#[tokio::test]
+async fn concurrent_publishers_on_three_nodes_give_every_device_the_databases_order() {
+    let pg = Postgres::start();
+    let url = pg.create_database("order");
+    let nodes: Vec<Server> = (0..3).map(|_| Server::start(&["--database-url", &url])).collect();
+    let mut devices = Vec::new();
+    for node in &nodes {
+        devices.push(node.connect("u1", "renter").await);
+    }
+    let publishers = nodes.iter().enumerate().map(|(i, node)| async move {
+        for n in 0..50 {
+            let status = node.publish("user-u1", "tick", json!({"n": i as i64 * 1000 + n})).await.status();
+            assert_eq!(status, 202);
+        }
+    });
+    futures_util::future::join_all(publishers).await;
+    let order = ticks_in_the_database(&url, "user-u1").await;
+    assert_eq!(order.len(), 150);
+    for device in &mut devices {
+        assert_eq!(read_ticks(device, 150).await, order, "a device's order is the database's");
+        device.expect_silence(100).await;
+    }
+}
+
+/// A small deterministic generator for the chaos test (its seed is printed).
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[tokio::test]
+async fn nodes_killed_at_random_moments_under_publishing_lose_and_repeat_nothing_acknowledged() {
+    let seed = std::env::var("CHAOS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
+    });
+    println!("chaos seed {seed} (CHAOS_SEED={seed} repeats it)");
+    let mut chance = Xorshift(seed);
+    let pg = Postgres::start();
+    let url = pg.create_database("chaos");
+    let start = || Server::start(&["--database-url", &url]);
+    // Node 0 stays; nodes 1 and 2 are killed in turn and started again.
+    let mut nodes = [start(), start(), start()];
+    let mut steady = nodes[0].connect("u1", "renter").await;
+    let mut roaming = nodes[1].connect("u1", "renter").await;
+    let (mut steady_seen, mut roaming_seen) = (Vec::new(), Vec::new());
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut next = 0_i64;
+    for round in 0..4 {
+        let victim = 1 + round % 2;
+        // Publishing through the victim, without pause, until it dies.
+        let publisher = {
+            let (http, target, acknowledged) =
+                (nodes[victim].http.clone(), nodes[victim].url("/api/v1/publish"), acknowledged.clone());
+            let first = next;
+            tokio::spawn(async move {
+                for n in first.. {
+                    let sent = http
+                        .post(&target)
+                        .bearer_auth(token("backend", "service", 3600))
+                        .json(&json!({"room": "user-u1", "event": "tick", "data": {"n": n}}))
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(response) if response.status() == 202 => acknowledged.lock().unwrap().push(n),
+                        _ => return n,
+                    }
+                }
+                unreachable!()
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20 + chance.below(200))).await;
+        let _ = std::mem::replace(&mut nodes[victim], start()).kill9();
+        next = publisher.await.unwrap() + 1;
+        // The roaming device was on a node that may be gone: it moves to the
+        // steady node and resumes from what it saw last.
+        let after = roaming_seen.last().map_or(0, |&(seq, _)| seq);
+        let mut collected = Vec::new();
+        loop {
+            match tokio::time::timeout(Duration::from_millis(300), roaming.next()).await {
+                Ok(Next::Frame(frame)) if frame["event"] == "tick" => {
+                    collected.push((frame["seq"].as_i64().unwrap(), frame["data"]["n"].as_i64().unwrap()))
+                }
+                Ok(Next::Frame(_)) => {}
+                Ok(Next::Closed(_)) | Err(_) => break,
+            }
+        }
+        roaming_seen.extend(collected);
+        roaming = nodes[0].connect("u1", "renter").await;
+        let after = roaming_seen.last().map_or(after, |&(seq, _)| seq);
+        for frame in roaming.resume(after).await.iter().filter(|f| f["event"] == "tick") {
+            roaming_seen.push((frame["seq"].as_i64().unwrap(), frame["data"]["n"].as_i64().unwrap()));
+        }
+        // Next round it sits on the next victim.
+        roaming.close().await;
+        roaming = nodes[1 + (round + 1) % 2].connect("u1", "renter").await;
+        let after = roaming_seen.last().map_or(0, |&(seq, _)| seq);
+        for frame in roaming.resume(after).await.iter().filter(|f| f["event"] == "tick") {
+            roaming_seen.push((frame["seq"].as_i64().unwrap(), frame["data"]["n"].as_i64().unwrap()));
+        }
+    }
+    let order = ticks_in_the_database(&url, "user-u1").await;
+    steady_seen.extend(read_ticks(&mut steady, order.len()).await);
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(!acknowledged.is_empty(), "seed {seed}: nothing was published");
+    let stored: Vec<i64> = order.iter().map(|&(_, n)| n).collect();
+    let lost: Vec<_> = acknowledged.iter().filter(|n| !stored.contains(n)).collect();
+    assert!(lost.is_empty(), "seed {seed}: acknowledged but not stored: {lost:?}");
+    assert_eq!(steady_seen, order, "seed {seed}: the steady device has the database's order");
+    assert_eq!(roaming_seen, order, "seed {seed}: the roaming device, across its moves, too");
+    let mut fresh = nodes[2].connect("u1", "renter").await;
+    let history: Vec<_> = fresh
+        .resume(0)
+        .await
+        .iter()
+        .filter(|f| f["event"] == "tick")
+        .map(|f| f["data"]["n"].as_i64().unwrap())
+        .collect();
+    assert_eq!(history, stored, "seed {seed}: history too");
 }

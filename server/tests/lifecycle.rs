@@ -223,3 +223,12 @@ fn startup_refuses_a_cors_origin_that_is_not_one() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("is not an origin"), "{bad}");
     }
 }
+
+#[tokio::test]
+async fn a_second_server_on_the_same_sqlite_file_is_refused_and_the_first_keeps_serving() {
+    let first = Server::start(&[]);
+    let db = first.db_path();
+    let said = refused_start(&["--db", db.to_str().unwrap()]);
+    assert!(said.contains("is in use by another server process"), "{said}");
+    first.connect("u1", "renter").await.close().await;
+}

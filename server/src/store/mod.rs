@@ -51,6 +51,20 @@ pub enum StoreError {
     /// The storage worker has stopped.
     #[error("storage is shut down")]
     Closed,
+    /// The database was brought to a newer schema by a newer server.
+    #[error("the database's schema is version {found}, newer than this server knows ({known}): run the newer server")]
+    NewerSchema {
+        /// The database's version.
+        found: usize,
+        /// The newest this build knows.
+        known: usize,
+    },
+    /// Another server process has the SQLite file open.
+    #[error("{path} is in use by another server process: one SQLite file serves one server (for several nodes, use --database-url)")]
+    InUse {
+        /// The database file.
+        path: String,
+    },
 }
 
 impl From<rusqlite::Error> for StoreError {

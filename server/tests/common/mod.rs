@@ -28,6 +28,30 @@ pub(crate) struct Server {
     pub http: reqwest::Client,
 }
 
+/// Starts a server that is expected to refuse to start; returns what it
+/// said. Bounded: 30 s.
+pub(crate) fn refused_start(args: &[&str]) -> String {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_realtime-server"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .env("JWT_SECRET", SECRET)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(!status.success(), "it started");
+            let mut said = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut said).unwrap();
+            return said;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("the server neither started nor gave up within 30 s");
+}
+
 /// With `REALTIME_TEST_PG_SOCKET` set (a PostgreSQL Unix-socket directory,
 /// as `scripts/test.sh` sets it), each server directory gets a database of
 /// its own on that PostgreSQL (the same one when a test restarts a server

@@ -2,7 +2,8 @@
 //! queries in PostgreSQL's dialect.
 
 use super::super::*;
-use tokio_postgres::{GenericClient, Row, Transaction};
+use deadpool_postgres::{GenericClient, Transaction};
+use tokio_postgres::Row;
 
 /// Rooms whose events a scope may read: its own rooms (`$1`) plus the
 /// booking and chat rooms of the user (`$2`).
@@ -42,7 +43,10 @@ pub(super) fn event_from_row(row: &Row, at: usize) -> Result<StoredEvent, StoreE
 /// The newest position handed out (0 when none); it never goes back, even
 /// once events are pruned.
 pub(super) async fn events_head(client: &impl GenericClient) -> Result<i64, StoreError> {
-    Ok(client.query_one("SELECT head FROM rt_sequencer", &[]).await?.try_get(0)?)
+    Ok(client
+        .query_one(&client.prepare_cached("SELECT head FROM rt_sequencer").await?, &[])
+        .await?
+        .try_get(0)?)
 }
 
 pub(super) async fn upsert_booking(
@@ -51,10 +55,13 @@ pub(super) async fn upsert_booking(
 ) -> Result<Option<Booking>, StoreError> {
     let before = read_booking_record(tx, &booking.id, true).await?.map(|r| r.booking);
     tx.execute(
-        "INSERT INTO bookings (id, host_id, renter_id, status, title, created_at, updated_at)
+        &tx.prepare_cached(
+            "INSERT INTO bookings (id, host_id, renter_id, status, title, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6)
          ON CONFLICT (id) DO UPDATE SET host_id = EXCLUDED.host_id, renter_id = EXCLUDED.renter_id,
             title = COALESCE(EXCLUDED.title, bookings.title), updated_at = EXCLUDED.updated_at",
+        )
+        .await?,
         &[
             &booking.id,
             &booking.host_id,
@@ -79,7 +86,7 @@ pub(super) async fn set_booking_status(
 ) -> Result<bool, StoreError> {
     let changed = tx
         .execute(
-            "UPDATE bookings SET status = $3, updated_at = $4, changed_by = $5 WHERE id = $1 AND status = $2",
+            &tx.prepare_cached("UPDATE bookings SET status = $3, updated_at = $4, changed_by = $5 WHERE id = $1 AND status = $2").await?,
             &[&id, &from.as_str(), &to.as_str(), &crate::clock::now_ms(), &changed_by],
         )
         .await?;
@@ -115,7 +122,12 @@ pub(super) async fn read_booking_record(
 ) -> Result<Option<BookingRecord>, StoreError> {
     let lock = if lock { " FOR UPDATE" } else { "" };
     let row = client
-        .query_opt(&format!("SELECT {RECORD_COLUMNS} FROM bookings WHERE id = $1{lock}"), &[&id])
+        .query_opt(
+            &client
+                .prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM bookings WHERE id = $1{lock}"))
+                .await?,
+            &[&id],
+        )
         .await?;
     row.as_ref().map(record_from_row).transpose()
 }
@@ -133,13 +145,13 @@ pub(super) async fn bookings_of(
     let after = query.after.as_ref();
     let rows = client
         .query(
-            &format!(
+            &client.prepare_cached(&format!(
                 "SELECT {RECORD_COLUMNS} FROM bookings
                  WHERE (($2 IN ('any', 'host') AND host_id = $1) OR ($2 IN ('any', 'renter') AND renter_id = $1))
                    AND ($3::text IS NULL OR status = $3)
                    AND ($4::bigint IS NULL OR (updated_at, id) < ($4, $5::text))
                  ORDER BY updated_at DESC, id DESC LIMIT $6"
-            ),
+            )).await?,
             &[
                 &user_id,
                 &side,
@@ -160,11 +172,13 @@ pub(super) async fn booking_changes(
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let rows = client
         .query(
-            &format!(
-                "SELECT {EVENT_COLUMNS} FROM events e
+            &client
+                .prepare_cached(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM events e
                  WHERE e.audience = 'booking-' || $1 AND e.event = 'booking-status-changed'
                  ORDER BY e.seq DESC LIMIT $2"
-            ),
+                ))
+                .await?,
             &[&id, &(limit as i64)],
         )
         .await?;
@@ -172,13 +186,18 @@ pub(super) async fn booking_changes(
 }
 
 pub(super) async fn read_chat(client: &impl GenericClient, id: &str) -> Result<Option<Chat>, StoreError> {
-    let row = client.query_opt("SELECT id, user_a, user_b FROM chats WHERE id = $1", &[&id]).await?;
+    let row = client
+        .query_opt(
+            &client.prepare_cached("SELECT id, user_a, user_b FROM chats WHERE id = $1").await?,
+            &[&id],
+        )
+        .await?;
     row.map(|r| Ok(Chat { id: r.try_get(0)?, user_a: r.try_get(1)?, user_b: r.try_get(2)? })).transpose()
 }
 
 pub(super) async fn create_chat(tx: &Transaction<'_>, chat: &Chat) -> Result<Chat, StoreError> {
     tx.execute(
-        "INSERT INTO chats (id, user_a, user_b, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+        &tx.prepare_cached("INSERT INTO chats (id, user_a, user_b, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING").await?,
         &[&chat.id, &chat.user_a, &chat.user_b, &crate::clock::now_ms()],
     )
     .await?;
@@ -194,7 +213,7 @@ pub(super) async fn replay(
     let rooms = scope_rooms(scope);
     let pruned_upto: i64 = client
         .query_one(
-            &format!("{SCOPE} SELECT COALESCE(MAX(upto_seq), 0)::bigint FROM pruned WHERE audience IN (SELECT audience FROM scope)"),
+            &client.prepare_cached(&format!("{SCOPE} SELECT COALESCE(MAX(upto_seq), 0)::bigint FROM pruned WHERE audience IN (SELECT audience FROM scope)")).await?,
             &[&rooms, &scope.user_id],
         )
         .await?
@@ -205,13 +224,16 @@ pub(super) async fn replay(
     // As in SQLite: one index range per room, each cut at the page size and
     // at the page's current last position, merged here.
     let audiences: Vec<String> = client
-        .query(&format!("{SCOPE} SELECT audience FROM scope"), &[&rooms, &scope.user_id])
+        .query(
+            &client.prepare_cached(&format!("{SCOPE} SELECT audience FROM scope")).await?,
+            &[&rooms, &scope.user_id],
+        )
         .await?
         .iter()
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
     let range = client
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {EVENT_COLUMNS},
                 e.event = 'booking-status-changed' AND EXISTS (
                     SELECT 1 FROM events l WHERE l.audience = e.audience AND l.event = e.event AND l.seq > e.seq)
@@ -241,8 +263,12 @@ pub(super) async fn share_booking(
 ) -> Result<bool, StoreError> {
     Ok(client
         .query_one(
-            "SELECT EXISTS (SELECT 1 FROM bookings WHERE host_id = $1 AND renter_id = $2)
+            &client
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM bookings WHERE host_id = $1 AND renter_id = $2)
                  OR EXISTS (SELECT 1 FROM bookings WHERE host_id = $2 AND renter_id = $1)",
+                )
+                .await?,
             &[&one, &other],
         )
         .await?
@@ -257,7 +283,7 @@ pub(super) async fn chats_of(
 ) -> Result<Vec<ChatSummary>, StoreError> {
     let rows = client
         .query(
-            &format!(
+            &client.prepare_cached(&format!(
                 "SELECT * FROM (
                     SELECT c.id AS chat_id, c.user_a, c.user_b, COALESCE(e.seq, 0) AS activity, {EVENT_COLUMNS}
                     FROM chats c LEFT JOIN events e ON e.seq = (
@@ -265,7 +291,7 @@ pub(super) async fn chats_of(
                     WHERE c.user_a = $1 OR c.user_b = $1
                  ) listed WHERE $2::bigint IS NULL OR (activity, chat_id) < ($2, $3::text)
                  ORDER BY activity DESC, chat_id DESC LIMIT $4"
-            ),
+            )).await?,
             &[&user_id, &after.map(|c| c.activity), &after.map(|c| c.id.as_str()), &(limit as i64)],
         )
         .await?;
@@ -289,11 +315,11 @@ pub(super) async fn messages(
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let rows = client
         .query(
-            &format!(
+            &client.prepare_cached(&format!(
                 "SELECT {EVENT_COLUMNS} FROM events e
                  WHERE e.audience = 'chat-' || $1 AND e.event = 'new-message' AND ($2::bigint IS NULL OR e.seq < $2)
                  ORDER BY e.seq DESC LIMIT $3"
-            ),
+            )).await?,
             &[&chat_id, &before, &(limit as i64)],
         )
         .await?;

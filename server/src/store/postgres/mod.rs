@@ -51,14 +51,50 @@ const SESSION_OPTIONS: &str =
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
+        // By SQLSTATE class ("40": serialization or deadlock, "55": lock
+        // timeout, "57": admin shutdown, "08": connection), or how it failed.
+        let kind = match e.code() {
+            Some(state) => format!("sqlstate-{}", &state.code()[..2]),
+            None if e.is_closed() => "closed".to_owned(),
+            None => "io".to_owned(),
+        };
+        metrics::counter!("realtime_store_errors_total", "kind" => kind).increment(1);
         StoreError::Database(Box::new(e))
     }
 }
 
 impl From<deadpool_postgres::PoolError> for StoreError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
+        metrics::counter!("realtime_store_errors_total", "kind" => "pool").increment(1);
         StoreError::Database(Box::new(e))
     }
+}
+
+/// Names and explains the clustered store's metrics once.
+fn describe_metrics() {
+    metrics::describe_counter!(
+        "realtime_store_errors_total",
+        "Database errors, by kind (SQLSTATE class, closed, io, pool)"
+    );
+    metrics::describe_counter!("realtime_store_events_total", "Events stored by this node");
+    metrics::describe_histogram!(
+        "realtime_store_commit_seconds",
+        "Time to store and commit a group of appends, waiting for other nodes' commits on the sequencer included"
+    );
+    metrics::describe_histogram!("realtime_store_group_events", "Events per committed group of appends");
+
+    metrics::describe_gauge!(
+        "realtime_cluster_tail_lag_events",
+        "Events committed in the cluster that this node has not delivered yet"
+    );
+    metrics::describe_gauge!(
+        "realtime_cluster_tail_lag_seconds",
+        "Age of the last event this node delivered, when it delivered it"
+    );
+    metrics::describe_gauge!(
+        "realtime_cluster_fenced",
+        "1 while this node is fenced (cut off from the database)"
+    );
 }
 
 /// Why a database URL cannot be used.
@@ -115,6 +151,7 @@ impl PgStore {
     /// writer and tailer; `hook` hears every committed event of every node,
     /// in position order, from the newest position at start on.
     pub(crate) async fn open(url: &str, hook: CommitHook) -> Result<PgStore, StoreError> {
+        describe_metrics();
         let config = connection_config(url).map_err(|e| StoreError::Database(Box::new(e)))?;
         let manager = Manager::from_config(
             config.clone(),
@@ -129,7 +166,7 @@ impl PgStore {
             .build()
             .map_err(|e| StoreError::Database(Box::new(e)))?;
         migrate(&pool).await?;
-        let head = events::events_head(&**pool.get().await?).await?;
+        let head = events::events_head(&pool.get().await?).await?;
         let committed = Arc::new(AtomicI64::new(head));
         let tail_wake = Arc::new(Notify::new());
         let node: Arc<str> = uuid::Uuid::now_v7().to_string().into();
@@ -146,7 +183,7 @@ impl PgStore {
 
     /// Tells every node (this one first) that positions up to `last_seq`
     /// are committed.
-    async fn announce(&self, client: &tokio_postgres::Client, last_seq: i64) {
+    async fn announce(&self, client: deadpool_postgres::Object, last_seq: i64) {
         writer::announce(client, &self.committed, &self.tail_wake, last_seq).await;
     }
 }
@@ -158,6 +195,9 @@ async fn migrate(pool: &Pool) -> Result<(), StoreError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
     tx.batch_execute("CREATE TABLE IF NOT EXISTS rt_schema (version INTEGER NOT NULL)").await?;
     let applied: i32 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM rt_schema", &[]).await?.get(0);
+    if applied as usize > MIGRATIONS.len() {
+        return Err(StoreError::NewerSchema { found: applied as usize, known: MIGRATIONS.len() });
+    }
     for (at, sql) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
         tx.batch_execute(sql).await?;
         tx.execute("INSERT INTO rt_schema (version) VALUES ($1)", &[&(at as i32 + 1)]).await?;
@@ -174,7 +214,7 @@ impl EventLog for PgStore {
     }
 
     async fn head_seq(&self) -> Result<i64, StoreError> {
-        events::events_head(&**self.client().await?).await
+        events::events_head(&self.client().await?).await
     }
 
     fn committed_head(&self) -> i64 {
@@ -182,7 +222,7 @@ impl EventLog for PgStore {
     }
 
     async fn replay(&self, scope: Scope, after: i64, limit: usize) -> Result<ReplayPage, StoreError> {
-        events::replay(&**self.client().await?, &scope, after, limit).await
+        events::replay(&self.client().await?, &scope, after, limit).await
     }
 
     fn fence(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
@@ -215,7 +255,7 @@ impl BookingStore for PgStore {
     }
 
     async fn booking(&self, id: &str) -> Result<Option<Booking>, StoreError> {
-        Ok(events::read_booking_record(&**self.client().await?, id, false).await?.map(|r| r.booking))
+        Ok(events::read_booking_record(&self.client().await?, id, false).await?.map(|r| r.booking))
     }
 
     async fn change_booking_status(
@@ -234,13 +274,13 @@ impl BookingStore for PgStore {
         let stored = writer::insert_events(&tx, new, &self.node).await?;
         tx.commit().await?;
         if let Some(last) = stored.last() {
-            self.announce(&client, last.seq).await;
+            self.announce(client, last.seq).await;
         }
         Ok(Some(stored))
     }
 
     async fn booking_record(&self, id: &str) -> Result<Option<BookingRecord>, StoreError> {
-        events::read_booking_record(&**self.client().await?, id, false).await
+        events::read_booking_record(&self.client().await?, id, false).await
     }
 
     async fn bookings_of(
@@ -248,22 +288,22 @@ impl BookingStore for PgStore {
         user_id: &str,
         query: BookingQuery,
     ) -> Result<Vec<BookingRecord>, StoreError> {
-        events::bookings_of(&**self.client().await?, user_id, &query).await
+        events::bookings_of(&self.client().await?, user_id, &query).await
     }
 
     async fn booking_changes(&self, id: &str, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
-        events::booking_changes(&**self.client().await?, id, limit).await
+        events::booking_changes(&self.client().await?, id, limit).await
     }
 
     async fn share_booking(&self, one: &str, other: &str) -> Result<bool, StoreError> {
-        events::share_booking(&**self.client().await?, one, other).await
+        events::share_booking(&self.client().await?, one, other).await
     }
 }
 
 #[async_trait]
 impl ChatStore for PgStore {
     async fn chat(&self, id: &str) -> Result<Option<Chat>, StoreError> {
-        events::read_chat(&**self.client().await?, id).await
+        events::read_chat(&self.client().await?, id).await
     }
 
     async fn create_chat(&self, chat: Chat) -> Result<Chat, StoreError> {
@@ -280,7 +320,7 @@ impl ChatStore for PgStore {
         after: Option<ChatCursor>,
         limit: usize,
     ) -> Result<Vec<ChatSummary>, StoreError> {
-        events::chats_of(&**self.client().await?, user_id, after.as_ref(), limit).await
+        events::chats_of(&self.client().await?, user_id, after.as_ref(), limit).await
     }
 
     async fn messages(
@@ -289,18 +329,18 @@ impl ChatStore for PgStore {
         before: Option<i64>,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        events::messages(&**self.client().await?, chat_id, before, limit).await
+        events::messages(&self.client().await?, chat_id, before, limit).await
     }
 }
 
 #[async_trait]
 impl ReadStateStore for PgStore {
     async fn unread_count(&self, scope: Scope) -> Result<i64, StoreError> {
-        read_state::unread_count(&**self.client().await?, &scope).await
+        read_state::unread_count(&self.client().await?, &scope).await
     }
 
     async fn unread_by_chat(&self, scope: Scope) -> Result<HashMap<String, i64>, StoreError> {
-        read_state::unread_by_chat(&**self.client().await?, &scope).await
+        read_state::unread_by_chat(&self.client().await?, &scope).await
     }
 
     async fn change_read_state(&self, scope: Scope, change: ReadChange) -> Result<ReadOutcome, StoreError> {
@@ -308,7 +348,7 @@ impl ReadStateStore for PgStore {
         let tx = client.transaction().await?;
         let mut outcome = read_state::change(&tx, &scope, change).await?;
         tx.commit().await?;
-        outcome.unread_count = read_state::unread_count(&**client, &scope).await?;
+        outcome.unread_count = read_state::unread_count(&client, &scope).await?;
         Ok(outcome)
     }
 
@@ -317,7 +357,7 @@ impl ReadStateStore for PgStore {
         scope: Scope,
         query: HistoryQuery,
     ) -> Result<Vec<NotificationRecord>, StoreError> {
-        read_state::history(&**self.client().await?, &scope, &query).await
+        read_state::history(&self.client().await?, &scope, &query).await
     }
 }
 
@@ -338,6 +378,6 @@ impl NameStore for PgStore {
     }
 
     async fn display_name(&self, user_id: &str) -> Result<Option<RecordedName>, StoreError> {
-        users::display_name(&**self.client().await?, user_id).await
+        users::display_name(&self.client().await?, user_id).await
     }
 }

@@ -3,9 +3,9 @@
 
 use super::super::*;
 use super::events::{event_from_row, events_head, scope_rooms, EVENT_COLUMNS, SCOPE};
+use deadpool_postgres::{GenericClient, Transaction};
 use std::collections::HashMap;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{GenericClient, Transaction};
 
 /// Notifications of the scope that are neither read nor cleared.
 const UNREAD: &str = "e.audience IN (SELECT audience FROM scope) AND e.event = 'notification'
@@ -19,7 +19,7 @@ const KIND_OF: &str = "(e.data::json ->> 'type')";
 pub(super) async fn unread_count(client: &impl GenericClient, scope: &Scope) -> Result<i64, StoreError> {
     Ok(client
         .query_one(
-            &format!("{SCOPE} SELECT COUNT(*) FROM events e WHERE {UNREAD}"),
+            &client.prepare_cached(&format!("{SCOPE} SELECT COUNT(*) FROM events e WHERE {UNREAD}")).await?,
             &[&scope_rooms(scope), &scope.user_id],
         )
         .await?
@@ -32,11 +32,13 @@ pub(super) async fn unread_by_chat(
 ) -> Result<HashMap<String, i64>, StoreError> {
     let rows = client
         .query(
-            &format!(
-                "{SCOPE} SELECT {CHAT_OF} AS chat, COUNT(*) FROM events e
+            &client
+                .prepare_cached(&format!(
+                    "{SCOPE} SELECT {CHAT_OF} AS chat, COUNT(*) FROM events e
                  WHERE {UNREAD} AND {KIND_OF} = 'message' AND {CHAT_OF} IS NOT NULL
                  GROUP BY chat"
-            ),
+                ))
+                .await?,
             &[&scope_rooms(scope), &scope.user_id],
         )
         .await?;
@@ -46,15 +48,19 @@ pub(super) async fn unread_by_chat(
 /// Raises the user's watermarks to `upto` and forgets the individual reads below.
 async fn raise_marks(tx: &Transaction<'_>, user_id: &str, upto: i64, clear: bool) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO read_marks (user_id, read_upto, cleared_upto)
+        &tx.prepare_cached("INSERT INTO read_marks (user_id, read_upto, cleared_upto)
          VALUES ($1, $2::bigint, CASE WHEN $3::boolean THEN $2::bigint ELSE 0 END)
          ON CONFLICT (user_id) DO UPDATE SET
             read_upto = GREATEST(read_marks.read_upto, $2),
-            cleared_upto = CASE WHEN $3 THEN GREATEST(read_marks.cleared_upto, $2) ELSE read_marks.cleared_upto END",
+            cleared_upto = CASE WHEN $3 THEN GREATEST(read_marks.cleared_upto, $2) ELSE read_marks.cleared_upto END").await?,
         &[&user_id, &upto, &clear],
     )
     .await?;
-    tx.execute("DELETE FROM notification_reads WHERE user_id = $1 AND seq <= $2", &[&user_id, &upto]).await?;
+    tx.execute(
+        &tx.prepare_cached("DELETE FROM notification_reads WHERE user_id = $1 AND seq <= $2").await?,
+        &[&user_id, &upto],
+    )
+    .await?;
     Ok(())
 }
 
@@ -66,10 +72,11 @@ async fn mark_found(
     find: &str,
     arg: &(dyn ToSql + Sync),
 ) -> Result<Vec<String>, StoreError> {
-    let found = tx.query(find, &[&scope_rooms(scope), &scope.user_id, arg]).await?;
+    let found =
+        tx.query(&tx.prepare_cached(find).await?, &[&scope_rooms(scope), &scope.user_id, arg]).await?;
     let seqs: Vec<i64> = found.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
     tx.execute(
-        "INSERT INTO notification_reads (user_id, seq) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING",
+        &tx.prepare_cached("INSERT INTO notification_reads (user_id, seq) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING").await?,
         &[&scope.user_id, &seqs],
     )
     .await?;
@@ -124,8 +131,9 @@ pub(super) async fn history(
 ) -> Result<Vec<NotificationRecord>, StoreError> {
     let rows = client
         .query(
-            &format!(
-                "{SCOPE} SELECT {EVENT_COLUMNS}, is_read FROM (
+            &client
+                .prepare_cached(&format!(
+                    "{SCOPE} SELECT {EVENT_COLUMNS}, is_read FROM (
                     SELECT e.*, (e.seq <= COALESCE(m.read_upto, 0) OR EXISTS (
                         SELECT 1 FROM notification_reads r WHERE r.user_id = $2 AND r.seq = e.seq)) AS is_read
                     FROM events e LEFT JOIN read_marks m ON m.user_id = $2
@@ -134,7 +142,8 @@ pub(super) async fn history(
                       AND ($3::bigint IS NULL OR e.seq < $3)
                       AND ($4::text IS NULL OR {KIND_OF} = $4)
                  ) e WHERE NOT ($5 AND is_read) ORDER BY e.seq DESC LIMIT $6"
-            ),
+                ))
+                .await?,
             &[
                 &scope_rooms(scope),
                 &scope.user_id,

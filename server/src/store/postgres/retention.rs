@@ -2,8 +2,8 @@
 //! cluster one node prunes at a time (the others skip the step).
 
 use super::super::*;
+use deadpool_postgres::{GenericClient, Transaction};
 use std::collections::HashMap;
-use tokio_postgres::Transaction;
 
 /// Most rows removed by one step (one short transaction).
 const STEP: usize = 1000;
@@ -12,8 +12,10 @@ const STEP: usize = 1000;
 const PRUNE_LOCK: i64 = 0x7274_5f70_7275_6e65; // "rt_prune"
 
 pub(super) async fn prune_step(tx: &Transaction<'_>, retention: Retention) -> Result<usize, StoreError> {
-    let mine: bool =
-        tx.query_one("SELECT pg_try_advisory_xact_lock($1)", &[&PRUNE_LOCK]).await?.try_get(0)?;
+    let mine: bool = tx
+        .query_one(&tx.prepare_cached("SELECT pg_try_advisory_xact_lock($1)").await?, &[&PRUNE_LOCK])
+        .await?
+        .try_get(0)?;
     if !mine {
         return Ok(0);
     }
@@ -22,8 +24,12 @@ pub(super) async fn prune_step(tx: &Transaction<'_>, retention: Retention) -> Re
         // Positions follow creation time: walk from the oldest and stop at
         // the first event young enough to keep.
         let mut upto = None;
-        for row in
-            tx.query("SELECT seq, created_at FROM events ORDER BY seq LIMIT $1", &[&(STEP as i64)]).await?
+        for row in tx
+            .query(
+                &tx.prepare_cached("SELECT seq, created_at FROM events ORDER BY seq LIMIT $1").await?,
+                &[&(STEP as i64)],
+            )
+            .await?
         {
             let (seq, created_at): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
             if created_at >= cutoff {
@@ -32,8 +38,12 @@ pub(super) async fn prune_step(tx: &Transaction<'_>, retention: Retention) -> Re
             upto = Some(seq);
         }
         if let Some(upto) = upto {
-            for row in
-                tx.query("DELETE FROM events WHERE seq <= $1 RETURNING audience, seq", &[&upto]).await?
+            for row in tx
+                .query(
+                    &tx.prepare_cached("DELETE FROM events WHERE seq <= $1 RETURNING audience, seq").await?,
+                    &[&upto],
+                )
+                .await?
             {
                 removed.push((row.try_get(0)?, row.try_get(1)?));
             }
@@ -43,8 +53,11 @@ pub(super) async fn prune_step(tx: &Transaction<'_>, retention: Retention) -> Re
         let keep = keep as i64;
         let over = tx
             .query(
-                "SELECT audience, COUNT(*) - $1 FROM events WHERE starts_with(audience, 'user-')
+                &tx.prepare_cached(
+                    "SELECT audience, COUNT(*) - $1 FROM events WHERE starts_with(audience, 'user-')
                  GROUP BY audience HAVING COUNT(*) > $1 LIMIT 20",
+                )
+                .await?,
                 &[&keep],
             )
             .await?;
@@ -56,9 +69,12 @@ pub(super) async fn prune_step(tx: &Transaction<'_>, retention: Retention) -> Re
             }
             let deleted = tx
                 .query(
-                    "DELETE FROM events WHERE seq IN (
+                    &tx.prepare_cached(
+                        "DELETE FROM events WHERE seq IN (
                         SELECT seq FROM events WHERE audience = $1 ORDER BY seq LIMIT $2)
                      RETURNING audience, seq",
+                    )
+                    .await?,
                     &[&audience, &excess.min(budget)],
                 )
                 .await?;
@@ -74,13 +90,17 @@ pub(super) async fn prune_step(tx: &Transaction<'_>, retention: Retention) -> Re
     }
     for (audience, seq) in highest {
         tx.execute(
-            "INSERT INTO pruned (audience, upto_seq) VALUES ($1, $2)
+            &tx.prepare_cached(
+                "INSERT INTO pruned (audience, upto_seq) VALUES ($1, $2)
              ON CONFLICT (audience) DO UPDATE SET upto_seq = GREATEST(pruned.upto_seq, $2)",
+            )
+            .await?,
             &[&audience, &seq],
         )
         .await?;
     }
     let seqs: Vec<i64> = removed.iter().map(|(_, seq)| *seq).collect();
-    tx.execute("DELETE FROM notification_reads WHERE seq = ANY($1)", &[&seqs]).await?;
+    tx.execute(&tx.prepare_cached("DELETE FROM notification_reads WHERE seq = ANY($1)").await?, &[&seqs])
+        .await?;
     Ok(removed.len())
 }

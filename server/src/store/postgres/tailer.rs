@@ -55,6 +55,7 @@ pub(super) fn spawn(
             let since = started.elapsed().as_millis() as i64 - read_at.load(Ordering::Acquire);
             let cut_off = since > FENCE_AFTER.as_millis() as i64;
             let changed = fence.send_if_modified(|fenced| std::mem::replace(fenced, cut_off) != cut_off);
+            metrics::gauge!("realtime_cluster_fenced").set(f64::from(u8::from(cut_off)));
             if changed && cut_off {
                 tracing::error!(seconds = since / 1000, "database unreachable: fencing this node");
             } else if changed {
@@ -140,12 +141,23 @@ async fn follow(
     loop {
         let batch = read_after(&client, &read, *cursor, node).await?;
         reads.succeeded();
-        if let Some(last) = batch.last().map(|e| e.seq) {
+        if let Some(last) = batch.last() {
+            let age_ms = crate::clock::now_ms() - last.event.created_at;
+            let last = last.seq;
             hook(&batch);
             *cursor = last;
             delivered.fetch_max(last, Ordering::AcqRel);
+            metrics::gauge!("realtime_cluster_tail_lag_seconds").set(age_ms.max(0) as f64 / 1000.0);
+            let behind = if batch.len() as i64 == BATCH {
+                let head: i64 = client.query_one("SELECT head FROM rt_sequencer", &[]).await?.try_get(0)?;
+                head - last
+            } else {
+                0
+            };
+            metrics::gauge!("realtime_cluster_tail_lag_events").set(behind as f64);
             continue;
         }
+        metrics::gauge!("realtime_cluster_tail_lag_events").set(0.0);
         tokio::select! {
             _ = wake.notified() => {}
             _ = tokio::time::sleep(POLL) => {}

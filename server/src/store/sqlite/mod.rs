@@ -50,6 +50,27 @@ pub(crate) struct SqliteStore {
     _checkpoints: mpsc::Sender<()>,
     /// Newest acknowledged position; set by the writer before it answers.
     committed: Arc<AtomicI64>,
+    /// Held while the store is open: a second server on the same file
+    /// would deliver only what it writes itself, so it is refused.
+    _in_use: std::fs::File,
+}
+
+/// Locks `<db>-lock` beside the database for this process (released when
+/// it exits, however it exits).
+fn claim(path: &Path) -> Result<std::fs::File, StoreError> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push("-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| StoreError::Database(Box::new(e)))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InUse { path: path.display().to_string() }),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Database(Box::new(e))),
+    }
 }
 
 impl SqliteStore {
@@ -57,6 +78,7 @@ impl SqliteStore {
     /// worker threads. `fsync` selects `synchronous=FULL` over `NORMAL`;
     /// both survive a process crash, only FULL survives a power cut.
     pub(crate) fn open(path: &Path, fsync: bool, hook: CommitHook) -> Result<SqliteStore, StoreError> {
+        let in_use = claim(path)?;
         let mut conn = worker::connect_writer(path, fsync)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", if fsync { "FULL" } else { "NORMAL" })?;
@@ -71,7 +93,7 @@ impl SqliteStore {
             worker::spawn_checkpointer(path, worker::CHECKPOINT_EVERY, finish_checkpoint.clone())?;
         let committed = Arc::new(AtomicI64::new(events::events_head(&conn)?));
         let writes = worker::spawn_writer(conn, hook, committed.clone(), finish_checkpoint)?;
-        Ok(SqliteStore { writes, reads, _checkpoints: checkpoints, committed })
+        Ok(SqliteStore { writes, reads, _checkpoints: checkpoints, committed, _in_use: in_use })
     }
 
     /// Runs `f` on the writer, inside a group-commit transaction; `f` pushes
