@@ -12,7 +12,8 @@
 # database of a PostgreSQL this script starts (scripts/postgres.sh; fsync
 # on, as the SQLite runs), e.g.
 #   bench/ab.sh 3 target/release/realtime-server 'DATABASE_URL={pg} target/release/realtime-server' chat 1000 50 --interval-ms 200
-# Prints per round and variant: server CPU in the phase, latency p50/p99,
+# Prints per round and variant: server CPU in the phase, the other
+# processes' (PostgreSQL's, in clustered mode), latency p50/p99,
 # whether the run was clean, and the WAL's size at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +50,7 @@ for round in $(seq 1 "$rounds"); do
         table=$(TARGETS=project timeout 600 "$kit" "$@" 2>&1 | grep '^|' || true)
         cell() { grep -E "$1" <<<"$table" | awk -F'|' '{gsub(/ /, "", $3); print $3}' | paste -sd/; }
         wal=$(stat -c %s "$db_dir/rt.db-wal" 2>/dev/null || echo 0)
-        echo "$1 round $round $variant: cpu $(cell 'server CPU in phase')s" \
+        echo "$1 round $round $variant: cpu $(cell 'server CPU in phase')s other $(cell 'other processes CPU in phase')s" \
             "latency $(cell 'sender->recipient p(50|99) |e2e latency p(50|99)')" \
             "clean $(cell clean) wal ${wal}B"
         rm -rf "$db_dir"

@@ -184,7 +184,7 @@ impl PgStore {
     /// Tells every node (this one first) that positions up to `last_seq`
     /// are committed.
     async fn announce(&self, client: deadpool_postgres::Object, last_seq: i64) {
-        writer::announce(client, &self.committed, &self.tail_wake, last_seq).await;
+        writer::announce(client, &self.committed, &self.tail_wake, &self.node, last_seq).await;
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use tokio_postgres::types::ToSql;
 
 /// Notifications of the scope that are neither read nor cleared.
-const UNREAD: &str = "e.audience IN (SELECT audience FROM scope) AND e.event = 'notification'
+const UNREAD: &str = "e.audience = ANY(ARRAY(SELECT audience FROM scope)) AND e.event = 'notification'
     AND e.seq > COALESCE((SELECT GREATEST(read_upto, cleared_upto) FROM read_marks WHERE user_id = $2), 0)
     AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.user_id = $2 AND r.seq = e.seq)";
 
@@ -95,7 +95,7 @@ pub(super) async fn change(
             let find = format!(
                 "{SCOPE} SELECT e.seq, e.id FROM events e
                  WHERE e.id = ANY($3::text[]) AND e.event = 'notification'
-                   AND e.audience IN (SELECT audience FROM scope)"
+                   AND e.audience = ANY(ARRAY(SELECT audience FROM scope))"
             );
             outcome.ids = mark_found(tx, scope, &find, &ids).await?;
         }
@@ -137,7 +137,7 @@ pub(super) async fn history(
                     SELECT e.*, (e.seq <= COALESCE(m.read_upto, 0) OR EXISTS (
                         SELECT 1 FROM notification_reads r WHERE r.user_id = $2 AND r.seq = e.seq)) AS is_read
                     FROM events e LEFT JOIN read_marks m ON m.user_id = $2
-                    WHERE e.audience IN (SELECT audience FROM scope) AND e.event = 'notification'
+                    WHERE e.audience = ANY(ARRAY(SELECT audience FROM scope)) AND e.event = 'notification'
                       AND e.seq > COALESCE(m.cleared_upto, 0)
                       AND ($3::bigint IS NULL OR e.seq < $3)
                       AND ($4::text IS NULL OR {KIND_OF} = $4)

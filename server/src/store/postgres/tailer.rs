@@ -115,10 +115,13 @@ async fn follow(
     let (client, mut connection) = config.connect(NoTls).await?;
     let (lost, connection_lost) = tokio::sync::oneshot::channel::<()>();
     let notified = wake.clone();
+    let me = node.to_owned();
     tokio::spawn(async move {
         let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
         while let Some(message) = messages.next().await {
             match message {
+                // This node's own commits woke its tailer already.
+                Ok(AsyncMessage::Notification(n)) if n.payload() == me => {}
                 Ok(AsyncMessage::Notification(_)) => notified.notify_one(),
                 Ok(_) => {}
                 Err(e) => {

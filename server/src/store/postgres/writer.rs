@@ -71,7 +71,7 @@ async fn writer_loop(
                 for (job, count) in group.drain(..).zip(counts) {
                     let _ = job.reply.send(Ok(stored.by_ref().take(count).collect()));
                 }
-                announce(client, &committed, &tail_wake, last).await;
+                announce(client, &committed, &tail_wake, &node, last).await;
             }
             Err(e) => {
                 tracing::warn!(error = %e, appends = group.len(), "append group failed");
@@ -158,13 +158,16 @@ pub(super) async fn announce(
     client: deadpool_postgres::Object,
     committed: &AtomicI64,
     tail_wake: &Notify,
+    node: &str,
     last_seq: i64,
 ) {
     committed.fetch_max(last_seq, Ordering::AcqRel);
     tail_wake.notify_one();
+    // Named by its node, whose own tailer skips it (it was woken above).
     // Not waited for: the next group need not queue behind it.
+    let notify = format!("NOTIFY {CHANNEL}, '{node}'");
     tokio::spawn(async move {
-        if let Err(e) = client.batch_execute(&format!("NOTIFY {CHANNEL}")).await {
+        if let Err(e) = client.batch_execute(&notify).await {
             tracing::debug!(error = %e, "NOTIFY failed; other nodes will poll");
         }
     });
