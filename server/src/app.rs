@@ -78,7 +78,7 @@ impl App {
         let on_commit = Box::new(move |events: &[store::StoredEvent]| committed.deliver_committed(events));
         let clustered = config.database_url.is_some();
         let store: Arc<dyn Store> = match &config.database_url {
-            Some(url) => Arc::new(PgStore::open(url, on_commit).await?),
+            Some(url) => Arc::new(PgStore::open(url, config.database_ca.as_deref(), on_commit).await?),
             None => Arc::new(SqliteStore::open(&config.db_path, config.fsync, on_commit)?),
         };
         delivery.start_at(store.head_seq().await?);

@@ -52,6 +52,9 @@ pub struct MigrateArgs {
     /// The cluster's PostgreSQL database; it must be empty.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: String,
+    /// A PEM CA for the database's TLS certificate (as `serve`'s).
+    #[arg(long, env = "DATABASE_CA")]
+    pub database_ca: Option<PathBuf>,
 }
 
 /// Log line format.
@@ -103,6 +106,11 @@ pub struct ServeArgs {
     /// and `--db` is not used.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// A PEM file with the CA that signed PostgreSQL's TLS certificate
+    /// (besides the system's roots), for `sslmode=require` to a database
+    /// with a private CA.
+    #[arg(long, env = "DATABASE_CA")]
+    pub database_ca: Option<PathBuf>,
     /// Skip fsync on commit (faster; a power cut may lose the last commits,
     /// a process crash loses nothing).
     #[arg(long, env = "REALTIME_NO_FSYNC")]
@@ -378,10 +386,13 @@ impl ServeArgs {
         }
         if let Some(url) = &self.database_url {
             crate::store::postgres::connection_config(url).map_err(|e| format!("--database-url: {e}"))?;
+            crate::store::postgres::tls(self.database_ca.as_deref())
+                .map_err(|e| format!("--database-ca: {e}"))?;
         }
         Ok(Config {
             db_path: self.db.clone(),
             database_url: self.database_url.clone(),
+            database_ca: self.database_ca.clone(),
             fsync: !self.no_fsync,
             jwt: JwtSettings {
                 algorithm,

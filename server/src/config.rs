@@ -79,6 +79,9 @@ pub struct Config {
     /// Clustered mode: a `postgres://` URL every node of the cluster shares,
     /// instead of the SQLite file.
     pub database_url: Option<String>,
+    /// A PEM CA the database's TLS certificate may chain to, besides the
+    /// system's roots.
+    pub database_ca: Option<PathBuf>,
     /// Whether SQLite syncs to disk on every commit (`synchronous=FULL`).
     pub fsync: bool,
     /// Token checks.

@@ -62,7 +62,11 @@ fn migrate(args: MigrateArgs) -> Result<(), String> {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let imported = runtime
-        .block_on(urutibiz_realtime_server::import_sqlite(&args.from, &args.database_url))
+        .block_on(urutibiz_realtime_server::import_sqlite(
+            &args.from,
+            &args.database_url,
+            args.database_ca.as_deref(),
+        ))
         .map_err(|e| with_causes(&e))?;
     println!(
         "moved {} bookings, {} chats, {} events, read state of {} users ({} single reads), {} names; \

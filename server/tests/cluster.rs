@@ -425,8 +425,8 @@ async fn a_node_stopped_in_the_middle_of_a_write_holds_the_others_up_for_seconds
 async fn a_bad_database_url_an_unknown_user_or_a_newer_schema_stops_the_start_clearly() {
     let said = refused_start(&["--database-url", "postgres://a b@:::"]);
     assert!(said.contains("--database-url") && said.contains("not a PostgreSQL URL"), "{said}");
-    let said = refused_start(&["--database-url", "postgres://rt@localhost/rt?sslmode=require"]);
-    assert!(said.contains("sslmode=require is not supported"), "{said}");
+    let said = refused_start(&["--database-url", "postgres://rt@127.0.0.1:1/rt?sslmode=require"]);
+    assert!(said.contains("Connection refused"), "nobody listens there: {said}");
     let said =
         refused_start(&["--database-url", "postgresql://postgres@localhost/rt?host=/nonexistent-rt-dir"]);
     assert!(said.contains("database"), "{said}");
@@ -438,7 +438,10 @@ async fn a_bad_database_url_an_unknown_user_or_a_newer_schema_stops_the_start_cl
     assert!(said.contains("nobody"), "an unknown user is named: {said}");
 
     // A newer server moved the schema on; this one does not touch it.
-    drop(Server::start(&["--database-url", &url]));
+    let first = Server::start(&["--database-url", &url]);
+    // Served once the schema is in place.
+    assert_eq!(first.http.get(first.url("/healthz")).send().await.unwrap().status(), 200);
+    drop(first);
     let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(connection);
     client.batch_execute("INSERT INTO rt_schema (version) VALUES (99)").await.unwrap();
@@ -594,4 +597,37 @@ async fn nodes_killed_at_random_moments_under_publishing_lose_and_repeat_nothing
         .map(|f| f["data"]["n"].as_i64().unwrap())
         .collect();
     assert_eq!(history, stored, "seed {seed}: history too");
+}
+
+#[tokio::test]
+async fn a_database_that_requires_tls_is_reached_over_rustls_and_a_strangers_certificate_is_refused() {
+    let pg = Postgres::start_tls();
+    pg.create_database("tls");
+    let url = pg.tls_url("tls");
+    // The certificate chains to a CA the system does not know: refused, named.
+    let said = refused_start(&["--database-url", &url]);
+    assert!(said.contains("certificate"), "{said}");
+    // Given the CA, the node connects over TLS (the database takes no other
+    // connection on TCP) and serves.
+    let ca = pg.ca();
+    let node = Server::start(&["--database-url", &url, "--database-ca", ca.to_str().unwrap()]);
+    let mut client = node.connect("u1", "renter").await;
+    assert_eq!(node.publish("user-u1", "tick", json!({"n": 0})).await.status(), 202);
+    assert_eq!(client.expect("tick").await["data"]["n"], 0);
+    let (watcher, connection) = tokio_postgres::connect(&pg.url("tls"), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let encrypted: i64 = watcher
+        .query_one(
+            "SELECT COUNT(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid)
+             WHERE ssl AND application_name = 'urutibiz-realtime'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(encrypted >= 2, "the pool's and the tailer's connections use TLS: {encrypted}");
+    // A CA file without a certificate is refused at start.
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    let said = refused_start(&["--database-url", &url, "--database-ca", empty.path().to_str().unwrap()]);
+    assert!(said.contains("--database-ca") && said.contains("no certificate"), "{said}");
 }

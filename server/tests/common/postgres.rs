@@ -10,6 +10,8 @@ use std::process::Command;
 pub(crate) struct Postgres {
     bin: PathBuf,
     dir: tempfile::TempDir,
+    /// With TLS: the loopback port it also listens on.
+    tls_port: Option<u16>,
 }
 
 /// Runs a PostgreSQL program as the `postgres` user when we are root.
@@ -38,6 +40,16 @@ impl Postgres {
     /// Initialises and starts a cluster; panics with the reason if
     /// PostgreSQL is not installed (`scripts/test.sh` installs it).
     pub(crate) fn start() -> Postgres {
+        Self::init(false)
+    }
+
+    /// Also listens on a loopback TCP port that accepts TLS only, with a
+    /// certificate for `localhost` from a throwaway CA ([`Postgres::ca`]).
+    pub(crate) fn start_tls() -> Postgres {
+        Self::init(true)
+    }
+
+    fn init(tls: bool) -> Postgres {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .expect("PostgreSQL is not installed (Debian package: postgresql)")
             .filter_map(|entry| entry.ok().map(|e| e.path().join("bin")))
@@ -50,14 +62,27 @@ impl Postgres {
         let mut initdb = as_postgres(&bin.join("initdb"));
         initdb.arg("-D").arg(&data).args(["-U", "postgres", "-A", "trust", "--no-sync"]);
         run(initdb, "initdb");
-        let pg = Postgres { bin, dir };
+        let tls_port = tls.then(|| {
+            throwaway_certificates(dir.path());
+            let mut hba = std::fs::OpenOptions::new().append(true).open(data.join("pg_hba.conf")).unwrap();
+            std::io::Write::write_all(
+                &mut hba,
+                b"hostnossl all all 127.0.0.1/32 reject\nhostssl all all 127.0.0.1/32 trust\n",
+            )
+            .unwrap();
+            let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            free.local_addr().unwrap().port()
+        });
+        let pg = Postgres { bin, dir, tls_port };
         pg.start_again();
         pg
     }
 
-    /// A URL for database `name` of this cluster.
+    /// A URL for database `name` of this cluster, over its Unix socket.
     pub(crate) fn url(&self, name: &str) -> String {
-        format!("postgresql://postgres@localhost/{name}?host={}", self.dir.path().display())
+        // The socket file is named after the port.
+        let port = self.tls_port.map_or(String::new(), |port| format!(":{port}"));
+        format!("postgresql://postgres@localhost{port}/{name}?host={}", self.dir.path().display())
     }
 
     /// Creates an empty database and returns its URL.
@@ -84,10 +109,95 @@ impl Postgres {
             .arg("-l")
             .arg(self.dir.path().join("log"))
             .args(["-w", "-o"])
-            .arg(format!("-c listen_addresses='' -k {} -c fsync=off", self.dir.path().display()))
+            .arg(self.server_options())
             .arg("start");
         run(start, "pg_ctl start");
     }
+
+    fn server_options(&self) -> String {
+        let dir = self.dir.path().display();
+        match self.tls_port {
+            None => format!("-c listen_addresses='' -k {dir} -c fsync=off"),
+            Some(port) => format!(
+                "-c listen_addresses=127.0.0.1 -p {port} -k {dir} -c fsync=off -c ssl=on \
+                 -c ssl_cert_file={dir}/server.pem -c ssl_key_file={dir}/server.key"
+            ),
+        }
+    }
+
+    /// The URL of database `name` over TLS (`start_tls` only).
+    pub(crate) fn tls_url(&self, name: &str) -> String {
+        let port = self.tls_port.expect("started with start_tls");
+        format!("postgresql://postgres@localhost:{port}/{name}?sslmode=require")
+    }
+
+    /// The throwaway CA's certificate (`start_tls` only).
+    pub(crate) fn ca(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+}
+
+/// A CA and a server certificate for `localhost` / 127.0.0.1 signed by it,
+/// made with the `openssl` command, readable by the `postgres` user.
+fn throwaway_certificates(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let mut command = Command::new("openssl");
+        command.current_dir(dir).args(args);
+        run(command, "openssl");
+    };
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=realtime test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    for file in ["server.pem", "server.key"] {
+        let _ = Command::new("chown").arg("postgres:").arg(dir.join(file)).status();
+    }
+    let _ = Command::new("chmod").arg("600").arg(dir.join("server.key")).status();
 }
 
 impl Drop for Postgres {

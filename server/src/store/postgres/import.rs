@@ -5,11 +5,10 @@
 //! theirs: a resume from a position of the old server goes on where it was.
 
 use super::{connection_config, migrate, DatabaseUrlError};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::Pool;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::NoTls;
 
 /// Rows copied per statement.
 const CHUNK: usize = 2000;
@@ -66,12 +65,11 @@ pub enum ImportError {
 /// Copies the SQLite database at `from` into the empty PostgreSQL database
 /// at `url`. Stop the server on `from` first: what it writes during the
 /// copy would not be moved.
-pub async fn import_sqlite(from: &Path, url: &str) -> Result<Imported, ImportError> {
+pub async fn import_sqlite(from: &Path, url: &str, ca: Option<&Path>) -> Result<Imported, ImportError> {
     let source_error = |source| ImportError::Source { path: from.display().to_string(), source };
     let source = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(source_error)?;
     let config = connection_config(url)?;
-    let manager =
-        Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let manager = super::DatabaseTls::for_config(&config, ca)?.manager(config);
     let pool = Pool::builder(manager).max_size(1).build().map_err(|e| ImportError::Connect(e.to_string()))?;
     migrate(&pool).await?;
     let mut client = pool.get().await.map_err(|e| ImportError::Connect(e.to_string()))?;

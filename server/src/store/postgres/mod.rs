@@ -30,7 +30,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
-use tokio_postgres::NoTls;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The schema, versioned: append, never edit.
 const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_init.sql")];
@@ -97,24 +97,111 @@ fn describe_metrics() {
     );
 }
 
-/// Why a database URL cannot be used.
+/// Why a database URL or its CA cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseUrlError {
     /// Not a PostgreSQL connection string.
     #[error("not a PostgreSQL URL: {0}")]
     Syntax(#[source] tokio_postgres::Error),
-    /// TLS to the database is asked for and not built in yet.
-    #[error("sslmode=require is not supported yet: reach PostgreSQL over a Unix socket, loopback or a private network")]
-    TlsRequired,
+    /// The CA file could not be read.
+    #[error("reading the database CA {path}: {source}")]
+    CaFile {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The CA file holds no usable certificate.
+    #[error("the database CA file holds no usable PEM certificate: {0}")]
+    CaPem(String),
+    /// rustls refused its configuration.
+    #[error("TLS: {0}")]
+    Tls(#[from] rustls::Error),
+}
+
+/// TLS to the database, used when the URL's `sslmode` asks for it
+/// (`prefer`, the default, uses it when the server offers it; `require`
+/// insists): rustls checks the certificate against the system's roots and
+/// `ca` (a PEM file: a private CA), and the host name. Unix sockets never
+/// use TLS.
+pub(crate) fn tls(ca: Option<&std::path::Path>) -> Result<MakeRustlsConnect, DatabaseUrlError> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        // A system root rustls cannot parse is skipped, as browsers do.
+        let _ = roots.add(cert);
+    }
+    if let Some(path) = ca {
+        let pem = std::fs::read(path)
+            .map_err(|source| DatabaseUrlError::CaFile { path: path.display().to_string(), source })?;
+        let mut added = 0;
+        for cert in rustls_pki_types::CertificateDer::pem_slice_iter(&pem) {
+            roots.add(cert.map_err(|e| DatabaseUrlError::CaPem(e.to_string()))?)?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(DatabaseUrlError::CaPem(format!("no certificate in {}", path.display())));
+        }
+    }
+    let config =
+        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+/// How a node talks to its database: plainly over a Unix socket (TLS does
+/// not apply there) or with `sslmode=disable`, through rustls otherwise.
+#[derive(Clone)]
+pub(crate) enum DatabaseTls {
+    /// No TLS.
+    Plain,
+    /// rustls, checking the certificate and host name.
+    Rustls(MakeRustlsConnect),
+}
+
+impl DatabaseTls {
+    /// The TLS `config` calls for, with `ca` besides the system's roots.
+    pub(crate) fn for_config(
+        config: &tokio_postgres::Config,
+        ca: Option<&std::path::Path>,
+    ) -> Result<DatabaseTls, DatabaseUrlError> {
+        // A URL naming a socket directory (`?host=/run/postgresql`) also
+        // carries its netloc's host: the socket is what is meant, and the
+        // TLS connector would refuse a path as a server name.
+        let socket = config.get_hosts().iter().any(is_unix_socket);
+        if socket || config.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
+            return Ok(DatabaseTls::Plain);
+        }
+        Ok(DatabaseTls::Rustls(tls(ca)?))
+    }
+
+    /// A pool manager for `config`.
+    pub(crate) fn manager(&self, config: tokio_postgres::Config) -> Manager {
+        let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        match self {
+            DatabaseTls::Plain => Manager::from_config(config, tokio_postgres::NoTls, recycling),
+            DatabaseTls::Rustls(tls) => Manager::from_config(config, tls.clone(), recycling),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn is_unix_socket(host: &tokio_postgres::config::Host) -> bool {
+    matches!(host, tokio_postgres::config::Host::Unix(_))
+}
+
+#[cfg(not(unix))]
+fn is_unix_socket(_: &tokio_postgres::config::Host) -> bool {
+    false
 }
 
 /// Reads a `postgres://` URL (a Unix socket is `?host=/run/postgresql`),
 /// adding the session settings and keepalives every connection needs.
 pub(crate) fn connection_config(url: &str) -> Result<tokio_postgres::Config, DatabaseUrlError> {
     let mut config = tokio_postgres::Config::from_str(url).map_err(DatabaseUrlError::Syntax)?;
-    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-        return Err(DatabaseUrlError::TlsRequired);
-    }
     let options = match config.get_options() {
         Some(theirs) => format!("{SESSION_OPTIONS} {theirs}"),
         None => SESSION_OPTIONS.to_owned(),
@@ -150,14 +237,15 @@ impl PgStore {
     /// Connects, brings the schema up to date, and starts this node's
     /// writer and tailer; `hook` hears every committed event of every node,
     /// in position order, from the newest position at start on.
-    pub(crate) async fn open(url: &str, hook: CommitHook) -> Result<PgStore, StoreError> {
+    pub(crate) async fn open(
+        url: &str,
+        ca: Option<&std::path::Path>,
+        hook: CommitHook,
+    ) -> Result<PgStore, StoreError> {
         describe_metrics();
         let config = connection_config(url).map_err(|e| StoreError::Database(Box::new(e)))?;
-        let manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig { recycling_method: RecyclingMethod::Fast },
-        );
+        let tls = DatabaseTls::for_config(&config, ca).map_err(|e| StoreError::Database(Box::new(e)))?;
+        let manager = tls.manager(config.clone());
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .wait_timeout(Some(Duration::from_secs(5)))
@@ -171,7 +259,8 @@ impl PgStore {
         let tail_wake = Arc::new(Notify::new());
         let node: Arc<str> = uuid::Uuid::now_v7().to_string().into();
         let appends = writer::spawn(pool.clone(), committed.clone(), tail_wake.clone(), node.clone());
-        let fence = tailer::spawn(config, hook, head, tail_wake.clone(), committed.clone(), node.clone());
+        let fence =
+            tailer::spawn(config, tls, hook, head, tail_wake.clone(), committed.clone(), node.clone());
         tracing::info!(node = %node, head, "PostgreSQL store open");
         Ok(PgStore { pool, appends, committed, tail_wake, node, fence })
     }

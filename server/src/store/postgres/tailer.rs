@@ -37,6 +37,7 @@ pub(super) const FENCE_AFTER: Duration = Duration::from_secs(10);
 /// node's fence.
 pub(super) fn spawn(
     config: tokio_postgres::Config,
+    tls: DatabaseTls,
     hook: CommitHook,
     from: i64,
     wake: Arc<Notify>,
@@ -74,7 +75,7 @@ pub(super) fn spawn(
         loop {
             let reads = Reads { started, last: &last_read };
             let read_before = last_read.load(Ordering::Acquire);
-            match follow(&config, &mut hook, &mut cursor, &wake, &delivered, &node, reads).await {
+            match follow(&config, &tls, &mut hook, &mut cursor, &wake, &delivered, &node, reads).await {
                 Ok(()) => tracing::warn!(cursor, "lost the database connection that follows the log"),
                 Err(e) => tracing::warn!(cursor, error = %e, "following the log failed"),
             }
@@ -103,8 +104,10 @@ impl Reads<'_> {
 }
 
 /// Connects, listens, and follows until the connection is lost.
+#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
 async fn follow(
     config: &tokio_postgres::Config,
+    tls: &DatabaseTls,
     hook: &mut CommitHook,
     cursor: &mut i64,
     wake: &Arc<Notify>,
@@ -112,26 +115,16 @@ async fn follow(
     node: &str,
     reads: Reads<'_>,
 ) -> Result<(), StoreError> {
-    let (client, mut connection) = config.connect(NoTls).await?;
-    let (lost, connection_lost) = tokio::sync::oneshot::channel::<()>();
-    let notified = wake.clone();
-    let me = node.to_owned();
-    tokio::spawn(async move {
-        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-        while let Some(message) = messages.next().await {
-            match message {
-                // This node's own commits woke its tailer already.
-                Ok(AsyncMessage::Notification(n)) if n.payload() == me => {}
-                Ok(AsyncMessage::Notification(_)) => notified.notify_one(),
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::debug!(error = %e, "log listener connection ended");
-                    break;
-                }
-            }
+    let (client, connection_lost) = match tls {
+        DatabaseTls::Plain => {
+            let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+            (client, listen(connection, wake.clone(), node.to_owned()))
         }
-        drop(lost);
-    });
+        DatabaseTls::Rustls(tls) => {
+            let (client, connection) = config.connect(tls.clone()).await?;
+            (client, listen(connection, wake.clone(), node.to_owned()))
+        }
+    };
     client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
     let read = client
         .prepare(&format!(
@@ -167,6 +160,38 @@ async fn follow(
             _ = &mut connection_lost => return Ok(()),
         }
     }
+}
+
+/// Drives the connection, waking the tailer for other nodes' `NOTIFY`;
+/// the receiver resolves when the connection ends.
+fn listen<S, T>(
+    connection: tokio_postgres::Connection<S, T>,
+    wake: Arc<Notify>,
+    me: String,
+) -> tokio::sync::oneshot::Receiver<()>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (lost, connection_lost) = tokio::sync::oneshot::channel::<()>();
+    let mut connection = connection;
+    tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                // This node's own commits woke its tailer already.
+                Ok(AsyncMessage::Notification(n)) if n.payload() == me => {}
+                Ok(AsyncMessage::Notification(_)) => wake.notify_one(),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "log listener connection ended");
+                    break;
+                }
+            }
+        }
+        drop(lost);
+    });
+    connection_lost
 }
 
 async fn read_after(
