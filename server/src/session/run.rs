@@ -124,8 +124,9 @@ pub(crate) async fn run(
     tokio::pin!(shutting_down);
     let evicted_now = evicted.cancelled();
     tokio::pin!(evicted_now);
-    let fenced = fenced(app.fence.clone(), session.outbox.id);
-    tokio::pin!(fenced);
+    // Boxed and only in a cluster: an embedded node's connections carry no
+    // room for it.
+    let mut fenced = app.fence.clone().map(|fence| Box::pin(fenced(fence, session.outbox.id)));
     let mut out = Writer { sink, queue, last_seq: 0 };
     if let Some((after, reference)) = resume {
         if Box::pin(replay_into(session, &mut out, after, reference.as_deref())).await.is_err() {
@@ -140,7 +141,7 @@ pub(crate) async fn run(
                 let _ = Box::pin(timeout(limits.shutdown_grace, out.flush(None, None))).await;
                 break Some((close::GOING_AWAY, "server shutting down"));
             }
-            _ = &mut fenced => {
+            _ = async { if let Some(fenced) = fenced.as_mut() { fenced.await } }, if fenced.is_some() => {
                 let _ = Box::pin(timeout(limits.shutdown_grace, out.flush(None, None))).await;
                 break Some((close::SERVICE_RESTART, "this node cannot reach its database; reconnect"));
             }
@@ -310,10 +311,8 @@ async fn answer(session: &mut Session, data: Incoming) -> Answer {
 
 /// Resolves once this node is fenced, after a delay of up to
 /// [`FENCE_SPREAD`] that differs per connection, so the clients of a node
-/// that steps aside do not all reconnect in the same instant. Never
-/// resolves on a node that cannot be fenced.
-async fn fenced(fence: Option<tokio::sync::watch::Receiver<bool>>, conn: u64) {
-    let Some(mut fence) = fence else { return std::future::pending().await };
+/// that steps aside do not all reconnect in the same instant.
+async fn fenced(mut fence: tokio::sync::watch::Receiver<bool>, conn: u64) {
     if fence.wait_for(|fenced| *fenced).await.is_err() {
         return std::future::pending().await;
     }
