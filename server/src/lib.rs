@@ -64,12 +64,19 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// Serves HTTP and WebSocket on `listener` until `shutdown` completes.
+///
+/// `ready` is called once the store is open, just before the first
+/// connection is accepted: a script or a balancer told "listening" then
+/// finds a node that answers at once (opening a clustered store can take
+/// seconds while the database is away).
 pub async fn run(
     listener: TcpListener,
     config: Config,
+    ready: impl FnOnce(),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
     let app = App::open(config).await?;
+    ready();
     tokio::spawn(prune_periodically(app.clone()));
     tokio::spawn(refresh_jwks_periodically(app.clone()));
     tokio::spawn(forget_idle_quotas_periodically(app.clone()));

@@ -110,10 +110,15 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         socket.bind(args.bind).map_err(|e| format!("binding {}: {e}", args.bind))?;
         let listener = socket.listen(args.backlog).map_err(|e| e.to_string())?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        tracing::info!(%addr, db = %config.db_path.display(), workers, "listening");
-        // Machine-readable, for scripts and tests that bind port 0.
-        println!("listening on http://{addr}");
-        urutibiz_realtime_server::run(listener, config, shutdown_signal()).await.map_err(|e| with_causes(&e))
+        let db = config.db_path.display().to_string();
+        let ready = move || {
+            tracing::info!(%addr, db, workers, "listening");
+            // Machine-readable, for scripts and tests that bind port 0.
+            println!("listening on http://{addr}");
+        };
+        urutibiz_realtime_server::run(listener, config, ready, shutdown_signal())
+            .await
+            .map_err(|e| with_causes(&e))
     })
 }
 

@@ -6,6 +6,7 @@
 mod common;
 
 use common::postgres::Postgres;
+use common::proxy::Proxy;
 use common::*;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
@@ -355,6 +356,160 @@ async fn a_node_cut_off_from_its_database_steps_aside_and_comes_back_when_it_ret
     node.publish("user-u1", "tick", json!({"n": 1})).await;
     let mut client = node.connect("u1", "renter").await;
     assert_eq!(ticks(&client.resume(seen).await), vec![1]);
+}
+
+#[tokio::test]
+async fn a_node_whose_link_to_the_database_is_cut_fences_and_its_clients_move_to_another_node() {
+    let pg = Postgres::start();
+    pg.create_database("cut");
+    // A reaches PostgreSQL through a link the test cuts; B directly. The
+    // clients reach both through a round-robin balancer, no stickiness.
+    let link = Proxy::to_postgres(pg.socket_dir());
+    let a = Server::start(&["--database-url", &pg.url_through(&link.addr, "cut")]);
+    let b = Server::start(&["--database-url", &pg.url("cut")]);
+    let balancer = Proxy::round_robin(&[&a.addr, &b.addr]);
+    // The balancer's first link goes to A.
+    let mut client = Server::connect_at(&balancer.addr, "u1", "renter").await.expect("served by A");
+    b.publish("user-u1", "tick", json!({"n": 0})).await;
+    let seen = client.expect("tick").await["seq"].as_i64().unwrap();
+
+    link.cut();
+    // Acknowledged by B while A cannot read the log.
+    for n in 1..=5 {
+        assert_eq!(b.publish("user-u1", "tick", json!({"n": n})).await.status(), 202);
+    }
+    // A fences itself (10 s without the database, spread over 5 s) and
+    // closes its sockets with 1012 (bounded: 60 s).
+    let closed = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match client.ws.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(Message::Text(text))) => panic!("A delivered while cut off: {text}"),
+                Some(Ok(_)) => continue,
+                other => panic!("expected a close, got {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("fenced in time");
+    assert_eq!(closed, Some(1012));
+    assert_eq!(a.http.get(a.url("/healthz")).send().await.unwrap().status(), 503);
+    // The client comes back through the balancer: A refuses it (503), B
+    // takes it, and the resume gives exactly what A could not deliver.
+    let mut refusals = Vec::new();
+    let mut moved = None;
+    for _ in 0..4 {
+        match Server::connect_at(&balancer.addr, "u1", "renter").await {
+            Ok(client) => {
+                moved = Some(client);
+                break;
+            }
+            Err(status) => refusals.push(status),
+        }
+    }
+    let mut client = moved.unwrap_or_else(|| panic!("no node took the client: {refusals:?}"));
+    assert!(refusals.iter().all(|&status| status == 503), "{refusals:?}");
+    assert_eq!(ticks(&client.resume(seen).await), vec![1, 2, 3, 4, 5]);
+    b.publish("user-u1", "tick", json!({"n": 6})).await;
+    assert_eq!(client.expect("tick").await["data"]["n"], 6);
+
+    // Mended: A reads the log again, lifts its fence (bounded: 20 s), and
+    // serves the same history.
+    link.mend();
+    let mut healthy = false;
+    for _ in 0..100 {
+        if a.http.get(a.url("/healthz")).send().await.unwrap().status() == 200 {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(healthy, "A stayed fenced: {}", a.log());
+    let mut on_a = a.connect("u1", "renter").await;
+    assert_eq!(ticks(&on_a.resume(seen).await), vec![1, 2, 3, 4, 5, 6]);
+    a.publish("user-u1", "tick", json!({"n": 7})).await;
+    for c in [&mut client, &mut on_a] {
+        assert_eq!(c.expect("tick").await["data"]["n"], 7);
+        c.expect_silence(200).await;
+    }
+}
+
+/// What a frame is, in a word or two: its event and the status, title or
+/// ref that tells it apart.
+fn gist(frame: &Value) -> String {
+    let data = &frame["data"];
+    let detail = [&data["title"], &data["status"], &frame["ref"]].into_iter().find_map(|v| v.as_str());
+    format!("{} {}", frame["event"].as_str().unwrap_or("?"), detail.unwrap_or(""))
+}
+
+/// Every frame until the socket has been quiet for 300 ms (bounded: 50).
+async fn drain(client: &mut Client) -> Vec<String> {
+    let mut frames = Vec::new();
+    for _ in 0..50 {
+        match tokio::time::timeout(Duration::from_millis(300), client.ws.next()).await {
+            Err(_) => break,
+            Ok(Some(Ok(Message::Text(text)))) => frames.push(gist(&serde_json::from_str(&text).unwrap())),
+            Ok(Some(Ok(_))) => continue,
+            Ok(other) => panic!("socket ended: {other:?}"),
+        }
+    }
+    frames
+}
+
+#[tokio::test]
+async fn a_booking_change_on_one_node_reaches_the_other_party_on_another_and_the_reply_follows_its_own_event()
+{
+    let pg = Postgres::start();
+    let url = pg.create_database("three");
+    let nodes: Vec<Server> = (0..3).map(|_| Server::start(&["--database-url", &url])).collect();
+    let (a, b, c) = (&nodes[0], &nodes[1], &nodes[2]);
+    // The host is on B (and on A with a phone), the renter on C; the
+    // backend opens each request through A.
+    let mut host = b.connect("h1", "host").await;
+    let mut host_phone = a.connect("h1", "host").await;
+    let mut renter = c.connect("r1", "renter").await;
+    for round in 0..4 {
+        let booking = format!("b{round}");
+        a.put_booking(&booking, "h1", "r1", "pending").await;
+        let requested = vec!["notification Booking requested".to_owned()];
+        assert_eq!(drain(&mut host).await, requested, "round {round}");
+        assert_eq!(drain(&mut host_phone).await, requested, "round {round}");
+        assert_eq!(drain(&mut renter).await, Vec::<String>::new(), "round {round}");
+
+        // The host confirms on B: on its own connection the change comes
+        // first, then the reply; the renter on C hears it once.
+        host.send(json!({"event": "booking-update", "data": {"bookingId": booking, "status": "confirmed"}, "ref": "yes"}))
+            .await;
+        assert_eq!(drain(&mut host).await, ["booking-status-changed confirmed", "booking-updated confirmed"]);
+        assert_eq!(drain(&mut host_phone).await, ["booking-status-changed confirmed"]);
+        assert_eq!(
+            drain(&mut renter).await,
+            ["booking-status-changed confirmed", "notification Booking confirmed"]
+        );
+
+        // The renter cancels on C: the same the other way round.
+        renter
+            .send(json!({"event": "booking-update", "data": {"bookingId": booking, "status": "cancelled"}, "ref": "no"}))
+            .await;
+        assert_eq!(
+            drain(&mut renter).await,
+            ["booking-status-changed cancelled", "booking-updated cancelled"]
+        );
+        for client in [&mut host, &mut host_phone] {
+            assert_eq!(
+                drain(client).await,
+                ["booking-status-changed cancelled", "notification Booking cancelled"],
+                "round {round}"
+            );
+        }
+    }
+    // Every node lists the same four bookings.
+    let (_, on_a) = a.get_as("h1", "host", "/api/v1/bookings").await;
+    let (_, on_c) = c.get_as("h1", "host", "/api/v1/bookings").await;
+    let statuses: Vec<&str> =
+        on_a["items"].as_array().unwrap().iter().map(|b| b["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, vec!["cancelled"; 4], "{on_a}");
+    assert_eq!(on_a["items"], on_c["items"]);
 }
 
 #[tokio::test]

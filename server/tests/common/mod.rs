@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub(crate) mod postgres;
+pub(crate) mod proxy;
 
 pub(crate) const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
 pub(crate) const RECV_TIMEOUT: Duration = Duration::from_secs(5);
@@ -164,6 +165,26 @@ impl Server {
         request.headers_mut().insert("Authorization", format!("Bearer {token}").parse().unwrap());
         let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("websocket connect");
         Client { ws }
+    }
+
+    /// Connects with `Authorization: Bearer` to any address (a node or a
+    /// balancer), expecting `authenticated`; a refused upgrade gives its
+    /// HTTP status, a refused connection 0.
+    pub(crate) async fn connect_at(addr: &str, user: &str, role: &str) -> Result<Client, u16> {
+        let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("Authorization", format!("Bearer {}", token(user, role, 3600)).parse().unwrap());
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((ws, _)) => {
+                let mut client = Client { ws };
+                let hello = client.expect("authenticated").await;
+                assert_eq!(hello["data"]["userId"], user);
+                Ok(client)
+            }
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+            Err(_) => Err(0),
+        }
     }
 
     /// Connects without a header (browser style).

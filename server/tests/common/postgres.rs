@@ -85,6 +85,17 @@ impl Postgres {
         format!("postgresql://postgres@localhost{port}/{name}?host={}", self.dir.path().display())
     }
 
+    /// The directory of its Unix socket.
+    pub(crate) fn socket_dir(&self) -> PathBuf {
+        self.dir.path().to_owned()
+    }
+
+    /// The URL of database `name` over TCP at `addr` (a proxy in front of
+    /// the socket), without TLS.
+    pub(crate) fn url_through(&self, addr: &str, name: &str) -> String {
+        format!("postgresql://postgres@{addr}/{name}?sslmode=disable")
+    }
+
     /// Creates an empty database and returns its URL.
     pub(crate) fn create_database(&self, name: &str) -> String {
         let mut psql = Command::new(self.bin.join("psql"));
