@@ -4,9 +4,10 @@
 
 use crate::keychain::StoredSession;
 use crate::state::{AppState, ConnectionView, KeychainView};
-use crate::{account, dnd, keychain, live};
+use crate::{account, keychain, live};
 use tauri::{AppHandle, Manager};
 use urutibiz_client::Command;
+use urutibiz_desktop_core::dnd;
 
 fn send(state: &AppState, command: Command) {
     if let Some(client) = state.client.lock().expect("client lock").as_ref() {
@@ -94,7 +95,7 @@ pub fn set_dnd(app: &AppHandle, mode: &str) {
 }
 
 /// Replaces the notification preferences; the badge follows at once.
-pub fn set_preferences(app: &AppHandle, mut preferences: crate::preferences::Preferences) {
+pub fn set_preferences(app: &AppHandle, mut preferences: urutibiz_desktop_core::preferences::Preferences) {
     preferences.forget_expired_mutes(chrono::Local::now().timestamp_millis());
     let state = app.state::<AppState>();
     let mut settings = state.settings.lock().expect("settings lock");

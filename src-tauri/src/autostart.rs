@@ -9,7 +9,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_autostart::ManagerExt;
 
 /// The argument the login entry starts the app with.
-pub const HIDDEN: &str = crate::launch::HIDDEN;
+pub const HIDDEN: &str = urutibiz_desktop_core::launch::HIDDEN;
 
 /// `--no-autostart`: this run leaves the login entry alone (the demo, which
 /// runs a development build nobody wants started at every login).

@@ -6,9 +6,7 @@
 //! second click harmless; offline, the person is told to try again rather
 //! than have an old click land hours later.
 
-use crate::alert_text::{Alert, Urgency};
 use crate::bookings::MyBookings;
-use crate::history::Item;
 use crate::popups;
 use crate::state::AppState;
 use serde_json::Value;
@@ -17,6 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tauri::{AppHandle, Manager};
 use urutibiz_client::Command;
+use urutibiz_desktop_core::alert_text::{Alert, Urgency};
+use urutibiz_desktop_core::history::Item;
 use urutibiz_protocol::{ServerEvent, ServerMessage};
 
 /// Prefix of the references of requests made from popups.

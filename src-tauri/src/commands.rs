@@ -4,10 +4,10 @@ use crate::account::{self, Account};
 use crate::bookings::{self, MyBookings};
 use crate::chats::{self, MyChats};
 use crate::error::{Error, Result};
-use crate::preferences::Preferences;
 use crate::state::{AppState, Snapshot};
 use crate::{actions, booking_actions, endpoint, web_link};
 use tauri::{AppHandle, State};
+use urutibiz_desktop_core::preferences::Preferences;
 use urutibiz_protocol::room::is_valid_id;
 
 /// Everything the window shows.

@@ -1,16 +1,19 @@
-//! UrutiBiz desktop tray app.
+//! UrutiBiz desktop tray app: the shells around its core.
+//!
+//! The rules that need no display (notifications and read state, quiet
+//! hours and preferences, popup wording, links and launch flags) live in
+//! the `urutibiz-desktop-core` crate; the modules here hold the state the
+//! window shows and turn it into OS calls.
 //!
 //! - [`run`]: builds the app: single instance, settings store, tray, client.
 //! - [`live`]: client core updates → history, popups, redraws.
-//! - [`history`]: notifications, read state, live bookings.
 //! - [`chats`]: the user's conversations, loaded from the server a page at a time.
 //! - [`tray`]: the bell with its badge, and its menu.
-//! - [`popups`] and [`alert_text`]: native notifications, burst summaries,
+//! - [`popups`]: native notifications, following the core's popup rules;
 //!   one popup per booking.
 //! - [`booking_actions`]: Confirm and Decline on a booking request's popup,
 //!   and the Bookings view's buttons.
 //! - [`bookings`]: the user's bookings, loaded from the server.
-//! - [`preferences`]: per kind popup/sound/badge, recurring quiet hours.
 //! - [`sound`]: bundled sounds.
 //! - [`window`]: the window, destroyed on close.
 //! - [`commands`] and [`actions`]: what the window and the tray can do.
@@ -19,30 +22,22 @@
 //! - [`relaunch`]: a fresh hidden copy once the window has stayed closed.
 //! - [`account`]: browser sign-in, staying signed in, restoring at start.
 //! - [`endpoint`]: which server and sign-in addresses are acceptable.
-//! - [`launch`]: flags and environment at launch; a link launch takes no flags.
-//! - [`deep_link`]: `urutibiz://booking/<id>` and `urutibiz://chat/<id>`.
 //! - [`web_link`]: "Open in browser", the same pages on the website.
 //! - [`settle`]: one reload for a burst of changes.
-//! - [`settings`], [`keychain`], [`dnd`], [`state`], [`error`].
+//! - [`settings`], [`keychain`], [`state`], [`error`].
 
 pub mod account;
 pub mod actions;
-pub mod alert_text;
 pub mod autostart;
 pub mod booking_actions;
 pub mod bookings;
 pub mod chats;
 pub mod commands;
-pub mod deep_link;
-pub mod dnd;
 pub mod endpoint;
 pub mod error;
-pub mod history;
 pub mod keychain;
-pub mod launch;
 pub mod live;
 pub mod popups;
-pub mod preferences;
 pub mod relaunch;
 pub mod settings;
 pub mod settle;
@@ -53,11 +48,12 @@ pub mod updates;
 pub mod web_link;
 pub mod window;
 
-use launch::LaunchOptions;
 use settings::SettingsStore;
 use state::{AppState, ConnectionView};
 use tauri::{Manager, RunEvent, WindowEvent};
 use tauri_plugin_store::StoreExt;
+use urutibiz_desktop_core::deep_link;
+use urutibiz_desktop_core::launch::LaunchOptions;
 
 /// Writes the app icon where the notification daemon can read it.
 fn notification_icon(app: &tauri::App) -> Option<std::path::PathBuf> {

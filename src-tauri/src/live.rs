@@ -6,7 +6,6 @@
 //! handful of redraws and an idle app runs no timer at all.
 
 use crate::account::Account;
-use crate::history::Change;
 use crate::state::{AppState, ConnectionView};
 use crate::{popups, tray, window};
 use std::sync::Arc;
@@ -14,6 +13,7 @@ use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::time::Instant;
 use urutibiz_client::{spawn, ClientConfig, Command, Update};
+use urutibiz_desktop_core::history::Change;
 use urutibiz_protocol::ServerEvent;
 
 /// A burst of changes becomes one redraw after this long.

@@ -1,8 +1,7 @@
 //! Native notifications with notify-rust (tauri-plugin-notification has no
-//! click events on desktop). No popup storms: a replay after reconnecting
-//! becomes one summary when it ends, and live notifications arriving within
-//! a short window of a popup are gathered into the next one. A lone live
-//! notification shows at once.
+//! click events on desktop), shown as the core's popup rules
+//! ([`urutibiz_desktop_core::popup_rules`]) decide: gathered, summarised
+//! after a replay, held through quiet hours.
 //!
 //! One popup per booking: later news of a booking (confirmed, started, the
 //! outcome of a button) replaces its earlier popup in place. A booking
@@ -13,17 +12,18 @@
 //! has seen it. A summary's Open only opens the list, where its
 //! notifications still show as new.
 
-use crate::alert_text::{alert_for, summary_for, Alert, Urgency};
 use crate::booking_actions::{self, Answerable, Decision};
-use crate::history::Item;
 use crate::state::AppState;
-use crate::{actions, dnd, web_link, window};
+use crate::{actions, web_link, window};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tauri::{AppHandle, Manager};
+use urutibiz_desktop_core::alert_text::{Alert, Urgency};
+use urutibiz_desktop_core::history::Item;
+use urutibiz_desktop_core::popup_rules::{opens_at, Arrival, Popup, PopupRules, Quiet};
 
 /// The popup action of a message that opens its conversation to answer.
 const REPLY: &str = "reply";
@@ -31,17 +31,12 @@ const REPLY: &str = "reply";
 /// The popup action that opens its page on the website.
 const OPEN_ON_WEB: &str = "web";
 
-/// Notifications within this window are shown together.
-const GATHER: Duration = Duration::from_millis(1200);
-
-/// Gathers notifications and shows them.
+/// Shows notifications.
 pub struct Popups {
-    pending: Mutex<Vec<Item>>,
-    scheduled: AtomicBool,
+    /// What is gathering and what quiet hours hold (taken alone, never
+    /// across another lock).
+    rules: Mutex<PopupRules>,
     warned: AtomicBool,
-    last_shown: Mutex<Option<Instant>>,
-    /// Notifications quiet hours kept from popping up, for their summary.
-    held: Mutex<Vec<Item>>,
     icon: Option<PathBuf>,
     /// The popup showing each booking: its notification id and which
     /// showing it is (a replaced popup's button must not act twice).
@@ -62,26 +57,25 @@ struct Showing {
 impl Popups {
     /// Popups are held for the end of quiet hours.
     pub fn holding(&self) -> bool {
-        !self.held.lock().expect("popups lock").is_empty()
+        self.rules.lock().expect("popups lock").holding()
     }
 
     /// Something only this process can finish: popups held for the end of
     /// quiet hours, notifications gathering for a popup, or a popup on
     /// screen whose buttons this process answers.
     pub fn busy(&self) -> bool {
-        self.holding()
-            || !self.pending.lock().expect("popups lock").is_empty()
-            || self.on_screen.load(Ordering::SeqCst) > 0
+        let waiting = {
+            let rules = self.rules.lock().expect("popups lock");
+            rules.holding() || rules.gathering()
+        };
+        waiting || self.on_screen.load(Ordering::SeqCst) > 0
     }
 
     /// `icon` is a PNG path for the popup (the app icon).
     pub fn new(icon: Option<PathBuf>) -> Popups {
         Popups {
-            pending: Mutex::default(),
-            scheduled: AtomicBool::new(false),
+            rules: Mutex::default(),
             warned: AtomicBool::new(false),
-            last_shown: Mutex::new(None),
-            held: Mutex::default(),
             icon,
             by_booking: Mutex::default(),
             on_screen: AtomicUsize::new(0),
@@ -89,30 +83,21 @@ impl Popups {
     }
 }
 
-/// A notification arrived. During a replay it waits for [`replay_done`];
-/// live, it shows at once unless a popup was just shown, in which case it
-/// joins the next one.
+/// A notification arrived: shown now, gathered for a moment, or kept for
+/// the replay's end, as the rules say.
 pub fn push(app: &AppHandle, item: Item, replaying: bool) {
     let state = app.state::<AppState>();
-    let popups = &state.popups;
-    let mut pending = popups.pending.lock().expect("popups lock");
-    pending.push(item);
-    if replaying {
-        return;
-    }
-    let recent = popups.last_shown.lock().expect("popups lock").is_some_and(|at| at.elapsed() < GATHER);
-    if pending.len() == 1 && !recent && !popups.scheduled.load(Ordering::SeqCst) {
-        drop(pending);
-        flush(app);
-        return;
-    }
-    drop(pending);
-    if !popups.scheduled.swap(true, Ordering::SeqCst) {
-        let app = app.clone();
-        tauri::async_runtime::spawn(async move {
-            tokio::time::sleep(GATHER).await;
-            flush(&app);
-        });
+    let arrival = state.popups.rules.lock().expect("popups lock").arrived(item, replaying, Instant::now());
+    match arrival {
+        Arrival::FlushNow => flush(app),
+        Arrival::FlushAt(at) => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep_until(at.into()).await;
+                flush(&app);
+            });
+        }
+        Arrival::Wait => {}
     }
 }
 
@@ -121,82 +106,47 @@ pub fn replay_done(app: &AppHandle) {
     flush(app);
 }
 
-/// Where clicking a lone notification's popup opens the window: a message
-/// at its conversation (to answer it), anything else at its history row.
-fn opens_at(item: &Item) -> String {
-    match item.data.get("chatId").and_then(|c| c.as_str()) {
-        Some(chat_id) if item.kind == "message" => format!("chat:{chat_id}"),
-        _ => item.id.clone(),
-    }
-}
-
-fn flush(app: &AppHandle) {
+/// The settings the rules read, copied out of their lock.
+fn with_quiet<T>(app: &AppHandle, decide: impl FnOnce(Quiet<'_>) -> T) -> T {
     let state = app.state::<AppState>();
-    state.popups.scheduled.store(false, Ordering::SeqCst);
-    let arrived = std::mem::take(&mut *state.popups.pending.lock().expect("popups lock"));
     let (muted, dnd_until, preferences) = {
         let settings = state.settings.lock().expect("settings lock");
         (settings.muted, settings.dnd_until, settings.preferences.clone())
     };
-    let now = chrono::Local::now();
-    if dnd::is_active(dnd_until, now.timestamp_millis()) {
-        return;
-    }
-    // Each notification as its kind and the hour say: shown now, held for
-    // the end of quiet hours, or only in history and the badge.
-    let mut items = Vec::with_capacity(arrived.len());
-    let mut with_sound = false;
-    for item in arrived {
-        if preferences.is_muted(&item, now.timestamp_millis()) {
-            continue;
-        }
-        let delivery = preferences.delivery(&item, now.naive_local());
-        if delivery.held {
-            state.popups.held.lock().expect("popups lock").push(item);
-        } else if delivery.popup {
-            with_sound |= delivery.sound;
-            items.push(item);
-        }
-    }
-    let Some(first) = items.first() else { return };
-    *state.popups.last_shown.lock().expect("popups lock") = Some(Instant::now());
-    let (alert, focus, booking, answer) = if items.len() == 1 {
-        (
-            alert_for(first),
-            Some(opens_at(first)),
-            booking_actions::booking_of(first),
-            booking_actions::answerable(first),
-        )
-    } else {
-        (summary_for(&items), None, None, None)
-    };
-    if !muted && with_sound {
+    decide(Quiet { muted, dnd_until, preferences: &preferences })
+}
+
+fn flush(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let popup = with_quiet(app, |quiet| {
+        state.popups.rules.lock().expect("popups lock").flush(quiet, chrono::Local::now(), Instant::now())
+    });
+    let Some(Popup { alert, sound, about }) = popup else { return };
+    if sound {
         state.sounds.play(alert.sound);
     }
-    let web = (items.len() == 1).then(|| web_link::Page::of_item(first));
-    let read = (items.len() == 1).then(|| first.id.clone());
-    show(app, &state.popups, alert, Target { focus, booking, answer, web, read });
+    let target = match &about {
+        Some(item) => Target {
+            focus: Some(opens_at(item)),
+            booking: booking_actions::booking_of(item),
+            answer: booking_actions::answerable(item),
+            web: Some(web_link::Page::of_item(item)),
+            read: Some(item.id.clone()),
+        },
+        None => Target::default(),
+    };
+    show(app, &state.popups, alert, target);
 }
 
 /// Once quiet hours are over, what they held back comes as one popup.
 /// Called now and then by the ticker.
 pub fn after_quiet_hours(app: &AppHandle) {
     let state = app.state::<AppState>();
-    if state.popups.held.lock().expect("popups lock").is_empty() {
-        return;
-    }
-    let (quiet, dnd_until, muted) = {
-        let settings = state.settings.lock().expect("settings lock");
-        (settings.preferences.quiet_hours.clone(), settings.dnd_until, settings.muted)
-    };
-    let now = chrono::Local::now();
-    if quiet.is_quiet(now.naive_local()) || dnd::is_active(dnd_until, now.timestamp_millis()) {
-        return;
-    }
-    let held = std::mem::take(&mut *state.popups.held.lock().expect("popups lock"));
-    let summary = summary_for(&held);
-    let alert = Alert { title: format!("While it was quiet: {}", summary.title), ..summary };
-    if !muted {
+    let popup = with_quiet(app, |quiet| {
+        state.popups.rules.lock().expect("popups lock").after_quiet_hours(quiet, chrono::Local::now())
+    });
+    let Some(Popup { alert, sound, .. }) = popup else { return };
+    if sound {
         state.sounds.play(alert.sound);
     }
     show(app, &state.popups, alert, Target::default());
@@ -372,17 +322,7 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
 
 #[cfg(test)]
 mod tests {
-    use super::{escape_markup, opens_at};
-    use crate::history::Item;
-    use serde_json::json;
-
-    #[test]
-    fn a_message_popup_opens_its_conversation() {
-        let item = |kind: &str, data| Item::sample(1, kind, data);
-        assert_eq!(opens_at(&item("message", json!({"chatId": "dm-1"}))), "chat:dm-1");
-        assert_eq!(opens_at(&item("message", json!({}))), "n1");
-        assert_eq!(opens_at(&item("booking", json!({"chatId": "dm-1", "bookingId": "b1"}))), "n1");
-    }
+    use super::escape_markup;
 
     #[test]
     fn markup_reaches_the_daemon_as_text() {

@@ -21,9 +21,9 @@ use std::ffi::OsString;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
 
-use crate::launch;
 use crate::settings::Settings;
 use crate::state::AppState;
+use urutibiz_desktop_core::launch;
 
 /// How long the window stays closed before the relaunch, unless
 /// `URUTIBIZ_RELAUNCH_AFTER` (seconds, or `off`) says otherwise.

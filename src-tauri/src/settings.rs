@@ -2,8 +2,6 @@
 //! do-not-disturb, theme, the cached history, the last position and whose
 //! they are. Never a token.
 
-use crate::history::Item;
-use crate::preferences::Preferences;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
@@ -11,6 +9,8 @@ use tauri::Wry;
 use tauri_plugin_store::Store;
 use ts_rs::TS;
 use urutibiz_client::PositionStore;
+use urutibiz_desktop_core::history::Item;
+use urutibiz_desktop_core::preferences::Preferences;
 
 /// The store file, in the app's data directory.
 pub const FILE: &str = "settings.json";

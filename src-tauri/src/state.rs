@@ -3,7 +3,6 @@
 use crate::account::{Account, SignInView, UserView};
 use crate::bookings::{BookingsView, MyBookings};
 use crate::chats::{ChatsView, MyChats};
-use crate::history::{BookingLive, History, Item};
 use crate::popups::Popups;
 use crate::settings::{Settings, SettingsStore};
 use crate::sound::Sounds;
@@ -12,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use ts_rs::TS;
 use urutibiz_client::{ConnectionState, Handle};
+use urutibiz_desktop_core::history::{BookingLive, History, Item};
 
 /// The connection as the status line shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]

@@ -2,7 +2,6 @@
 //! the icon itself carries the unread count (1-9, then 9+), and offline and
 //! signed-out have icons of their own. The menu is the interaction.
 
-use crate::history::Item;
 use crate::state::AppState;
 use crate::updates::UpdateView;
 use crate::{actions, window};
@@ -10,6 +9,7 @@ use tauri::image::Image;
 use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItem, SubmenuBuilder};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
+use urutibiz_desktop_core::history::Item;
 
 /// The tray icon's id.
 pub const TRAY_ID: &str = "urutibiz";
@@ -126,7 +126,7 @@ pub fn refresh(app: &AppHandle) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
     let recent: Vec<Item> =
         state.history.lock().expect("history lock").items.iter().take(RECENT).cloned().collect();
-    let dnd_on = crate::dnd::is_active(
+    let dnd_on = urutibiz_desktop_core::dnd::is_active(
         state.settings.lock().expect("settings lock").dnd_until,
         chrono::Local::now().timestamp_millis(),
     );

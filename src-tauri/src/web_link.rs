@@ -4,8 +4,8 @@
 //! `/notifications/<id>`; a notification about a booking or a chat opens
 //! that page instead.
 
-use crate::history::Item;
 use tauri::AppHandle;
+use urutibiz_desktop_core::history::Item;
 
 /// What a web link leads to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +81,16 @@ mod tests {
     use serde_json::json;
 
     fn item(kind: &str, data: serde_json::Value) -> Item {
-        Item::sample(7, kind, data)
+        Item {
+            id: "n7".into(),
+            seq: 7,
+            kind: kind.into(),
+            title: "t".into(),
+            body: "b".into(),
+            data,
+            created_at: 0,
+            read: false,
+        }
     }
 
     #[test]

@@ -1,0 +1,26 @@
+//! The desktop app's core: what it knows and decides, with no GUI. The
+//! shells in `src-tauri/` (tray, popups, sounds, window, keychain, links)
+//! feed it what happened and carry out what it decides; nothing here
+//! imports Tauri, GTK, notify-rust or rodio, so every rule is unit-tested
+//! without a display.
+//!
+//! Map, from the bottom up (each imports only what is above it in this list):
+//! - [`history`]: notifications with their read state, the latest status of
+//!   each booking; fed by server frames, cached for the next start.
+//! - [`dnd`]: Do not disturb, until when.
+//! - [`preferences`]: per kind popup, sound and badge; per item mute;
+//!   recurring quiet hours.
+//! - [`alert_text`]: the words of a popup: one notification, or a burst
+//!   summarised.
+//! - [`popup_rules`]: when a popup shows: at once, gathered with others,
+//!   after a replay, held for the end of quiet hours.
+//! - [`deep_link`] and [`launch`]: `urutibiz:` links and the launch's
+//!   flags (a link launch takes none); also built by the fuzz targets.
+
+pub mod alert_text;
+pub mod deep_link;
+pub mod dnd;
+pub mod history;
+pub mod launch;
+pub mod popup_rules;
+pub mod preferences;
