@@ -4,7 +4,8 @@ use crate::account::{self, Account};
 use crate::bookings::{self, MyBookings};
 use crate::chats::{self, MyChats};
 use crate::error::{Error, Result};
-use crate::state::{AppState, Snapshot};
+use crate::snapshot::Snapshot;
+use crate::state::AppState;
 use crate::{actions, booking_actions, endpoint, web_link};
 use tauri::{AppHandle, State};
 use urutibiz_desktop_core::preferences::Preferences;
@@ -19,7 +20,7 @@ pub fn get_snapshot(
     chats: State<'_, MyChats>,
     updates: State<'_, crate::updates::Updates>,
 ) -> Snapshot {
-    state.snapshot(&account, &bookings, &chats, &updates)
+    crate::snapshot::of(&state, &account, &bookings, &chats, &updates)
 }
 
 /// Moves one of the user's bookings (a button of the Bookings view); the

@@ -24,6 +24,7 @@
 //! - [`endpoint`]: which server and sign-in addresses are acceptable.
 //! - [`web_link`]: "Open in browser", the same pages on the website.
 //! - [`settle`]: one reload for a burst of changes.
+//! - [`snapshot`]: everything the window shows, gathered in one place.
 //! - [`settings`], [`keychain`], [`state`], [`error`].
 
 pub mod account;
@@ -41,6 +42,7 @@ pub mod popups;
 pub mod relaunch;
 pub mod settings;
 pub mod settle;
+pub mod snapshot;
 pub mod sound;
 pub mod state;
 pub mod tray;
@@ -137,7 +139,9 @@ pub fn run() {
         ])
         .setup(move |app| {
             let store = SettingsStore::new(app.store(settings::FILE)?);
-            app.manage(AppState::new(store, popups::Popups::new(notification_icon(app))));
+            app.manage(AppState::new(store));
+            app.manage(popups::Popups::new(notification_icon(app)));
+            app.manage(sound::Sounds::start());
             app.manage(account::Account::default());
             app.manage(booking_actions::BookingActions::default());
             app.manage(bookings::MyBookings::default());

@@ -177,12 +177,7 @@ pub fn run_redraws(app: AppHandle) {
             tokio::time::sleep(GATHER).await;
             if state.take_dirty() {
                 if app.get_webview_window(window::MAIN).is_some() {
-                    let snapshot = state.snapshot(
-                        &app.state::<Account>(),
-                        &app.state::<crate::bookings::MyBookings>(),
-                        &app.state::<crate::chats::MyChats>(),
-                        &app.state::<crate::updates::Updates>(),
-                    );
+                    let snapshot = crate::snapshot::current(&app);
                     let _ = app.emit_to(window::MAIN, "snapshot", snapshot);
                 }
                 tray::refresh(&app);
@@ -210,7 +205,7 @@ fn next_deadline(app: &AppHandle, save_due: Option<Instant>) -> Option<Instant> 
     let dnd_end = dnd_until
         .filter(|until| *until > now_ms)
         .map(|until| Instant::now() + Duration::from_millis((until - now_ms) as u64));
-    let holding = state.popups.holding();
+    let holding = app.state::<popups::Popups>().holding();
     let quiet_check = holding.then(|| Instant::now() + QUIET_CHECK);
     [save_due, dnd_end, quiet_check].into_iter().flatten().min()
 }

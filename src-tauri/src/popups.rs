@@ -13,6 +13,7 @@
 //! notifications still show as new.
 
 use crate::booking_actions::{self, Answerable, Decision};
+use crate::sound::Sounds;
 use crate::state::AppState;
 use crate::{actions, web_link, window};
 use std::collections::HashMap;
@@ -86,8 +87,8 @@ impl Popups {
 /// A notification arrived: shown now, gathered for a moment, or kept for
 /// the replay's end, as the rules say.
 pub fn push(app: &AppHandle, item: Item, replaying: bool) {
-    let state = app.state::<AppState>();
-    let arrival = state.popups.rules.lock().expect("popups lock").arrived(item, replaying, Instant::now());
+    let arrival =
+        app.state::<Popups>().rules.lock().expect("popups lock").arrived(item, replaying, Instant::now());
     match arrival {
         Arrival::FlushNow => flush(app),
         Arrival::FlushAt(at) => {
@@ -117,13 +118,13 @@ fn with_quiet<T>(app: &AppHandle, decide: impl FnOnce(Quiet<'_>) -> T) -> T {
 }
 
 fn flush(app: &AppHandle) {
-    let state = app.state::<AppState>();
+    let popups = app.state::<Popups>();
     let popup = with_quiet(app, |quiet| {
-        state.popups.rules.lock().expect("popups lock").flush(quiet, chrono::Local::now(), Instant::now())
+        popups.rules.lock().expect("popups lock").flush(quiet, chrono::Local::now(), Instant::now())
     });
     let Some(Popup { alert, sound, about }) = popup else { return };
     if sound {
-        state.sounds.play(alert.sound);
+        app.state::<Sounds>().play(alert.sound);
     }
     let target = match &about {
         Some(item) => Target {
@@ -135,28 +136,27 @@ fn flush(app: &AppHandle) {
         },
         None => Target::default(),
     };
-    show(app, &state.popups, alert, target);
+    show(app, &popups, alert, target);
 }
 
 /// Once quiet hours are over, what they held back comes as one popup.
 /// Called now and then by the ticker.
 pub fn after_quiet_hours(app: &AppHandle) {
-    let state = app.state::<AppState>();
+    let popups = app.state::<Popups>();
     let popup = with_quiet(app, |quiet| {
-        state.popups.rules.lock().expect("popups lock").after_quiet_hours(quiet, chrono::Local::now())
+        popups.rules.lock().expect("popups lock").after_quiet_hours(quiet, chrono::Local::now())
     });
     let Some(Popup { alert, sound, .. }) = popup else { return };
     if sound {
-        state.sounds.play(alert.sound);
+        app.state::<Sounds>().play(alert.sound);
     }
-    show(app, &state.popups, alert, Target::default());
+    show(app, &popups, alert, Target::default());
 }
 
 /// A popup about a booking, in the place of the booking's earlier popup:
 /// the outcome of a button, which the person is waiting for (no sound, and
 /// shown even in Do not disturb).
 pub fn show_for_booking(app: &AppHandle, alert: Alert, booking_id: &str, answer: Option<Answerable>) {
-    let state = app.state::<AppState>();
     let target = Target {
         focus: None,
         booking: Some(booking_id.to_owned()),
@@ -164,7 +164,7 @@ pub fn show_for_booking(app: &AppHandle, alert: Alert, booking_id: &str, answer:
         web: Some(web_link::Page::Booking(booking_id.to_owned())),
         read: None,
     };
-    show(app, &state.popups, alert, target);
+    show(app, &app.state::<Popups>(), alert, target);
 }
 
 /// What a popup is about.
@@ -186,11 +186,11 @@ struct Target {
 pub fn notice(app: &AppHandle, title: &str, body: &str) {
     let state = app.state::<AppState>();
     if !state.settings.lock().expect("settings lock").muted {
-        state.sounds.play("system");
+        app.state::<Sounds>().play("system");
     }
     let alert =
         Alert { title: title.to_owned(), body: body.to_owned(), urgency: Urgency::Normal, sound: "system" };
-    show(app, &state.popups, alert, Target::default());
+    show(app, &app.state::<Popups>(), alert, Target::default());
 }
 
 /// Text as the notification daemon must get it: bodies are other people's
@@ -263,20 +263,20 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
                 if let Some(booking) = &booking {
                     // A replacing popup keeps the id, so whichever showing
                     // records it last records the same one.
-                    let state = app.state::<AppState>();
-                    let mut shown = state.popups.by_booking.lock().expect("popups lock");
+                    let popups = app.state::<Popups>();
+                    let mut shown = popups.by_booking.lock().expect("popups lock");
                     if let Some(entry) = shown.get_mut(booking) {
                         entry.id = _handle.id();
                     }
                 }
-                app.state::<AppState>().popups.on_screen.fetch_add(1, Ordering::SeqCst);
+                app.state::<Popups>().on_screen.fetch_add(1, Ordering::SeqCst);
                 _handle.wait_for_action(|action| {
                     // A popup replaced by a newer one of its booking keeps
                     // its id; only the newest acts on a press.
                     let current = match (&booking, generation) {
                         (Some(booking), Some(generation)) => {
-                            let state = app.state::<AppState>();
-                            let shown = state.popups.by_booking.lock().expect("popups lock");
+                            let popups = app.state::<Popups>();
+                            let shown = popups.by_booking.lock().expect("popups lock");
                             shown.get(booking).is_some_and(|e| e.generation == generation)
                         }
                         _ => true,
@@ -303,14 +303,14 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
                     }
                 });
                 // Clicked, dismissed or expired.
-                app.state::<AppState>().popups.on_screen.fetch_sub(1, Ordering::SeqCst);
+                app.state::<Popups>().on_screen.fetch_sub(1, Ordering::SeqCst);
             }
             #[cfg(not(all(unix, not(target_os = "macos"))))]
             let _ = (&booking, &answer, showing, &focus, &web, &read);
         }
         Err(e) => {
-            let state = app.state::<AppState>();
-            if !state.popups.warned.swap(true, Ordering::SeqCst) {
+            let popups = app.state::<Popups>();
+            if !popups.warned.swap(true, Ordering::SeqCst) {
                 tracing::warn!(error = %e, "cannot show desktop notifications (no notification service?)");
             }
         }

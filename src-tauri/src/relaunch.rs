@@ -86,7 +86,7 @@ fn memory_only(app: &AppHandle) -> bool {
 fn busy(app: &AppHandle) -> bool {
     let account = app.state::<crate::account::Account>();
     app.get_webview_window(crate::window::MAIN).is_some()
-        || app.state::<AppState>().popups.busy()
+        || app.state::<crate::popups::Popups>().busy()
         || account.sign_in_view().waiting
         || account.renewal_under_way()
         || memory_only(app)

@@ -1,17 +1,13 @@
-//! The app's shared state, and the snapshot the UI renders.
+//! The app's shared state: history, settings, the connection and the
+//! token. The window's view of it all is [`crate::snapshot`]'s.
 
-use crate::account::{Account, SignInView, UserView};
-use crate::bookings::{BookingsView, MyBookings};
-use crate::chats::{ChatsView, MyChats};
-use crate::popups::Popups;
 use crate::settings::{Settings, SettingsStore};
-use crate::sound::Sounds;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use ts_rs::TS;
 use urutibiz_client::{ConnectionState, Handle};
-use urutibiz_desktop_core::history::{BookingLive, History, Item};
+use urutibiz_desktop_core::history::History;
 
 /// The connection as the status line shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -67,42 +63,10 @@ pub struct KeychainView {
     pub message: Option<String>,
 }
 
-/// Everything the window shows.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct Snapshot {
-    /// Notifications, newest first.
-    pub items: Vec<Item>,
-    /// Unread notifications.
-    #[ts(type = "number")]
-    pub unread_count: i64,
-    /// The connection.
-    pub connection: ConnectionView,
-    /// The user's settings.
-    pub settings: Settings,
-    /// A token is set, or a stored session is being renewed.
-    pub signed_in: bool,
-    /// Where the token is kept.
-    pub keychain: KeychainView,
-    /// Latest status per booking.
-    pub bookings: Vec<BookingLive>,
-    /// The user's bookings, from the server.
-    pub my_bookings: BookingsView,
-    /// The user's conversations, from the server.
-    pub my_chats: ChatsView,
-    /// The running version and any update offered.
-    pub update: crate::updates::UpdateView,
-    /// Who is signed in.
-    pub user: Option<UserView>,
-    /// The browser sign-in's progress.
-    pub sign_in: SignInView,
-}
-
 /// Shared by commands, the tray, and the client pump.
 ///
 /// Lock order, when more than one is held: `history`, then `connection`,
-/// `settings`, `token`, `keychain` (as `snapshot()` takes them). Everywhere
+/// `settings`, `token`, `keychain` (as `snapshot::of` takes them). Everywhere
 /// else a lock is taken alone: copy what is needed out, release, then take
 /// the next (the popups' and the booking actions' own locks are only ever
 /// taken alone). Never hold one across an `.await`.
@@ -123,10 +87,6 @@ pub struct AppState {
     pub keychain: Mutex<KeychainView>,
     /// An item to show when the window opens.
     pub focus_item: Mutex<Option<String>>,
-    /// Native notifications.
-    pub popups: Popups,
-    /// Sounds.
-    pub sounds: Sounds,
     dirty: AtomicBool,
     cache_dirty: AtomicBool,
     /// Wakes the redraw task (`live::run_redraws`); nothing runs while idle.
@@ -135,7 +95,7 @@ pub struct AppState {
 
 impl AppState {
     /// A state from the settings file.
-    pub fn new(store: SettingsStore, popups: Popups) -> AppState {
+    pub fn new(store: SettingsStore) -> AppState {
         AppState {
             history: Mutex::new(History::from_cache(store.items())),
             settings: Mutex::new(store.settings()),
@@ -145,42 +105,9 @@ impl AppState {
             token: Mutex::new(None),
             keychain: Mutex::new(KeychainView { available: true, message: None }),
             focus_item: Mutex::new(None),
-            popups,
-            sounds: Sounds::start(),
             dirty: AtomicBool::new(true),
             cache_dirty: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
-        }
-    }
-
-    /// The window's view.
-    pub fn snapshot(
-        &self,
-        account: &Account,
-        bookings: &MyBookings,
-        chats: &MyChats,
-        updates: &crate::updates::Updates,
-    ) -> Snapshot {
-        // Account's, the bookings' and the chats' locks first, each alone,
-        // before any of ours.
-        let (user, sign_in) = (account.user(), account.sign_in_view());
-        let my_bookings = bookings.view();
-        let my_chats = chats.view();
-        let update = updates.view();
-        let history = self.history.lock().expect("history lock");
-        Snapshot {
-            signed_in: self.token.lock().expect("token lock").is_some() || user.is_some(),
-            user,
-            sign_in,
-            items: history.items.clone(),
-            unread_count: history.unread,
-            connection: self.connection.lock().expect("connection lock").clone(),
-            settings: self.settings.lock().expect("settings lock").clone(),
-            keychain: self.keychain.lock().expect("keychain lock").clone(),
-            bookings: history.bookings.clone(),
-            my_bookings,
-            my_chats,
-            update,
         }
     }
 

@@ -1,0 +1,88 @@
+//! Everything the window shows, gathered from the app's managed states in
+//! one place: the window asks for it at start (`get_snapshot`) and gets it
+//! again after each burst of changes (`live::run_redraws`).
+
+use crate::account::{Account, SignInView, UserView};
+use crate::bookings::{BookingsView, MyBookings};
+use crate::chats::{ChatsView, MyChats};
+use crate::settings::Settings;
+use crate::state::{AppState, ConnectionView, KeychainView};
+use crate::updates::{UpdateView, Updates};
+use serde::Serialize;
+use tauri::{AppHandle, Manager};
+use ts_rs::TS;
+use urutibiz_desktop_core::history::{BookingLive, Item};
+
+/// Everything the window shows.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Snapshot {
+    /// Notifications, newest first.
+    pub items: Vec<Item>,
+    /// Unread notifications.
+    #[ts(type = "number")]
+    pub unread_count: i64,
+    /// The connection.
+    pub connection: ConnectionView,
+    /// The user's settings.
+    pub settings: Settings,
+    /// A token is set, or a stored session is being renewed.
+    pub signed_in: bool,
+    /// Where the token is kept.
+    pub keychain: KeychainView,
+    /// Latest status per booking.
+    pub bookings: Vec<BookingLive>,
+    /// The user's bookings, from the server.
+    pub my_bookings: BookingsView,
+    /// The user's conversations, from the server.
+    pub my_chats: ChatsView,
+    /// The running version and any update offered.
+    pub update: UpdateView,
+    /// Who is signed in.
+    pub user: Option<UserView>,
+    /// The browser sign-in's progress.
+    pub sign_in: SignInView,
+}
+
+/// The window's view, from the app's managed states.
+pub fn of(
+    state: &AppState,
+    account: &Account,
+    bookings: &MyBookings,
+    chats: &MyChats,
+    updates: &Updates,
+) -> Snapshot {
+    // Account's, the bookings' and the chats' locks first, each alone,
+    // before any of ours.
+    let (user, sign_in) = (account.user(), account.sign_in_view());
+    let my_bookings = bookings.view();
+    let my_chats = chats.view();
+    let update = updates.view();
+    let history = state.history.lock().expect("history lock");
+    Snapshot {
+        signed_in: state.token.lock().expect("token lock").is_some() || user.is_some(),
+        user,
+        sign_in,
+        items: history.items.clone(),
+        unread_count: history.unread,
+        connection: state.connection.lock().expect("connection lock").clone(),
+        settings: state.settings.lock().expect("settings lock").clone(),
+        keychain: state.keychain.lock().expect("keychain lock").clone(),
+        bookings: history.bookings.clone(),
+        my_bookings,
+        my_chats,
+        update,
+    }
+}
+
+/// The window's view now.
+pub fn current(app: &AppHandle) -> Snapshot {
+    of(
+        &app.state::<AppState>(),
+        &app.state::<Account>(),
+        &app.state::<MyBookings>(),
+        &app.state::<MyChats>(),
+        &app.state::<Updates>(),
+    )
+}
