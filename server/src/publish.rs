@@ -10,6 +10,7 @@ use crate::store::{Booking, NewEvent, Route, StoreError};
 use serde::Serialize;
 use serde_json::value::to_raw_value;
 use serde_json::Value;
+use urutibiz_protocol::notification_data::BookingNotificationData;
 use urutibiz_protocol::server::{BookingStatusChanged, Notification, NotificationsRead};
 use urutibiz_protocol::{event, BookingStatus, Room, ServerFrame};
 
@@ -44,6 +45,12 @@ pub(crate) fn routed(mut event: NewEvent, rooms: Vec<String>, except: Option<Con
 }
 
 /// A `notification` event for one room.
+/// A notification's typed `data` as the JSON it is stored and sent as.
+pub(crate) fn data_of(data: &impl Serialize) -> Value {
+    // Structs of strings and statuses: serializing them cannot fail.
+    serde_json::to_value(data).unwrap_or_default()
+}
+
 pub(crate) fn notification(audience: String, kind: &str, title: &str, body: &str, data: Value) -> NewEvent {
     let id = new_id();
     let created_at = now_ms();
@@ -93,12 +100,14 @@ pub(crate) async fn booking_status_change(
     let changed = new_event(booking_room, event::BOOKING_STATUS_CHANGED, new_id(), at, &change);
     let mut events = vec![routed(changed, rooms, None)];
     let (title, body) = booking_notification_text(booking, to);
-    let mut data =
-        serde_json::json!({ "bookingId": booking.id, "status": to, "previousStatus": booking.status });
-    if let Some(item) = &booking.title {
-        data["item"] = Value::String(item.clone());
-    }
-    data["changedBy"] = Value::String(changed_by.to_owned());
+    let data = BookingNotificationData {
+        booking_id: booking.id.clone(),
+        status: Some(to),
+        previous_status: Some(booking.status),
+        item: booking.title.clone(),
+        changed_by: Some(changed_by.to_owned()),
+        ..BookingNotificationData::default()
+    };
     // Whoever made the change knows it: no notification (nor unread count,
     // nor popup) about their own click. They still get the live
     // `booking-status-changed` on every device.
@@ -109,10 +118,12 @@ pub(crate) async fn booking_status_change(
         } else {
             (&booking.host_id, &host_name)
         };
-        let mut data = data.clone();
-        data["otherPartyId"] = Value::String(other_id.clone());
-        data["otherPartyName"] = Value::String(other_name.clone());
-        events.push(notification(format!("user-{user}"), "booking", &title, &body, data));
+        let data = BookingNotificationData {
+            other_party_id: Some(other_id.clone()),
+            other_party_name: Some(other_name.clone()),
+            ..data.clone()
+        };
+        events.push(notification(format!("user-{user}"), "booking", &title, &body, data_of(&data)));
     }
     let Some(stored) =
         app.store.change_booking_status(&booking.id, booking.status, to, changed_by, events).await?

@@ -2,24 +2,17 @@
 //! Read state goes through the server so other devices agree; the local
 //! view changes at once.
 
-use crate::keychain::StoredSession;
-use crate::state::{AppState, ConnectionView, KeychainView};
-use crate::{account, keychain, live};
+use crate::state::{AppState, ConnectionView};
+use crate::{account, keychain};
 use tauri::{AppHandle, Manager};
 use urutibiz_client::Command;
 use urutibiz_desktop_core::dnd;
-
-fn send(state: &AppState, command: Command) {
-    if let Some(client) = state.client.lock().expect("client lock").as_ref() {
-        client.send(command);
-    }
-}
 
 /// Marks notifications read.
 pub fn mark_read(app: &AppHandle, ids: Vec<String>) {
     let state = app.state::<AppState>();
     state.history.lock().expect("history lock").mark_read_locally(&ids);
-    send(&state, Command::MarkRead(ids));
+    state.send(Command::MarkRead(ids));
     state.changed(true);
 }
 
@@ -27,7 +20,7 @@ pub fn mark_read(app: &AppHandle, ids: Vec<String>) {
 pub fn mark_all_read(app: &AppHandle) {
     let state = app.state::<AppState>();
     state.history.lock().expect("history lock").mark_all_read_locally();
-    send(&state, Command::MarkAllRead);
+    state.send(Command::MarkAllRead);
     state.changed(true);
 }
 
@@ -35,29 +28,7 @@ pub fn mark_all_read(app: &AppHandle) {
 pub fn clear(app: &AppHandle) {
     let state = app.state::<AppState>();
     state.history.lock().expect("history lock").clear_locally();
-    send(&state, Command::Clear);
-    state.changed(true);
-}
-
-/// Marks a conversation read (the user opened it or is watching it): its
-/// message notifications at once here, and on every device by the server.
-pub fn mark_chat_read(app: &AppHandle, chat_id: &str) {
-    let state = app.state::<AppState>();
-    {
-        let mut history = state.history.lock().expect("history lock");
-        let ids: Vec<String> = history
-            .items
-            .iter()
-            .filter(|i| {
-                !i.read
-                    && i.kind == "message"
-                    && i.data.get("chatId").and_then(|c| c.as_str()) == Some(chat_id)
-            })
-            .map(|i| i.id.clone())
-            .collect();
-        history.mark_read_locally(&ids);
-    }
-    send(&state, Command::MarkChatRead(chat_id.to_owned()));
+    state.send(Command::Clear);
     state.changed(true);
 }
 
@@ -65,7 +36,7 @@ pub fn mark_chat_read(app: &AppHandle, chat_id: &str) {
 pub fn send_message(app: &AppHandle, chat_id: String, message: String) {
     let reference = crate::chats::next_reference();
     crate::chats::on_own_message(app, &chat_id, &message, &reference);
-    send(&app.state::<AppState>(), Command::SendMessage { chat_id, message, reference });
+    app.state::<AppState>().send(Command::SendMessage { chat_id, message, reference });
     app.state::<AppState>().changed(false);
 }
 
@@ -74,7 +45,7 @@ pub fn send_message(app: &AppHandle, chat_id: String, message: String) {
 pub fn message_user(app: &AppHandle, to_user_id: String, chat_id: String, message: String) {
     let reference = crate::chats::next_reference();
     crate::chats::on_own_message(app, &chat_id, &message, &reference);
-    send(&app.state::<AppState>(), Command::MessageUser { to_user_id, message, reference });
+    app.state::<AppState>().send(Command::MessageUser { to_user_id, message, reference });
     app.state::<AppState>().changed(false);
 }
 
@@ -112,41 +83,8 @@ pub fn reconnect(app: &AppHandle) {
     let running = state.client.lock().expect("client lock").clone();
     match running {
         Some(client) => client.send(Command::Reconnect),
-        None => live::start(app),
+        None => crate::client::start(app),
     }
-}
-
-/// Uses a pasted `token` (and remembers it in the keychain when `persist`).
-pub fn sign_in(app: &AppHandle, token: String, persist: bool) {
-    let user = account::user_of_token(&token);
-    if let Some(user) = &user {
-        account::claim_cache(app, &user.id);
-    }
-    account::set_token_user(app, user);
-    let state = app.state::<AppState>();
-    let keychain = if !persist {
-        KeychainView {
-            available: false,
-            message: Some("Token from the command line: kept in memory only.".into()),
-        }
-    } else {
-        match keychain::save(&StoredSession::Token { token: token.clone() }) {
-            Ok(()) => KeychainView { available: true, message: None },
-            Err(e) => {
-                tracing::warn!(error = %e, "no keychain; keeping the token in memory only");
-                KeychainView {
-                    available: false,
-                    message: Some(
-                        "No keychain on this system: you will need to sign in again after a restart.".into(),
-                    ),
-                }
-            }
-        }
-    };
-    *state.keychain.lock().expect("keychain lock") = keychain;
-    *state.token.lock().expect("token lock") = Some(token);
-    live::start(app);
-    state.changed(false);
 }
 
 /// Forgets the token and this user's cached data.

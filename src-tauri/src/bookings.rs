@@ -216,7 +216,7 @@ impl MyBookings {
 
 /// Loads the bookings now.
 pub fn reload(app: &AppHandle) {
-    let Some(config) = crate::live::client_config(app) else { return };
+    let Some(config) = crate::client::client_config(app) else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let result = urutibiz_client::history::my_bookings(&config, LOADED)

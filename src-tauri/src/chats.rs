@@ -371,7 +371,7 @@ pub fn load_more(app: &AppHandle) {
 }
 
 fn load_list(app: &AppHandle, before: Option<String>) {
-    let Some(config) = crate::live::client_config(app) else { return };
+    let Some(config) = crate::client::client_config(app) else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let page = history::my_chats(&config, before.as_deref(), CHATS_PAGE).await.map_err(|e| {
@@ -394,7 +394,7 @@ pub fn reload_soon(app: &AppHandle) {
 pub fn open(app: &AppHandle, chat_id: String, mark_read: bool) {
     app.state::<MyChats>().with(|c| c.open(&chat_id, mark_read));
     if mark_read {
-        crate::actions::mark_chat_read(app, &chat_id);
+        mark_chat_read(app, &chat_id);
     }
     load_messages(app, chat_id, None);
 }
@@ -405,7 +405,7 @@ pub fn read_if_seen(app: &AppHandle, chat_id: &str) {
     let open = app.state::<MyChats>().with(|c| c.open_id() == Some(chat_id));
     if open && window_in_sight(app) {
         app.state::<MyChats>().with(|c| c.seen(chat_id));
-        crate::actions::mark_chat_read(app, chat_id);
+        mark_chat_read(app, chat_id);
     }
 }
 
@@ -424,7 +424,7 @@ pub fn load_older(app: &AppHandle) {
 
 fn load_messages(app: &AppHandle, chat_id: String, before: Option<String>) {
     app.state::<AppState>().changed(false);
-    let Some(config) = crate::live::client_config(app) else { return };
+    let Some(config) = crate::client::client_config(app) else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let page =
@@ -456,7 +456,7 @@ pub fn on_message(app: &AppHandle, message: &NewMessage) {
         reload_soon(app);
     }
     if open && in_sight && message.from_user_id != me {
-        crate::actions::mark_chat_read(app, &message.chat_id);
+        mark_chat_read(app, &message.chat_id);
     }
 }
 
@@ -477,6 +477,24 @@ pub const REFERENCE_PREFIX: &str = "send-";
 pub fn next_reference() -> String {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     format!("{REFERENCE_PREFIX}{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}
+
+/// Marks a conversation read (the user opened it or is watching it): its
+/// message notifications at once here, and on every device by the server.
+pub fn mark_chat_read(app: &AppHandle, chat_id: &str) {
+    let state = app.state::<AppState>();
+    {
+        let mut history = state.history.lock().expect("history lock");
+        let ids: Vec<String> = history
+            .items
+            .iter()
+            .filter(|i| !i.read && i.about().chat_id() == Some(chat_id))
+            .map(|i| i.id.clone())
+            .collect();
+        history.mark_read_locally(&ids);
+    }
+    state.send(urutibiz_client::Command::MarkChatRead(chat_id.to_owned()));
+    state.changed(true);
 }
 
 #[cfg(test)]

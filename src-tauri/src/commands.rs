@@ -1,6 +1,6 @@
 //! Commands the window calls.
 
-use crate::account::{self, Account};
+use crate::account::Account;
 use crate::bookings::{self, MyBookings};
 use crate::chats::{self, MyChats};
 use crate::error::{Error, Result};
@@ -9,6 +9,7 @@ use crate::state::AppState;
 use crate::{actions, booking_actions, endpoint, web_link};
 use tauri::{AppHandle, State};
 use urutibiz_desktop_core::preferences::Preferences;
+use urutibiz_desktop_core::web_page::Page;
 use urutibiz_protocol::room::is_valid_id;
 
 /// Everything the window shows.
@@ -48,7 +49,7 @@ pub async fn booking_timeline(app: AppHandle, booking_id: String) -> Result<Vec<
     if !is_valid_id(&booking_id) {
         return Err(Error::Invalid("That is not a booking of yours.".into()));
     }
-    let config = crate::live::client_config(&app).ok_or_else(|| Error::Invalid("Sign in first.".into()))?;
+    let config = crate::client::client_config(&app).ok_or_else(|| Error::Invalid("Sign in first.".into()))?;
     let booking = urutibiz_client::history::booking(&config, &booking_id).await?;
     Ok(bookings::BookingChange::timeline(&booking))
 }
@@ -162,14 +163,14 @@ pub fn reload_chats(app: AppHandle) {
 pub fn sign_in_with_browser(app: AppHandle, server_url: String, issuer: String) -> Result<()> {
     let server_url = endpoint::check(&server_url, "server address")?;
     let issuer = endpoint::check(&issuer, "sign-in address")?;
-    account::begin_browser_sign_in(&app, server_url, issuer);
+    crate::sign_in::begin_browser_sign_in(&app, server_url, issuer);
     Ok(())
 }
 
 /// Gives up on a browser sign-in in progress.
 #[tauri::command]
 pub fn cancel_sign_in(app: AppHandle) {
-    account::cancel_sign_in(&app);
+    crate::sign_in::cancel_sign_in(&app);
 }
 
 /// Signs in with a pasted token (the advanced way).
@@ -187,7 +188,7 @@ pub fn sign_in(app: AppHandle, state: State<'_, AppState>, server_url: String, t
         settings.server_url = server_url;
         state.store.save_settings(&settings);
     }
-    actions::sign_in(&app, token, true);
+    crate::sign_in::with_token(&app, token, true);
     Ok(())
 }
 
@@ -202,12 +203,12 @@ pub fn sign_out(app: AppHandle) {
 #[tauri::command]
 pub fn open_on_web(app: AppHandle, state: State<'_, AppState>, kind: String, id: String) -> Result<()> {
     let page = match kind.as_str() {
-        "booking" => web_link::Page::Booking(id),
-        "chat" => web_link::Page::Chat(id),
+        "booking" => Page::Booking(id),
+        "chat" => Page::Chat(id),
         "notification" => {
             let history = state.history.lock().expect("history lock");
             let item = history.items.iter().find(|i| i.id == id);
-            item.map(web_link::Page::of_item).unwrap_or(web_link::Page::Notification(id))
+            item.map(Page::of_item).unwrap_or(Page::Notification(id))
         }
         _ => return Err(Error::Invalid(format!("unknown page kind {kind}"))),
     };

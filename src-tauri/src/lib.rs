@@ -11,6 +11,7 @@
 //! - [`tray`]: the bell with its badge, and its menu.
 //! - [`popups`]: native notifications, following the core's popup rules;
 //!   one popup per booking.
+//! - [`clicks`]: what a click on a popup does.
 //! - [`booking_actions`]: Confirm and Decline on a booking request's popup,
 //!   and the Bookings view's buttons.
 //! - [`bookings`]: the user's bookings, loaded from the server.
@@ -20,7 +21,9 @@
 //! - [`autostart`]: start hidden in the tray at login.
 //! - [`updates`]: signed updates from the release manifest, on request.
 //! - [`relaunch`]: a fresh hidden copy once the window has stayed closed.
-//! - [`account`]: browser sign-in, staying signed in, restoring at start.
+//! - [`account`]: who is signed in; forgetting a previous user's data.
+//! - [`sign_in`]: browser sign-in, staying signed in, restoring at start.
+//! - [`client`]: the client core's settings, (re)starting it; its news goes to [`live`].
 //! - [`endpoint`]: which server and sign-in addresses are acceptable.
 //! - [`web_link`]: "Open in browser", the same pages on the website.
 //! - [`settle`]: one reload for a burst of changes.
@@ -33,6 +36,8 @@ pub mod autostart;
 pub mod booking_actions;
 pub mod bookings;
 pub mod chats;
+pub mod clicks;
+pub mod client;
 pub mod commands;
 pub mod endpoint;
 pub mod error;
@@ -42,6 +47,7 @@ pub mod popups;
 pub mod relaunch;
 pub mod settings;
 pub mod settle;
+pub mod sign_in;
 pub mod snapshot;
 pub mod sound;
 pub mod state;
@@ -64,6 +70,21 @@ fn notification_icon(app: &tauri::App) -> Option<std::path::PathBuf> {
     let path = dir.join("notification-icon.png");
     std::fs::write(&path, include_bytes!("../../icons/128x128.png")).ok()?;
     Some(path)
+}
+
+/// Something only this process can finish, which the idle relaunch waits
+/// for: the window open, a popup on screen or popups held, a browser
+/// sign-in or a token renewal under way, a session kept in memory only, a
+/// booking click waiting for its answer, an update installing.
+fn holds_this_process(app: &tauri::AppHandle) -> bool {
+    let account = app.state::<account::Account>();
+    app.get_webview_window(window::MAIN).is_some()
+        || app.state::<popups::Popups>().busy()
+        || account.sign_in_view().waiting
+        || account.renewal_under_way()
+        || relaunch::memory_only(app)
+        || app.state::<booking_actions::BookingActions>().waiting()
+        || app.state::<updates::Updates>().view().installing
 }
 
 /// Runs the app until Quit.
@@ -103,7 +124,7 @@ pub fn run() {
         .on_window_event(|window, event| {
             if window.label() == window::MAIN && matches!(event, WindowEvent::Destroyed) {
                 window::release_memory();
-                relaunch::window_closed(window.app_handle());
+                relaunch::window_closed(window.app_handle(), holds_this_process);
             }
         })
         .invoke_handler(tauri::generate_handler![
@@ -140,7 +161,11 @@ pub fn run() {
         .setup(move |app| {
             let store = SettingsStore::new(app.store(settings::FILE)?);
             app.manage(AppState::new(store));
-            app.manage(popups::Popups::new(notification_icon(app)));
+            // Every client's news, in order, to one pump.
+            let (news_to, news) = tokio::sync::mpsc::unbounded_channel();
+            app.manage(client::NewsTo(news_to));
+            live::run(app.handle().clone(), news);
+            app.manage(popups::Popups::new(notification_icon(app), clicks::popup_clicked));
             app.manage(sound::Sounds::start());
             app.manage(account::Account::default());
             app.manage(booking_actions::BookingActions::default());
@@ -191,8 +216,8 @@ pub fn run() {
                     tracing::error!(%reason, "refusing the address given at launch");
                     *state.connection.lock().expect("connection lock") = ConnectionView::signed_out(&reason);
                 }
-                (None, Some(token)) => actions::sign_in(&handle, token, false),
-                (None, None) => account::restore(&handle),
+                (None, Some(token)) => sign_in::with_token(&handle, token, false),
+                (None, None) => sign_in::restore(&handle),
             }
             match &options.link {
                 Some(link) => window::show(&handle, Some(link.focus())),

@@ -5,14 +5,14 @@
 //! gathers a burst for a moment, so a replay of hundreds of events costs a
 //! handful of redraws and an idle app runs no timer at all.
 
-use crate::account::Account;
+use crate::client::{client_config, News};
 use crate::state::{AppState, ConnectionView};
 use crate::{popups, tray, window};
-use std::sync::Arc;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
-use urutibiz_client::{spawn, ClientConfig, Command, Update};
+use urutibiz_client::Update;
 use urutibiz_desktop_core::history::Change;
 use urutibiz_protocol::ServerEvent;
 
@@ -23,39 +23,22 @@ const SAVE_AFTER: Duration = Duration::from_secs(3);
 /// While popups are held for the end of quiet hours, it is checked this often.
 const QUIET_CHECK: Duration = Duration::from_secs(1);
 
-/// The client settings for the current token and server; `None` when signed out.
-pub fn client_config(app: &AppHandle) -> Option<ClientConfig> {
-    let state = app.state::<AppState>();
-    let token = state.token.lock().expect("token lock").clone()?;
-    let server = state.settings.lock().expect("settings lock").server_url.clone();
-    let mut config = ClientConfig::new(server, token);
-    config.token_refresh = app.state::<Account>().token_refresh();
-    Some(config)
-}
-
-/// (Re)starts the client with the current token and server.
-pub fn start(app: &AppHandle) {
-    let state = app.state::<AppState>();
-    let Some(config) = client_config(app) else { return };
-    crate::autostart::on_session(app);
-    if let Some(old) = state.client.lock().expect("client lock").take() {
-        old.send(Command::Shutdown);
-    }
-    let position = Arc::new(state.store.clone());
-    // The client runs on Tauri's tokio runtime; setup and menu handlers are
-    // not inside it.
-    let runtime = tauri::async_runtime::handle();
-    let _entered = runtime.inner().enter();
-    // Whoever signs in next sees their own bookings, loaded afresh.
-    app.state::<crate::bookings::MyBookings>().forget();
-    app.state::<crate::chats::MyChats>().with(crate::chats::Chats::forget);
-    let (handle, mut updates) = spawn(config, position);
-    *state.client.lock().expect("client lock") = Some(handle);
-    let app = app.clone();
+/// Follows what the clients report, in order, for as long as the app runs:
+/// history, popups, views and redraws.
+pub fn run(app: AppHandle, mut news: UnboundedReceiver<News>) {
     tauri::async_runtime::spawn(async move {
         // From going online until `resumed`, events are a replay.
         let mut replaying = false;
-        while let Some(update) = updates.recv().await {
+        while let Some(news) = news.recv().await {
+            let update = match news {
+                News::Started => {
+                    replaying = false;
+                    app.state::<crate::bookings::MyBookings>().forget();
+                    app.state::<crate::chats::MyChats>().with(crate::chats::Chats::forget);
+                    continue;
+                }
+                News::Update(update) => *update,
+            };
             match &update {
                 Update::State(urutibiz_client::ConnectionState::Online { .. }) => replaying = true,
                 Update::Event(frame)
@@ -120,7 +103,7 @@ fn apply(app: &AppHandle, update: Update, replaying: bool) {
                     let mine =
                         frame.reference.as_deref().filter(|r| r.starts_with(crate::chats::REFERENCE_PREFIX));
                     if let Some(reference) = mine {
-                        let why = crate::booking_actions::sentence(&error.message);
+                        let why = urutibiz_desktop_core::booking_answers::sentence(&error.message);
                         app.state::<crate::chats::MyChats>().with(|c| c.refused(reference, &why));
                         state.changed(false);
                         return;

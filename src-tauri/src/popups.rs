@@ -5,17 +5,16 @@
 //!
 //! One popup per booking: later news of a booking (confirmed, started, the
 //! outcome of a button) replaces its earlier popup in place. A booking
-//! request carries Confirm and Decline ([`crate::booking_actions`]).
+//! request carries Confirm and Decline; what a click does is the app's to
+//! say (`clicks.rs`, above this), given to [`Popups::new`].
 //!
 //! Acting on a popup about one notification (Open, Reply, Confirm, Decline,
 //! Open in browser) marks that notification read everywhere: the person
 //! has seen it. A summary's Open only opens the list, where its
 //! notifications still show as new.
 
-use crate::booking_actions::{self, Answerable, Decision};
 use crate::sound::Sounds;
 use crate::state::AppState;
-use crate::{actions, web_link, window};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -23,8 +22,10 @@ use std::sync::Mutex;
 use std::time::Instant;
 use tauri::{AppHandle, Manager};
 use urutibiz_desktop_core::alert_text::{Alert, Urgency};
+use urutibiz_desktop_core::booking_answers::{answerable, booking_of, Answerable, Decision};
 use urutibiz_desktop_core::history::Item;
 use urutibiz_desktop_core::popup_rules::{opens_at, Arrival, Popup, PopupRules, Quiet};
+use urutibiz_desktop_core::web_page::Page;
 
 /// The popup action of a message that opens its conversation to answer.
 const REPLY: &str = "reply";
@@ -44,6 +45,36 @@ pub struct Popups {
     by_booking: Mutex<HashMap<String, Showing>>,
     /// Popups on screen waiting for a click (their threads answer it).
     on_screen: AtomicUsize,
+    /// What a click does: given by the app, which knows the actions
+    /// (popups only show and listen).
+    on_click: fn(&AppHandle, Click),
+}
+
+/// What the person chose on a popup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// The popup itself: open the window at what it is about.
+    Open,
+    /// "Reply": open the conversation with its reply box.
+    Reply,
+    /// "Open in browser".
+    OpenOnWeb,
+    /// Confirm or Decline a booking request.
+    Decide(Decision),
+}
+
+/// A click on a popup, with what the popup is about.
+#[derive(Debug, Clone)]
+pub struct Click {
+    pub choice: Choice,
+    /// Where the window opens: a history item, or `chat:<id>`.
+    pub focus: Option<String>,
+    /// Its page on the website.
+    pub web: Option<Page>,
+    /// The request its buttons answer.
+    pub answer: Option<Answerable>,
+    /// The notification it stands for, marked read when the person acts.
+    pub read: Option<String>,
 }
 
 /// A booking's popup on screen.
@@ -72,14 +103,16 @@ impl Popups {
         waiting || self.on_screen.load(Ordering::SeqCst) > 0
     }
 
-    /// `icon` is a PNG path for the popup (the app icon).
-    pub fn new(icon: Option<PathBuf>) -> Popups {
+    /// `icon` is a PNG path for the popup (the app icon); `on_click` is
+    /// what a click on a popup does.
+    pub fn new(icon: Option<PathBuf>, on_click: fn(&AppHandle, Click)) -> Popups {
         Popups {
             rules: Mutex::default(),
             warned: AtomicBool::new(false),
             icon,
             by_booking: Mutex::default(),
             on_screen: AtomicUsize::new(0),
+            on_click,
         }
     }
 }
@@ -129,9 +162,9 @@ fn flush(app: &AppHandle) {
     let target = match &about {
         Some(item) => Target {
             focus: Some(opens_at(item)),
-            booking: booking_actions::booking_of(item),
-            answer: booking_actions::answerable(item),
-            web: Some(web_link::Page::of_item(item)),
+            booking: booking_of(item),
+            answer: answerable(item),
+            web: Some(Page::of_item(item)),
             read: Some(item.id.clone()),
         },
         None => Target::default(),
@@ -161,7 +194,7 @@ pub fn show_for_booking(app: &AppHandle, alert: Alert, booking_id: &str, answer:
         focus: None,
         booking: Some(booking_id.to_owned()),
         answer,
-        web: Some(web_link::Page::Booking(booking_id.to_owned())),
+        web: Some(Page::Booking(booking_id.to_owned())),
         read: None,
     };
     show(app, &app.state::<Popups>(), alert, target);
@@ -177,7 +210,7 @@ struct Target {
     /// A request its person can answer: Confirm and Decline.
     answer: Option<Answerable>,
     /// Its page on the website ("Open in browser", when one is configured).
-    web: Option<web_link::Page>,
+    web: Option<Page>,
     /// The notification it stands for, marked read when the person acts.
     read: Option<String>,
 }
@@ -284,23 +317,25 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
                     if !current {
                         return;
                     }
-                    let acted = matches!(action, "default" | REPLY | OPEN_ON_WEB)
-                        || (Decision::from_action(action).is_some() && answer.is_some());
-                    if let Some(id) = read.as_ref().filter(|_| acted) {
-                        actions::mark_read(&app, vec![id.clone()]);
-                    }
-                    match (action, Decision::from_action(action), &answer) {
-                        ("default" | REPLY, _, _) => window::show(&app, focus.clone()),
-                        (OPEN_ON_WEB, _, _) => {
-                            if let Some(Err(e)) = web.as_ref().map(|page| web_link::open(&app, page)) {
-                                tracing::warn!(error = %e, "could not open the page in the browser");
-                            }
-                        }
-                        (_, Some(decision), Some(request)) => {
-                            booking_actions::invoke(&app, request.clone(), decision)
-                        }
-                        _ => {}
-                    }
+                    let choice = match action {
+                        "default" => Choice::Open,
+                        REPLY => Choice::Reply,
+                        OPEN_ON_WEB => Choice::OpenOnWeb,
+                        other => match Decision::from_action(other) {
+                            Some(decision) => Choice::Decide(decision),
+                            // Dismissed or expired.
+                            None => return,
+                        },
+                    };
+                    let click = Click {
+                        choice,
+                        focus: focus.clone(),
+                        web: web.clone(),
+                        answer: answer.clone(),
+                        read: read.clone(),
+                    };
+                    let handle = app.state::<Popups>().on_click;
+                    handle(&app, click);
                 });
                 // Clicked, dismissed or expired.
                 app.state::<Popups>().on_screen.fetch_sub(1, Ordering::SeqCst);

@@ -76,27 +76,16 @@ pub fn relaunch_args(program: &OsString, settings: &Settings, no_autostart: bool
 
 /// A session the copy could not restore: signed in with a token kept in
 /// memory only (from the command line, or without a keychain).
-fn memory_only(app: &AppHandle) -> bool {
+pub fn memory_only(app: &AppHandle) -> bool {
     let state = app.state::<AppState>();
     let signed_in = state.token.lock().expect("token lock").is_some();
     signed_in && !state.keychain.lock().expect("keychain lock").available
 }
 
-/// Something only this process can finish.
-fn busy(app: &AppHandle) -> bool {
-    let account = app.state::<crate::account::Account>();
-    app.get_webview_window(crate::window::MAIN).is_some()
-        || app.state::<crate::popups::Popups>().busy()
-        || account.sign_in_view().waiting
-        || account.renewal_under_way()
-        || memory_only(app)
-        || app.state::<crate::booking_actions::BookingActions>().waiting()
-        || app.state::<crate::updates::Updates>().view().installing
-}
-
 /// The window was destroyed: relaunch once it has stayed closed long enough
-/// and nothing holds this process.
-pub fn window_closed(app: &AppHandle) {
+/// and nothing holds this process (`hold` says what does: the app knows
+/// which of its parts have something only this process can finish).
+pub fn window_closed(app: &AppHandle, hold: fn(&AppHandle) -> bool) {
     let Some(after) = app.state::<RelaunchAfter>().0 else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -107,7 +96,7 @@ pub fn window_closed(app: &AppHandle) {
                 // Opened again; its next close starts over.
                 return;
             }
-            if !busy(&app) {
+            if !hold(&app) {
                 break;
             }
             if !said && memory_only(&app) {
@@ -120,7 +109,7 @@ pub fn window_closed(app: &AppHandle) {
         }
         // Checked again on the thread that opens windows, so a window
         // opened meanwhile is not lost.
-        hidden(&app, busy, "window closed for a while: relaunching hidden to give WebKit's memory back");
+        hidden(&app, hold, "window closed for a while: relaunching hidden to give WebKit's memory back");
     });
 }
 

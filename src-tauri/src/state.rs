@@ -111,6 +111,13 @@ impl AppState {
         }
     }
 
+    /// Sends a command to the running client, if there is one.
+    pub fn send(&self, command: urutibiz_client::Command) {
+        if let Some(client) = self.client.lock().expect("client lock").as_ref() {
+            client.send(command);
+        }
+    }
+
     /// Something the window, tray or cache shows changed.
     pub fn changed(&self, history_changed: bool) {
         self.dirty.store(true, Ordering::SeqCst);

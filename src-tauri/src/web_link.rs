@@ -5,61 +5,8 @@
 //! that page instead.
 
 use tauri::AppHandle;
-use urutibiz_desktop_core::history::Item;
-
-/// What a web link leads to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Page {
-    /// A booking's page.
-    Booking(String),
-    /// A conversation.
-    Chat(String),
-    /// A notification of the user's history.
-    Notification(String),
-}
-
-impl Page {
-    /// The page a notification is about: its booking, its chat, or itself.
-    pub fn of_item(item: &Item) -> Page {
-        let field = |key: &str| item.data.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-        if let Some(booking) = field("bookingId") {
-            Page::Booking(booking)
-        } else if let Some(chat) = field("chatId").filter(|_| item.kind == "message") {
-            Page::Chat(chat)
-        } else {
-            Page::Notification(item.id.clone())
-        }
-    }
-
-    /// The page's address under `site` (checked, without a trailing
-    /// slash); `None` for an id that is no page (`.`, `..`, empty: browsers
-    /// read those, even percent-encoded, as a move up the path).
-    pub fn url(&self, site: &str) -> Option<String> {
-        let (section, id) = match self {
-            Page::Booking(id) => ("bookings", id),
-            Page::Chat(id) => ("messages", id),
-            Page::Notification(id) => ("notifications", id),
-        };
-        if id.is_empty() || id.chars().all(|c| c == '.') {
-            return None;
-        }
-        Some(format!("{site}/{section}/{}", segment(id)))
-    }
-}
-
-/// An id as one path segment: anything but unreserved characters is
-/// percent-encoded.
-fn segment(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for byte in id.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
+use tauri_plugin_opener::OpenerExt;
+use urutibiz_desktop_core::web_page::Page;
 
 /// Opens `page` in the browser; an error says why (no website configured).
 pub fn open(app: &AppHandle, page: &Page) -> Result<(), crate::error::Error> {
@@ -72,50 +19,19 @@ pub fn open(app: &AppHandle, page: &Page) -> Result<(), crate::error::Error> {
     })?;
     let url =
         page.url(&site).ok_or_else(|| crate::error::Error::Invalid("That page cannot be opened.".into()))?;
-    crate::account::open_browser(app, &url).map_err(crate::error::Error::Invalid)
+    open_browser(app, &url).map_err(crate::error::Error::Invalid)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn item(kind: &str, data: serde_json::Value) -> Item {
-        Item {
-            id: "n7".into(),
-            seq: 7,
-            kind: kind.into(),
-            title: "t".into(),
-            body: "b".into(),
-            data,
-            created_at: 0,
-            read: false,
-        }
+/// Opens the system browser at `url`; `$BROWSER` wins when set, as for
+/// other Unix programs.
+pub fn open_browser(app: &AppHandle, url: &str) -> Result<(), String> {
+    if let Some(browser) = std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
+        let mut child = std::process::Command::new(&browser)
+            .arg(url)
+            .spawn()
+            .map_err(|e| format!("{}: {e}", browser.to_string_lossy()))?;
+        std::thread::spawn(move || child.wait());
+        return Ok(());
     }
-
-    #[test]
-    fn notifications_open_the_page_they_are_about() {
-        let site = "https://urutibiz.com";
-        let booking = item("booking", json!({"bookingId": "b-42", "chatId": "dm-1"}));
-        assert_eq!(Page::of_item(&booking).url(site).unwrap(), "https://urutibiz.com/bookings/b-42");
-        let message = item("message", json!({"chatId": "dm-1f"}));
-        assert_eq!(Page::of_item(&message).url(site).unwrap(), "https://urutibiz.com/messages/dm-1f");
-        let other = item("system", json!({"chatId": "dm-1f"}));
-        assert_eq!(Page::of_item(&other).url(site).unwrap(), "https://urutibiz.com/notifications/n7");
-    }
-
-    #[test]
-    fn ids_stay_inside_their_section() {
-        let site = "https://urutibiz.com";
-        assert_eq!(
-            Page::Booking("a/../../admin".into()).url(site).unwrap(),
-            "https://urutibiz.com/bookings/a%2F..%2F..%2Fadmin"
-        );
-        assert_eq!(Page::Chat("..".into()).url(site), None);
-        assert_eq!(Page::Booking(String::new()).url(site), None);
-        assert_eq!(
-            Page::Notification("x?y#z".into()).url(site).unwrap(),
-            "https://urutibiz.com/notifications/x%3Fy%23z"
-        );
-    }
+    app.opener().open_url(url, None::<&str>).map_err(|e| e.to_string())
 }

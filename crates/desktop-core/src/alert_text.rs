@@ -3,6 +3,7 @@
 
 use crate::history::Item;
 use std::collections::BTreeSet;
+use urutibiz_protocol::{BookingStatus, NotificationData};
 
 /// How insistent a popup is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,42 +38,43 @@ fn shorten(text: &str, max: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
-fn data_text<'a>(item: &'a Item, key: &str) -> Option<&'a str> {
-    item.data.get(key).and_then(|v| v.as_str()).map(str::trim).filter(|s| !s.is_empty())
+/// A field's text, trimmed; `None` when blank.
+fn text(field: &Option<String>) -> Option<&str> {
+    field.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// A person's name from a notification's data, cleaned as the server
 /// cleans names (a backend may publish data it did not check): no bidi
 /// overrides, invisible characters or fillers that would disguise it.
-fn data_name(item: &Item, key: &str) -> Option<String> {
-    data_text(item, key).and_then(urutibiz_protocol::name::clean)
+fn name(field: &Option<String>) -> Option<String> {
+    text(field).and_then(urutibiz_protocol::name::clean)
 }
 
 /// The popup for one notification, e.g. "Booking confirmed — Canon EOS R6
 /// (Jean)", or "Amina" over "Is the camera still free on Friday?".
 pub fn alert_for(item: &Item) -> Alert {
-    match item.kind.as_str() {
-        "booking" => {
-            let mut title = match data_text(item, "item") {
+    match item.about() {
+        NotificationData::Booking(booking) => {
+            let mut title = match text(&booking.item) {
                 Some(what) => format!("{} — {}", item.title, what),
                 None => item.title.clone(),
             };
-            if let Some(other) = data_name(item, "otherPartyName") {
+            if let Some(other) = name(&booking.other_party_name) {
                 title = format!("{title} ({other})");
             }
-            let status = item.data.get("status").and_then(|v| v.as_str()).unwrap_or("");
-            let urgency =
-                if matches!(status, "cancelled" | "rejected") { Urgency::Critical } else { Urgency::Normal };
+            let ends_plans =
+                matches!(booking.status, Some(BookingStatus::Cancelled | BookingStatus::Rejected));
+            let urgency = if ends_plans { Urgency::Critical } else { Urgency::Normal };
             Alert { title, body: shorten(&item.body, 200), urgency, sound: "booking" }
         }
-        "message" => Alert {
+        NotificationData::Message(message) => Alert {
             // Who wrote it, as chat apps show it: the name over the text.
-            title: data_name(item, "fromName").map_or_else(|| item.title.clone(), |name| shorten(&name, 80)),
+            title: name(&message.from_name).map_or_else(|| item.title.clone(), |name| shorten(&name, 80)),
             body: shorten(&item.body, 200),
             urgency: Urgency::Normal,
             sound: "message",
         },
-        _ => Alert {
+        NotificationData::Other => Alert {
             title: item.title.clone(),
             body: shorten(&item.body, 200),
             urgency: Urgency::Low,
@@ -90,8 +92,8 @@ pub fn summary_for(items: &[Item]) -> Alert {
     let messages: Vec<&Item> = items.iter().filter(|i| i.kind == "message").collect();
     let bookings = items.iter().filter(|i| i.kind == "booking").count();
     let others = items.len() - messages.len() - bookings;
-    let chats: BTreeSet<&str> =
-        messages.iter().filter_map(|i| i.data.get("chatId").and_then(|v| v.as_str())).collect();
+    let chats: BTreeSet<String> =
+        messages.iter().filter_map(|i| i.about().chat_id().map(str::to_owned)).collect();
     let in_chats = |n: usize| if n > 1 { format!(" in {n} chats") } else { String::new() };
     let title = if messages.len() == items.len() {
         format!("{}{}", plural(messages.len(), "new message", "new messages"), in_chats(chats.len()))

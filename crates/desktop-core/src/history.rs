@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
-use urutibiz_protocol::{ServerEvent, ServerMessage};
+use urutibiz_protocol::{NotificationData, ServerEvent, ServerMessage};
 
 /// Notifications kept.
 pub const MAX_ITEMS: usize = 500;
@@ -36,6 +36,13 @@ pub struct Item {
     pub created_at: i64,
     /// Read on any device.
     pub read: bool,
+}
+
+impl Item {
+    /// What it is about, read from its kind and data as types.
+    pub fn about(&self) -> NotificationData {
+        NotificationData::read(&self.kind, &self.data)
+    }
 }
 
 #[cfg(test)]

@@ -14,13 +14,18 @@
 //!   summarised.
 //! - [`popup_rules`]: when a popup shows: at once, gathered with others,
 //!   after a replay, held for the end of quiet hours.
+//! - [`booking_answers`]: which popups carry Confirm and Decline, and the
+//!   server's answer in words.
+//! - [`web_page`]: the website's page of a notification.
 //! - [`deep_link`] and [`launch`]: `urutibiz:` links and the launch's
 //!   flags (a link launch takes none); also built by the fuzz targets.
 
 pub mod alert_text;
+pub mod booking_answers;
 pub mod deep_link;
 pub mod dnd;
 pub mod history;
 pub mod launch;
 pub mod popup_rules;
 pub mod preferences;
+pub mod web_page;

@@ -140,9 +140,9 @@ impl PopupRules {
 /// Where clicking a lone notification's popup opens the window: a message
 /// at its conversation (to answer it), anything else at its history row.
 pub fn opens_at(item: &Item) -> String {
-    match item.data.get("chatId").and_then(|c| c.as_str()) {
-        Some(chat_id) if item.kind == "message" => format!("chat:{chat_id}"),
-        _ => item.id.clone(),
+    match item.about().chat_id() {
+        Some(chat_id) => format!("chat:{chat_id}"),
+        None => item.id.clone(),
     }
 }
 

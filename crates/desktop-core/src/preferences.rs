@@ -8,9 +8,9 @@
 use crate::history::Item;
 use chrono::{Datelike, Duration, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::BTreeMap;
 use ts_rs::TS;
+use urutibiz_protocol::BookingStatus;
 
 /// How one kind of notification reaches the person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -112,7 +112,7 @@ pub enum Kind {
 /// Which kind a notification is.
 pub fn kind_of(item: &Item) -> Kind {
     match item.kind.as_str() {
-        "booking" if item.data.get("status").and_then(Value::as_str) == Some("pending") => {
+        "booking" if item.about().booking().and_then(|b| b.status) == Some(BookingStatus::Pending) => {
             Kind::BookingRequest
         }
         "booking" => Kind::BookingChange,
@@ -145,12 +145,9 @@ pub struct Preferences {
 
 /// The mute key of what a notification is about: its booking or its chat.
 pub fn mute_key(item: &Item) -> Option<String> {
-    let id = |key: &str| item.data.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
-    match item.kind.as_str() {
-        "booking" => id("bookingId").map(|b| format!("booking:{b}")),
-        "message" => id("chatId").map(|c| format!("chat:{c}")),
-        _ => None,
-    }
+    let about = item.about();
+    let booking = about.booking_id().map(|b| format!("booking:{b}"));
+    booking.or_else(|| about.chat_id().map(|c| format!("chat:{c}")))
 }
 
 /// What to do with one notification now.

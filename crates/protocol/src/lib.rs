@@ -11,6 +11,7 @@
 //! - [`server`]: payloads the server sends.
 //! - [`server_event`]: a server frame as a typed event, for clients.
 //! - [`booking`]: booking statuses.
+//! - [`notification_data`]: a notification's `data`, by its type.
 //! - [`codes`]: error codes and WebSocket close codes.
 //! - [`room`]: room names and how they parse.
 //! - [`name`]: display names cleaned of what could make one pose as another.
@@ -22,6 +23,7 @@ pub mod codes;
 pub mod event;
 pub mod frame;
 pub mod name;
+pub mod notification_data;
 pub mod room;
 pub mod server;
 pub mod server_event;
@@ -29,5 +31,6 @@ pub mod server_event;
 pub use booking::BookingStatus;
 pub use codes::{close, ErrorCode};
 pub use frame::{ClientFrame, FrameError, ServerFrame};
+pub use notification_data::NotificationData;
 pub use room::Room;
 pub use server_event::{ServerEvent, ServerMessage};

@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::auth::{Identity, Role};
 use crate::delivery::signal::Signal;
 use crate::policy;
-use crate::publish::{booking_status_change, notification, signal};
+use crate::publish::{booking_status_change, data_of, notification, signal};
 use crate::store::{Booking, BookingCursor, BookingQuery, BookingRecord, BookingSide, Chat};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -19,6 +19,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use urutibiz_protocol::notification_data::BookingNotificationData;
 use urutibiz_protocol::room::is_valid_id;
 use urutibiz_protocol::{BookingStatus, Room};
 
@@ -85,16 +86,15 @@ async fn announce_request(app: &App, booking: &Booking) -> Result<(), ApiError> 
         BookingStatus::Pending => ("Booking requested", format!("{renter_name} requested {item}.")),
         status => ("Booking added", format!("{item} was added as {status}.")),
     };
-    let mut data = json!({
-        "bookingId": booking.id,
-        "status": booking.status,
-        "otherPartyId": booking.renter_id,
-        "otherPartyName": renter_name,
-    });
-    if let Some(item) = &booking.title {
-        data["item"] = Value::String(item.clone());
-    }
-    let note = notification(format!("user-{}", booking.host_id), "booking", title, &body, data);
+    let data = BookingNotificationData {
+        booking_id: booking.id.clone(),
+        status: Some(booking.status),
+        item: booking.title.clone(),
+        other_party_id: Some(booking.renter_id.clone()),
+        other_party_name: Some(renter_name),
+        ..BookingNotificationData::default()
+    };
+    let note = notification(format!("user-{}", booking.host_id), "booking", title, &body, data_of(&data));
     app.store.append(vec![note]).await?;
     Ok(())
 }

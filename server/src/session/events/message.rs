@@ -5,12 +5,12 @@
 //! within the sender's quotas of new chats and messages.
 
 use crate::clock::now_ms;
-use crate::publish::{new_event, new_id, notification, routed};
+use crate::publish::{data_of, new_event, new_id, notification, routed};
 use crate::quotas::Spend;
 use crate::session::state::{answer, Outcome, Refusal, Session};
 use crate::store::Chat;
-use serde_json::json;
 use urutibiz_protocol::client::Message;
+use urutibiz_protocol::notification_data::MessageNotificationData;
 use urutibiz_protocol::room::is_valid_id;
 use urutibiz_protocol::server::{MessageSent, NewMessage};
 use urutibiz_protocol::{event, ErrorCode, Room};
@@ -64,7 +64,12 @@ pub(super) async fn handle(session: &mut Session, p: Message, reference: Option<
     // The recipient also gets a notification, so unread badges and read
     // state cover messages on every device.
     let preview: String = payload.message.chars().take(PREVIEW_CHARS).collect();
-    let note_data = json!({ "chatId": chat.id, "messageId": id, "fromUserId": me, "fromName": my_name });
+    let note_data = data_of(&MessageNotificationData {
+        chat_id: chat.id.clone(),
+        message_id: Some(id.clone()),
+        from_user_id: Some(me.clone()),
+        from_name: Some(my_name.clone()),
+    });
     let note = notification(
         format!("user-{other}"),
         "message",
