@@ -6,11 +6,11 @@
 //! Rows carry names and the outcome of the user's own clicks.
 
 use serde::Serialize;
-use serde_json::Value;
 use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
 use ts_rs::TS;
+use urutibiz_protocol::api::{BookingView, BookingWithChanges};
 use urutibiz_protocol::booking::Side;
 use urutibiz_protocol::server::BookingStatusChanged;
 
@@ -59,30 +59,24 @@ pub struct BookingRow {
     pub renter_id: String,
 }
 
-impl BookingRow {
-    /// A row from an item of `GET /api/v1/bookings`; `None` if malformed.
-    pub fn from_server(v: &Value) -> Option<BookingRow> {
-        let text = |key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-        Some(BookingRow {
-            id: text("id")?,
-            title: text("title"),
-            status: text("status")?,
-            other_party_id: text("otherPartyId")?,
-            other_party_name: text("otherPartyName")?,
-            changed_by_name: text("changedByName"),
-            updated_at: v.get("updatedAt").and_then(Value::as_i64).unwrap_or_default(),
-            actions: v
-                .get("actions")?
-                .as_array()?
-                .iter()
-                .filter_map(|a| a.as_str().map(str::to_owned))
-                .collect(),
-            chat_id: text("chatId").unwrap_or_default(),
+impl From<&BookingView> for BookingRow {
+    /// A row from an item of `GET /api/v1/bookings`.
+    fn from(v: &BookingView) -> BookingRow {
+        BookingRow {
+            id: v.id.clone(),
+            title: v.title.clone(),
+            status: v.status.as_str().to_owned(),
+            other_party_id: v.other_party_id.clone(),
+            other_party_name: v.other_party_name.clone(),
+            changed_by_name: v.changed_by_name.clone(),
+            updated_at: v.updated_at,
+            actions: v.actions.iter().map(|a| a.as_str().to_owned()).collect(),
+            chat_id: v.chat_id.clone(),
             outcome: None,
             busy: false,
-            host_id: text("hostId").unwrap_or_default(),
-            renter_id: text("renterId").unwrap_or_default(),
-        })
+            host_id: v.host_id.clone(),
+            renter_id: v.renter_id.clone(),
+        }
     }
 }
 
@@ -102,26 +96,18 @@ pub struct BookingChange {
 
 impl BookingChange {
     /// The `changes` of `GET /api/v1/bookings/{id}`, oldest first.
-    pub fn timeline(booking: &Value) -> Vec<BookingChange> {
-        let mut changes: Vec<BookingChange> = booking
-            .get("changes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|c| {
-                Some(BookingChange {
-                    status: c.get("status")?.as_str()?.to_owned(),
-                    by: c
-                        .get("changedByName")
-                        .or_else(|| c.get("changedBy"))
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    at: c.get("at").and_then(Value::as_i64).unwrap_or_default(),
-                })
+    pub fn timeline(booking: &BookingWithChanges) -> Vec<BookingChange> {
+        let named = |text: &str| Some(text.to_owned()).filter(|t| !t.trim().is_empty());
+        booking
+            .changes
+            .iter()
+            .rev()
+            .map(|c| BookingChange {
+                status: c.status.as_str().to_owned(),
+                by: named(&c.changed_by_name).or_else(|| named(&c.changed_by)),
+                at: c.at,
             })
-            .collect();
-        changes.reverse();
-        changes
+            .collect()
     }
 }
 
@@ -221,7 +207,7 @@ pub fn reload(app: &AppHandle) {
     tauri::async_runtime::spawn(async move {
         let result = urutibiz_client::history::my_bookings(&config, LOADED)
             .await
-            .map(|items| items.iter().filter_map(BookingRow::from_server).collect())
+            .map(|items| items.iter().map(BookingRow::from).collect())
             .map_err(|e| e.to_string());
         if let Err(e) = &result {
             tracing::warn!(error = %e, "could not load bookings");
@@ -244,10 +230,12 @@ mod tests {
 
     #[test]
     fn a_timeline_runs_oldest_first_with_names() {
-        let booking = json!({"id": "b1", "changes": [
+        let mut booking = server_item("b1", "confirmed");
+        booking["changes"] = json!([
             {"status": "confirmed", "previousStatus": "pending", "changedBy": "h1", "changedByName": "Amina", "at": 20},
-            {"status": "pending", "previousStatus": "pending", "changedBy": null, "changedByName": null, "at": 10},
-        ]});
+            {"status": "pending", "previousStatus": "pending", "changedBy": "", "changedByName": "", "at": 10},
+        ]);
+        let booking: BookingWithChanges = serde_json::from_value(booking).unwrap();
         let timeline = BookingChange::timeline(&booking);
         assert_eq!(
             timeline,
@@ -256,28 +244,34 @@ mod tests {
                 BookingChange { status: "confirmed".into(), by: Some("Amina".into()), at: 20 },
             ]
         );
-        assert!(BookingChange::timeline(&json!({"id": "b1"})).is_empty());
+        let unchanged = BookingWithChanges { changes: Vec::new(), ..booking };
+        assert!(BookingChange::timeline(&unchanged).is_empty());
     }
 
-    fn server_item(id: &str, status: &str) -> Value {
-        json!({"id": id, "title": "Canon EOS R6", "status": status, "otherPartyId": "renter-jean",
+    /// An item of `GET /api/v1/bookings` as the server writes it.
+    fn server_item(id: &str, status: &str) -> serde_json::Value {
+        json!({"id": id, "title": "Canon EOS R6", "status": status, "hostId": "host-amina", "hostName": "Amina",
+               "renterId": "renter-jean", "renterName": "Jean", "otherPartyId": "renter-jean",
                "otherPartyName": "Jean", "changedBy": null, "changedByName": null, "updatedAt": 5,
                "actions": ["confirmed", "rejected", "cancelled"], "chatId": "dm-1"})
     }
 
+    fn row(item: serde_json::Value) -> BookingRow {
+        BookingRow::from(&serde_json::from_value::<BookingView>(item).unwrap())
+    }
+
     #[test]
     fn rows_come_from_the_server_and_outcomes_survive_a_reload() {
-        let row = BookingRow::from_server(&server_item("b1", "pending")).unwrap();
+        let row = row(server_item("b1", "pending"));
         assert_eq!(row.other_party_name, "Jean");
         assert_eq!(row.actions, ["confirmed", "rejected", "cancelled"]);
-        assert_eq!(BookingRow::from_server(&json!({"id": "b1"})), None);
 
         let bookings = MyBookings::default();
         bookings.loaded(Ok(vec![row.clone()]));
         bookings.mark("b1", true, None);
         assert!(bookings.view().rows.unwrap()[0].busy);
         bookings.mark("b1", false, Some("Already cancelled by Jean.".into()));
-        let mut reloaded = BookingRow::from_server(&server_item("b1", "cancelled")).unwrap();
+        let mut reloaded = super::tests::row(server_item("b1", "cancelled"));
         reloaded.actions.clear();
         bookings.loaded(Ok(vec![reloaded]));
         let view = bookings.view();
@@ -322,7 +316,7 @@ mod tests {
         second["hostId"] = json!("host-amina");
         second["renterId"] = json!("renter-jean");
         let bookings = MyBookings::default();
-        let rows = [second, first].iter().filter_map(BookingRow::from_server).collect();
+        let rows = [second, first].into_iter().map(row).collect();
         bookings.loaded(Ok(rows));
 
         // The host confirms b1: the renter's row says so, offers only Cancel,
@@ -341,7 +335,7 @@ mod tests {
         let mut stale = server_item("b1", "pending");
         stale["hostId"] = json!("host-amina");
         stale["renterId"] = json!("renter-jean");
-        bookings.loaded(Ok(vec![BookingRow::from_server(&stale).unwrap()]));
+        bookings.loaded(Ok(vec![row(stale)]));
         assert_eq!(bookings.view().rows.unwrap()[0].status, "confirmed");
 
         // What the list cannot place asks for a reload.

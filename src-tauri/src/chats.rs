@@ -5,12 +5,12 @@
 //! messages and the user's own replies show at once, before any reload.
 
 use serde::Serialize;
-use serde_json::Value;
 use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
 use ts_rs::TS;
-use urutibiz_client::history::{self, Page};
+use urutibiz_client::history;
+use urutibiz_protocol::api::{ChatSummary, Cursor, MessageItem, Page};
 use urutibiz_protocol::server::{MessageSent, NewMessage};
 
 use crate::state::AppState;
@@ -106,47 +106,46 @@ pub struct ChatsView {
 pub struct Chats {
     view: ChatsView,
     /// The list's next page.
-    next_chats: Option<String>,
+    next_chats: Option<Cursor>,
     /// The open conversation's next older page.
-    older_than: Option<String>,
-}
-
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(str::to_owned)
+    older_than: Option<Cursor>,
 }
 
 impl ChatRow {
-    /// A row from an item of `GET /api/v1/chats`, seen by `me`; `None` if malformed.
-    pub fn from_server(v: &Value, me: &str) -> Option<ChatRow> {
-        let participants = v.get("participants")?.as_array()?;
-        let other = participants.iter().find(|p| p.get("id").and_then(Value::as_str) != Some(me))?;
-        let other_party_id = text(other, "id")?;
-        let last = v.get("lastMessage").filter(|m| m.is_object());
+    /// A row from an item of `GET /api/v1/chats`, seen by `me`; `None`
+    /// when no other participant is listed.
+    pub fn from_server(v: &ChatSummary, me: &str) -> Option<ChatRow> {
+        let other = v.participants.iter().find(|p| p.id != me)?;
+        let last = v.last_message.as_ref().map(|m| &m.message);
         Some(ChatRow {
-            id: text(v, "id")?,
-            other_party_name: text(other, "name").unwrap_or_else(|| other_party_id.clone()),
-            other_party_id,
-            last_message: last.and_then(|m| text(m, "message")),
-            last_from_me: last.and_then(|m| text(m, "fromUserId")).as_deref() == Some(me),
-            last_at: last.and_then(|m| m.get("at")).and_then(Value::as_i64),
-            unread: v.get("unreadCount").and_then(Value::as_i64).unwrap_or(0),
+            id: v.id.clone(),
+            other_party_name: Some(other.name.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| other.id.clone()),
+            other_party_id: other.id.clone(),
+            last_message: last.map(|m| m.message.clone()),
+            last_from_me: last.is_some_and(|m| m.from_user_id == me),
+            last_at: last.map(|m| m.at),
+            unread: v.unread_count,
         })
     }
 }
 
 impl ChatMessage {
     /// A message from an item of `GET /api/v1/chats/{id}/messages`.
-    fn from_server(v: &Value, me: &str) -> Option<ChatMessage> {
-        let from = text(v, "fromUserId")?;
-        Some(ChatMessage {
-            id: text(v, "messageId")?,
-            mine: from == me,
-            from_name: text(v, "fromName").unwrap_or(from),
-            text: text(v, "message")?,
-            at: v.get("at").and_then(Value::as_i64).unwrap_or_default(),
+    fn from_server(v: &MessageItem, me: &str) -> ChatMessage {
+        let m = &v.message;
+        ChatMessage {
+            id: m.message_id.clone(),
+            mine: m.from_user_id == me,
+            from_name: Some(m.from_name.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| m.from_user_id.clone()),
+            text: m.message.clone(),
+            at: m.at,
             sending: false,
             failed: None,
-        })
+        }
     }
 }
 
@@ -162,7 +161,7 @@ impl Chats {
     }
 
     /// A page of the list arrived; `more` appends it to what is listed.
-    pub fn list_loaded(&mut self, page: Result<Page, String>, me: &str, more: bool) {
+    pub fn list_loaded(&mut self, page: Result<Page<ChatSummary>, String>, me: &str, more: bool) {
         match page {
             Ok(page) => {
                 let rows: Vec<ChatRow> =
@@ -212,7 +211,7 @@ impl Chats {
 
     /// The page to ask for next for the open chat, marking it loading; `None`
     /// when nothing is open, a page is already on its way, or none is left.
-    pub fn want_older(&mut self) -> Option<(String, String)> {
+    pub fn want_older(&mut self) -> Option<(String, Cursor)> {
         let open = self.view.open.as_mut()?;
         if open.loading || !open.has_older {
             return None;
@@ -223,13 +222,13 @@ impl Chats {
 
     /// A page of `chat_id`'s messages arrived (newest first, as the server
     /// sends them); dropped if the user opened another chat meanwhile.
-    pub fn messages_loaded(&mut self, chat_id: &str, page: Result<Page, String>, me: &str) {
+    pub fn messages_loaded(&mut self, chat_id: &str, page: Result<Page<MessageItem>, String>, me: &str) {
         let Some(open) = self.view.open.as_mut().filter(|o| o.id == chat_id) else { return };
         open.loading = false;
         match page {
             Ok(page) => {
                 let mut older: Vec<ChatMessage> =
-                    page.items.iter().rev().filter_map(|v| ChatMessage::from_server(v, me)).collect();
+                    page.items.iter().rev().map(|v| ChatMessage::from_server(v, me)).collect();
                 older.retain(|m| !open.messages.iter().any(|shown| shown.id == m.id));
                 older.append(&mut open.messages);
                 open.messages = older;
@@ -370,11 +369,11 @@ pub fn load_more(app: &AppHandle) {
     }
 }
 
-fn load_list(app: &AppHandle, before: Option<String>) {
+fn load_list(app: &AppHandle, before: Option<Cursor>) {
     let Some(config) = crate::client::client_config(app) else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let page = history::my_chats(&config, before.as_deref(), CHATS_PAGE).await.map_err(|e| {
+        let page = history::my_chats(&config, before.as_ref(), CHATS_PAGE).await.map_err(|e| {
             tracing::warn!(error = %e, "could not load chats");
             e.to_string()
         });
@@ -422,13 +421,13 @@ pub fn load_older(app: &AppHandle) {
     }
 }
 
-fn load_messages(app: &AppHandle, chat_id: String, before: Option<String>) {
+fn load_messages(app: &AppHandle, chat_id: String, before: Option<Cursor>) {
     app.state::<AppState>().changed(false);
     let Some(config) = crate::client::client_config(app) else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let page =
-            history::chat_messages(&config, &chat_id, before.as_deref(), MESSAGES_PAGE).await.map_err(|e| {
+            history::chat_messages(&config, &chat_id, before.as_ref(), MESSAGES_PAGE).await.map_err(|e| {
                 match e {
                     // Someone else's chat and a missing one answer alike.
                     history::HistoryError::Refused(status) if status.as_u16() == 403 => {
@@ -500,7 +499,7 @@ pub fn mark_chat_read(app: &AppHandle, chat_id: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn chat(id: &str, other: &str, name: &str, last: Option<(&str, &str, i64)>, unread: i64) -> Value {
         json!({
@@ -513,11 +512,17 @@ mod tests {
     }
 
     fn message(id: &str, from: &str, text: &str, at: i64) -> Value {
-        json!({"chatId": "c1", "messageId": id, "fromUserId": from, "fromName": "Jean", "message": text, "at": at})
+        json!({"chatId": "c1", "messageId": id, "fromUserId": from, "fromName": "Jean", "message": text, "at": at,
+               "seq": at})
     }
 
-    fn page(items: Vec<Value>, next: Option<&str>) -> Result<Page, String> {
-        Ok(Page { items, next_before: next.map(str::to_owned) })
+    /// A page as the server writes it, read as the client core reads it.
+    fn page<T: serde::de::DeserializeOwned>(
+        items: Vec<Value>,
+        next: Option<&str>,
+    ) -> Result<Page<T>, String> {
+        let next = next.map(|n| n.parse().map_or_else(|_| json!(n), |seq: i64| json!(seq)));
+        Ok(serde_json::from_value(json!({"items": items, "nextBefore": next})).unwrap())
     }
 
     fn live(chat_id: &str, id: &str, from: &str, text: &str, at: i64) -> NewMessage {
@@ -579,7 +584,7 @@ mod tests {
         assert_eq!(open.messages.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["three", "four"]);
         assert!(open.messages[0].mine && !open.messages[1].mine);
 
-        assert_eq!(chats.want_older(), Some(("c1".into(), "3".into())));
+        assert_eq!(chats.want_older(), Some(("c1".into(), Cursor::Position(3))));
         assert_eq!(chats.want_older(), None, "one page at a time");
         // An older page that overlaps (a message arrived between pages) adds no repeats.
         let older = vec![

@@ -4,7 +4,10 @@
 //! chats and their messages, page by page as the user scrolls back.
 
 use crate::config::ClientConfig;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
+use urutibiz_protocol::api::{
+    BookingView, BookingWithChanges, ChatSummary, Cursor, MessageItem, NotificationItem, Page,
+};
 
 /// Why a user API call gave nothing.
 #[derive(Debug, thiserror::Error)]
@@ -15,7 +18,8 @@ pub enum HistoryError {
     /// The server refused (403 for a chat that is not the user's, 429...).
     #[error("the server answered {0}")]
     Refused(reqwest::StatusCode),
-    /// The answer was not the JSON the API documents.
+    /// The answer was not the JSON the API documents (the types of
+    /// `urutibiz_protocol::api`).
     #[error("unreadable {what}: {source}")]
     Unreadable {
         /// What was asked for.
@@ -26,33 +30,27 @@ pub enum HistoryError {
     },
 }
 
-/// One page of a user API list.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Page {
-    /// The items, in the list's order.
-    pub items: Vec<Value>,
-    /// What to pass as `before` for the next page; `None` at the end.
-    pub next_before: Option<String>,
-}
-
 /// The user's newest notifications (at most `limit`, newest first), as the
 /// server's `GET /api/v1/notifications` items: the `notification` payload
 /// plus `seq` and `read`.
-pub async fn recent_notifications(config: &ClientConfig, limit: usize) -> Result<Vec<Value>, HistoryError> {
+pub async fn recent_notifications(
+    config: &ClientConfig,
+    limit: usize,
+) -> Result<Vec<NotificationItem>, HistoryError> {
     let path = format!("/api/v1/notifications?limit={}", limit.clamp(1, 200));
-    Ok(page(config, &path, "history").await?.items)
+    Ok(get::<Page<NotificationItem>>(config, &path, "history").await?.items)
 }
 
 /// The user's bookings, latest activity first (at most `limit`), as the
 /// server's `GET /api/v1/bookings` items: names, status, and the moves the
 /// server allows this user.
-pub async fn my_bookings(config: &ClientConfig, limit: usize) -> Result<Vec<Value>, HistoryError> {
+pub async fn my_bookings(config: &ClientConfig, limit: usize) -> Result<Vec<BookingView>, HistoryError> {
     let path = format!("/api/v1/bookings?limit={}", limit.clamp(1, 200));
-    Ok(page(config, &path, "bookings").await?.items)
+    Ok(get::<Page<BookingView>>(config, &path, "bookings").await?.items)
 }
 
 /// One booking with its latest status changes (`changes`, newest first).
-pub async fn booking(config: &ClientConfig, booking_id: &str) -> Result<Value, HistoryError> {
+pub async fn booking(config: &ClientConfig, booking_id: &str) -> Result<BookingWithChanges, HistoryError> {
     let path = format!("/api/v1/bookings/{}", encode(booking_id));
     get(config, &path, "booking").await
 }
@@ -61,28 +59,28 @@ pub async fn booking(config: &ClientConfig, booking_id: &str) -> Result<Value, H
 /// with names, the last message and the user's unread count of each.
 pub async fn my_chats(
     config: &ClientConfig,
-    before: Option<&str>,
+    before: Option<&Cursor>,
     limit: usize,
-) -> Result<Page, HistoryError> {
+) -> Result<Page<ChatSummary>, HistoryError> {
     let mut path = format!("/api/v1/chats?limit={}", limit.clamp(1, 200));
     if let Some(before) = before {
-        path.push_str(&format!("&before={}", encode(before)));
+        path.push_str(&format!("&before={}", encode(&before.to_string())));
     }
-    page(config, &path, "chats").await
+    get(config, &path, "chats").await
 }
 
 /// A page of one chat's messages, newest first, older than `before`.
 pub async fn chat_messages(
     config: &ClientConfig,
     chat_id: &str,
-    before: Option<&str>,
+    before: Option<&Cursor>,
     limit: usize,
-) -> Result<Page, HistoryError> {
+) -> Result<Page<MessageItem>, HistoryError> {
     let mut path = format!("/api/v1/chats/{}/messages?limit={}", encode(chat_id), limit.clamp(1, 200));
     if let Some(before) = before {
-        path.push_str(&format!("&before={}", encode(before)));
+        path.push_str(&format!("&before={}", encode(&before.to_string())));
     }
-    page(config, &path, "messages").await
+    get(config, &path, "messages").await
 }
 
 /// Ids and cursors are short and plain; anything else is percent-encoded
@@ -99,25 +97,12 @@ fn encode(text: &str) -> String {
     out
 }
 
-/// One page of a user API list; `what` names it in errors.
-async fn page(config: &ClientConfig, path: &str, what: &'static str) -> Result<Page, HistoryError> {
-    let body = get(config, path, what).await?;
-    let next_before = match &body["nextBefore"] {
-        Value::String(cursor) => Some(cursor.clone()),
-        Value::Number(seq) => Some(seq.to_string()),
-        _ => None,
-    };
-    let items = match body {
-        Value::Object(mut fields) => match fields.remove("items") {
-            Some(Value::Array(items)) => items,
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    Ok(Page { items, next_before })
-}
-
-async fn get(config: &ClientConfig, path: &str, what: &'static str) -> Result<Value, HistoryError> {
+/// A user API answer, read as its type; `what` names it in errors.
+async fn get<T: DeserializeOwned>(
+    config: &ClientConfig,
+    path: &str,
+    what: &'static str,
+) -> Result<T, HistoryError> {
     let response = reqwest::Client::new()
         .get(format!("{}{path}", config.http_url()))
         .bearer_auth(&config.token)

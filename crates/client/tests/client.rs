@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use urutibiz_client::{
     spawn, ClientConfig, Command as ClientCommand, ConnectionState, FilePosition, MemoryPosition, Update,
 };
+use urutibiz_protocol::BookingStatus;
 
 #[tokio::test]
 async fn reconnects_after_kill_and_restart_without_loss_or_duplicates() {
@@ -312,13 +313,14 @@ async fn a_host_confirms_from_the_client_and_a_late_or_second_click_gets_the_rea
     // The Bookings view's list: the host's bookings with the moves now allowed.
     let host_config = ClientConfig::new(server.url(), token("h1", "host", 600));
     let mine = urutibiz_client::history::my_bookings(&host_config, 10).await.unwrap();
-    let summary: Vec<(&str, &str, serde_json::Value)> = mine
-        .iter()
-        .map(|b| (b["id"].as_str().unwrap(), b["status"].as_str().unwrap(), b["actions"].clone()))
-        .collect();
+    let summary: Vec<(&str, BookingStatus, Vec<BookingStatus>)> =
+        mine.iter().map(|b| (b.id.as_str(), b.status, b.actions.clone())).collect();
     assert_eq!(
         summary,
-        [("b2", "cancelled", json!([])), ("b1", "confirmed", json!(["cancelled", "in_progress"]))],
+        [
+            ("b2", BookingStatus::Cancelled, vec![]),
+            ("b1", BookingStatus::Confirmed, vec![BookingStatus::Cancelled, BookingStatus::InProgress])
+        ],
         "latest activity first"
     );
 
@@ -336,7 +338,7 @@ async fn a_host_confirms_from_the_client_and_a_late_or_second_click_gets_the_rea
                     (message.from_user_id.as_str(), message.message.as_str()),
                     ("h1", "See you Friday")
                 );
-                assert_eq!(message.chat_id, mine[0]["chatId"], "the chat the booking rows name");
+                assert_eq!(message.chat_id, mine[0].chat_id, "the chat the booking rows name");
                 break;
             }
         }
@@ -344,8 +346,8 @@ async fn a_host_confirms_from_the_client_and_a_late_or_second_click_gets_the_rea
     // The writer's answer carries the ref it was sent with.
     let sent = answer_to(&mut host_updates, "send-1").await;
     assert_eq!(
-        (sent["event"].as_str(), sent["data"]["chatId"].clone()),
-        (Some("message-sent"), mine[0]["chatId"].clone())
+        (sent["event"].as_str(), sent["data"]["chatId"].as_str()),
+        (Some("message-sent"), Some(mine[0].chat_id.as_str()))
     );
     host.send(ClientCommand::Shutdown);
     renter.send(ClientCommand::Shutdown);
@@ -383,18 +385,18 @@ async fn the_chats_view_pages_chats_and_messages_and_reads_a_chat() {
     assert_eq!(chats.items.len(), 1);
     assert_eq!(chats.next_before, None);
     let chat = &chats.items[0];
-    assert_eq!(chat["unreadCount"], 5, "{chat}");
-    assert_eq!(chat["lastMessage"]["message"], "message 5");
-    let chat_id = chat["id"].as_str().unwrap().to_owned();
+    assert_eq!(chat.unread_count, 5, "{chat:?}");
+    assert_eq!(chat.last_message.as_ref().map(|m| m.message.message.as_str()), Some("message 5"));
+    let chat_id = chat.id.clone();
 
     // Scrolling back: 2, 2, then the last one, newest first, no repeats.
     let mut seen = Vec::new();
     let mut before = None;
     for _ in 0..5 {
-        let page = urutibiz_client::history::chat_messages(&host_config, &chat_id, before.as_deref(), 2)
+        let page = urutibiz_client::history::chat_messages(&host_config, &chat_id, before.as_ref(), 2)
             .await
             .unwrap();
-        seen.extend(page.items.iter().map(|m| m["message"].as_str().unwrap().to_owned()));
+        seen.extend(page.items.iter().map(|m| m.message.message.clone()));
         before = page.next_before;
         if before.is_none() {
             break;
@@ -423,7 +425,7 @@ async fn the_chats_view_pages_chats_and_messages_and_reads_a_chat() {
         }
     }
     let chats = urutibiz_client::history::my_chats(&host_config, None, 10).await.unwrap();
-    assert_eq!(chats.items[0]["unreadCount"], 0);
+    assert_eq!(chats.items[0].unread_count, 0);
     host.send(ClientCommand::Shutdown);
     renter.send(ClientCommand::Shutdown);
 }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
+use urutibiz_protocol::api::NotificationItem;
 use urutibiz_protocol::{NotificationData, ServerEvent, ServerMessage};
 
 /// Notifications kept.
@@ -104,10 +105,6 @@ pub struct History {
     pub bookings: Vec<BookingLive>,
 }
 
-fn text(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
-}
-
 impl History {
     /// Starts from cached items; the count is corrected by the server.
     pub fn from_cache(items: Vec<Item>) -> History {
@@ -177,20 +174,18 @@ impl History {
 
     /// Replaces the notifications with the server's history (HTTP items:
     /// the `notification` payload plus `seq` and `read`).
-    pub fn replace_from_server(&mut self, items: &[Value]) {
+    pub fn replace_from_server(&mut self, items: &[NotificationItem]) {
         self.items = items
             .iter()
-            .filter_map(|v| {
-                Some(Item {
-                    id: v.get("id")?.as_str()?.to_owned(),
-                    seq: v.get("seq")?.as_i64()?,
-                    kind: text(v, "type"),
-                    title: text(v, "title"),
-                    body: text(v, "body"),
-                    data: v.get("data").cloned().unwrap_or(Value::Null),
-                    created_at: v["createdAt"].as_i64().unwrap_or(0),
-                    read: v["read"].as_bool().unwrap_or(false),
-                })
+            .map(|v| Item {
+                id: v.notification.id.clone(),
+                seq: v.seq,
+                kind: v.notification.kind.clone(),
+                title: v.notification.title.clone(),
+                body: v.notification.body.clone(),
+                data: v.notification.data.clone(),
+                created_at: v.notification.created_at,
+                read: v.read,
             })
             .take(MAX_ITEMS)
             .collect();
@@ -275,10 +270,11 @@ mod tests {
     fn server_history_replaces_the_cache() {
         let mut h = History::default();
         h.apply(&note("old", 1));
-        h.replace_from_server(&[
-            json!({"id": "n9", "seq": 9, "type": "system", "title": "T", "body": "B", "data": {}, "createdAt": 5, "read": true}),
-            json!({"broken": true}),
-        ]);
+        let page: Vec<NotificationItem> = serde_json::from_value(json!([
+            {"id": "n9", "seq": 9, "type": "system", "title": "T", "body": "B", "data": {}, "createdAt": 5, "read": true},
+        ]))
+        .unwrap();
+        h.replace_from_server(&page);
         assert_eq!(h.items.len(), 1);
         assert_eq!((h.items[0].id.as_str(), h.items[0].seq, h.items[0].read), ("n9", 9, true));
     }

@@ -10,6 +10,8 @@
 //! - [`client`]: payloads a client sends.
 //! - [`server`]: payloads the server sends.
 //! - [`server_event`]: a server frame as a typed event, for clients.
+//! - [`api`]: the HTTP API's answers (pages of notifications, messages,
+//!   chats and bookings).
 //! - [`booking`]: booking statuses.
 //! - [`notification_data`]: a notification's `data`, by its type.
 //! - [`codes`]: error codes and WebSocket close codes.
@@ -17,6 +19,7 @@
 //! - [`name`]: display names cleaned of what could make one pose as another.
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod booking;
 pub mod client;
 pub mod codes;

@@ -19,8 +19,10 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use urutibiz_protocol::api::{BookingChange, BookingView, BookingWithChanges, Cursor, Page};
 use urutibiz_protocol::notification_data::BookingNotificationData;
 use urutibiz_protocol::room::is_valid_id;
+use urutibiz_protocol::server::BookingStatusChanged;
 use urutibiz_protocol::{BookingStatus, Room};
 
 #[derive(Deserialize)]
@@ -101,7 +103,7 @@ async fn announce_request(app: &App, booking: &Booking) -> Result<(), ApiError> 
 
 /// A booking as its participants see it: names, the other party, who last
 /// changed it, and exactly the moves this caller may make.
-async fn booking_json(app: &App, who: &Identity, record: &BookingRecord) -> Value {
+async fn booking_view(app: &App, who: &Identity, record: &BookingRecord) -> BookingView {
     let b = &record.booking;
     let host_name = app.names.name_of(&b.host_id).await;
     let renter_name = app.names.name_of(&b.renter_id).await;
@@ -111,23 +113,23 @@ async fn booking_json(app: &App, who: &Identity, record: &BookingRecord) -> Valu
         Some(id) => Some(app.names.name_of(id).await),
         None => None,
     };
-    json!({
-        "id": b.id,
-        "title": b.title,
-        "status": b.status,
-        "hostId": b.host_id,
-        "hostName": host_name,
-        "renterId": b.renter_id,
-        "renterName": renter_name,
-        "otherPartyId": other_id,
-        "otherPartyName": other_name,
-        "changedBy": record.changed_by,
-        "changedByName": changed_by_name,
-        "updatedAt": record.updated_at,
-        "actions": policy::allowed_moves(who, &b.host_id, &b.renter_id, b.status),
+    BookingView {
+        id: b.id.clone(),
+        title: b.title.clone(),
+        status: b.status,
+        other_party_id: other_id.clone(),
+        other_party_name: other_name.clone(),
+        host_id: b.host_id.clone(),
+        host_name,
+        renter_id: b.renter_id.clone(),
+        renter_name,
+        changed_by: record.changed_by.clone(),
+        changed_by_name,
+        updated_at: record.updated_at,
+        actions: policy::allowed_moves(who, &b.host_id, &b.renter_id, b.status),
         // Where "Message" writes: the two participants' chat.
-        "chatId": Chat::between(&b.host_id, &b.renter_id).id,
-    })
+        chat_id: Chat::between(&b.host_id, &b.renter_id).id,
+    }
 }
 
 #[derive(Deserialize)]
@@ -143,7 +145,7 @@ pub(super) async fn list(
     State(app): State<Arc<App>>,
     User(user): User,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page<BookingView>>, ApiError> {
     let side = match q.role.as_deref() {
         None => None,
         Some("host") => Some(BookingSide::Host),
@@ -168,13 +170,13 @@ pub(super) async fn list(
     let records = app.store.bookings_of(&user.user_id, BookingQuery { side, status, after, limit }).await?;
     let mut items = Vec::with_capacity(records.len());
     for record in &records {
-        items.push(booking_json(&app, &user, record).await);
+        items.push(booking_view(&app, &user, record).await);
     }
     let next_before = PageCursor::next(&records, limit, |r| {
         let cursor = r.cursor();
         PageCursor { number: cursor.updated_at, id: cursor.id }
     });
-    Ok(Json(json!({ "items": items, "nextBefore": next_before })))
+    Ok(Json(Page { items, next_before: next_before.map(Cursor::Text) }))
 }
 
 /// Status changes shown with a booking.
@@ -186,28 +188,25 @@ pub(super) async fn get_booking(
     State(app): State<Arc<App>>,
     User(user): User,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BookingWithChanges>, ApiError> {
     let record = app.store.booking_record(&id).await?.ok_or_else(not_yours)?;
     if !(user.role == Role::Admin || record.booking.is_participant(&user.user_id)) {
         return Err(not_yours());
     }
-    let mut body = booking_json(&app, &user, &record).await;
-    let changes: Vec<Value> = app
+    let booking = booking_view(&app, &user, &record).await;
+    let changes = app
         .store
         .booking_changes(&id, CHANGES_SHOWN)
         .await?
         .iter()
-        .filter_map(|stored| serde_json::from_str::<Value>(stored.event.data.get()).ok())
-        .map(|change| {
-            json!({
-                "status": change["status"],
-                "previousStatus": change["previousStatus"],
-                "changedBy": change["changedBy"],
-                "changedByName": change["changedByName"],
-                "at": change["at"],
-            })
+        .filter_map(|stored| serde_json::from_str::<BookingStatusChanged>(stored.event.data.get()).ok())
+        .map(|change| BookingChange {
+            status: change.status,
+            previous_status: change.previous_status,
+            changed_by: change.changed_by,
+            changed_by_name: change.changed_by_name,
+            at: change.at,
         })
         .collect();
-    body["changes"] = Value::Array(changes);
-    Ok(Json(body))
+    Ok(Json(BookingWithChanges { booking, changes }))
 }

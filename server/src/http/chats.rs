@@ -11,14 +11,14 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use urutibiz_protocol::api::{ChatSummary, Cursor, MessageItem, Page, Participant};
 use urutibiz_protocol::room::is_valid_id;
 
-fn message_json(stored: &crate::store::StoredEvent) -> Value {
-    let mut item: Value = serde_json::from_str(stored.event.data.get()).unwrap_or_default();
-    if let Some(object) = item.as_object_mut() {
-        object.insert("seq".into(), stored.seq.into());
-    }
-    item
+/// A stored `new-message` as a list item; `None` for one this version
+/// cannot read (the item is left out rather than sent as `null`).
+fn message_item(stored: &crate::store::StoredEvent) -> Option<MessageItem> {
+    let message = serde_json::from_str(stored.event.data.get()).ok()?;
+    Some(MessageItem { message, seq: stored.seq })
 }
 
 #[derive(Deserialize)]
@@ -32,7 +32,7 @@ pub(super) async fn list(
     State(app): State<Arc<App>>,
     caller: User,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page<ChatSummary>>, ApiError> {
     let limit = page_limit(q.limit)?;
     let before = q
         .before
@@ -46,20 +46,20 @@ pub(super) async fn list(
     for c in &chats {
         let mut participants = Vec::with_capacity(2);
         for id in [&c.chat.user_a, &c.chat.user_b] {
-            participants.push(json!({ "id": id, "name": app.names.name_of(id).await }));
+            participants.push(Participant { id: id.clone(), name: app.names.name_of(id).await });
         }
-        items.push(json!({
-            "id": c.chat.id,
-            "participants": participants,
-            "lastMessage": c.last.as_ref().map(message_json),
-            "unreadCount": unread.get(&c.chat.id).copied().unwrap_or(0),
-        }));
+        items.push(ChatSummary {
+            id: c.chat.id.clone(),
+            participants,
+            last_message: c.last.as_ref().and_then(message_item),
+            unread_count: unread.get(&c.chat.id).copied().unwrap_or(0),
+        });
     }
     let next_before = PageCursor::next(&chats, limit, |c| {
         let cursor = c.cursor();
         PageCursor { number: cursor.activity, id: cursor.id }
     });
-    Ok(Json(json!({ "items": items, "nextBefore": next_before })))
+    Ok(Json(Page { items, next_before: next_before.map(Cursor::Text) }))
 }
 
 #[derive(Deserialize)]
@@ -113,7 +113,7 @@ pub(super) async fn messages(
     User(user): User,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<MessagesQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page<MessageItem>>, ApiError> {
     let limit = page_limit(q.limit)?;
     let chat = app.chats.get(&id).await?.ok_or_else(not_yours)?;
     if !(user.role == Role::Admin || chat.is_participant(&user.user_id)) {
@@ -121,6 +121,6 @@ pub(super) async fn messages(
     }
     let messages = app.store.messages(&id, q.before, limit).await?;
     let next_before = (messages.len() == limit).then(|| messages.last().map(|m| m.seq)).flatten();
-    let items: Vec<Value> = messages.iter().map(message_json).collect();
-    Ok(Json(json!({ "items": items, "nextBefore": next_before })))
+    let items = messages.iter().filter_map(message_item).collect();
+    Ok(Json(Page { items, next_before: next_before.map(Cursor::Position) }))
 }

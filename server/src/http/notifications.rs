@@ -12,6 +12,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use urutibiz_protocol::api::{Cursor, NotificationItem, Page};
 use urutibiz_protocol::room::is_valid_id;
 use urutibiz_protocol::server::NotificationsRead;
 
@@ -30,23 +31,21 @@ pub(super) async fn list(
     State(app): State<Arc<App>>,
     user: User,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page<NotificationItem>>, ApiError> {
     let limit = page_limit(q.limit)?;
     let query = HistoryQuery { before: q.before, limit, kind: q.kind, unread_only: q.unread };
     let records = app.store.notifications(user.scope(), query).await?;
     let next_before = (records.len() == limit).then(|| records.last().map(|r| r.stored.seq)).flatten();
-    let items: Vec<Value> = records
+    // A stored notification this version cannot read is left out rather
+    // than sent as `null`.
+    let items = records
         .into_iter()
-        .map(|r| {
-            let mut item: Value = serde_json::from_str(r.stored.event.data.get()).unwrap_or_default();
-            if let Some(object) = item.as_object_mut() {
-                object.insert("seq".into(), r.stored.seq.into());
-                object.insert("read".into(), r.read.into());
-            }
-            item
+        .filter_map(|r| {
+            let notification = serde_json::from_str(r.stored.event.data.get()).ok()?;
+            Some(NotificationItem { notification, seq: r.stored.seq, read: r.read })
         })
         .collect();
-    Ok(Json(json!({ "items": items, "nextBefore": next_before })))
+    Ok(Json(Page { items, next_before: next_before.map(Cursor::Position) }))
 }
 
 /// `GET /api/v1/notifications/unread-count`.
