@@ -39,13 +39,21 @@ import -window root "$out/signin.png"
 sign_in_started() { grep -q "browser sign-in started" "$out/app-signin.log"; }
 # A cold WebKit start in a fresh profile has taken over 20 s on CI: keep
 # pressing Enter for up to a minute, until the page has loaded and takes it.
+try=0
 for _ in $(seq 30); do
     # The window found first may already be gone (GTK can replace it while
     # the webview starts): look again each time, and let a miss retry.
     window=$(app_window --onlyvisible | tail -1) || true  # none for a moment: try again (tail: see in-session.sh)
     [ -n "$window" ] || { sleep 0.3; continue; }
     xdotool windowfocus --sync "$window" 2>/dev/null || xdotool windowfocus "$window" 2>/dev/null || true
-    xdotool key --window "$window" Return 2>/dev/null || true
+    # Enter both ways, turn about: sent to the window, and typed through
+    # XTEST at the focus (a webview that ignores one may take the other).
+    if [ $((try++ % 2)) = 0 ]; then
+        xdotool key --window "$window" Return 2>/dev/null || true
+    else
+        xdotool windowactivate --sync "$window" 2>/dev/null || true
+        xdotool key Return 2>/dev/null || true
+    fi
     for _ in $(seq 20); do sign_in_started && break; sleep 0.1; done
     sign_in_started && break
 done

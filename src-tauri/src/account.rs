@@ -127,11 +127,11 @@ impl Account {
 /// to another user or server than `user_id` on the current server.
 pub fn claim_cache(app: &AppHandle, user_id: &str) {
     let state = app.state::<AppState>();
-    let server = state.settings.lock().expect("settings lock").server_url.clone();
+    let server = state.lock().settings.server_url.clone();
     let owner = format!("{server}\n{user_id}");
     if state.store.cache_owner().as_deref() != Some(owner.as_str()) {
         state.store.forget_user_data();
-        *state.history.lock().expect("history lock") = Default::default();
+        state.lock().history = Default::default();
         state.store.set_cache_owner(&owner);
         state.changed(true);
     }

@@ -11,7 +11,7 @@ use urutibiz_desktop_core::dnd;
 /// Marks notifications read.
 pub fn mark_read(app: &AppHandle, ids: Vec<String>) {
     let state = app.state::<AppState>();
-    state.history.lock().expect("history lock").mark_read_locally(&ids);
+    state.lock().history.mark_read_locally(&ids);
     state.send(Command::MarkRead(ids));
     state.changed(true);
 }
@@ -19,7 +19,7 @@ pub fn mark_read(app: &AppHandle, ids: Vec<String>) {
 /// Marks every notification read.
 pub fn mark_all_read(app: &AppHandle) {
     let state = app.state::<AppState>();
-    state.history.lock().expect("history lock").mark_all_read_locally();
+    state.lock().history.mark_all_read_locally();
     state.send(Command::MarkAllRead);
     state.changed(true);
 }
@@ -27,7 +27,7 @@ pub fn mark_all_read(app: &AppHandle) {
 /// Clears history on every device.
 pub fn clear(app: &AppHandle) {
     let state = app.state::<AppState>();
-    state.history.lock().expect("history lock").clear_locally();
+    state.lock().history.clear_locally();
     state.send(Command::Clear);
     state.changed(true);
 }
@@ -58,10 +58,11 @@ pub fn set_dnd(app: &AppHandle, mode: &str) {
         "tomorrow" => Some(dnd::until_tomorrow_morning(now)),
         _ => None,
     };
-    let mut settings = state.settings.lock().expect("settings lock");
+    let mut known = state.lock();
+    let settings = &mut known.settings;
     settings.dnd_until = until;
-    state.store.save_settings(&settings);
-    drop(settings);
+    state.store.save_settings(settings);
+    drop(known);
     state.changed(false);
 }
 
@@ -69,10 +70,11 @@ pub fn set_dnd(app: &AppHandle, mode: &str) {
 pub fn set_preferences(app: &AppHandle, mut preferences: urutibiz_desktop_core::preferences::Preferences) {
     preferences.forget_expired_mutes(chrono::Local::now().timestamp_millis());
     let state = app.state::<AppState>();
-    let mut settings = state.settings.lock().expect("settings lock");
+    let mut known = state.lock();
+    let settings = &mut known.settings;
     settings.preferences = preferences;
-    state.store.save_settings(&settings);
-    drop(settings);
+    state.store.save_settings(settings);
+    drop(known);
     state.changed(false);
 }
 
@@ -80,7 +82,7 @@ pub fn set_preferences(app: &AppHandle, mut preferences: urutibiz_desktop_core::
 /// (a restart would leave the refresher talking to the old client).
 pub fn reconnect(app: &AppHandle) {
     let state = app.state::<AppState>();
-    let running = state.client.lock().expect("client lock").clone();
+    let running = state.lock().client.clone();
     match running {
         Some(client) => client.send(Command::Reconnect),
         None => crate::client::start(app),
@@ -92,12 +94,12 @@ pub fn sign_out(app: &AppHandle) {
     account::forget(app);
     let state = app.state::<AppState>();
     keychain::delete();
-    *state.token.lock().expect("token lock") = None;
-    if let Some(client) = state.client.lock().expect("client lock").take() {
+    state.lock().token = None;
+    if let Some(client) = state.lock().client.take() {
         client.send(Command::Shutdown);
     }
     state.store.forget_user_data();
-    *state.history.lock().expect("history lock") = Default::default();
-    *state.connection.lock().expect("connection lock") = ConnectionView::signed_out("Signed out");
+    state.lock().history = Default::default();
+    state.lock().connection = ConnectionView::signed_out("Signed out");
     state.changed(true);
 }

@@ -23,7 +23,7 @@ pub fn on_session<R: Runtime>(app: &AppHandle<R>) {
         return;
     }
     let state = app.state::<AppState>();
-    if state.settings.lock().expect("settings lock").start_at_login.is_some() {
+    if state.lock().settings.start_at_login.is_some() {
         return;
     }
     if let Err(e) = set(app, true) {
@@ -40,10 +40,11 @@ pub fn set<R: Runtime>(app: &AppHandle<R>, on: bool) -> Result<(), tauri_plugin_
         launcher.disable()?;
     }
     let state = app.state::<AppState>();
-    let mut settings = state.settings.lock().expect("settings lock");
+    let mut known = state.lock();
+    let settings = &mut known.settings;
     settings.start_at_login = Some(on);
-    state.store.save_settings(&settings);
-    drop(settings);
+    state.store.save_settings(settings);
+    drop(known);
     state.changed(false);
     Ok(())
 }

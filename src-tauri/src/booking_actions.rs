@@ -57,8 +57,8 @@ impl BookingActions {
 /// The running client, if it is online.
 fn online_client(app: &AppHandle) -> Option<urutibiz_client::Handle> {
     let state = app.state::<AppState>();
-    let online = state.connection.lock().expect("connection lock").state == "online";
-    let client = state.client.lock().expect("client lock").clone();
+    let online = state.lock().connection.state == "online";
+    let client = state.lock().client.clone();
     client.filter(|_| online)
 }
 

@@ -483,7 +483,8 @@ pub fn next_reference() -> String {
 pub fn mark_chat_read(app: &AppHandle, chat_id: &str) {
     let state = app.state::<AppState>();
     {
-        let mut history = state.history.lock().expect("history lock");
+        let mut known = state.lock();
+        let history = &mut known.history;
         let ids: Vec<String> = history
             .items
             .iter()

@@ -26,8 +26,8 @@ pub struct NewsTo(pub UnboundedSender<News>);
 /// The client settings for the current token and server; `None` when signed out.
 pub fn client_config(app: &AppHandle) -> Option<ClientConfig> {
     let state = app.state::<AppState>();
-    let token = state.token.lock().expect("token lock").clone()?;
-    let server = state.settings.lock().expect("settings lock").server_url.clone();
+    let token = state.lock().token.clone()?;
+    let server = state.lock().settings.server_url.clone();
     let mut config = ClientConfig::new(server, token);
     config.token_refresh = app.state::<Account>().token_refresh();
     Some(config)
@@ -38,7 +38,7 @@ pub fn start(app: &AppHandle) {
     let state = app.state::<AppState>();
     let Some(config) = client_config(app) else { return };
     crate::autostart::on_session(app);
-    if let Some(old) = state.client.lock().expect("client lock").take() {
+    if let Some(old) = state.lock().client.take() {
         old.send(Command::Shutdown);
     }
     let position = Arc::new(state.store.clone());
@@ -51,7 +51,7 @@ pub fn start(app: &AppHandle) {
     // their own bookings and chats, loaded afresh.
     let _ = news.send(News::Started);
     let (handle, mut updates) = spawn(config, position);
-    *state.client.lock().expect("client lock") = Some(handle);
+    state.lock().client = Some(handle);
     tauri::async_runtime::spawn(async move {
         while let Some(update) = updates.recv().await {
             if news.send(News::Update(Box::new(update))).is_err() {

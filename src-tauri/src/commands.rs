@@ -63,7 +63,7 @@ pub fn reload_bookings(app: AppHandle) {
 /// The notification the window should open at, once.
 #[tauri::command]
 pub fn take_focus_item(state: State<'_, AppState>) -> Option<String> {
-    state.focus_item.lock().expect("focus lock").take()
+    state.lock().focus_item.take()
 }
 
 /// Marks notifications read.
@@ -184,9 +184,10 @@ pub fn sign_in(app: AppHandle, state: State<'_, AppState>, server_url: String, t
         ));
     }
     {
-        let mut settings = state.settings.lock().expect("settings lock");
+        let mut known = state.lock();
+        let settings = &mut known.settings;
         settings.server_url = server_url;
-        state.store.save_settings(&settings);
+        state.store.save_settings(settings);
     }
     crate::sign_in::with_token(&app, token, true);
     Ok(())
@@ -206,7 +207,8 @@ pub fn open_on_web(app: AppHandle, state: State<'_, AppState>, kind: String, id:
         "booking" => Page::Booking(id),
         "chat" => Page::Chat(id),
         "notification" => {
-            let history = state.history.lock().expect("history lock");
+            let known = state.lock();
+            let history = &known.history;
             let item = history.items.iter().find(|i| i.id == id);
             item.map(Page::of_item).unwrap_or(Page::Notification(id))
         }
@@ -222,10 +224,11 @@ pub fn set_web_url(state: State<'_, AppState>, url: String) -> Result<()> {
         "" => None,
         given => Some(endpoint::check(given, "website address")?),
     };
-    let mut settings = state.settings.lock().expect("settings lock");
+    let mut known = state.lock();
+    let settings = &mut known.settings;
     settings.web_url = url;
-    state.store.save_settings(&settings);
-    drop(settings);
+    state.store.save_settings(settings);
+    drop(known);
     state.changed(false);
     Ok(())
 }
@@ -255,10 +258,11 @@ pub fn set_theme(state: State<'_, AppState>, theme: String) -> Result<()> {
     if !matches!(theme.as_str(), "system" | "light" | "dark") {
         return Err(Error::Invalid(format!("unknown theme {theme}")));
     }
-    let mut settings = state.settings.lock().expect("settings lock");
+    let mut known = state.lock();
+    let settings = &mut known.settings;
     settings.theme = theme;
-    state.store.save_settings(&settings);
-    drop(settings);
+    state.store.save_settings(settings);
+    drop(known);
     state.changed(false);
     Ok(())
 }
@@ -266,10 +270,11 @@ pub fn set_theme(state: State<'_, AppState>, theme: String) -> Result<()> {
 /// Sounds on or off.
 #[tauri::command]
 pub fn set_muted(state: State<'_, AppState>, muted: bool) {
-    let mut settings = state.settings.lock().expect("settings lock");
+    let mut known = state.lock();
+    let settings = &mut known.settings;
     settings.muted = muted;
-    state.store.save_settings(&settings);
-    drop(settings);
+    state.store.save_settings(settings);
+    drop(known);
     state.changed(false);
 }
 

@@ -1,34 +1,32 @@
 //! UrutiBiz desktop tray app: the shells around its core.
 //!
-//! The rules that need no display (notifications and read state, quiet
-//! hours and preferences, popup wording, links and launch flags) live in
-//! the `urutibiz-desktop-core` crate; the modules here hold the state the
-//! window shows and turn it into OS calls.
+//! The rules that need no display (notifications and read state, when a
+//! popup shows, quiet hours and preferences, popup wording, answers to a
+//! booking request, links and launch flags) live in the
+//! `urutibiz-desktop-core` crate: read its `lib.rs` first. The modules here
+//! hold what the app knows and turn the core's decisions into OS calls.
+//! Each imports only the floors below it; from the top:
 //!
-//! - [`run`]: builds the app: single instance, settings store, tray, client.
-//! - [`live`]: client core updates → history, popups, redraws.
-//! - [`chats`]: the user's conversations, loaded from the server a page at a time.
-//! - [`tray`]: the bell with its badge, and its menu.
-//! - [`popups`]: native notifications, following the core's popup rules;
-//!   one popup per booking.
-//! - [`clicks`]: what a click on a popup does.
-//! - [`booking_actions`]: Confirm and Decline on a booking request's popup,
-//!   and the Bookings view's buttons.
-//! - [`bookings`]: the user's bookings, loaded from the server.
-//! - [`sound`]: bundled sounds.
-//! - [`window`]: the window, destroyed on close.
-//! - [`commands`] and [`actions`]: what the window and the tray can do.
-//! - [`autostart`]: start hidden in the tray at login.
-//! - [`updates`]: signed updates from the release manifest, on request.
-//! - [`relaunch`]: a fresh hidden copy once the window has stayed closed.
-//! - [`account`]: who is signed in; forgetting a previous user's data.
-//! - [`sign_in`]: browser sign-in, staying signed in, restoring at start.
-//! - [`client`]: the client core's settings, (re)starting it; its news goes to [`live`].
-//! - [`endpoint`]: which server and sign-in addresses are acceptable.
-//! - [`web_link`]: "Open in browser", the same pages on the website.
-//! - [`settle`]: one reload for a burst of changes.
-//! - [`snapshot`]: everything the window shows, gathered in one place.
-//! - [`settings`], [`keychain`], [`state`], [`error`].
+//! - [`run`] (this file): wiring: single instance, managed states, the pump,
+//!   what a popup click does, what holds the idle relaunch.
+//! - [`commands`]: the window's IPC commands.
+//! - [`live`]: the pump: every client's news → history, popups, views,
+//!   redraws. [`sign_in`]: browser sign-in, staying signed in, restoring at
+//!   start. [`clicks`]: what a click on a popup does.
+//! - [`tray`]: the bell with its badge, and its menu. [`web_link`]: "Open
+//!   in browser". [`endpoint`]: which addresses are acceptable.
+//! - [`actions`]: what the window and the tray can do.
+//!   [`booking_actions`]: Confirm and Decline, from a popup or the Bookings
+//!   view. [`snapshot`]: everything the window shows. [`error`].
+//! - [`bookings`] and [`chats`]: the user's bookings and conversations,
+//!   loaded over HTTP, updated live. [`updates`]: signed updates.
+//! - [`client`]: the client core's settings, (re)starting it; its news goes
+//!   down a channel to the pump. [`relaunch`]: a fresh hidden copy once the
+//!   window has stayed closed.
+//! - [`account`]: who is signed in. [`popups`]: native notifications as the
+//!   core's rules say. [`window`]. [`autostart`].
+//! - [`state`]: what the app knows, one owner behind one lock.
+//! - [`settings`], [`keychain`], [`sound`], [`settle`].
 
 pub mod account;
 pub mod actions;
@@ -198,7 +196,8 @@ pub fn run() {
                 let Some(given) = given else { continue };
                 match endpoint::check(given, what) {
                     Ok(url) => {
-                        let mut settings = state.settings.lock().expect("settings lock");
+                        let mut known = state.lock();
+                        let settings = &mut known.settings;
                         match what {
                             "server address" => settings.server_url = url,
                             "sign-in address" => settings.issuer_url = url,
@@ -214,7 +213,7 @@ pub fn run() {
             match (refused, options.token.clone()) {
                 (Some(reason), _) => {
                     tracing::error!(%reason, "refusing the address given at launch");
-                    *state.connection.lock().expect("connection lock") = ConnectionView::signed_out(&reason);
+                    state.lock().connection = ConnectionView::signed_out(&reason);
                 }
                 (None, Some(token)) => sign_in::with_token(&handle, token, false),
                 (None, None) => sign_in::restore(&handle),

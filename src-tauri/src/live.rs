@@ -48,8 +48,7 @@ pub fn run(app: AppHandle, mut news: UnboundedReceiver<News>) {
                     popups::replay_done(&app);
                     crate::bookings::reload(&app);
                     crate::chats::reload(&app);
-                    let first_start =
-                        app.state::<AppState>().history.lock().expect("history lock").items.is_empty();
+                    let first_start = app.state::<AppState>().lock().history.items.is_empty();
                     if matches!(frame.event, ServerEvent::ResyncRequired(_)) || first_start {
                         refetch_history(&app);
                     }
@@ -70,7 +69,7 @@ fn refetch_history(app: &AppHandle) {
         match urutibiz_client::history::recent_notifications(&config, 200).await {
             Ok(items) => {
                 let state = app.state::<AppState>();
-                state.history.lock().expect("history lock").replace_from_server(&items);
+                state.lock().history.replace_from_server(&items);
                 state.changed(true);
             }
             Err(e) => tracing::warn!(error = %e, "could not load history"),
@@ -82,7 +81,7 @@ fn apply(app: &AppHandle, update: Update, replaying: bool) {
     let state = app.state::<AppState>();
     match update {
         Update::State(connection) => {
-            *state.connection.lock().expect("connection lock") = ConnectionView::from(&connection);
+            state.lock().connection = ConnectionView::from(&connection);
             state.changed(false);
         }
         Update::Event(frame) => {
@@ -111,7 +110,7 @@ fn apply(app: &AppHandle, update: Update, replaying: bool) {
                 }
                 _ => {}
             }
-            let change = state.history.lock().expect("history lock").apply(&frame);
+            let change = state.lock().history.apply(&frame);
             match change {
                 Change::Added(item) => {
                     popups::push(app, item, replaying);
@@ -171,7 +170,7 @@ pub fn run_redraws(app: AppHandle) {
             }
             if save_due.is_some_and(|due| due <= Instant::now()) {
                 save_due = None;
-                let items = state.history.lock().expect("history lock").items.clone();
+                let items = state.lock().history.items.clone();
                 state.store.save_items(&items);
             }
         }
@@ -183,7 +182,7 @@ pub fn run_redraws(app: AppHandle) {
 /// only while popups are held, the next look at quiet hours.
 fn next_deadline(app: &AppHandle, save_due: Option<Instant>) -> Option<Instant> {
     let state = app.state::<AppState>();
-    let dnd_until = state.settings.lock().expect("settings lock").dnd_until;
+    let dnd_until = state.lock().settings.dnd_until;
     let now_ms = chrono::Local::now().timestamp_millis();
     let dnd_end = dnd_until
         .filter(|until| *until > now_ms)

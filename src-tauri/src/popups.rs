@@ -144,7 +144,8 @@ pub fn replay_done(app: &AppHandle) {
 fn with_quiet<T>(app: &AppHandle, decide: impl FnOnce(Quiet<'_>) -> T) -> T {
     let state = app.state::<AppState>();
     let (muted, dnd_until, preferences) = {
-        let settings = state.settings.lock().expect("settings lock");
+        let known = state.lock();
+        let settings = &known.settings;
         (settings.muted, settings.dnd_until, settings.preferences.clone())
     };
     decide(Quiet { muted, dnd_until, preferences: &preferences })
@@ -218,7 +219,7 @@ struct Target {
 /// A popup about the app itself (e.g. signed out), shown at once.
 pub fn notice(app: &AppHandle, title: &str, body: &str) {
     let state = app.state::<AppState>();
-    if !state.settings.lock().expect("settings lock").muted {
+    if !state.lock().settings.muted {
         app.state::<Sounds>().play("system");
     }
     let alert =
@@ -260,7 +261,7 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
     if replies {
         popup.action(REPLY, "Reply");
     }
-    let has_site = app.state::<AppState>().settings.lock().expect("settings lock").web_url.is_some();
+    let has_site = app.state::<AppState>().lock().settings.web_url.is_some();
     if has_site && target.web.is_some() {
         popup.action(OPEN_ON_WEB, "Open in browser");
     }

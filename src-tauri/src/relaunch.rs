@@ -78,8 +78,8 @@ pub fn relaunch_args(program: &OsString, settings: &Settings, no_autostart: bool
 /// memory only (from the command line, or without a keychain).
 pub fn memory_only(app: &AppHandle) -> bool {
     let state = app.state::<AppState>();
-    let signed_in = state.token.lock().expect("token lock").is_some();
-    signed_in && !state.keychain.lock().expect("keychain lock").available
+    let signed_in = state.lock().token.is_some();
+    signed_in && !state.lock().keychain.available
 }
 
 /// The window was destroyed: relaunch once it has stayed closed long enough
@@ -125,10 +125,10 @@ pub fn hidden(app: &AppHandle, hold: fn(&AppHandle) -> bool, why: &'static str) 
         let mut env = handle.env();
         let state = handle.state::<AppState>();
         let program = env.args_os.first().cloned().unwrap_or_default();
-        let settings = state.settings.lock().expect("settings lock").clone();
+        let settings = state.lock().settings.clone();
         env.args_os = relaunch_args(&program, &settings, handle.state::<crate::autostart::LeaveAlone>().0);
         // Save what a restart would otherwise redo from the server.
-        let items = state.history.lock().expect("history lock").items.clone();
+        let items = state.lock().history.items.clone();
         state.store.save_items(&items);
         tracing::info!("{why}");
         // The copy must find no running instance to hand itself to.

@@ -34,10 +34,11 @@ const RESTORE_BACKOFF_CAP: Duration = Duration::from_secs(60);
 pub fn begin_browser_sign_in(app: &AppHandle, server_url: String, issuer: String) {
     let state = app.state::<AppState>();
     {
-        let mut settings = state.settings.lock().expect("settings lock");
+        let mut known = state.lock();
+        let settings = &mut known.settings;
         settings.server_url = server_url;
         settings.issuer_url = issuer.clone();
-        state.store.save_settings(&settings);
+        state.store.save_settings(settings);
     }
     let account = app.state::<Account>();
     tracing::info!(%issuer, "browser sign-in started");
@@ -105,7 +106,7 @@ fn remember(app: &AppHandle, session: Option<&StoredSession>) {
             }
         }
     };
-    *app.state::<AppState>().keychain.lock().expect("keychain lock") = view;
+    app.state::<AppState>().lock().keychain = view;
 }
 
 /// Uses fresh provider tokens: starts the client and the refresher.
@@ -116,9 +117,9 @@ fn activate(app: &AppHandle, provider: Arc<Provider>, tokens: Tokens, user: User
     account.stop_renewing();
     *account.user.lock().expect("user lock") = Some(user.clone());
     account.renewing.store(true, Ordering::SeqCst);
-    *state.token.lock().expect("token lock") = Some(tokens.access_token.clone());
+    state.lock().token = Some(tokens.access_token.clone());
     crate::client::start(app);
-    let Some(client) = state.client.lock().expect("client lock").clone() else { return };
+    let Some(client) = state.lock().client.clone() else { return };
     let runtime = tauri::async_runtime::handle();
     let _entered = runtime.inner().enter();
     let (refreshing, mut events) = spawn_refresher(provider.clone(), tokens, client, account.wake.clone());
@@ -129,10 +130,10 @@ fn activate(app: &AppHandle, provider: Arc<Provider>, tokens: Tokens, user: User
             match event {
                 AuthEvent::Refreshed(tokens) => {
                     let state = app.state::<AppState>();
-                    *state.token.lock().expect("token lock") = Some(tokens.access_token.clone());
+                    state.lock().token = Some(tokens.access_token.clone());
                     if let Some(refresh_token) = tokens.refresh_token {
                         let session = user.session(&provider, refresh_token);
-                        let available = state.keychain.lock().expect("keychain lock").available;
+                        let available = state.lock().keychain.available;
                         if available {
                             if let Err(e) = keychain::save(&session) {
                                 tracing::warn!(error = %e, "could not keep the renewed session in the keychain");
@@ -161,11 +162,11 @@ fn end_session(app: &AppHandle, reason: &str) {
     account.stop_renewing();
     *account.user.lock().expect("user lock") = None;
     let state = app.state::<AppState>();
-    *state.token.lock().expect("token lock") = None;
-    if let Some(client) = state.client.lock().expect("client lock").take() {
+    state.lock().token = None;
+    if let Some(client) = state.lock().client.take() {
         client.send(urutibiz_client::Command::Shutdown);
     }
-    *state.connection.lock().expect("connection lock") = ConnectionView::signed_out(reason);
+    state.lock().connection = ConnectionView::signed_out(reason);
     state.changed(false);
     popups::notice(app, "Signed out of UrutiBiz", &format!("{reason}. Open UrutiBiz to sign in again."));
 }
@@ -188,11 +189,11 @@ pub fn restore(app: &AppHandle) {
         }
         Err(e) => {
             tracing::warn!(error = %e, "no keychain available");
-            *state.keychain.lock().expect("keychain lock") = KeychainView {
+            state.lock().keychain = KeychainView {
                 available: false,
                 message: Some("No keychain on this system: sessions are kept in memory only.".into()),
             };
-            *state.connection.lock().expect("connection lock") = ConnectionView::signed_out("Not signed in");
+            state.lock().connection = ConnectionView::signed_out("Not signed in");
         }
     }
 }
@@ -229,7 +230,7 @@ async fn renew_stored(
                 let reason = reason.unwrap_or_default();
                 tracing::info!(%reason, ?delay, "cannot renew the stored session yet");
                 let state = app.state::<AppState>();
-                *state.connection.lock().expect("connection lock") = ConnectionView {
+                state.lock().connection = ConnectionView {
                     state: "offline".into(),
                     since_ms: Some(chrono::Local::now().timestamp_millis()),
                     retry_in_ms: Some(delay.as_millis() as u64),
@@ -270,8 +271,8 @@ pub fn with_token(app: &AppHandle, token: String, persist: bool) {
             }
         }
     };
-    *state.keychain.lock().expect("keychain lock") = keychain;
-    *state.token.lock().expect("token lock") = Some(token);
+    state.lock().keychain = keychain;
+    state.lock().token = Some(token);
     crate::client::start(app);
     state.changed(false);
 }

@@ -53,23 +53,22 @@ pub fn of(
     chats: &MyChats,
     updates: &Updates,
 ) -> Snapshot {
-    // Account's, the bookings' and the chats' locks first, each alone,
-    // before any of ours.
+    // Each managed state's lock alone, one after the other.
     let (user, sign_in) = (account.user(), account.sign_in_view());
     let my_bookings = bookings.view();
     let my_chats = chats.view();
     let update = updates.view();
-    let history = state.history.lock().expect("history lock");
+    let known = state.lock();
     Snapshot {
-        signed_in: state.token.lock().expect("token lock").is_some() || user.is_some(),
+        signed_in: known.token.is_some() || user.is_some(),
         user,
         sign_in,
-        items: history.items.clone(),
-        unread_count: history.unread,
-        connection: state.connection.lock().expect("connection lock").clone(),
-        settings: state.settings.lock().expect("settings lock").clone(),
-        keychain: state.keychain.lock().expect("keychain lock").clone(),
-        bookings: history.bookings.clone(),
+        items: known.history.items.clone(),
+        unread_count: known.history.unread,
+        connection: known.connection.clone(),
+        settings: known.settings.clone(),
+        keychain: known.keychain.clone(),
+        bookings: known.history.bookings.clone(),
         my_bookings,
         my_chats,
         update,

@@ -4,7 +4,7 @@
 use crate::settings::{Settings, SettingsStore};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use ts_rs::TS;
 use urutibiz_client::{ConnectionState, Handle};
 use urutibiz_desktop_core::history::History;
@@ -63,30 +63,36 @@ pub struct KeychainView {
     pub message: Option<String>,
 }
 
-/// Shared by commands, the tray, and the client pump.
-///
-/// Lock order, when more than one is held: `history`, then `connection`,
-/// `settings`, `token`, `keychain` (as `snapshot::of` takes them). Everywhere
-/// else a lock is taken alone: copy what is needed out, release, then take
-/// the next (the popups' and the booking actions' own locks are only ever
-/// taken alone). Never hold one across an `.await`.
-pub struct AppState {
+/// What the app knows and the window shows, behind [`AppState::lock`].
+pub struct Known {
     /// Notifications and live views.
-    pub history: Mutex<History>,
+    pub history: History,
     /// The user's settings.
-    pub settings: Mutex<Settings>,
+    pub settings: Settings,
+    /// The connection.
+    pub connection: ConnectionView,
+    /// The running client, if signed in.
+    pub client: Option<Handle>,
+    /// The token in use.
+    pub token: Option<String>,
+    /// Where the token is kept.
+    pub keychain: KeychainView,
+    /// An item to show when the window opens.
+    pub focus_item: Option<String>,
+}
+
+/// Shared by commands, the tray, and the client pump: one owner of what
+/// the app knows ([`Known`], one lock), the settings file, and the flags
+/// that wake the redraw task.
+///
+/// Locks: every lock of the app (this one, and each other managed state's
+/// own) is taken alone, for a statement or a short block: copy out what is
+/// needed, release, then take the next. None is held across an `.await`,
+/// so there is no order to remember.
+pub struct AppState {
+    known: Mutex<Known>,
     /// The settings file.
     pub store: SettingsStore,
-    /// The connection.
-    pub connection: Mutex<ConnectionView>,
-    /// The running client, if signed in.
-    pub client: Mutex<Option<Handle>>,
-    /// The token in use.
-    pub token: Mutex<Option<String>>,
-    /// Where the token is kept.
-    pub keychain: Mutex<KeychainView>,
-    /// An item to show when the window opens.
-    pub focus_item: Mutex<Option<String>>,
     dirty: AtomicBool,
     cache_dirty: AtomicBool,
     /// Wakes the redraw task (`live::run_redraws`); nothing runs while idle.
@@ -96,24 +102,33 @@ pub struct AppState {
 impl AppState {
     /// A state from the settings file.
     pub fn new(store: SettingsStore) -> AppState {
+        let known = Known {
+            history: History::from_cache(store.items()),
+            settings: store.settings(),
+            connection: ConnectionView::signed_out("Not signed in"),
+            client: None,
+            token: None,
+            keychain: KeychainView { available: true, message: None },
+            focus_item: None,
+        };
         AppState {
-            history: Mutex::new(History::from_cache(store.items())),
-            settings: Mutex::new(store.settings()),
+            known: Mutex::new(known),
             store,
-            connection: Mutex::new(ConnectionView::signed_out("Not signed in")),
-            client: Mutex::new(None),
-            token: Mutex::new(None),
-            keychain: Mutex::new(KeychainView { available: true, message: None }),
-            focus_item: Mutex::new(None),
             dirty: AtomicBool::new(true),
             cache_dirty: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
         }
     }
 
+    /// What the app knows, locked until the guard goes (keep it short; see
+    /// the type's note on locks).
+    pub fn lock(&self) -> MutexGuard<'_, Known> {
+        self.known.lock().expect("app state lock")
+    }
+
     /// Sends a command to the running client, if there is one.
     pub fn send(&self, command: urutibiz_client::Command) {
-        if let Some(client) = self.client.lock().expect("client lock").as_ref() {
+        if let Some(client) = self.lock().client.as_ref() {
             client.send(command);
         }
     }

@@ -48,16 +48,12 @@ pub fn icon_bytes(badge: Badge) -> &'static [u8] {
 
 /// The badge for the current state.
 pub fn badge(state: &AppState) -> Badge {
-    // The connection state is copied out and its lock released before the
-    // history lock is taken: `AppState`'s lock order puts history first.
-    let connection = state.connection.lock().expect("connection lock").state.clone();
-    match connection.as_str() {
+    let known = state.lock();
+    match known.connection.state.as_str() {
         "signed-out" => Badge::SignedOut,
         "offline" => Badge::Offline,
         _ => {
-            // Settings before history, each alone (the documented order).
-            let preferences = state.settings.lock().expect("settings lock").preferences.clone();
-            let history = state.history.lock().expect("history lock");
+            let (preferences, history) = (&known.settings.preferences, &known.history);
             // The server counts every unread notification; kinds the user
             // keeps out of the badge are taken off (those in the cache).
             let left_out =
@@ -124,10 +120,9 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
 pub fn refresh(app: &AppHandle) {
     let state = app.state::<AppState>();
     let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
-    let recent: Vec<Item> =
-        state.history.lock().expect("history lock").items.iter().take(RECENT).cloned().collect();
+    let recent: Vec<Item> = state.lock().history.items.iter().take(RECENT).cloned().collect();
     let dnd_on = urutibiz_desktop_core::dnd::is_active(
-        state.settings.lock().expect("settings lock").dnd_until,
+        state.lock().settings.dnd_until,
         chrono::Local::now().timestamp_millis(),
     );
     let badge = badge(&state);

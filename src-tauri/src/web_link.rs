@@ -11,7 +11,7 @@ use urutibiz_desktop_core::web_page::Page;
 /// Opens `page` in the browser; an error says why (no website configured).
 pub fn open(app: &AppHandle, page: &Page) -> Result<(), crate::error::Error> {
     use tauri::Manager;
-    let site = app.state::<crate::state::AppState>().settings.lock().expect("settings lock").web_url.clone();
+    let site = app.state::<crate::state::AppState>().lock().settings.web_url.clone();
     let site = site.ok_or_else(|| {
         crate::error::Error::Invalid(
             "Set the website address in Settings to open pages in the browser.".into(),

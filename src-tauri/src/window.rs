@@ -15,7 +15,7 @@ pub const SETTINGS_VIEW: &str = "view:settings";
 /// [`SETTINGS_VIEW`], or a link's `booking:<id>` / `chat:<id>`.
 pub fn show(app: &AppHandle, focus: Option<String>) {
     if let Some(id) = &focus {
-        *app.state::<AppState>().focus_item.lock().expect("focus lock") = Some(id.clone());
+        app.state::<AppState>().lock().focus_item = Some(id.clone());
     }
     if let Some(window) = app.get_webview_window(MAIN) {
         let _ = window.unminimize();
