@@ -65,7 +65,7 @@ fn online_client(app: &AppHandle) -> Option<urutibiz_client::Handle> {
 /// A button of the Bookings view: `Err` (in words) when offline.
 pub fn invoke_from_window(app: &AppHandle, booking_id: String, status: String) -> Result<(), String> {
     let client = online_client(app).ok_or("Offline — try again when connected.")?;
-    app.state::<MyBookings>().mark(&booking_id, true, None);
+    app.state::<MyBookings>().with(|b| b.mark(&booking_id, true, None));
     app.state::<AppState>().changed(false);
     let origin = Origin::Window { booking_id: booking_id.clone() };
     app.state::<BookingActions>().send(&client, booking_id, &status, origin);
@@ -104,7 +104,7 @@ pub fn answer(app: &AppHandle, frame: &ServerMessage) -> bool {
             popups::show_for_booking(app, outcome(&booking, decision, frame), &booking.booking_id, None);
         }
         Origin::Window { booking_id } => {
-            app.state::<MyBookings>().mark(&booking_id, false, row_outcome(frame));
+            app.state::<MyBookings>().with(|b| b.mark(&booking_id, false, row_outcome(frame)));
             app.state::<AppState>().changed(false);
             crate::bookings::reload(app);
         }

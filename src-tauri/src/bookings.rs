@@ -5,14 +5,10 @@
 //! yet, or one the user takes no part in) reloads it, once for a burst.
 //! Rows carry names and the outcome of the user's own clicks.
 
-use serde::Serialize;
 use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
-use ts_rs::TS;
-use urutibiz_protocol::api::{BookingView, BookingWithChanges};
-use urutibiz_protocol::booking::Side;
-use urutibiz_protocol::server::BookingStatusChanged;
+use urutibiz_desktop_core::bookings::{BookingRow, BookingsView};
 
 use crate::state::AppState;
 
@@ -20,107 +16,6 @@ use crate::state::AppState;
 const LOADED: usize = 100;
 /// A burst of booking changes becomes one reload after this long.
 const SETTLE: Duration = Duration::from_millis(800);
-
-/// One booking as the Bookings view shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct BookingRow {
-    /// The booking.
-    pub id: String,
-    /// What is booked.
-    pub title: Option<String>,
-    /// `pending`, `confirmed`, ...
-    pub status: String,
-    /// The other participant, seen from this user.
-    pub other_party_id: String,
-    /// Their name.
-    pub other_party_name: String,
-    /// Who made the last status change.
-    pub changed_by_name: Option<String>,
-    /// Last change, Unix milliseconds.
-    #[ts(type = "number")]
-    pub updated_at: i64,
-    /// The statuses this user may move it to now.
-    pub actions: Vec<String>,
-    /// The two participants' chat.
-    pub chat_id: String,
-    /// What became of this user's last click, in words, until the next load.
-    pub outcome: Option<String>,
-    /// A click is on its way to the server.
-    pub busy: bool,
-    /// The host, so a live change knows which side this user is on.
-    #[serde(skip)]
-    #[ts(skip)]
-    pub host_id: String,
-    /// The renter.
-    #[serde(skip)]
-    #[ts(skip)]
-    pub renter_id: String,
-}
-
-impl From<&BookingView> for BookingRow {
-    /// A row from an item of `GET /api/v1/bookings`.
-    fn from(v: &BookingView) -> BookingRow {
-        BookingRow {
-            id: v.id.clone(),
-            title: v.title.clone(),
-            status: v.status.as_str().to_owned(),
-            other_party_id: v.other_party_id.clone(),
-            other_party_name: v.other_party_name.clone(),
-            changed_by_name: v.changed_by_name.clone(),
-            updated_at: v.updated_at,
-            actions: v.actions.iter().map(|a| a.as_str().to_owned()).collect(),
-            chat_id: v.chat_id.clone(),
-            outcome: None,
-            busy: false,
-            host_id: v.host_id.clone(),
-            renter_id: v.renter_id.clone(),
-        }
-    }
-}
-
-/// One status change of a booking, for its timeline.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct BookingChange {
-    /// The status it moved to.
-    pub status: String,
-    /// Who moved it, by name (`None` when registered by the backend).
-    pub by: Option<String>,
-    /// When, Unix milliseconds.
-    #[ts(type = "number")]
-    pub at: i64,
-}
-
-impl BookingChange {
-    /// The `changes` of `GET /api/v1/bookings/{id}`, oldest first.
-    pub fn timeline(booking: &BookingWithChanges) -> Vec<BookingChange> {
-        let named = |text: &str| Some(text.to_owned()).filter(|t| !t.trim().is_empty());
-        booking
-            .changes
-            .iter()
-            .rev()
-            .map(|c| BookingChange {
-                status: c.status.as_str().to_owned(),
-                by: named(&c.changed_by_name).or_else(|| named(&c.changed_by)),
-                at: c.at,
-            })
-            .collect()
-    }
-}
-
-/// The Bookings view's state.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct BookingsView {
-    /// Latest activity first; `None` until the first load.
-    pub rows: Option<Vec<BookingRow>>,
-    /// Why the last load failed.
-    pub error: Option<String>,
-}
 
 /// The user's bookings (a managed state; its lock is taken alone).
 #[derive(Default)]
@@ -135,68 +30,9 @@ impl MyBookings {
         self.view.lock().expect("bookings lock").clone()
     }
 
-    /// Forgets everything (another user signed in, or signed out).
-    pub fn forget(&self) {
-        *self.view.lock().expect("bookings lock") = BookingsView::default();
-    }
-
-    /// Marks a row as waiting for the server, or settles it with an outcome.
-    pub fn mark(&self, booking_id: &str, busy: bool, outcome: Option<String>) {
-        let mut view = self.view.lock().expect("bookings lock");
-        if let Some(row) = view.rows.iter_mut().flatten().find(|r| r.id == booking_id) {
-            row.busy = busy;
-            row.outcome = outcome;
-        }
-    }
-
-    /// A booking's status changed live. Updates its row and moves it to the
-    /// top; `false` when the list cannot place the change (not listed yet,
-    /// or `me` is on neither side) and must be reloaded.
-    pub fn changed_live(&self, change: &BookingStatusChanged, me: &str) -> bool {
-        let mut view = self.view.lock().expect("bookings lock");
-        let Some(rows) = view.rows.as_mut() else { return false };
-        let Some(at) = rows.iter().position(|r| r.id == change.booking_id) else { return false };
-        let side = if rows[at].host_id == me {
-            Side::Host
-        } else if rows[at].renter_id == me {
-            Side::Renter
-        } else {
-            return false;
-        };
-        let mut row = rows.remove(at);
-        row.status = change.status.as_str().to_owned();
-        row.actions = change.status.moves(side).iter().map(|s| s.as_str().to_owned()).collect();
-        let by = if change.changed_by_name.is_empty() { &change.changed_by } else { &change.changed_by_name };
-        row.changed_by_name = Some(by.clone());
-        row.updated_at = row.updated_at.max(change.at);
-        if let Some(item) = &change.item {
-            row.title = Some(item.clone());
-        }
-        rows.insert(0, row);
-        true
-    }
-
-    fn loaded(&self, result: Result<Vec<BookingRow>, String>) {
-        let mut view = self.view.lock().expect("bookings lock");
-        match result {
-            Ok(mut rows) => {
-                let previous = view.rows.take().unwrap_or_default();
-                for row in &mut rows {
-                    if let Some(old) = previous.iter().find(|old| old.id == row.id) {
-                        // A page read before a live change came is older than
-                        // the row that change made: the row stays.
-                        if old.updated_at > row.updated_at {
-                            *row = old.clone();
-                        }
-                        // A click's outcome stays visible across the reload it causes.
-                        row.outcome.clone_from(&old.outcome);
-                    }
-                }
-                view.rows = Some(rows);
-                view.error = None;
-            }
-            Err(e) => view.error = Some(e),
-        }
+    /// Runs `change` on the view under its lock.
+    pub fn with<T>(&self, change: impl FnOnce(&mut BookingsView) -> T) -> T {
+        change(&mut self.view.lock().expect("bookings lock"))
     }
 }
 
@@ -212,7 +48,7 @@ pub fn reload(app: &AppHandle) {
         if let Err(e) = &result {
             tracing::warn!(error = %e, "could not load bookings");
         }
-        app.state::<MyBookings>().loaded(result);
+        app.state::<MyBookings>().with(|b| b.loaded(result));
         app.state::<AppState>().changed(false);
     });
 }
@@ -220,126 +56,4 @@ pub fn reload(app: &AppHandle) {
 /// Loads the bookings once a burst of changes has settled.
 pub fn reload_soon(app: &AppHandle) {
     app.state::<MyBookings>().reload_soon.schedule(app, SETTLE, reload);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-    use urutibiz_protocol::BookingStatus::{self, *};
-
-    #[test]
-    fn a_timeline_runs_oldest_first_with_names() {
-        let mut booking = server_item("b1", "confirmed");
-        booking["changes"] = json!([
-            {"status": "confirmed", "previousStatus": "pending", "changedBy": "h1", "changedByName": "Amina", "at": 20},
-            {"status": "pending", "previousStatus": "pending", "changedBy": "", "changedByName": "", "at": 10},
-        ]);
-        let booking: BookingWithChanges = serde_json::from_value(booking).unwrap();
-        let timeline = BookingChange::timeline(&booking);
-        assert_eq!(
-            timeline,
-            [
-                BookingChange { status: "pending".into(), by: None, at: 10 },
-                BookingChange { status: "confirmed".into(), by: Some("Amina".into()), at: 20 },
-            ]
-        );
-        let unchanged = BookingWithChanges { changes: Vec::new(), ..booking };
-        assert!(BookingChange::timeline(&unchanged).is_empty());
-    }
-
-    /// An item of `GET /api/v1/bookings` as the server writes it.
-    fn server_item(id: &str, status: &str) -> serde_json::Value {
-        json!({"id": id, "title": "Canon EOS R6", "status": status, "hostId": "host-amina", "hostName": "Amina",
-               "renterId": "renter-jean", "renterName": "Jean", "otherPartyId": "renter-jean",
-               "otherPartyName": "Jean", "changedBy": null, "changedByName": null, "updatedAt": 5,
-               "actions": ["confirmed", "rejected", "cancelled"], "chatId": "dm-1"})
-    }
-
-    fn row(item: serde_json::Value) -> BookingRow {
-        BookingRow::from(&serde_json::from_value::<BookingView>(item).unwrap())
-    }
-
-    #[test]
-    fn rows_come_from_the_server_and_outcomes_survive_a_reload() {
-        let row = row(server_item("b1", "pending"));
-        assert_eq!(row.other_party_name, "Jean");
-        assert_eq!(row.actions, ["confirmed", "rejected", "cancelled"]);
-
-        let bookings = MyBookings::default();
-        bookings.loaded(Ok(vec![row.clone()]));
-        bookings.mark("b1", true, None);
-        assert!(bookings.view().rows.unwrap()[0].busy);
-        bookings.mark("b1", false, Some("Already cancelled by Jean.".into()));
-        let mut reloaded = super::tests::row(server_item("b1", "cancelled"));
-        reloaded.actions.clear();
-        bookings.loaded(Ok(vec![reloaded]));
-        let view = bookings.view();
-        let rows = view.rows.unwrap();
-        assert_eq!(rows[0].status, "cancelled");
-        assert_eq!(rows[0].outcome.as_deref(), Some("Already cancelled by Jean."));
-        assert!(!rows[0].busy);
-
-        bookings.loaded(Err("the server answered 503".into()));
-        let view = bookings.view();
-        assert_eq!(view.error.as_deref(), Some("the server answered 503"));
-        assert_eq!(view.rows.unwrap().len(), 1, "a failed reload keeps what was shown");
-    }
-
-    fn live(
-        booking_id: &str,
-        status: BookingStatus,
-        previous: BookingStatus,
-        by: &str,
-        at: i64,
-    ) -> BookingStatusChanged {
-        BookingStatusChanged {
-            booking_id: booking_id.into(),
-            status,
-            previous_status: previous,
-            changed_by: by.into(),
-            changed_by_name: if by == "renter-jean" { "Jean".into() } else { by.into() },
-            host_name: "Amina".into(),
-            renter_name: "Jean".into(),
-            item: None,
-            at,
-            collapsed: None,
-        }
-    }
-
-    #[test]
-    fn a_live_change_updates_its_row_with_this_sides_moves_without_a_reload() {
-        let mut first = server_item("b1", "pending");
-        first["hostId"] = json!("host-amina");
-        first["renterId"] = json!("renter-jean");
-        let mut second = server_item("b2", "confirmed");
-        second["hostId"] = json!("host-amina");
-        second["renterId"] = json!("renter-jean");
-        let bookings = MyBookings::default();
-        let rows = [second, first].into_iter().map(row).collect();
-        bookings.loaded(Ok(rows));
-
-        // The host confirms b1: the renter's row says so, offers only Cancel,
-        // and moves to the top.
-        assert!(bookings.changed_live(&live("b1", Confirmed, Pending, "host-amina", 50), "renter-jean"));
-        let rows = bookings.view().rows.unwrap();
-        assert_eq!((rows[0].id.as_str(), rows[0].status.as_str()), ("b1", "confirmed"));
-        assert_eq!(rows[0].actions, ["cancelled"]);
-        assert_eq!(rows[0].changed_by_name.as_deref(), Some("host-amina"));
-        assert_eq!(rows[0].updated_at, 50);
-        // Seen from the host's side, the same move offers the host's moves.
-        assert!(bookings.changed_live(&live("b2", InProgress, Confirmed, "host-amina", 60), "host-amina"));
-        assert_eq!(bookings.view().rows.unwrap()[0].actions, ["completed"]);
-
-        // A page read before the change came does not undo it.
-        let mut stale = server_item("b1", "pending");
-        stale["hostId"] = json!("host-amina");
-        stale["renterId"] = json!("renter-jean");
-        bookings.loaded(Ok(vec![row(stale)]));
-        assert_eq!(bookings.view().rows.unwrap()[0].status, "confirmed");
-
-        // What the list cannot place asks for a reload.
-        assert!(!bookings.changed_live(&live("b9", Confirmed, Pending, "host-amina", 70), "renter-jean"));
-        assert!(!bookings.changed_live(&live("b1", Cancelled, Confirmed, "x", 80), "an-admin"));
-    }
 }

@@ -8,6 +8,7 @@ use crate::snapshot::Snapshot;
 use crate::state::AppState;
 use crate::{actions, booking_actions, endpoint, web_link};
 use tauri::{AppHandle, State};
+use urutibiz_desktop_core::bookings::BookingChange;
 use urutibiz_desktop_core::preferences::Preferences;
 use urutibiz_desktop_core::web_page::Page;
 use urutibiz_protocol::room::is_valid_id;
@@ -45,13 +46,13 @@ pub fn set_preferences(app: AppHandle, preferences: Preferences) -> Result<()> {
 
 /// A booking's status changes, oldest first (the row's timeline).
 #[tauri::command]
-pub async fn booking_timeline(app: AppHandle, booking_id: String) -> Result<Vec<bookings::BookingChange>> {
+pub async fn booking_timeline(app: AppHandle, booking_id: String) -> Result<Vec<BookingChange>> {
     if !is_valid_id(&booking_id) {
         return Err(Error::Invalid("That is not a booking of yours.".into()));
     }
     let config = crate::client::client_config(&app).ok_or_else(|| Error::Invalid("Sign in first.".into()))?;
     let booking = urutibiz_client::history::booking(&config, &booking_id).await?;
-    Ok(bookings::BookingChange::timeline(&booking))
+    Ok(BookingChange::timeline(&booking))
 }
 
 /// Loads the user's bookings again (the Bookings view's retry).

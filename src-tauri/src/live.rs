@@ -13,6 +13,7 @@ use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 use urutibiz_client::Update;
+use urutibiz_desktop_core::bookings::BookingsView;
 use urutibiz_desktop_core::history::Change;
 use urutibiz_protocol::ServerEvent;
 
@@ -33,8 +34,8 @@ pub fn run(app: AppHandle, mut news: UnboundedReceiver<News>) {
             let update = match news {
                 News::Started => {
                     replaying = false;
-                    app.state::<crate::bookings::MyBookings>().forget();
-                    app.state::<crate::chats::MyChats>().with(crate::chats::Chats::forget);
+                    app.state::<crate::bookings::MyBookings>().with(BookingsView::forget);
+                    app.state::<crate::chats::MyChats>().with(urutibiz_desktop_core::chats::Chats::forget);
                     continue;
                 }
                 News::Update(update) => *update,
@@ -125,7 +126,7 @@ fn apply(app: &AppHandle, update: Update, replaying: bool) {
                     let placed = match &frame.event {
                         ServerEvent::BookingStatusChanged(change) => {
                             let me = crate::account::user_id(app);
-                            app.state::<crate::bookings::MyBookings>().changed_live(change, &me)
+                            app.state::<crate::bookings::MyBookings>().with(|b| b.changed_live(change, &me))
                         }
                         _ => false,
                     };

@@ -3,14 +3,16 @@
 //! again after each burst of changes (`live::run_redraws`).
 
 use crate::account::{Account, SignInView, UserView};
-use crate::bookings::{BookingsView, MyBookings};
-use crate::chats::{ChatsView, MyChats};
+use crate::bookings::MyBookings;
+use crate::chats::MyChats;
 use crate::settings::Settings;
 use crate::state::{AppState, ConnectionView, KeychainView};
 use crate::updates::{UpdateView, Updates};
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
 use ts_rs::TS;
+use urutibiz_desktop_core::bookings::BookingsView;
+use urutibiz_desktop_core::chats::ChatsView;
 use urutibiz_desktop_core::history::{BookingLive, Item};
 
 /// Everything the window shows.

@@ -9,23 +9,13 @@ use tauri::image::Image;
 use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItem, SubmenuBuilder};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
+use urutibiz_desktop_core::badge::Badge;
 use urutibiz_desktop_core::history::Item;
 
 /// The tray icon's id.
 pub const TRAY_ID: &str = "urutibiz";
 /// Recent notifications listed in the menu.
 const RECENT: usize = 5;
-
-/// What the icon shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Badge {
-    /// No token, or the server refused it.
-    SignedOut,
-    /// Not connected.
-    Offline,
-    /// Connected (or connecting) with this many unread.
-    Unread(i64),
-}
 
 /// The PNG for a badge.
 pub fn icon_bytes(badge: Badge) -> &'static [u8] {
@@ -46,21 +36,10 @@ pub fn icon_bytes(badge: Badge) -> &'static [u8] {
     }
 }
 
-/// The badge for the current state.
+/// The badge for the current state (the core's rule).
 pub fn badge(state: &AppState) -> Badge {
     let known = state.lock();
-    match known.connection.state.as_str() {
-        "signed-out" => Badge::SignedOut,
-        "offline" => Badge::Offline,
-        _ => {
-            let (preferences, history) = (&known.settings.preferences, &known.history);
-            // The server counts every unread notification; kinds the user
-            // keeps out of the badge are taken off (those in the cache).
-            let left_out =
-                history.items.iter().filter(|i| !i.read && !preferences.counts_in_badge(i)).count() as i64;
-            Badge::Unread((history.unread - left_out).max(0))
-        }
-    }
+    urutibiz_desktop_core::badge::badge(&known.connection.state, &known.history, &known.settings.preferences)
 }
 
 fn label(item: &Item) -> String {

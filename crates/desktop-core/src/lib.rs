@@ -17,11 +17,18 @@
 //! - [`booking_answers`]: which popups carry Confirm and Decline, and the
 //!   server's answer in words.
 //! - [`web_page`]: the website's page of a notification.
+//! - [`badge`]: what the tray bell shows.
+//! - [`bookings`]: the Bookings view: rows, live changes, click outcomes.
+//! - [`chats`]: the Chats view: the list, the open conversation, live and
+//!   own messages.
 //! - [`deep_link`] and [`launch`]: `urutibiz:` links and the launch's
 //!   flags (a link launch takes none); also built by the fuzz targets.
 
 pub mod alert_text;
+pub mod badge;
 pub mod booking_answers;
+pub mod bookings;
+pub mod chats;
 pub mod deep_link;
 pub mod dnd;
 pub mod history;
