@@ -28,31 +28,31 @@
 //! - [`state`]: what the app knows, one owner behind one lock.
 //! - [`settings`], [`keychain`], [`sound`], [`settle`].
 
-pub mod account;
-pub mod actions;
-pub mod autostart;
-pub mod booking_actions;
-pub mod bookings;
-pub mod chats;
-pub mod clicks;
-pub mod client;
-pub mod commands;
-pub mod endpoint;
-pub mod error;
-pub mod keychain;
-pub mod live;
-pub mod popups;
-pub mod relaunch;
-pub mod settings;
-pub mod settle;
-pub mod sign_in;
-pub mod snapshot;
-pub mod sound;
-pub mod state;
-pub mod tray;
-pub mod updates;
-pub mod web_link;
-pub mod window;
+mod account;
+mod actions;
+mod autostart;
+mod booking_actions;
+mod bookings;
+mod chats;
+mod clicks;
+mod client;
+mod commands;
+mod endpoint;
+mod error;
+mod keychain;
+mod live;
+mod popups;
+mod relaunch;
+mod settings;
+mod settle;
+mod sign_in;
+mod snapshot;
+mod sound;
+mod state;
+mod tray;
+mod updates;
+mod web_link;
+mod window;
 
 use settings::SettingsStore;
 use state::{AppState, ConnectionView};

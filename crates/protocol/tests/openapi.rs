@@ -14,7 +14,8 @@ use urutibiz_protocol::server::{NewMessage, Notification};
 use urutibiz_protocol::BookingStatus;
 
 fn schemas() -> Map<String, Value> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json")).unwrap();
     let spec: Value = serde_json::from_str(&text).unwrap();
     spec["components"]["schemas"].as_object().unwrap().clone()
 }
@@ -32,7 +33,9 @@ fn shape(schemas: &Map<String, Value>, schema: &Value) -> (BTreeSet<String>, BTr
         required.extend(r);
     }
     properties.extend(schema["properties"].as_object().into_iter().flatten().map(|(k, _)| k.clone()));
-    required.extend(schema["required"].as_array().into_iter().flatten().filter_map(|r| r.as_str().map(str::to_owned)));
+    required.extend(
+        schema["required"].as_array().into_iter().flatten().filter_map(|r| r.as_str().map(str::to_owned)),
+    );
     (properties, required)
 }
 
@@ -41,7 +44,11 @@ fn matches(schemas: &Map<String, Value>, schema: &Value, value: &impl Serialize,
     let written: BTreeSet<String> =
         serde_json::to_value(value).unwrap().as_object().unwrap().keys().cloned().collect();
     let (properties, required) = shape(schemas, schema);
-    assert!(written.is_subset(&properties), "{what} writes {:?} that the schema lacks", &written - &properties);
+    assert!(
+        written.is_subset(&properties),
+        "{what} writes {:?} that the schema lacks",
+        &written - &properties
+    );
     assert!(required.is_subset(&written), "{what} lacks {:?} that the schema requires", &required - &written);
 }
 
