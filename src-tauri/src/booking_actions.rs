@@ -16,7 +16,7 @@ use tauri::{AppHandle, Manager};
 use urutibiz_client::Command;
 use urutibiz_desktop_core::alert_text::{Alert, Urgency};
 use urutibiz_desktop_core::booking_answers::{outcome, row_outcome, Answerable, Decision};
-use urutibiz_protocol::ServerMessage;
+use urutibiz_protocol::{BookingStatus, ServerMessage};
 
 /// Prefix of the references of requests made from popups.
 const REFERENCE_PREFIX: &str = "popup-";
@@ -45,10 +45,15 @@ impl BookingActions {
     }
 
     /// Sends a request, remembering where its answer goes.
-    fn send(&self, client: &urutibiz_client::Handle, booking_id: String, status: &str, origin: Origin) {
+    fn send(
+        &self,
+        client: &urutibiz_client::Handle,
+        booking_id: String,
+        status: BookingStatus,
+        origin: Origin,
+    ) {
         let reference = format!("{REFERENCE_PREFIX}{}", self.next.fetch_add(1, Ordering::Relaxed));
-        let command =
-            Command::UpdateBooking { booking_id, status: status.into(), reference: reference.clone() };
+        let command = Command::UpdateBooking { booking_id, status, reference: reference.clone() };
         self.waiting.lock().expect("booking actions lock").insert(reference, origin);
         client.send(command);
     }
@@ -63,12 +68,12 @@ fn online_client(app: &AppHandle) -> Option<urutibiz_client::Handle> {
 }
 
 /// A button of the Bookings view: `Err` (in words) when offline.
-pub fn invoke_from_window(app: &AppHandle, booking_id: String, status: String) -> Result<(), String> {
+pub fn invoke_from_window(app: &AppHandle, booking_id: String, status: BookingStatus) -> Result<(), String> {
     let client = online_client(app).ok_or("Offline — try again when connected.")?;
     app.state::<MyBookings>().with(|b| b.mark(&booking_id, true, None));
     app.state::<AppState>().changed(false);
     let origin = Origin::Window { booking_id: booking_id.clone() };
-    app.state::<BookingActions>().send(&client, booking_id, &status, origin);
+    app.state::<BookingActions>().send(&client, booking_id, status, origin);
     Ok(())
 }
 

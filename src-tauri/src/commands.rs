@@ -12,6 +12,7 @@ use urutibiz_desktop_core::bookings::BookingChange;
 use urutibiz_desktop_core::preferences::Preferences;
 use urutibiz_desktop_core::web_page::Page;
 use urutibiz_protocol::room::is_valid_id;
+use urutibiz_protocol::BookingStatus;
 
 /// Everything the window shows.
 #[tauri::command]
@@ -29,10 +30,10 @@ pub fn get_snapshot(
 /// outcome shows on the row.
 #[tauri::command]
 pub fn update_booking(app: AppHandle, booking_id: String, status: String) -> Result<()> {
-    const MOVES: [&str; 5] = ["confirmed", "rejected", "cancelled", "in_progress", "completed"];
-    if !MOVES.contains(&status.as_str()) {
-        return Err(Error::Invalid(format!("unknown booking status {status}")));
-    }
+    // Any status but the first one can be moved to.
+    let status = BookingStatus::parse(&status)
+        .filter(|s| *s != BookingStatus::Pending)
+        .ok_or_else(|| Error::Invalid(format!("unknown booking status {status}")))?;
     booking_actions::invoke_from_window(&app, booking_id, status).map_err(Error::Invalid)
 }
 

@@ -9,14 +9,17 @@ use crate::dedupe::Seen;
 use crate::position::PositionStore;
 use crate::state::{now_ms, ConnectionState};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
-use urutibiz_protocol::{close, event, ErrorCode, ServerEvent, ServerMessage};
+use urutibiz_protocol::client::{
+    Authenticate, BookingUpdate, Empty, MarkRead, Message as ChatMessage, Resume,
+};
+use urutibiz_protocol::frame::RequestFrame;
+use urutibiz_protocol::{close, event, BookingStatus, ErrorCode, ServerEvent, ServerMessage};
 
 /// How often the wall clock is compared with the monotonic clock.
 const CLOCK_CHECK: Duration = Duration::from_secs(2);
@@ -59,8 +62,8 @@ pub enum Command {
     UpdateBooking {
         /// The booking.
         booking_id: String,
-        /// The status to move it to (`confirmed`, `rejected`, ...).
-        status: String,
+        /// The status to move it to.
+        status: BookingStatus,
         /// Echoed in the answer, so the shell can match it.
         reference: String,
     },
@@ -130,7 +133,7 @@ struct Client {
     updates: mpsc::UnboundedSender<Update>,
     commands: mpsc::UnboundedReceiver<Command>,
     /// Requests made while offline, sent after the next `resumed`.
-    pending: Vec<Value>,
+    pending: Vec<String>,
     seen: Seen,
     backoff: Backoff,
     /// The refresher has given up (the provider refused): do not wait for it.
@@ -365,8 +368,8 @@ impl Client {
                                 // A first start: begin at the head; older items come from HTTP.
                                 let head = hello.head_seq;
                                 cursor = Some(head);
-                                let resume = json!({"event": event::RESUME, "data": {"after": head}});
-                                if socket.send(Message::Text(resume.to_string().into())).await.is_err() {
+                                let resume = RequestFrame::new(event::RESUME, Resume { after: head }, None);
+                                if socket.send(Message::Text(resume.to_json().into())).await.is_err() {
                                     break Ended::Retry("connection lost".into());
                                 }
                             }
@@ -380,7 +383,7 @@ impl Client {
                             resuming = false;
                             self.release(&mut held, &mut cursor);
                             for request in std::mem::take(&mut self.pending) {
-                                if socket.send(Message::Text(request.to_string().into())).await.is_err() {
+                                if socket.send(Message::Text(request.into())).await.is_err() {
                                     break;
                                 }
                             }
@@ -390,8 +393,8 @@ impl Client {
                             let head = resync.head_seq;
                             self.release(&mut held, &mut cursor);
                             cursor = Some(head);
-                            let resume = json!({"event": event::RESUME, "data": {"after": head}});
-                            let _ = socket.send(Message::Text(resume.to_string().into())).await;
+                            let resume = RequestFrame::new(event::RESUME, Resume { after: head }, None);
+                            let _ = socket.send(Message::Text(resume.to_json().into())).await;
                         }
                         ServerEvent::Error(error)
                             if error.code == ErrorCode::TokenExpired
@@ -442,13 +445,14 @@ impl Client {
                         break Ended::SignedOut(reason);
                     }
                     Some(Command::SetToken(token)) => {
-                        let frame = json!({"event": event::AUTHENTICATE, "data": {"token": token}});
+                        let renewed = Authenticate { token: token.clone(), resume_after: None };
+                        let frame = RequestFrame::new(event::AUTHENTICATE, renewed, None).to_json();
                         self.set_token(token);
-                        let _ = socket.send(Message::Text(frame.to_string().into())).await;
+                        let _ = socket.send(Message::Text(frame.into())).await;
                     }
                     Some(other) if online => {
                         if let Some(request) = request_frame(&other) {
-                            let _ = socket.send(Message::Text(request.to_string().into())).await;
+                            let _ = socket.send(Message::Text(request.into())).await;
                         }
                     }
                     Some(other) => self.queue(other),
@@ -485,32 +489,35 @@ impl Client {
     }
 }
 
-/// The frame a shell command becomes.
-fn request_frame(command: &Command) -> Option<Value> {
-    match command {
-        Command::MarkRead(ids) => Some(json!({"event": event::MARK_READ, "data": {"ids": ids}})),
-        Command::MarkChatRead(chat_id) => {
-            Some(json!({"event": event::MARK_READ, "data": {"chatId": chat_id}}))
+/// The frame a shell command becomes, as the text sent on the wire.
+fn request_frame(command: &Command) -> Option<String> {
+    let read = |ids: Option<Vec<String>>, chat_id: Option<String>| MarkRead { ids, up_to: None, chat_id };
+    let text = match command {
+        Command::MarkRead(ids) => {
+            RequestFrame::new(event::MARK_READ, read(Some(ids.clone()), None), None).to_json()
         }
-        Command::MarkAllRead => Some(json!({"event": event::MARK_ALL_READ})),
-        Command::Clear => Some(json!({"event": event::CLEAR})),
-        Command::SendMessage { chat_id, message, reference } => Some(json!({
-            "event": event::MESSAGE,
-            "data": {"chatId": chat_id, "message": message},
-            "ref": reference,
-        })),
-        Command::MessageUser { to_user_id, message, reference } => Some(json!({
-            "event": event::MESSAGE,
-            "data": {"toUserId": to_user_id, "message": message},
-            "ref": reference,
-        })),
-        Command::UpdateBooking { booking_id, status, reference } => Some(json!({
-            "event": event::BOOKING_UPDATE,
-            "data": {"bookingId": booking_id, "status": status},
-            "ref": reference,
-        })),
-        _ => None,
-    }
+        Command::MarkChatRead(chat_id) => {
+            RequestFrame::new(event::MARK_READ, read(None, Some(chat_id.clone())), None).to_json()
+        }
+        Command::MarkAllRead => RequestFrame::new(event::MARK_ALL_READ, Empty {}, None).to_json(),
+        Command::Clear => RequestFrame::new(event::CLEAR, Empty {}, None).to_json(),
+        Command::SendMessage { chat_id, message, reference } => {
+            let data =
+                ChatMessage { chat_id: Some(chat_id.clone()), message: message.clone(), to_user_id: None };
+            RequestFrame::new(event::MESSAGE, data, Some(reference)).to_json()
+        }
+        Command::MessageUser { to_user_id, message, reference } => {
+            let data =
+                ChatMessage { chat_id: None, message: message.clone(), to_user_id: Some(to_user_id.clone()) };
+            RequestFrame::new(event::MESSAGE, data, Some(reference)).to_json()
+        }
+        Command::UpdateBooking { booking_id, status, reference } => {
+            let data = BookingUpdate { booking_id: booking_id.clone(), status: *status };
+            RequestFrame::new(event::BOOKING_UPDATE, data, Some(reference)).to_json()
+        }
+        _ => return None,
+    };
+    Some(text)
 }
 
 fn ended_by_close(close: Option<(CloseCode, String)>) -> Ended {
@@ -526,5 +533,57 @@ fn ended_by_close(close: Option<(CloseCode, String)>) -> Ended {
         }
         Some((code, reason)) => Ended::Retry(format!("closed by the server ({}): {reason}", u16::from(code))),
         None => Ended::Retry("closed by the server".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use urutibiz_protocol::ClientFrame;
+
+    /// What the server reads of a command's frame.
+    fn read(command: Command) -> ClientFrame {
+        ClientFrame::parse(&request_frame(&command).expect("a frame")).expect("a frame the server reads")
+    }
+
+    #[test]
+    fn commands_become_the_frames_the_server_reads() {
+        let update = read(Command::UpdateBooking {
+            booking_id: "b1".into(),
+            status: BookingStatus::Confirmed,
+            reference: "popup-1".into(),
+        });
+        assert_eq!(
+            (update.event.as_str(), update.reference.as_deref()),
+            (event::BOOKING_UPDATE, Some("popup-1"))
+        );
+        let data: BookingUpdate = update.payload().unwrap();
+        assert_eq!((data.booking_id.as_str(), data.status), ("b1", BookingStatus::Confirmed));
+
+        let reply = read(Command::SendMessage {
+            chat_id: "dm-1".into(),
+            message: "Yes".into(),
+            reference: "send-2".into(),
+        });
+        let data: ChatMessage = reply.payload().unwrap();
+        assert_eq!(
+            (data.chat_id.as_deref(), data.to_user_id, data.message.as_str()),
+            (Some("dm-1"), None, "Yes")
+        );
+        let first = read(Command::MessageUser {
+            to_user_id: "r1".into(),
+            message: "Hi".into(),
+            reference: "send-3".into(),
+        });
+        let data: ChatMessage = first.payload().unwrap();
+        assert_eq!((data.chat_id, data.to_user_id.as_deref()), (None, Some("r1")));
+
+        let chat_read: MarkRead = read(Command::MarkChatRead("dm-1".into())).payload().unwrap();
+        assert_eq!((chat_read.ids, chat_read.chat_id.as_deref()), (None, Some("dm-1")));
+        let ids: MarkRead = read(Command::MarkRead(vec!["n1".into()])).payload().unwrap();
+        assert_eq!(ids.ids, Some(vec!["n1".to_owned()]));
+        assert_eq!(read(Command::MarkAllRead).event, event::MARK_ALL_READ);
+        assert_eq!(read(Command::Clear).event, event::CLEAR);
+        assert_eq!(request_frame(&Command::Reconnect), None);
     }
 }

@@ -279,7 +279,7 @@ async fn a_host_confirms_from_the_client_and_a_late_or_second_click_gets_the_rea
     wait_online(&mut renter_updates).await;
     let update = |booking: &str, status: &str, reference: &str| ClientCommand::UpdateBooking {
         booking_id: booking.into(),
-        status: status.into(),
+        status: BookingStatus::parse(status).expect("a booking status"),
         reference: reference.into(),
     };
 

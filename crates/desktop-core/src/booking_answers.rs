@@ -37,10 +37,10 @@ impl Decision {
     }
 
     /// The booking status it asks for.
-    pub fn status(self) -> &'static str {
+    pub fn status(self) -> BookingStatus {
         match self {
-            Decision::Confirm => "confirmed",
-            Decision::Decline => "rejected",
+            Decision::Confirm => BookingStatus::Confirmed,
+            Decision::Decline => BookingStatus::Rejected,
         }
     }
 

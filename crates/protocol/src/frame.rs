@@ -106,6 +106,32 @@ impl ClientFrame {
     }
 }
 
+/// A frame as a client sends it, from one of the payloads of
+/// [`crate::client`]: clients build their frames from the types, never by
+/// hand.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestFrame<'a, T> {
+    /// The event name.
+    pub event: &'a str,
+    /// The payload.
+    pub data: T,
+    /// Correlation string the server echoes on its direct reply.
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<&'a str>,
+}
+
+impl<'a, T: Serialize> RequestFrame<'a, T> {
+    /// A frame of `event` carrying `data`.
+    pub fn new(event: &'a str, data: T, reference: Option<&'a str>) -> Self {
+        RequestFrame { event, data, reference }
+    }
+
+    /// Encodes the frame as the JSON text sent on the wire.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("client frames always serialize")
+    }
+}
+
 /// A frame as the server sends it. Stored events carry `id` and `seq`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerFrame<'a, T> {
