@@ -3,6 +3,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testi
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { App } from "./App";
 import type { Snapshot } from "./generated/Snapshot";
+import type { BookingRow } from "./generated/BookingRow";
 import { snapshotWith } from "./testing/snapshot";
 
 function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
@@ -173,7 +174,7 @@ describe("App", () => {
 
   it("opens notifications and bookings in the browser once a website is set; settings save the address and turn start at login off", async () => {
     const base = snapshot();
-    const row = {
+    const row: BookingRow = {
       id: "b1", title: "Canon EOS R6", status: "pending", otherPartyId: "renter-jean", otherPartyName: "Jean",
       changedByName: null, updatedAt: Date.now(), actions: ["confirmed"], chatId: "dm-1", outcome: null, busy: false,
     };
@@ -203,7 +204,7 @@ describe("App", () => {
   });
 
   it("shows a booking's history of changes, loaded when opened", async () => {
-    const row = {
+    const row: BookingRow = {
       id: "b1", title: "Canon EOS R6", status: "confirmed", otherPartyId: "renter-jean", otherPartyName: "Jean",
       changedByName: "Amina", updatedAt: Date.now(), actions: ["cancelled"], chatId: "dm-1", outcome: null, busy: false,
     };
@@ -267,7 +268,7 @@ describe("App", () => {
   });
 
   it("lists the user's bookings with the moves each allows, and acts through the backend", async () => {
-    const row = {
+    const row: BookingRow = {
       id: "b1", title: "Canon EOS R6", status: "pending", otherPartyId: "renter-jean", otherPartyName: "Jean",
       changedByName: null, updatedAt: Date.now(), actions: ["confirmed", "rejected", "cancelled"], chatId: "dm-1",
       outcome: null, busy: false,
@@ -295,7 +296,7 @@ describe("App", () => {
   });
 
   it("mutes one booking for a while and unmutes it", async () => {
-    const row = {
+    const row: BookingRow = {
       id: "b1", title: "Canon EOS R6", status: "confirmed", otherPartyId: "renter-jean", otherPartyName: "Jean",
       changedByName: null, updatedAt: Date.now(), actions: ["cancelled"], chatId: "dm-1", outcome: null, busy: false,
     };
@@ -404,7 +405,7 @@ describe("App", () => {
   });
 
   it("opens at the booking a link names, and says when it is not the user's", async () => {
-    const row = {
+    const row: BookingRow = {
       id: "b1", title: "Canon EOS R6", status: "pending", otherPartyId: "renter-jean", otherPartyName: "Jean",
       changedByName: null, updatedAt: Date.now(), actions: ["confirmed"], chatId: "dm-1", outcome: null, busy: false,
     };
@@ -424,7 +425,7 @@ describe("App", () => {
   });
 
   it("says what became of a click, and shows empty, loading and failed lists", async () => {
-    const late = {
+    const late: BookingRow = {
       id: "b1", title: null, status: "cancelled", otherPartyId: "renter-jean", otherPartyName: "Jean",
       changedByName: "Jean", updatedAt: Date.now(), actions: [], chatId: "dm-1",
       outcome: "Already cancelled by Jean.", busy: false,

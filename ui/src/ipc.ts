@@ -5,6 +5,10 @@ import { getCurrentWindow } from "@tauri-apps/api/window";
 import type { Snapshot } from "./generated/Snapshot";
 import type { Preferences } from "./generated/Preferences";
 import type { BookingChange } from "./generated/BookingChange";
+import type { BookingRow } from "./generated/BookingRow";
+
+/** A booking status, as the protocol names it. */
+export type BookingStatus = BookingRow["status"];
 
 export const getSnapshot = () => invoke<Snapshot>("get_snapshot");
 export const takeFocusItem = () => invoke<string | null>("take_focus_item");
@@ -21,7 +25,7 @@ export const setTheme = (theme: string) => invoke<void>("set_theme", { theme });
 export const setMuted = (muted: boolean) => invoke<void>("set_muted", { muted });
 export const setDnd = (mode: "hour" | "tomorrow" | "off") => invoke<void>("set_dnd", { mode });
 export const reconnect = () => invoke<void>("reconnect");
-export const updateBooking = (bookingId: string, status: string) =>
+export const updateBooking = (bookingId: string, status: BookingStatus) =>
   invoke<void>("update_booking", { bookingId, status });
 export const bookingTimeline = (bookingId: string) => invoke<BookingChange[]>("booking_timeline", { bookingId });
 export const reloadBookings = () => invoke<void>("reload_bookings");

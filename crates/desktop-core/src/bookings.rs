@@ -12,6 +12,7 @@ use ts_rs::TS;
 use urutibiz_protocol::api::{BookingView, BookingWithChanges};
 use urutibiz_protocol::booking::Side;
 use urutibiz_protocol::server::BookingStatusChanged;
+use urutibiz_protocol::BookingStatus;
 
 /// One booking as the Bookings view shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -22,8 +23,8 @@ pub struct BookingRow {
     pub id: String,
     /// What is booked.
     pub title: Option<String>,
-    /// `pending`, `confirmed`, ...
-    pub status: String,
+    /// Its status.
+    pub status: BookingStatus,
     /// The other participant, seen from this user.
     pub other_party_id: String,
     /// Their name.
@@ -34,7 +35,7 @@ pub struct BookingRow {
     #[ts(type = "number")]
     pub updated_at: i64,
     /// The statuses this user may move it to now.
-    pub actions: Vec<String>,
+    pub actions: Vec<BookingStatus>,
     /// The two participants' chat.
     pub chat_id: String,
     /// What became of this user's last click, in words, until the next load.
@@ -57,12 +58,12 @@ impl From<&BookingView> for BookingRow {
         BookingRow {
             id: v.id.clone(),
             title: v.title.clone(),
-            status: v.status.as_str().to_owned(),
+            status: v.status,
             other_party_id: v.other_party_id.clone(),
             other_party_name: v.other_party_name.clone(),
             changed_by_name: v.changed_by_name.clone(),
             updated_at: v.updated_at,
-            actions: v.actions.iter().map(|a| a.as_str().to_owned()).collect(),
+            actions: v.actions.clone(),
             chat_id: v.chat_id.clone(),
             outcome: None,
             busy: false,
@@ -78,7 +79,7 @@ impl From<&BookingView> for BookingRow {
 #[ts(export)]
 pub struct BookingChange {
     /// The status it moved to.
-    pub status: String,
+    pub status: BookingStatus,
     /// Who moved it, by name (`None` when registered by the backend).
     pub by: Option<String>,
     /// When, Unix milliseconds.
@@ -95,7 +96,7 @@ impl BookingChange {
             .iter()
             .rev()
             .map(|c| BookingChange {
-                status: c.status.as_str().to_owned(),
+                status: c.status,
                 by: named(&c.changed_by_name).or_else(|| named(&c.changed_by)),
                 at: c.at,
             })
@@ -142,8 +143,8 @@ impl BookingsView {
             return false;
         };
         let mut row = rows.remove(at);
-        row.status = change.status.as_str().to_owned();
-        row.actions = change.status.moves(side).iter().map(|s| s.as_str().to_owned()).collect();
+        row.status = change.status;
+        row.actions = change.status.moves(side);
         let by = if change.changed_by_name.is_empty() { &change.changed_by } else { &change.changed_by_name };
         row.changed_by_name = Some(by.clone());
         row.updated_at = row.updated_at.max(change.at);
@@ -182,7 +183,7 @@ impl BookingsView {
 mod tests {
     use super::*;
     use serde_json::json;
-    use urutibiz_protocol::BookingStatus::{self, *};
+    use urutibiz_protocol::BookingStatus::*;
 
     #[test]
     fn a_timeline_runs_oldest_first_with_names() {
@@ -196,8 +197,8 @@ mod tests {
         assert_eq!(
             timeline,
             [
-                BookingChange { status: "pending".into(), by: None, at: 10 },
-                BookingChange { status: "confirmed".into(), by: Some("Amina".into()), at: 20 },
+                BookingChange { status: Pending, by: None, at: 10 },
+                BookingChange { status: Confirmed, by: Some("Amina".into()), at: 20 },
             ]
         );
         let unchanged = BookingWithChanges { changes: Vec::new(), ..booking };
@@ -220,7 +221,7 @@ mod tests {
     fn rows_come_from_the_server_and_outcomes_survive_a_reload() {
         let first = row(server_item("b1", "pending"));
         assert_eq!(first.other_party_name, "Jean");
-        assert_eq!(first.actions, ["confirmed", "rejected", "cancelled"]);
+        assert_eq!(first.actions, [Confirmed, Rejected, Cancelled]);
 
         let mut bookings = BookingsView::default();
         bookings.loaded(Ok(vec![first.clone()]));
@@ -232,7 +233,7 @@ mod tests {
         bookings.loaded(Ok(vec![reloaded]));
         let view = bookings.clone();
         let rows = view.rows.unwrap();
-        assert_eq!(rows[0].status, "cancelled");
+        assert_eq!(rows[0].status, Cancelled);
         assert_eq!(rows[0].outcome.as_deref(), Some("Already cancelled by Jean."));
         assert!(!rows[0].busy);
 
@@ -279,20 +280,20 @@ mod tests {
         // and moves to the top.
         assert!(bookings.changed_live(&live("b1", Confirmed, Pending, "host-amina", 50), "renter-jean"));
         let rows = bookings.rows.clone().unwrap();
-        assert_eq!((rows[0].id.as_str(), rows[0].status.as_str()), ("b1", "confirmed"));
-        assert_eq!(rows[0].actions, ["cancelled"]);
+        assert_eq!((rows[0].id.as_str(), rows[0].status), ("b1", Confirmed));
+        assert_eq!(rows[0].actions, [Cancelled]);
         assert_eq!(rows[0].changed_by_name.as_deref(), Some("host-amina"));
         assert_eq!(rows[0].updated_at, 50);
         // Seen from the host's side, the same move offers the host's moves.
         assert!(bookings.changed_live(&live("b2", InProgress, Confirmed, "host-amina", 60), "host-amina"));
-        assert_eq!(bookings.rows.clone().unwrap()[0].actions, ["completed"]);
+        assert_eq!(bookings.rows.clone().unwrap()[0].actions, [Completed]);
 
         // A page read before the change came does not undo it.
         let mut stale = server_item("b1", "pending");
         stale["hostId"] = json!("host-amina");
         stale["renterId"] = json!("renter-jean");
         bookings.loaded(Ok(vec![row(stale)]));
-        assert_eq!(bookings.rows.clone().unwrap()[0].status, "confirmed");
+        assert_eq!(bookings.rows.clone().unwrap()[0].status, Confirmed);
 
         // What the list cannot place asks for a reload.
         assert!(!bookings.changed_live(&live("b9", Confirmed, Pending, "host-amina", 70), "renter-jean"));

@@ -10,18 +10,17 @@ use serde_json::Value;
 
 /// The `data` of a `booking` notification: a booking moved along its life
 /// cycle (or was requested).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export, export_to = "../../../web/src/generated/"))]
 #[serde(rename_all = "camelCase")]
 pub struct BookingNotificationData {
     /// The booking (empty when a backend left it out).
-    #[serde(default)]
     pub booking_id: String,
     /// Its status now; `None` for a status this version does not know.
-    #[serde(default, deserialize_with = "known_status", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BookingStatus>,
     /// Its status before.
-    #[serde(default, deserialize_with = "known_status", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_status: Option<BookingStatus>,
     /// What is rented, e.g. "Canon EOS R6".
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,11 +103,41 @@ impl NotificationData {
     }
 }
 
-/// A status this version knows, or `None` (a newer server's, or a
-/// backend's own word).
-fn known_status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<BookingStatus>, D::Error> {
-    let value = Option::<Value>::deserialize(deserializer)?;
-    Ok(value.and_then(|v| BookingStatus::deserialize(v).ok()))
+impl<'de> Deserialize<'de> for BookingNotificationData {
+    /// Lenient where a backend may differ: a missing id reads as empty, a
+    /// status this version does not know (a newer server's, or a backend's
+    /// own word) as `None`; a field of another type is still an error.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire {
+            #[serde(default)]
+            booking_id: String,
+            #[serde(default)]
+            status: Option<Value>,
+            #[serde(default)]
+            previous_status: Option<Value>,
+            #[serde(default)]
+            item: Option<String>,
+            #[serde(default)]
+            changed_by: Option<String>,
+            #[serde(default)]
+            other_party_id: Option<String>,
+            #[serde(default)]
+            other_party_name: Option<String>,
+        }
+        let known = |status: Option<Value>| status.and_then(|v| BookingStatus::deserialize(v).ok());
+        let wire = Wire::deserialize(deserializer)?;
+        Ok(BookingNotificationData {
+            booking_id: wire.booking_id,
+            status: known(wire.status),
+            previous_status: known(wire.previous_status),
+            item: wire.item,
+            changed_by: wire.changed_by,
+            other_party_id: wire.other_party_id,
+            other_party_name: wire.other_party_name,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ const MOVE: Record<string, string> = {
 
 interface Props {
   bookings: BookingsState;
-  onMove: (bookingId: string, status: string) => void;
+  onMove: (bookingId: string, status: BookingRow["status"]) => void;
   onRetry: () => void;
   /** Mutes by key (`booking:<id>`): until (ms) or `null` until unmuted. */
   muted: Record<string, number | null>;
