@@ -6,7 +6,7 @@
 use crate::config::ClientConfig;
 use serde::de::DeserializeOwned;
 use urutibiz_protocol::api::{
-    BookingView, BookingWithChanges, ChatSummary, Cursor, MessageItem, NotificationItem, Page,
+    path_segment, BookingView, BookingWithChanges, ChatSummary, Cursor, MessageItem, NotificationItem, Page,
 };
 
 /// Why a user API call gave nothing.
@@ -51,7 +51,7 @@ pub async fn my_bookings(config: &ClientConfig, limit: usize) -> Result<Vec<Book
 
 /// One booking with its latest status changes (`changes`, newest first).
 pub async fn booking(config: &ClientConfig, booking_id: &str) -> Result<BookingWithChanges, HistoryError> {
-    let path = format!("/api/v1/bookings/{}", encode(booking_id));
+    let path = format!("/api/v1/bookings/{}", path_segment(booking_id));
     get(config, &path, "booking").await
 }
 
@@ -64,7 +64,7 @@ pub async fn my_chats(
 ) -> Result<Page<ChatSummary>, HistoryError> {
     let mut path = format!("/api/v1/chats?limit={}", limit.clamp(1, 200));
     if let Some(before) = before {
-        path.push_str(&format!("&before={}", encode(&before.to_string())));
+        path.push_str(&format!("&before={}", path_segment(&before.to_string())));
     }
     get(config, &path, "chats").await
 }
@@ -76,25 +76,11 @@ pub async fn chat_messages(
     before: Option<&Cursor>,
     limit: usize,
 ) -> Result<Page<MessageItem>, HistoryError> {
-    let mut path = format!("/api/v1/chats/{}/messages?limit={}", encode(chat_id), limit.clamp(1, 200));
+    let mut path = format!("/api/v1/chats/{}/messages?limit={}", path_segment(chat_id), limit.clamp(1, 200));
     if let Some(before) = before {
-        path.push_str(&format!("&before={}", encode(&before.to_string())));
+        path.push_str(&format!("&before={}", path_segment(&before.to_string())));
     }
     get(config, &path, "messages").await
-}
-
-/// Ids and cursors are short and plain; anything else is percent-encoded
-/// so a strange id cannot change the path.
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// A user API answer, read as its type; `what` names it in errors.
@@ -114,16 +100,4 @@ async fn get<T: DeserializeOwned>(
         return Err(HistoryError::Refused(response.status()));
     }
     response.json().await.map_err(|source| HistoryError::Unreadable { what, source })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::encode;
-
-    #[test]
-    fn ids_and_cursors_cannot_leave_their_path_segment() {
-        assert_eq!(encode("dm-0a1b"), "dm-0a1b");
-        assert_eq!(encode("1700:dm-x"), "1700%3Adm-x");
-        assert_eq!(encode("../../admin?x=1"), "..%2F..%2Fadmin%3Fx%3D1");
-    }
 }

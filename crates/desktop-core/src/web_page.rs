@@ -4,6 +4,7 @@
 //! (`src-tauri/src/web_link.rs`) opens it in the browser.
 
 use crate::history::Item;
+use urutibiz_protocol::api::path_segment;
 
 /// What a web link leads to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,22 +42,8 @@ impl Page {
         if id.is_empty() || id.chars().all(|c| c == '.') {
             return None;
         }
-        Some(format!("{site}/{section}/{}", segment(id)))
+        Some(format!("{site}/{section}/{}", path_segment(id)))
     }
-}
-
-/// An id as one path segment: anything but unreserved characters is
-/// percent-encoded.
-fn segment(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for byte in id.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -4,8 +4,19 @@
 
 use crate::server::{NewMessage, Notification};
 use crate::BookingStatus;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// What stays as it is in a path segment: RFC 3986's unreserved characters.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// An id or cursor as one path or query segment: anything but unreserved
+/// characters is percent-encoded, so a strange id cannot change the path
+/// (`../admin` stays inside its segment).
+pub fn path_segment(text: &str) -> String {
+    utf8_percent_encode(text, UNRESERVED).to_string()
+}
 
 /// One page of a list, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,6 +177,14 @@ pub struct BookingWithChanges {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn ids_and_cursors_cannot_leave_their_path_segment() {
+        assert_eq!(path_segment("dm-0a1b_x.y~z"), "dm-0a1b_x.y~z");
+        assert_eq!(path_segment("1700:dm-x"), "1700%3Adm-x");
+        assert_eq!(path_segment("../../admin?x=1#y"), "..%2F..%2Fadmin%3Fx%3D1%23y");
+        assert_eq!(path_segment("é"), "%C3%A9");
+    }
 
     #[test]
     fn cursors_are_numbers_or_text_and_print_as_sent() {
