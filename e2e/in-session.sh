@@ -116,7 +116,9 @@ wait_for "the first notification" more_notify_calls_than "$before"
 end=$(date +%s%N)
 latency_ms=$(( (end - start) / 1000000 ))
 wait_for "the badge to show 1" icon_is bell-1.png
-sleep 1.5
+# The sound's output device is opened on first use, which has taken more
+# than a second on a loaded machine: give it time before the recording ends.
+sleep 4
 kill -INT $recorder; wait $recorder 2>/dev/null || true
 rms=$(sox "$out/sound.wav" -n stat 2>&1 | awk '/RMS +amplitude/ {print $3}')
 python3 -c "import sys; sys.exit(0 if float('$rms') > 0.005 else 1)" || fail "no sound recorded (RMS $rms)"
