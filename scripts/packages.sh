@@ -24,14 +24,15 @@ DESKTOP_PACKAGES=(file libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicato
 # and as the sign-in browser, a PulseAudio null sink to record the sounds the
 # app plays, a Secret Service (gnome-keyring) to hold the session, and
 # the desktop-entry tools that check the installed package's link scheme,
-# sudo, which the updater installs a .deb with when pkexec is absent, and
-# gdb, to show what a stuck app was doing when an e2e step times out.
+# sudo, which the updater installs a .deb with when pkexec is absent,
+# gdb, to show what a stuck app was doing when an e2e step times out, and
+# pytest, which runs the desktop scenarios (e2e/scenarios/).
 CHECK_PACKAGES=(xvfb xauth x11-utils xdotool imagemagick dbus dbus-x11 libglib2.0-bin dunst libnotify-bin
     haskell-status-notifier-item-utils chromium fonts-dejavu-core
     pulseaudio pulseaudio-utils libasound2-plugins sox
     gnome-keyring libsecret-tools
     desktop-file-utils xdg-utils sudo
-    gdb)
+    gdb python3-pytest)
 
 # Clustered mode's tests start their own PostgreSQL (scripts/postgres.sh,
 # server/tests/common/postgres.rs).

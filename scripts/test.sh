@@ -63,7 +63,7 @@ step "Web demo in Chromium against the server (badge, read state shared with a n
 (cd web && npm run --silent test:browser)
 step "Desktop app end to end (Xvfb, D-Bus, dunst, tray watcher)"
 cargo build --quiet -p urutibiz-realtime-server -p urutibiz-client -p urutibiz-desktop --bins
-e2e/desktop.sh
+e2e/desktop.sh -v --durations=5
 step "Installers: versions A and B, .deb and .rpm (scripts/bundle.sh, a throwaway update key)"
 e2e/build-updates.sh
 step "The .deb installed with apt, run under Xvfb, removed"
