@@ -6,8 +6,8 @@
 //! Locks: each of `Account`'s mutexes is taken alone, never while holding
 //! another lock of `Account` or `AppState`.
 
-use crate::keychain::StoredSession;
 use crate::state::AppState;
+use crate::store::keychain::StoredSession;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

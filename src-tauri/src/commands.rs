@@ -1,12 +1,14 @@
 //! Commands the window calls.
 
 use crate::account::Account;
-use crate::bookings::{self, MyBookings};
-use crate::chats::{self, MyChats};
+use crate::actions::{self, booking};
 use crate::error::{Error, Result};
-use crate::snapshot::Snapshot;
+use crate::session::endpoint;
+use crate::shell::web_link;
 use crate::state::AppState;
-use crate::{actions, booking_actions, endpoint, web_link};
+use crate::views::bookings::{self, MyBookings};
+use crate::views::chats::{self, MyChats};
+use crate::views::snapshot::Snapshot;
 use tauri::{AppHandle, State};
 use urutibiz_desktop_core::bookings::BookingChange;
 use urutibiz_desktop_core::preferences::Preferences;
@@ -21,9 +23,9 @@ pub fn get_snapshot(
     account: State<'_, Account>,
     bookings: State<'_, MyBookings>,
     chats: State<'_, MyChats>,
-    updates: State<'_, crate::updates::Updates>,
+    updates: State<'_, crate::shell::updates::Updates>,
 ) -> Snapshot {
-    crate::snapshot::of(&state, &account, &bookings, &chats, &updates)
+    crate::views::snapshot::of(&state, &account, &bookings, &chats, &updates)
 }
 
 /// Moves one of the user's bookings (a button of the Bookings view); the
@@ -34,7 +36,7 @@ pub fn update_booking(app: AppHandle, booking_id: String, status: String) -> Res
     let status = BookingStatus::parse(&status)
         .filter(|s| *s != BookingStatus::Pending)
         .ok_or_else(|| Error::Invalid(format!("unknown booking status {status}")))?;
-    booking_actions::invoke_from_window(&app, booking_id, status).map_err(Error::Invalid)
+    booking::invoke_from_window(&app, booking_id, status).map_err(Error::Invalid)
 }
 
 /// Saves notification preferences; they apply to the next notification.
@@ -51,7 +53,8 @@ pub async fn booking_timeline(app: AppHandle, booking_id: String) -> Result<Vec<
     if !is_valid_id(&booking_id) {
         return Err(Error::Invalid("That is not a booking of yours.".into()));
     }
-    let config = crate::client::client_config(&app).ok_or_else(|| Error::Invalid("Sign in first.".into()))?;
+    let config =
+        crate::session::client::client_config(&app).ok_or_else(|| Error::Invalid("Sign in first.".into()))?;
     let booking = urutibiz_client::history::booking(&config, &booking_id).await?;
     Ok(BookingChange::timeline(&booking))
 }
@@ -165,14 +168,14 @@ pub fn reload_chats(app: AppHandle) {
 pub fn sign_in_with_browser(app: AppHandle, server_url: String, issuer: String) -> Result<()> {
     let server_url = endpoint::check(&server_url, "server address")?;
     let issuer = endpoint::check(&issuer, "sign-in address")?;
-    crate::sign_in::begin_browser_sign_in(&app, server_url, issuer);
+    crate::session::sign_in::begin_browser_sign_in(&app, server_url, issuer);
     Ok(())
 }
 
 /// Gives up on a browser sign-in in progress.
 #[tauri::command]
 pub fn cancel_sign_in(app: AppHandle) {
-    crate::sign_in::cancel_sign_in(&app);
+    crate::session::sign_in::cancel_sign_in(&app);
 }
 
 /// Signs in with a pasted token (the advanced way).
@@ -191,7 +194,7 @@ pub fn sign_in(app: AppHandle, state: State<'_, AppState>, server_url: String, t
         settings.server_url = server_url;
         state.store.save_settings(settings);
     }
-    crate::sign_in::with_token(&app, token, true);
+    crate::session::sign_in::with_token(&app, token, true);
     Ok(())
 }
 
@@ -216,7 +219,7 @@ pub fn open_on_web(app: AppHandle, state: State<'_, AppState>, kind: String, id:
         }
         _ => return Err(Error::Invalid(format!("unknown page kind {kind}"))),
     };
-    web_link::open(&app, &page)
+    Ok(web_link::open(&app, &page)?)
 }
 
 /// The website's address (empty: none, and no "Open in browser").
@@ -238,19 +241,19 @@ pub fn set_web_url(state: State<'_, AppState>, url: String) -> Result<()> {
 /// Installs the offered update and restarts; a refusal shows in the window.
 #[tauri::command]
 pub fn install_update(app: AppHandle) {
-    crate::updates::install(&app);
+    crate::shell::updates::install(&app);
 }
 
 /// Checks for an update now; answers the newer version, if any.
 #[tauri::command]
 pub async fn check_for_updates(app: AppHandle) -> Result<Option<String>> {
-    Ok(crate::updates::check(&app).await?)
+    Ok(crate::shell::updates::check(&app).await?)
 }
 
 /// Start at login on or off.
 #[tauri::command]
 pub fn set_start_at_login(app: AppHandle, on: bool) -> Result<()> {
-    crate::autostart::set(&app, on)?;
+    crate::shell::autostart::set(&app, on)?;
     Ok(())
 }
 

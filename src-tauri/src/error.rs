@@ -19,7 +19,10 @@ pub enum Error {
     Server(#[from] urutibiz_client::history::HistoryError),
     /// An update could not be checked for or installed.
     #[error(transparent)]
-    Update(#[from] crate::updates::UpdateError),
+    Update(#[from] crate::shell::updates::UpdateError),
+    /// A page could not be opened in the browser.
+    #[error(transparent)]
+    WebLink(#[from] crate::shell::web_link::WebLinkError),
     /// Tauri failed (window, tray).
     #[error(transparent)]
     Tauri(#[from] tauri::Error),

@@ -4,62 +4,46 @@
 //! popup shows, quiet hours and preferences, popup wording, answers to a
 //! booking request, links and launch flags) live in the
 //! `urutibiz-desktop-core` crate: read its `lib.rs` first. The modules here
-//! hold what the app knows and turn the core's decisions into OS calls.
-//! Each imports only the floors below it; from the top:
+//! hold what the app knows and turn the core's decisions into OS calls,
+//! grouped by concern; each file imports only the floors below it:
 //!
 //! - [`run`] (this file): wiring: single instance, managed states, the pump,
 //!   what a popup click does, what holds the idle relaunch.
-//! - [`commands`]: the window's IPC commands.
-//! - [`live`]: the pump: every client's news → history, popups, views,
-//!   redraws. [`sign_in`]: browser sign-in, staying signed in, restoring at
-//!   start. [`clicks`]: what a click on a popup does.
-//! - [`tray`]: the bell with its badge, and its menu. [`web_link`]: "Open
-//!   in browser". [`endpoint`]: which addresses are acceptable.
-//! - [`actions`]: what the window and the tray can do.
-//!   [`booking_actions`]: Confirm and Decline, from a popup or the Bookings
-//!   view. [`snapshot`]: everything the window shows. [`error`].
-//! - [`bookings`] and [`chats`]: the user's bookings and conversations,
-//!   loaded over HTTP, updated live. [`updates`]: signed updates.
-//! - [`client`]: the client core's settings, (re)starting it; its news goes
-//!   down a channel to the pump. [`relaunch`]: a fresh hidden copy once the
-//!   window has stayed closed.
-//! - [`account`]: who is signed in. [`popups`]: native notifications as the
-//!   core's rules say. [`window`]. [`autostart`].
-//! - [`state`]: what the app knows, one owner behind one lock.
-//! - [`settings`], [`keychain`], [`sound`], [`settle`].
+//! - [`commands`]: the window's IPC commands; [`tray`]: the bell with its
+//!   badge, and its menu; [`live`]: the pump, every client's news into the
+//!   history, popups, views and redraws.
+//! - [`actions`]: what the window, the tray and a popup's buttons can do.
+//! - [`views`]: the window's data: bookings, chats, the snapshot.
+//! - [`session`]: signing in, the client core. [`error`]: what a command
+//!   can fail with.
+//! - [`shell`]: popups, sounds, window, updates, relaunch, autostart,
+//!   "Open in browser": the OS side.
+//! - [`account`]: who is signed in. [`state`]: what the app knows, one
+//!   owner behind one lock.
+//! - [`store`]: the settings store file and the OS keychain.
 
 mod account;
 mod actions;
-mod autostart;
-mod booking_actions;
-mod bookings;
-mod chats;
-mod clicks;
-mod client;
 mod commands;
-mod endpoint;
 mod error;
-mod keychain;
 mod live;
-mod popups;
-mod relaunch;
-mod settings;
-mod settle;
-mod sign_in;
-mod snapshot;
-mod sound;
+mod session;
+mod shell;
 mod state;
+mod store;
 mod tray;
-mod updates;
-mod web_link;
-mod window;
+mod views;
 
-use settings::SettingsStore;
+use actions::{booking, popup_clicks};
+use session::{client, endpoint, sign_in};
+use shell::{autostart, popups, relaunch, sound, updates, window};
 use state::{AppState, ConnectionView};
+use store::settings::{self, SettingsStore};
 use tauri::{Manager, RunEvent, WindowEvent};
 use tauri_plugin_store::StoreExt;
 use urutibiz_desktop_core::deep_link;
 use urutibiz_desktop_core::launch::LaunchOptions;
+use views::{bookings, chats};
 
 /// Writes the app icon where the notification daemon can read it.
 fn notification_icon(app: &tauri::App) -> Option<std::path::PathBuf> {
@@ -81,7 +65,7 @@ fn holds_this_process(app: &tauri::AppHandle) -> bool {
         || account.sign_in_view().waiting
         || account.renewal_under_way()
         || relaunch::memory_only(app)
-        || app.state::<booking_actions::BookingActions>().waiting()
+        || app.state::<booking::BookingActions>().waiting()
         || app.state::<updates::Updates>().view().installing
 }
 
@@ -163,10 +147,10 @@ pub fn run() {
             let (news_to, news) = tokio::sync::mpsc::unbounded_channel();
             app.manage(client::NewsTo(news_to));
             live::run(app.handle().clone(), news);
-            app.manage(popups::Popups::new(notification_icon(app), clicks::popup_clicked));
+            app.manage(popups::Popups::new(notification_icon(app), popup_clicks::popup_clicked));
             app.manage(sound::Sounds::start());
             app.manage(account::Account::default());
-            app.manage(booking_actions::BookingActions::default());
+            app.manage(booking::BookingActions::default());
             app.manage(bookings::MyBookings::default());
             app.manage(chats::MyChats::default());
             app.manage(autostart::LeaveAlone(options.no_autostart));

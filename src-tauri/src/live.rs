@@ -5,9 +5,10 @@
 //! gathers a burst for a moment, so a replay of hundreds of events costs a
 //! handful of redraws and an idle app runs no timer at all.
 
-use crate::client::{client_config, News};
+use crate::session::client::{client_config, News};
+use crate::shell::{popups, window};
 use crate::state::{AppState, ConnectionView};
-use crate::{popups, tray, window};
+use crate::tray;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -34,8 +35,9 @@ pub fn run(app: AppHandle, mut news: UnboundedReceiver<News>) {
             let update = match news {
                 News::Started => {
                     replaying = false;
-                    app.state::<crate::bookings::MyBookings>().with(BookingsView::forget);
-                    app.state::<crate::chats::MyChats>().with(urutibiz_desktop_core::chats::Chats::forget);
+                    app.state::<crate::views::bookings::MyBookings>().with(BookingsView::forget);
+                    app.state::<crate::views::chats::MyChats>()
+                        .with(urutibiz_desktop_core::chats::Chats::forget);
                     continue;
                 }
                 News::Update(update) => *update,
@@ -47,8 +49,8 @@ pub fn run(app: AppHandle, mut news: UnboundedReceiver<News>) {
                 {
                     replaying = false;
                     popups::replay_done(&app);
-                    crate::bookings::reload(&app);
-                    crate::chats::reload(&app);
+                    crate::views::bookings::reload(&app);
+                    crate::views::chats::reload(&app);
                     let first_start = app.state::<AppState>().lock().history.items.is_empty();
                     if matches!(frame.event, ServerEvent::ResyncRequired(_)) || first_start {
                         refetch_history(&app);
@@ -86,25 +88,27 @@ fn apply(app: &AppHandle, update: Update, replaying: bool) {
             state.changed(false);
         }
         Update::Event(frame) => {
-            if crate::booking_actions::answer(app, &frame) {
+            if crate::actions::booking::answer(app, &frame) {
                 return;
             }
             match &frame.event {
                 ServerEvent::NewMessage(message) => {
-                    crate::chats::on_message(app, message);
+                    crate::views::chats::on_message(app, message);
                     state.changed(false);
                 }
                 ServerEvent::MessageSent(sent) => {
                     let reference = frame.reference.as_deref().unwrap_or_default();
-                    app.state::<crate::chats::MyChats>().with(|c| c.sent(sent, reference));
+                    app.state::<crate::views::chats::MyChats>().with(|c| c.sent(sent, reference));
                     state.changed(false);
                 }
                 ServerEvent::Error(error) => {
-                    let mine =
-                        frame.reference.as_deref().filter(|r| r.starts_with(crate::chats::REFERENCE_PREFIX));
+                    let mine = frame
+                        .reference
+                        .as_deref()
+                        .filter(|r| r.starts_with(crate::views::chats::REFERENCE_PREFIX));
                     if let Some(reference) = mine {
                         let why = urutibiz_desktop_core::booking_answers::sentence(&error.message);
-                        app.state::<crate::chats::MyChats>().with(|c| c.refused(reference, &why));
+                        app.state::<crate::views::chats::MyChats>().with(|c| c.refused(reference, &why));
                         state.changed(false);
                         return;
                     }
@@ -119,19 +123,20 @@ fn apply(app: &AppHandle, update: Update, replaying: bool) {
                 }
                 Change::ReadState => {
                     // Unread counts per chat are the server's to tell.
-                    crate::chats::reload_soon(app);
+                    crate::views::chats::reload_soon(app);
                     state.changed(true);
                 }
                 Change::Booking => {
                     let placed = match &frame.event {
                         ServerEvent::BookingStatusChanged(change) => {
                             let me = crate::account::user_id(app);
-                            app.state::<crate::bookings::MyBookings>().with(|b| b.changed_live(change, &me))
+                            app.state::<crate::views::bookings::MyBookings>()
+                                .with(|b| b.changed_live(change, &me))
                         }
                         _ => false,
                     };
                     if !placed {
-                        crate::bookings::reload_soon(app);
+                        crate::views::bookings::reload_soon(app);
                     }
                     state.changed(false);
                 }
@@ -160,7 +165,7 @@ pub fn run_redraws(app: AppHandle) {
             tokio::time::sleep(GATHER).await;
             if state.take_dirty() {
                 if app.get_webview_window(window::MAIN).is_some() {
-                    let snapshot = crate::snapshot::current(&app);
+                    let snapshot = crate::views::snapshot::current(&app);
                     let _ = app.emit_to(window::MAIN, "snapshot", snapshot);
                 }
                 tray::refresh(&app);

@@ -1,7 +1,7 @@
 //! The app's shared state: history, settings, the connection and the
-//! token. The window's view of it all is [`crate::snapshot`]'s.
+//! token. The window's view of it all is gathered in `views/snapshot.rs`.
 
-use crate::settings::{Settings, SettingsStore};
+use crate::store::settings::{Settings, SettingsStore};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};

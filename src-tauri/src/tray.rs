@@ -2,9 +2,10 @@
 //! the icon itself carries the unread count (1-9, then 9+), and offline and
 //! signed-out have icons of their own. The menu is the interaction.
 
+use crate::actions;
+use crate::shell::updates::UpdateView;
+use crate::shell::window;
 use crate::state::AppState;
-use crate::updates::UpdateView;
-use crate::{actions, window};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItem, SubmenuBuilder};
 use tauri::tray::TrayIconBuilder;
@@ -112,7 +113,7 @@ pub fn refresh(app: &AppHandle) {
     let updated = Image::from_bytes(icon_bytes(badge))
         .and_then(|icon| tray.set_icon(Some(icon)))
         .and_then(|()| tray.set_title(title.as_deref()))
-        .and_then(|()| menu(app, &recent, dnd_on, &app.state::<crate::updates::Updates>().view()))
+        .and_then(|()| menu(app, &recent, dnd_on, &app.state::<crate::shell::updates::Updates>().view()))
         .and_then(|menu| tray.set_menu(Some(menu)));
     if let Err(e) = updated {
         tracing::warn!(error = %e, "could not update the tray");
@@ -128,7 +129,7 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
         "dnd:tomorrow" => actions::set_dnd(app, "tomorrow"),
         "dnd:off" => actions::set_dnd(app, "off"),
         "quit" => app.exit(0),
-        "update" => crate::updates::install(app),
+        "update" => crate::shell::updates::install(app),
         id => {
             if let Some(item) = id.strip_prefix("item:") {
                 actions::mark_read(app, vec![item.to_owned()]);

@@ -15,9 +15,9 @@
 //! forgotten ([`crate::account::claim_cache`]).
 
 use crate::account::{claim_cache, Account, SignInView, UserView, CLIENT_ID};
-use crate::keychain::{self, StoredSession};
-use crate::popups;
+use crate::shell::popups;
 use crate::state::{AppState, ConnectionView, KeychainView};
+use crate::store::keychain::{self, StoredSession};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,8 +49,12 @@ pub fn begin_browser_sign_in(app: &AppHandle, server_url: String, issuer: String
         let app = app2;
         let outcome = async {
             let provider = Provider::discover(&issuer, CLIENT_ID).await?;
-            let signed =
-                provider.sign_in(|url| crate::web_link::open_browser(&app, url), SIGN_IN_TIMEOUT).await?;
+            let signed = provider
+                .sign_in(
+                    |url| crate::shell::web_link::open_browser(&app, url).map_err(|e| e.to_string()),
+                    SIGN_IN_TIMEOUT,
+                )
+                .await?;
             Ok::<_, urutibiz_client::auth::provider::SignInError>((provider, signed))
         }
         .await;
@@ -118,7 +122,7 @@ fn activate(app: &AppHandle, provider: Arc<Provider>, tokens: Tokens, user: User
     *account.user.lock().expect("user lock") = Some(user.clone());
     account.renewing.store(true, Ordering::SeqCst);
     state.lock().token = Some(tokens.access_token.clone());
-    crate::client::start(app);
+    crate::session::client::start(app);
     let Some(client) = state.lock().client.clone() else { return };
     let runtime = tauri::async_runtime::handle();
     let _entered = runtime.inner().enter();
@@ -273,6 +277,6 @@ pub fn with_token(app: &AppHandle, token: String, persist: bool) {
     };
     state.lock().keychain = keychain;
     state.lock().token = Some(token);
-    crate::client::start(app);
+    crate::session::client::start(app);
     state.changed(false);
 }

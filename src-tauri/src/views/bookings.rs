@@ -21,7 +21,7 @@ const SETTLE: Duration = Duration::from_millis(800);
 #[derive(Default)]
 pub struct MyBookings {
     view: Mutex<BookingsView>,
-    reload_soon: crate::settle::Settling,
+    reload_soon: crate::views::settle::Settling,
 }
 
 impl MyBookings {
@@ -38,7 +38,7 @@ impl MyBookings {
 
 /// Loads the bookings now.
 pub fn reload(app: &AppHandle) {
-    let Some(config) = crate::client::client_config(app) else { return };
+    let Some(config) = crate::session::client::client_config(app) else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let result = urutibiz_client::history::my_bookings(&config, LOADED)

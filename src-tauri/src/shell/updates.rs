@@ -157,7 +157,9 @@ pub fn install(app: &AppHandle) {
             None => Err(UpdateError::NothingOffered),
         };
         match result {
-            Ok(()) => crate::relaunch::hidden(&app, |_| false, "update installed; restarting to the tray"),
+            Ok(()) => {
+                crate::shell::relaunch::hidden(&app, |_| false, "update installed; restarting to the tray")
+            }
             Err(e) => {
                 let why = explain(&e);
                 tracing::warn!(error = %e, reason = %why, "update not installed");
@@ -165,7 +167,7 @@ pub fn install(app: &AppHandle) {
                     v.installing = false;
                     v.error = Some(why.clone());
                 });
-                crate::popups::notice(&app, "Update not installed", &why);
+                crate::shell::popups::notice(&app, "Update not installed", &why);
                 app.state::<AppState>().changed(false);
             }
         }

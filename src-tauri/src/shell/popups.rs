@@ -13,7 +13,7 @@
 //! has seen it. A summary's Open only opens the list, where its
 //! notifications still show as new.
 
-use crate::sound::Sounds;
+use crate::shell::sound::Sounds;
 use crate::state::AppState;
 use std::collections::HashMap;
 use std::path::PathBuf;

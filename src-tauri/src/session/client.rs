@@ -37,7 +37,7 @@ pub fn client_config(app: &AppHandle) -> Option<ClientConfig> {
 pub fn start(app: &AppHandle) {
     let state = app.state::<AppState>();
     let Some(config) = client_config(app) else { return };
-    crate::autostart::on_session(app);
+    crate::shell::autostart::on_session(app);
     if let Some(old) = state.lock().client.take() {
         old.send(Command::Shutdown);
     }

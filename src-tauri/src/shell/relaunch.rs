@@ -21,8 +21,8 @@ use std::ffi::OsString;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
 
-use crate::settings::Settings;
 use crate::state::AppState;
+use crate::store::settings::Settings;
 use urutibiz_desktop_core::launch;
 
 /// How long the window stays closed before the relaunch, unless
@@ -92,7 +92,7 @@ pub fn window_closed(app: &AppHandle, hold: fn(&AppHandle) -> bool) {
         tokio::time::sleep(after).await;
         let mut said = false;
         loop {
-            if app.get_webview_window(crate::window::MAIN).is_some() {
+            if app.get_webview_window(crate::shell::window::MAIN).is_some() {
                 // Opened again; its next close starts over.
                 return;
             }
@@ -126,7 +126,8 @@ pub fn hidden(app: &AppHandle, hold: fn(&AppHandle) -> bool, why: &'static str) 
         let state = handle.state::<AppState>();
         let program = env.args_os.first().cloned().unwrap_or_default();
         let settings = state.lock().settings.clone();
-        env.args_os = relaunch_args(&program, &settings, handle.state::<crate::autostart::LeaveAlone>().0);
+        env.args_os =
+            relaunch_args(&program, &settings, handle.state::<crate::shell::autostart::LeaveAlone>().0);
         // Save what a restart would otherwise redo from the server.
         let items = state.lock().history.items.clone();
         state.store.save_items(&items);

@@ -25,7 +25,7 @@ const SETTLE: Duration = Duration::from_millis(800);
 #[derive(Default)]
 pub struct MyChats {
     chats: Mutex<Chats>,
-    reload_soon: crate::settle::Settling,
+    reload_soon: crate::views::settle::Settling,
 }
 
 impl MyChats {
@@ -58,7 +58,7 @@ pub fn load_more(app: &AppHandle) {
 }
 
 fn load_list(app: &AppHandle, before: Option<Cursor>) {
-    let Some(config) = crate::client::client_config(app) else { return };
+    let Some(config) = crate::session::client::client_config(app) else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let page = history::my_chats(&config, before.as_ref(), CHATS_PAGE).await.map_err(|e| {
@@ -98,7 +98,7 @@ pub fn read_if_seen(app: &AppHandle, chat_id: &str) {
 
 /// The main window is visible and focused.
 fn window_in_sight(app: &AppHandle) -> bool {
-    app.get_webview_window(crate::window::MAIN)
+    app.get_webview_window(crate::shell::window::MAIN)
         .is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false))
 }
 
@@ -111,7 +111,7 @@ pub fn load_older(app: &AppHandle) {
 
 fn load_messages(app: &AppHandle, chat_id: String, before: Option<Cursor>) {
     app.state::<AppState>().changed(false);
-    let Some(config) = crate::client::client_config(app) else { return };
+    let Some(config) = crate::session::client::client_config(app) else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let page =

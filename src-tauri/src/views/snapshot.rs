@@ -3,11 +3,11 @@
 //! again after each burst of changes (`live::run_redraws`).
 
 use crate::account::{Account, SignInView, UserView};
-use crate::bookings::MyBookings;
-use crate::chats::MyChats;
-use crate::settings::Settings;
+use crate::shell::updates::{UpdateView, Updates};
 use crate::state::{AppState, ConnectionView, KeychainView};
-use crate::updates::{UpdateView, Updates};
+use crate::store::settings::Settings;
+use crate::views::bookings::MyBookings;
+use crate::views::chats::MyChats;
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
 use ts_rs::TS;

@@ -4,9 +4,9 @@
 use std::io::Cursor;
 use std::sync::mpsc;
 
-const BOOKING: &[u8] = include_bytes!("../sounds/booking.wav");
-const MESSAGE: &[u8] = include_bytes!("../sounds/message.wav");
-const SYSTEM: &[u8] = include_bytes!("../sounds/system.wav");
+const BOOKING: &[u8] = include_bytes!("../../sounds/booking.wav");
+const MESSAGE: &[u8] = include_bytes!("../../sounds/message.wav");
+const SYSTEM: &[u8] = include_bytes!("../../sounds/system.wav");
 
 /// The audio output closes this long after the last sound started (every
 /// sound is shorter).

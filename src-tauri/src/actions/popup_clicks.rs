@@ -4,11 +4,12 @@
 //! marks it read everywhere: the person has seen it. A summary's Open only
 //! opens the window, where its notifications still show as new.
 
-use crate::popups::{Choice, Click};
-use crate::{actions, booking_actions, web_link, window};
+use crate::actions::{self, booking};
+use crate::shell::popups::{Choice, Click};
+use crate::shell::{web_link, window};
 use tauri::AppHandle;
 
-/// Carries out a click (given to [`crate::popups::Popups::new`]).
+/// Carries out a click (given to [`crate::shell::popups::Popups::new`]).
 pub fn popup_clicked(app: &AppHandle, click: Click) {
     // A Confirm or Decline that no request stands behind did nothing.
     let acted = !matches!(click.choice, Choice::Decide(_)) || click.answer.is_some();
@@ -24,7 +25,7 @@ pub fn popup_clicked(app: &AppHandle, click: Click) {
         }
         Choice::Decide(decision) => {
             if let Some(request) = click.answer {
-                booking_actions::invoke(app, request, decision);
+                booking::invoke(app, request, decision);
             }
         }
     }

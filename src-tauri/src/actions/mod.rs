@@ -1,9 +1,14 @@
 //! What the user can do, shared by commands (the window) and the tray menu.
 //! Read state goes through the server so other devices agree; the local
-//! view changes at once.
+//! view changes at once. [`booking`]: Confirm and Decline, from a popup or
+//! the Bookings view; [`popup_clicks`]: what a click on a popup does.
 
+pub(crate) mod booking;
+pub(crate) mod popup_clicks;
+
+use crate::account;
 use crate::state::{AppState, ConnectionView};
-use crate::{account, keychain};
+use crate::store::keychain;
 use tauri::{AppHandle, Manager};
 use urutibiz_client::Command;
 use urutibiz_desktop_core::dnd;
@@ -34,8 +39,8 @@ pub fn clear(app: &AppHandle) {
 
 /// Replies in a chat; the message shows at once as the user's own.
 pub fn send_message(app: &AppHandle, chat_id: String, message: String) {
-    let reference = crate::chats::next_reference();
-    crate::chats::on_own_message(app, &chat_id, &message, &reference);
+    let reference = crate::views::chats::next_reference();
+    crate::views::chats::on_own_message(app, &chat_id, &message, &reference);
     app.state::<AppState>().send(Command::SendMessage { chat_id, message, reference });
     app.state::<AppState>().changed(false);
 }
@@ -43,8 +48,8 @@ pub fn send_message(app: &AppHandle, chat_id: String, message: String) {
 /// Writes to the other party of a booking: their chat (its id known from
 /// the booking) shows the message at once; the server starts the chat.
 pub fn message_user(app: &AppHandle, to_user_id: String, chat_id: String, message: String) {
-    let reference = crate::chats::next_reference();
-    crate::chats::on_own_message(app, &chat_id, &message, &reference);
+    let reference = crate::views::chats::next_reference();
+    crate::views::chats::on_own_message(app, &chat_id, &message, &reference);
     app.state::<AppState>().send(Command::MessageUser { to_user_id, message, reference });
     app.state::<AppState>().changed(false);
 }
@@ -85,7 +90,7 @@ pub fn reconnect(app: &AppHandle) {
     let running = state.lock().client.clone();
     match running {
         Some(client) => client.send(Command::Reconnect),
-        None => crate::client::start(app),
+        None => crate::session::client::start(app),
     }
 }
 

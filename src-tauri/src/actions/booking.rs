@@ -6,9 +6,9 @@
 //! second click harmless; offline, the person is told to try again rather
 //! than have an old click land hours later.
 
-use crate::bookings::MyBookings;
-use crate::popups;
+use crate::shell::popups;
 use crate::state::AppState;
+use crate::views::bookings::MyBookings;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -111,7 +111,7 @@ pub fn answer(app: &AppHandle, frame: &ServerMessage) -> bool {
         Origin::Window { booking_id } => {
             app.state::<MyBookings>().with(|b| b.mark(&booking_id, false, row_outcome(frame)));
             app.state::<AppState>().changed(false);
-            crate::bookings::reload(app);
+            crate::views::bookings::reload(app);
         }
     }
     true

@@ -1,0 +1,17 @@
+//! The shells: each turns what the app decided into OS calls and what the
+//! OS reports into calls up to the app, and none imports another shell
+//! above its floor. From the top:
+//!
+//! - [`web_link`]: "Open in browser".
+//! - [`updates`]: signed updates, offered in the tray. [`relaunch`]: a fresh
+//!   hidden copy once the window has stayed closed.
+//! - [`popups`]: native notifications as the core's rules say.
+//!   [`window`]. [`autostart`]: start at login. [`sound`]: the alert sounds.
+
+pub(crate) mod autostart;
+pub(crate) mod popups;
+pub(crate) mod relaunch;
+pub(crate) mod sound;
+pub(crate) mod updates;
+pub(crate) mod web_link;
+pub(crate) mod window;
