@@ -4,8 +4,18 @@
 # a throwaway update key made here (never the release key) and allowed to
 # fetch updates over loopback http. B's packages are signed with that key.
 # Only the app crate is rebuilt for B. Leaves target/e2e-updater/{a,b}/.
+#
+#   e2e/build-updates.sh            release builds (as scripts/bundle.sh ships)
+#   e2e/build-updates.sh --debug    dev-profile builds: the same bundler,
+#                                   configuration and signatures, on the
+#                                   dependencies `cargo test` already built
+#                                   (what scripts/test.sh uses: a cold
+#                                   release build takes ten minutes here)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+profile=release debug=()
+[ "${1:-}" = --debug ] && profile=debug debug=(--debug)
+bundle=target/$profile/bundle
 out=target/e2e-updater
 rm -rf "$out"; mkdir -p "$out/a" "$out/b"
 tauri=ui/node_modules/.bin/tauri
@@ -25,12 +35,12 @@ PY
 }
 config "$version_a" > "$out/a.conf.json"
 config "$version_b" > "$out/b.conf.json"
-rm -rf target/release/bundle
-scripts/bundle.sh --config "$out/a.conf.json"
-cp target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm "$out/a/"
-rm -rf target/release/bundle
-scripts/bundle.sh --config "$out/b.conf.json"
-cp target/release/bundle/deb/*.deb* target/release/bundle/rpm/*.rpm* "$out/b/"
+rm -rf "$bundle"
+scripts/bundle.sh "${debug[@]}" --config "$out/a.conf.json"
+cp "$bundle"/deb/*.deb "$bundle"/rpm/*.rpm "$out/a/"
+rm -rf "$bundle"
+scripts/bundle.sh "${debug[@]}" --config "$out/b.conf.json"
+cp "$bundle"/deb/*.deb* "$bundle"/rpm/*.rpm* "$out/b/"
 ls -la "$out/a" "$out/b"
 ls "$out"/b/*.deb.sig >/dev/null || { echo "version B's .deb was not signed" >&2; exit 1; }
-echo "built $version_a and $version_b (signed with a throwaway key)"
+echo "built $version_a and $version_b, $profile profile (signed with a throwaway key)"

@@ -64,8 +64,8 @@ step "Web demo in Chromium against the server (badge, read state shared with a n
 step "Desktop app end to end (Xvfb, D-Bus, dunst, tray watcher)"
 cargo build --quiet -p urutibiz-realtime-server -p urutibiz-client -p urutibiz-desktop --bins
 e2e/desktop.sh -v --durations=5
-step "Installers: versions A and B, .deb and .rpm (scripts/bundle.sh, a throwaway update key)"
-e2e/build-updates.sh
+step "Installers: versions A and B, .deb and .rpm (scripts/bundle.sh --debug on the test build's dependencies, a throwaway update key)"
+e2e/build-updates.sh --debug
 step "The .deb installed with apt, run under Xvfb, removed"
 e2e/installed.sh target/e2e-updater/a/*.deb
 step "Updates: A offered B over loopback, installed from the tray; a stranger's signature refused"
