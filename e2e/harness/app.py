@@ -99,8 +99,11 @@ class App:
     def close_window(self) -> None:
         """Ctrl+W until the window takes it: a cold WebKit start has taken over 15 s to load the page."""
         deadline = time.monotonic() + 45
-        while time.monotonic() < deadline and self.windows():
-            self.press("ctrl+w", self.windows()[-1])
+        while time.monotonic() < deadline:
+            windows = self.windows()  # once: a window can go between two looks
+            if not windows:
+                break
+            self.press("ctrl+w", windows[-1])
             time.sleep(0.5)
         self.wait_for_no_window(30)
 

@@ -6,8 +6,8 @@ use crate::error::{Error, Result};
 use crate::session::endpoint;
 use crate::shell::web_link;
 use crate::state::AppState;
-use crate::views::bookings::{self, MyBookings};
-use crate::views::chats::{self, MyChats};
+use crate::views::bookings;
+use crate::views::chats;
 use crate::views::snapshot::Snapshot;
 use tauri::{AppHandle, State};
 use urutibiz_desktop_core::bookings::BookingChange;
@@ -21,11 +21,9 @@ use urutibiz_protocol::BookingStatus;
 pub fn get_snapshot(
     state: State<'_, AppState>,
     account: State<'_, Account>,
-    bookings: State<'_, MyBookings>,
-    chats: State<'_, MyChats>,
     updates: State<'_, crate::shell::updates::Updates>,
 ) -> Snapshot {
-    crate::views::snapshot::of(&state, &account, &bookings, &chats, &updates)
+    crate::views::snapshot::of(&state, &account, &updates)
 }
 
 /// Moves one of the user's bookings (a button of the Bookings view); the
@@ -213,7 +211,7 @@ pub fn open_on_web(app: AppHandle, state: State<'_, AppState>, kind: String, id:
         "chat" => Page::Chat(id),
         "notification" => {
             let known = state.lock();
-            let history = &known.history;
+            let history = &known.machine.history;
             let item = history.items.iter().find(|i| i.id == id);
             item.map(Page::of_item).unwrap_or(Page::Notification(id))
         }

@@ -61,7 +61,8 @@ fn notification_icon(app: &tauri::App) -> Option<std::path::PathBuf> {
 fn holds_this_process(app: &tauri::AppHandle) -> bool {
     let account = app.state::<account::Account>();
     app.get_webview_window(window::MAIN).is_some()
-        || app.state::<popups::Popups>().busy()
+        || app.state::<popups::Popups>().on_screen()
+        || app.state::<AppState>().lock().machine.popups_waiting()
         || account.sign_in_view().waiting
         || account.renewal_under_way()
         || relaunch::memory_only(app)

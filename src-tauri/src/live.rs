@@ -1,21 +1,27 @@
-//! The bridge from the client core to the app: updates change the history,
-//! raise popups, and mark the window and tray for a redraw. The redraw task
-//! sleeps until something changes (or a deadline it knows of: the end of Do
-//! not disturb, a cache save, quiet hours ending with popups held), then
-//! gathers a burst for a moment, so a replay of hundreds of events costs a
-//! handful of redraws and an idle app runs no timer at all.
+//! The bridge from the client core to the app: each report becomes an
+//! input of the core's state machine
+//! ([`urutibiz_desktop_core::machine`]), handled under the app's one lock;
+//! the effects it returns (popups, sounds, loads, redraws) are carried out
+//! here once the lock is released. The redraw task sleeps until something
+//! changes (or a deadline it knows of: the end of Do not disturb, a cache
+//! save, quiet hours ending with popups held), then gathers a burst for a
+//! moment, so a replay of hundreds of events costs a handful of redraws and
+//! an idle app runs no timer at all.
 
 use crate::session::client::{client_config, News};
-use crate::shell::{popups, window};
-use crate::state::{AppState, ConnectionView};
+use crate::shell::popups;
+use crate::shell::sound::Sounds;
+use crate::shell::window;
+use crate::state::{AppState, ConnectionView, Known};
 use crate::tray;
+use crate::views::{bookings, chats};
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
-use urutibiz_client::Update;
-use urutibiz_desktop_core::bookings::BookingsView;
-use urutibiz_desktop_core::history::Change;
+use urutibiz_client::{ConnectionState, Update};
+use urutibiz_desktop_core::machine::{Context, Effect, Input};
+use urutibiz_desktop_core::popup_rules::Quiet;
 use urutibiz_protocol::ServerEvent;
 
 /// A burst of changes becomes one redraw after this long.
@@ -25,125 +31,94 @@ const SAVE_AFTER: Duration = Duration::from_secs(3);
 /// While popups are held for the end of quiet hours, it is checked this often.
 const QUIET_CHECK: Duration = Duration::from_secs(1);
 
-/// Follows what the clients report, in order, for as long as the app runs:
-/// history, popups, views and redraws.
+/// Follows what the clients report, in order, for as long as the app runs.
 pub fn run(app: AppHandle, mut news: UnboundedReceiver<News>) {
     tauri::async_runtime::spawn(async move {
-        // From going online until `resumed`, events are a replay.
-        let mut replaying = false;
         while let Some(news) = news.recv().await {
-            let update = match news {
-                News::Started => {
-                    replaying = false;
-                    app.state::<crate::views::bookings::MyBookings>().with(BookingsView::forget);
-                    app.state::<crate::views::chats::MyChats>()
-                        .with(urutibiz_desktop_core::chats::Chats::forget);
-                    continue;
-                }
-                News::Update(update) => *update,
-            };
-            match &update {
-                Update::State(urutibiz_client::ConnectionState::Online { .. }) => replaying = true,
-                Update::Event(frame)
-                    if matches!(frame.event, ServerEvent::Resumed(_) | ServerEvent::ResyncRequired(_)) =>
-                {
-                    replaying = false;
-                    popups::replay_done(&app);
-                    crate::views::bookings::reload(&app);
-                    crate::views::chats::reload(&app);
-                    let first_start = app.state::<AppState>().lock().history.items.is_empty();
-                    if matches!(frame.event, ServerEvent::ResyncRequired(_)) || first_start {
-                        refetch_history(&app);
+            match news {
+                News::Started => feed(&app, Input::ClientStarted),
+                News::Update(update) => match *update {
+                    Update::State(connection) => {
+                        let online = matches!(connection, ConnectionState::Online { .. });
+                        app.state::<AppState>().lock().connection = ConnectionView::from(&connection);
+                        app.state::<AppState>().changed(false);
+                        if online {
+                            feed(&app, Input::Online);
+                        }
                     }
-                }
-                _ => {}
+                    Update::Event(frame) => {
+                        // The answer to one of the person's booking buttons
+                        // is the booking actions' to show.
+                        if !crate::actions::booking::answer(&app, &frame) {
+                            feed(&app, Input::Frame(&frame));
+                        }
+                    }
+                },
             }
-            apply(&app, update, replaying);
         }
     });
+}
+
+/// Hands `input` to the core under the app's lock, then carries out what
+/// it decided with the lock released.
+pub fn feed(app: &AppHandle, input: Input<'_>) {
+    // What the machine reads besides its state, each from its own lock
+    // first (no lock is held while another is taken).
+    let me = crate::account::user_id(app);
+    // Asking the window is a round trip to the main thread: only a live
+    // message needs to know.
+    let message = matches!(input, Input::Frame(frame) if matches!(frame.event, ServerEvent::NewMessage(_)));
+    let in_sight = message && chats::window_in_sight(app);
+    let effects = {
+        let state = app.state::<AppState>();
+        let mut known = state.lock();
+        let Known { machine, settings, .. } = &mut *known;
+        let quiet = Quiet {
+            muted: settings.muted,
+            dnd_until: settings.dnd_until,
+            preferences: &settings.preferences,
+        };
+        let cx =
+            Context { quiet, me: &me, in_sight, now: chrono::Local::now(), at: std::time::Instant::now() };
+        machine.handle(input, &cx)
+    };
+    for effect in effects {
+        perform(app, effect);
+    }
+}
+
+fn perform(app: &AppHandle, effect: Effect) {
+    match effect {
+        Effect::Popup(order) => popups::show(app, order),
+        Effect::Sound(name) => app.state::<Sounds>().play(name),
+        Effect::WakeAt(at) => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep_until(at.into()).await;
+                feed(&app, Input::GatherDue);
+            });
+        }
+        Effect::LoadHistory => load_history(app),
+        Effect::LoadBookings => bookings::reload(app),
+        Effect::LoadBookingsSoon => bookings::reload_soon(app),
+        Effect::LoadChats => chats::reload(app),
+        Effect::LoadChatsSoon => chats::reload_soon(app),
+        Effect::MarkChatRead(chat_id) => chats::mark_chat_read(app, &chat_id),
+        Effect::Redraw { cache } => app.state::<AppState>().changed(cache),
+    }
 }
 
 /// Loads recent notifications over HTTP: what a replay cannot bring (a first
 /// start, or after retention removed events the app had not seen).
-fn refetch_history(app: &AppHandle) {
+fn load_history(app: &AppHandle) {
     let Some(config) = client_config(app) else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         match urutibiz_client::history::recent_notifications(&config, 200).await {
-            Ok(items) => {
-                let state = app.state::<AppState>();
-                state.lock().history.replace_from_server(&items);
-                state.changed(true);
-            }
+            Ok(items) => feed(&app, Input::HistoryLoaded(&items)),
             Err(e) => tracing::warn!(error = %e, "could not load history"),
         }
     });
-}
-
-fn apply(app: &AppHandle, update: Update, replaying: bool) {
-    let state = app.state::<AppState>();
-    match update {
-        Update::State(connection) => {
-            state.lock().connection = ConnectionView::from(&connection);
-            state.changed(false);
-        }
-        Update::Event(frame) => {
-            if crate::actions::booking::answer(app, &frame) {
-                return;
-            }
-            match &frame.event {
-                ServerEvent::NewMessage(message) => {
-                    crate::views::chats::on_message(app, message);
-                    state.changed(false);
-                }
-                ServerEvent::MessageSent(sent) => {
-                    let reference = frame.reference.as_deref().unwrap_or_default();
-                    app.state::<crate::views::chats::MyChats>().with(|c| c.sent(sent, reference));
-                    state.changed(false);
-                }
-                ServerEvent::Error(error) => {
-                    let mine = frame
-                        .reference
-                        .as_deref()
-                        .filter(|r| r.starts_with(crate::views::chats::REFERENCE_PREFIX));
-                    if let Some(reference) = mine {
-                        let why = urutibiz_desktop_core::booking_answers::sentence(&error.message);
-                        app.state::<crate::views::chats::MyChats>().with(|c| c.refused(reference, &why));
-                        state.changed(false);
-                        return;
-                    }
-                }
-                _ => {}
-            }
-            let change = state.lock().history.apply(&frame);
-            match change {
-                Change::Added(item) => {
-                    popups::push(app, item, replaying);
-                    state.changed(true);
-                }
-                Change::ReadState => {
-                    // Unread counts per chat are the server's to tell.
-                    crate::views::chats::reload_soon(app);
-                    state.changed(true);
-                }
-                Change::Booking => {
-                    let placed = match &frame.event {
-                        ServerEvent::BookingStatusChanged(change) => {
-                            let me = crate::account::user_id(app);
-                            app.state::<crate::views::bookings::MyBookings>()
-                                .with(|b| b.changed_live(change, &me))
-                        }
-                        _ => false,
-                    };
-                    if !placed {
-                        crate::views::bookings::reload_soon(app);
-                    }
-                    state.changed(false);
-                }
-                Change::Nothing => {}
-            }
-        }
-    }
 }
 
 /// Redraws the window and the tray when something changed, and saves the
@@ -170,13 +145,13 @@ pub fn run_redraws(app: AppHandle) {
                 }
                 tray::refresh(&app);
             }
-            popups::after_quiet_hours(&app);
+            feed(&app, Input::Tick);
             if state.take_cache_dirty() {
                 save_due.get_or_insert(Instant::now() + SAVE_AFTER);
             }
             if save_due.is_some_and(|due| due <= Instant::now()) {
                 save_due = None;
-                let items = state.lock().history.items.clone();
+                let items = state.lock().machine.history.items.clone();
                 state.store.save_items(&items);
             }
         }
@@ -187,13 +162,15 @@ pub fn run_redraws(app: AppHandle) {
 /// cache save, the end of Do not disturb (the tray menu says it is on), and,
 /// only while popups are held, the next look at quiet hours.
 fn next_deadline(app: &AppHandle, save_due: Option<Instant>) -> Option<Instant> {
-    let state = app.state::<AppState>();
-    let dnd_until = state.lock().settings.dnd_until;
+    let (dnd_until, holding) = {
+        let state = app.state::<AppState>();
+        let known = state.lock();
+        (known.settings.dnd_until, known.machine.popups.holding())
+    };
     let now_ms = chrono::Local::now().timestamp_millis();
     let dnd_end = dnd_until
         .filter(|until| *until > now_ms)
         .map(|until| Instant::now() + Duration::from_millis((until - now_ms) as u64));
-    let holding = app.state::<popups::Popups>().holding();
     let quiet_check = holding.then(|| Instant::now() + QUIET_CHECK);
     [save_due, dnd_end, quiet_check].into_iter().flatten().min()
 }

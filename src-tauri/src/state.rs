@@ -8,6 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 use ts_rs::TS;
 use urutibiz_client::{ConnectionState, Handle};
 use urutibiz_desktop_core::history::History;
+use urutibiz_desktop_core::machine::Machine;
 
 /// The connection as the status line shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -65,8 +66,9 @@ pub struct KeychainView {
 
 /// What the app knows and the window shows, behind [`AppState::lock`].
 pub struct Known {
-    /// Notifications and live views.
-    pub history: History,
+    /// The core's live state: history, popups gathering or held, the
+    /// Bookings and Chats views (see `live.rs`).
+    pub machine: Machine,
     /// The user's settings.
     pub settings: Settings,
     /// The connection.
@@ -103,7 +105,7 @@ impl AppState {
     /// A state from the settings file.
     pub fn new(store: SettingsStore) -> AppState {
         let known = Known {
-            history: History::from_cache(store.items()),
+            machine: Machine::new(History::from_cache(store.items())),
             settings: store.settings(),
             connection: ConnectionView::signed_out("Not signed in"),
             client: None,

@@ -40,7 +40,11 @@ pub fn icon_bytes(badge: Badge) -> &'static [u8] {
 /// The badge for the current state (the core's rule).
 pub fn badge(state: &AppState) -> Badge {
     let known = state.lock();
-    urutibiz_desktop_core::badge::badge(&known.connection.state, &known.history, &known.settings.preferences)
+    urutibiz_desktop_core::badge::badge(
+        &known.connection.state,
+        &known.machine.history,
+        &known.settings.preferences,
+    )
 }
 
 fn label(item: &Item) -> String {
@@ -100,7 +104,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
 pub fn refresh(app: &AppHandle) {
     let state = app.state::<AppState>();
     let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
-    let recent: Vec<Item> = state.lock().history.items.iter().take(RECENT).cloned().collect();
+    let recent: Vec<Item> = state.lock().machine.history.items.iter().take(RECENT).cloned().collect();
     let dnd_on = urutibiz_desktop_core::dnd::is_active(
         state.lock().settings.dnd_until,
         chrono::Local::now().timestamp_millis(),

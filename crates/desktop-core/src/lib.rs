@@ -21,6 +21,9 @@
 //! - [`bookings`]: the Bookings view: rows, live changes, click outcomes.
 //! - [`chats`]: the Chats view: the list, the open conversation, live and
 //!   own messages.
+//! - [`machine`]: the live side as one state machine: what the client
+//!   core reports and the popup timers in, effects (popups, sounds, loads,
+//!   redraws) out, as data the shell carries out.
 //! - [`deep_link`] and [`launch`]: `urutibiz:` links and the launch's
 //!   flags (a link launch takes none); also built by the fuzz targets.
 
@@ -33,6 +36,7 @@ pub mod deep_link;
 pub mod dnd;
 pub mod history;
 pub mod launch;
+pub mod machine;
 pub mod popup_rules;
 pub mod preferences;
 pub mod web_page;

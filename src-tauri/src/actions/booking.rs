@@ -8,7 +8,6 @@
 
 use crate::shell::popups;
 use crate::state::AppState;
-use crate::views::bookings::MyBookings;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -70,7 +69,7 @@ fn online_client(app: &AppHandle) -> Option<urutibiz_client::Handle> {
 /// A button of the Bookings view: `Err` (in words) when offline.
 pub fn invoke_from_window(app: &AppHandle, booking_id: String, status: BookingStatus) -> Result<(), String> {
     let client = online_client(app).ok_or("Offline — try again when connected.")?;
-    app.state::<MyBookings>().with(|b| b.mark(&booking_id, true, None));
+    crate::views::bookings::with(app, |b| b.mark(&booking_id, true, None));
     app.state::<AppState>().changed(false);
     let origin = Origin::Window { booking_id: booking_id.clone() };
     app.state::<BookingActions>().send(&client, booking_id, status, origin);
@@ -109,7 +108,7 @@ pub fn answer(app: &AppHandle, frame: &ServerMessage) -> bool {
             popups::show_for_booking(app, outcome(&booking, decision, frame), &booking.booking_id, None);
         }
         Origin::Window { booking_id } => {
-            app.state::<MyBookings>().with(|b| b.mark(&booking_id, false, row_outcome(frame)));
+            crate::views::bookings::with(app, |b| b.mark(&booking_id, false, row_outcome(frame)));
             app.state::<AppState>().changed(false);
             crate::views::bookings::reload(app);
         }

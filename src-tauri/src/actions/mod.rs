@@ -16,7 +16,7 @@ use urutibiz_desktop_core::dnd;
 /// Marks notifications read.
 pub fn mark_read(app: &AppHandle, ids: Vec<String>) {
     let state = app.state::<AppState>();
-    state.lock().history.mark_read_locally(&ids);
+    state.lock().machine.history.mark_read_locally(&ids);
     state.send(Command::MarkRead(ids));
     state.changed(true);
 }
@@ -24,7 +24,7 @@ pub fn mark_read(app: &AppHandle, ids: Vec<String>) {
 /// Marks every notification read.
 pub fn mark_all_read(app: &AppHandle) {
     let state = app.state::<AppState>();
-    state.lock().history.mark_all_read_locally();
+    state.lock().machine.history.mark_all_read_locally();
     state.send(Command::MarkAllRead);
     state.changed(true);
 }
@@ -32,7 +32,7 @@ pub fn mark_all_read(app: &AppHandle) {
 /// Clears history on every device.
 pub fn clear(app: &AppHandle) {
     let state = app.state::<AppState>();
-    state.lock().history.clear_locally();
+    state.lock().machine.history.clear_locally();
     state.send(Command::Clear);
     state.changed(true);
 }
@@ -104,7 +104,7 @@ pub fn sign_out(app: &AppHandle) {
         client.send(Command::Shutdown);
     }
     state.store.forget_user_data();
-    state.lock().history = Default::default();
+    state.lock().machine.history = Default::default();
     state.lock().connection = ConnectionView::signed_out("Signed out");
     state.changed(true);
 }

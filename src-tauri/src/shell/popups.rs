@@ -1,7 +1,7 @@
 //! Native notifications with notify-rust (tauri-plugin-notification has no
-//! click events on desktop), shown as the core's popup rules
-//! ([`urutibiz_desktop_core::popup_rules`]) decide: gathered, summarised
-//! after a replay, held through quiet hours.
+//! click events on desktop): the popups the core orders
+//! ([`urutibiz_desktop_core::machine::Effect::Popup`]; when and what is the
+//! core's `popup_rules`), shown and listened to.
 //!
 //! One popup per booking: later news of a booking (confirmed, started, the
 //! outcome of a button) replaces its earlier popup in place. A booking
@@ -19,12 +19,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::Instant;
 use tauri::{AppHandle, Manager};
 use urutibiz_desktop_core::alert_text::{Alert, Urgency};
-use urutibiz_desktop_core::booking_answers::{answerable, booking_of, Answerable, Decision};
-use urutibiz_desktop_core::history::Item;
-use urutibiz_desktop_core::popup_rules::{opens_at, Arrival, Popup, PopupRules, Quiet};
+use urutibiz_desktop_core::booking_answers::{Answerable, Decision};
+use urutibiz_desktop_core::machine::PopupOrder;
 use urutibiz_desktop_core::web_page::Page;
 
 /// The popup action of a message that opens its conversation to answer.
@@ -35,9 +33,6 @@ const OPEN_ON_WEB: &str = "web";
 
 /// Shows notifications.
 pub struct Popups {
-    /// What is gathering and what quiet hours hold (taken alone, never
-    /// across another lock).
-    rules: Mutex<PopupRules>,
     warned: AtomicBool,
     icon: Option<PathBuf>,
     /// The popup showing each booking: its notification id and which
@@ -87,27 +82,15 @@ struct Showing {
 }
 
 impl Popups {
-    /// Popups are held for the end of quiet hours.
-    pub fn holding(&self) -> bool {
-        self.rules.lock().expect("popups lock").holding()
-    }
-
-    /// Something only this process can finish: popups held for the end of
-    /// quiet hours, notifications gathering for a popup, or a popup on
-    /// screen whose buttons this process answers.
-    pub fn busy(&self) -> bool {
-        let waiting = {
-            let rules = self.rules.lock().expect("popups lock");
-            rules.holding() || rules.gathering()
-        };
-        waiting || self.on_screen.load(Ordering::SeqCst) > 0
+    /// A popup on screen waits for a click that this process answers.
+    pub fn on_screen(&self) -> bool {
+        self.on_screen.load(Ordering::SeqCst) > 0
     }
 
     /// `icon` is a PNG path for the popup (the app icon); `on_click` is
     /// what a click on a popup does.
     pub fn new(icon: Option<PathBuf>, on_click: fn(&AppHandle, Click)) -> Popups {
         Popups {
-            rules: Mutex::default(),
             warned: AtomicBool::new(false),
             icon,
             by_booking: Mutex::default(),
@@ -117,103 +100,11 @@ impl Popups {
     }
 }
 
-/// A notification arrived: shown now, gathered for a moment, or kept for
-/// the replay's end, as the rules say.
-pub fn push(app: &AppHandle, item: Item, replaying: bool) {
-    let arrival =
-        app.state::<Popups>().rules.lock().expect("popups lock").arrived(item, replaying, Instant::now());
-    match arrival {
-        Arrival::FlushNow => flush(app),
-        Arrival::FlushAt(at) => {
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move {
-                tokio::time::sleep_until(at.into()).await;
-                flush(&app);
-            });
-        }
-        Arrival::Wait => {}
-    }
-}
-
-/// A replay ended: everything it brought becomes one popup.
-pub fn replay_done(app: &AppHandle) {
-    flush(app);
-}
-
-/// The settings the rules read, copied out of their lock.
-fn with_quiet<T>(app: &AppHandle, decide: impl FnOnce(Quiet<'_>) -> T) -> T {
-    let state = app.state::<AppState>();
-    let (muted, dnd_until, preferences) = {
-        let known = state.lock();
-        let settings = &known.settings;
-        (settings.muted, settings.dnd_until, settings.preferences.clone())
-    };
-    decide(Quiet { muted, dnd_until, preferences: &preferences })
-}
-
-fn flush(app: &AppHandle) {
-    let popups = app.state::<Popups>();
-    let popup = with_quiet(app, |quiet| {
-        popups.rules.lock().expect("popups lock").flush(quiet, chrono::Local::now(), Instant::now())
-    });
-    let Some(Popup { alert, sound, about }) = popup else { return };
-    if sound {
-        app.state::<Sounds>().play(alert.sound);
-    }
-    let target = match &about {
-        Some(item) => Target {
-            focus: Some(opens_at(item)),
-            booking: booking_of(item),
-            answer: answerable(item),
-            web: Some(Page::of_item(item)),
-            read: Some(item.id.clone()),
-        },
-        None => Target::default(),
-    };
-    show(app, &popups, alert, target);
-}
-
-/// Once quiet hours are over, what they held back comes as one popup.
-/// Called now and then by the ticker.
-pub fn after_quiet_hours(app: &AppHandle) {
-    let popups = app.state::<Popups>();
-    let popup = with_quiet(app, |quiet| {
-        popups.rules.lock().expect("popups lock").after_quiet_hours(quiet, chrono::Local::now())
-    });
-    let Some(Popup { alert, sound, .. }) = popup else { return };
-    if sound {
-        app.state::<Sounds>().play(alert.sound);
-    }
-    show(app, &popups, alert, Target::default());
-}
-
 /// A popup about a booking, in the place of the booking's earlier popup:
 /// the outcome of a button, which the person is waiting for (no sound, and
 /// shown even in Do not disturb).
 pub fn show_for_booking(app: &AppHandle, alert: Alert, booking_id: &str, answer: Option<Answerable>) {
-    let target = Target {
-        focus: None,
-        booking: Some(booking_id.to_owned()),
-        answer,
-        web: Some(Page::Booking(booking_id.to_owned())),
-        read: None,
-    };
-    show(app, &app.state::<Popups>(), alert, target);
-}
-
-/// What a popup is about.
-#[derive(Debug, Default)]
-struct Target {
-    /// The history item the window opens at.
-    focus: Option<String>,
-    /// The booking whose popup it replaces.
-    booking: Option<String>,
-    /// A request its person can answer: Confirm and Decline.
-    answer: Option<Answerable>,
-    /// Its page on the website ("Open in browser", when one is configured).
-    web: Option<Page>,
-    /// The notification it stands for, marked read when the person acts.
-    read: Option<String>,
+    show(app, PopupOrder::for_booking(alert, booking_id, answer));
 }
 
 /// A popup about the app itself (e.g. signed out), shown at once.
@@ -224,7 +115,7 @@ pub fn notice(app: &AppHandle, title: &str, body: &str) {
     }
     let alert =
         Alert { title: title.to_owned(), body: body.to_owned(), urgency: Urgency::Normal, sound: "system" };
-    show(app, &app.state::<Popups>(), alert, Target::default());
+    show(app, PopupOrder::plain(alert));
 }
 
 /// Text as the notification daemon must get it: bodies are other people's
@@ -242,14 +133,18 @@ pub fn escape_markup(text: &str) -> String {
     out
 }
 
-fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
+/// Shows a popup the core ordered, in the place of its booking's earlier
+/// one; a thread waits for its click and hands it to the app.
+pub fn show(app: &AppHandle, order: PopupOrder) {
+    let popups = app.state::<Popups>();
+    let PopupOrder { alert, focus, booking, answer, web, read } = order;
     let mut popup = notify_rust::Notification::new();
     popup
         .appname("UrutiBiz")
         .summary(&escape_markup(&alert.title))
         .body(&escape_markup(&alert.body))
         .action("default", "Open");
-    if target.answer.is_some() {
+    if answer.is_some() {
         for decision in [Decision::Confirm, Decision::Decline] {
             let (action, label) = decision.action();
             popup.action(action, label);
@@ -257,16 +152,16 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
     }
     // Inline replies are KDE's alone (notify-rust cannot read them back), so
     // "Reply" opens the conversation with its reply box focused.
-    let replies = target.focus.as_deref().is_some_and(|f| f.starts_with("chat:"));
+    let replies = focus.as_deref().is_some_and(|f| f.starts_with("chat:"));
     if replies {
         popup.action(REPLY, "Reply");
     }
     let has_site = app.state::<AppState>().lock().settings.web_url.is_some();
-    if has_site && target.web.is_some() {
+    if has_site && web.is_some() {
         popup.action(OPEN_ON_WEB, "Open in browser");
     }
     // Take the booking's earlier popup's place, and note this showing.
-    let showing = target.booking.as_ref().map(|booking| {
+    let showing = booking.as_ref().map(|booking| {
         let mut shown = popups.by_booking.lock().expect("popups lock");
         let entry = shown.entry(booking.clone()).or_default();
         entry.generation += 1;
@@ -288,7 +183,6 @@ fn show(app: &AppHandle, popups: &Popups, alert: Alert, target: Target) {
     #[cfg(not(all(unix, not(target_os = "macos"))))]
     let _ = alert.urgency;
     let app = app.clone();
-    let Target { focus, booking, answer, web, read } = target;
     let spawned = std::thread::Builder::new().name("popup".into()).spawn(move || match popup.show() {
         Ok(_handle) => {
             #[cfg(all(unix, not(target_os = "macos")))]

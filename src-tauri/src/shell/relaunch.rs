@@ -129,7 +129,7 @@ pub fn hidden(app: &AppHandle, hold: fn(&AppHandle) -> bool, why: &'static str) 
         env.args_os =
             relaunch_args(&program, &settings, handle.state::<crate::shell::autostart::LeaveAlone>().0);
         // Save what a restart would otherwise redo from the server.
-        let items = state.lock().history.items.clone();
+        let items = state.lock().machine.history.items.clone();
         state.store.save_items(&items);
         tracing::info!("{why}");
         // The copy must find no running instance to hand itself to.

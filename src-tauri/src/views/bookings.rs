@@ -5,7 +5,6 @@
 //! yet, or one the user takes no part in) reloads it, once for a burst.
 //! Rows carry names and the outcome of the user's own clicks.
 
-use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
 use urutibiz_desktop_core::bookings::{BookingRow, BookingsView};
@@ -17,23 +16,16 @@ const LOADED: usize = 100;
 /// A burst of booking changes becomes one reload after this long.
 const SETTLE: Duration = Duration::from_millis(800);
 
-/// The user's bookings (a managed state; its lock is taken alone).
+/// The bookings' reload after a burst (a managed state); the view itself
+/// is the core's, in [`AppState`].
 #[derive(Default)]
 pub struct MyBookings {
-    view: Mutex<BookingsView>,
     reload_soon: crate::views::settle::Settling,
 }
 
-impl MyBookings {
-    /// What the window shows.
-    pub fn view(&self) -> BookingsView {
-        self.view.lock().expect("bookings lock").clone()
-    }
-
-    /// Runs `change` on the view under its lock.
-    pub fn with<T>(&self, change: impl FnOnce(&mut BookingsView) -> T) -> T {
-        change(&mut self.view.lock().expect("bookings lock"))
-    }
+/// Runs `change` on the Bookings view under the app's lock.
+pub fn with<T>(app: &AppHandle, change: impl FnOnce(&mut BookingsView) -> T) -> T {
+    change(&mut app.state::<AppState>().lock().machine.bookings)
 }
 
 /// Loads the bookings now.
@@ -48,7 +40,7 @@ pub fn reload(app: &AppHandle) {
         if let Err(e) = &result {
             tracing::warn!(error = %e, "could not load bookings");
         }
-        app.state::<MyBookings>().with(|b| b.loaded(result));
+        with(&app, |b| b.loaded(result));
         app.state::<AppState>().changed(false);
     });
 }

@@ -4,13 +4,11 @@
 //! whose history loads a page at a time as the user scrolls back. Live
 //! messages and the user's own replies show at once, before any reload.
 
-use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
 use urutibiz_client::history;
-use urutibiz_desktop_core::chats::{Chats, ChatsView};
+use urutibiz_desktop_core::chats::Chats;
 use urutibiz_protocol::api::Cursor;
-use urutibiz_protocol::server::NewMessage;
 
 use crate::state::AppState;
 
@@ -21,23 +19,16 @@ const MESSAGES_PAGE: usize = 50;
 /// A burst of messages or read changes becomes one list reload after this long.
 const SETTLE: Duration = Duration::from_millis(800);
 
-/// The user's chats (a managed state; its lock is taken alone).
+/// The chat list's reload after a burst (a managed state); the chats
+/// themselves are the core's, in [`AppState`].
 #[derive(Default)]
 pub struct MyChats {
-    chats: Mutex<Chats>,
     reload_soon: crate::views::settle::Settling,
 }
 
-impl MyChats {
-    /// What the window shows.
-    pub fn view(&self) -> ChatsView {
-        self.chats.lock().expect("chats lock").view().clone()
-    }
-
-    /// Runs `change` on the chats under their lock.
-    pub fn with<T>(&self, change: impl FnOnce(&mut Chats) -> T) -> T {
-        change(&mut self.chats.lock().expect("chats lock"))
-    }
+/// Runs `change` on the chats under the app's lock.
+pub fn with<T>(app: &AppHandle, change: impl FnOnce(&mut Chats) -> T) -> T {
+    change(&mut app.state::<AppState>().lock().machine.chats)
 }
 
 fn me(app: &AppHandle) -> String {
@@ -51,7 +42,7 @@ pub fn reload(app: &AppHandle) {
 
 /// Loads the list's next page.
 pub fn load_more(app: &AppHandle) {
-    let next = app.state::<MyChats>().with(|c| c.next_chats());
+    let next = with(app, |c| c.next_chats());
     if next.is_some() {
         load_list(app, next);
     }
@@ -66,7 +57,7 @@ fn load_list(app: &AppHandle, before: Option<Cursor>) {
             e.to_string()
         });
         let me = me(&app);
-        app.state::<MyChats>().with(|c| c.list_loaded(page, &me, before.is_some()));
+        with(&app, |c| c.list_loaded(page, &me, before.is_some()));
         app.state::<AppState>().changed(false);
     });
 }
@@ -79,7 +70,7 @@ pub fn reload_soon(app: &AppHandle) {
 /// Opens a conversation: its newest page loads; with `mark_read` (the
 /// person opened it) it is read on every device.
 pub fn open(app: &AppHandle, chat_id: String, mark_read: bool) {
-    app.state::<MyChats>().with(|c| c.open(&chat_id, mark_read));
+    with(app, |c| c.open(&chat_id, mark_read));
     if mark_read {
         mark_chat_read(app, &chat_id);
     }
@@ -89,22 +80,22 @@ pub fn open(app: &AppHandle, chat_id: String, mark_read: bool) {
 /// Reads `chat_id` if it is the open conversation and the window is in
 /// front of the person.
 pub fn read_if_seen(app: &AppHandle, chat_id: &str) {
-    let open = app.state::<MyChats>().with(|c| c.open_id() == Some(chat_id));
+    let open = with(app, |c| c.open_id() == Some(chat_id));
     if open && window_in_sight(app) {
-        app.state::<MyChats>().with(|c| c.seen(chat_id));
+        with(app, |c| c.seen(chat_id));
         mark_chat_read(app, chat_id);
     }
 }
 
 /// The main window is visible and focused.
-fn window_in_sight(app: &AppHandle) -> bool {
+pub fn window_in_sight(app: &AppHandle) -> bool {
     app.get_webview_window(crate::shell::window::MAIN)
         .is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false))
 }
 
 /// Loads the open conversation's next older page, if any.
 pub fn load_older(app: &AppHandle) {
-    if let Some((chat_id, before)) = app.state::<MyChats>().with(Chats::want_older) {
+    if let Some((chat_id, before)) = with(app, Chats::want_older) {
         load_messages(app, chat_id, Some(before));
     }
 }
@@ -125,26 +116,9 @@ fn load_messages(app: &AppHandle, chat_id: String, before: Option<Cursor>) {
                 }
             });
         let me = me(&app);
-        app.state::<MyChats>().with(|c| c.messages_loaded(&chat_id, page, &me));
+        with(&app, |c| c.messages_loaded(&chat_id, page, &me));
         app.state::<AppState>().changed(false);
     });
-}
-
-/// A live message: shown in its conversation and the list; read at once if
-/// its conversation is open in a focused window.
-pub fn on_message(app: &AppHandle, message: &NewMessage) {
-    let me = me(app);
-    let in_sight = window_in_sight(app);
-    let (unknown, open) = app.state::<MyChats>().with(|c| {
-        let unknown = c.live(message, &me, in_sight);
-        (unknown, c.open_id() == Some(message.chat_id.as_str()))
-    });
-    if unknown {
-        reload_soon(app);
-    }
-    if open && in_sight && message.from_user_id != me {
-        mark_chat_read(app, &message.chat_id);
-    }
 }
 
 /// The user wrote in `chat_id` (from the Chats view or a booking row).
@@ -152,18 +126,19 @@ pub fn on_own_message(app: &AppHandle, chat_id: &str, message: &str, reference: 
     let name =
         app.state::<crate::account::Account>().user().and_then(|u| u.name).unwrap_or_else(|| "You".into());
     let at = chrono::Local::now().timestamp_millis();
-    if app.state::<MyChats>().with(|c| c.echo(chat_id, message, &name, at, reference)) {
+    if with(app, |c| c.echo(chat_id, message, &name, at, reference)) {
         reload_soon(app);
     }
 }
 
-/// Prefix of the references of the user's chat messages.
-pub const REFERENCE_PREFIX: &str = "send-";
-
 /// A fresh reference for one of the user's messages.
 pub fn next_reference() -> String {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    format!("{REFERENCE_PREFIX}{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    format!(
+        "{}{}",
+        urutibiz_desktop_core::machine::CHAT_REFERENCE_PREFIX,
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
 }
 
 /// Marks a conversation read (the user opened it or is watching it): its
@@ -172,7 +147,7 @@ pub fn mark_chat_read(app: &AppHandle, chat_id: &str) {
     let state = app.state::<AppState>();
     {
         let mut known = state.lock();
-        let history = &mut known.history;
+        let history = &mut known.machine.history;
         let ids: Vec<String> = history
             .items
             .iter()

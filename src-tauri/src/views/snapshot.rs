@@ -6,8 +6,6 @@ use crate::account::{Account, SignInView, UserView};
 use crate::shell::updates::{UpdateView, Updates};
 use crate::state::{AppState, ConnectionView, KeychainView};
 use crate::store::settings::Settings;
-use crate::views::bookings::MyBookings;
-use crate::views::chats::MyChats;
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
 use ts_rs::TS;
@@ -48,42 +46,28 @@ pub struct Snapshot {
 }
 
 /// The window's view, from the app's managed states.
-pub fn of(
-    state: &AppState,
-    account: &Account,
-    bookings: &MyBookings,
-    chats: &MyChats,
-    updates: &Updates,
-) -> Snapshot {
+pub fn of(state: &AppState, account: &Account, updates: &Updates) -> Snapshot {
     // Each managed state's lock alone, one after the other.
     let (user, sign_in) = (account.user(), account.sign_in_view());
-    let my_bookings = bookings.view();
-    let my_chats = chats.view();
     let update = updates.view();
     let known = state.lock();
     Snapshot {
         signed_in: known.token.is_some() || user.is_some(),
         user,
         sign_in,
-        items: known.history.items.clone(),
-        unread_count: known.history.unread,
+        items: known.machine.history.items.clone(),
+        unread_count: known.machine.history.unread,
         connection: known.connection.clone(),
         settings: known.settings.clone(),
         keychain: known.keychain.clone(),
-        bookings: known.history.bookings.clone(),
-        my_bookings,
-        my_chats,
+        bookings: known.machine.history.bookings.clone(),
+        my_bookings: known.machine.bookings.clone(),
+        my_chats: known.machine.chats.view().clone(),
         update,
     }
 }
 
 /// The window's view now.
 pub fn current(app: &AppHandle) -> Snapshot {
-    of(
-        &app.state::<AppState>(),
-        &app.state::<Account>(),
-        &app.state::<MyBookings>(),
-        &app.state::<MyChats>(),
-        &app.state::<Updates>(),
-    )
+    of(&app.state::<AppState>(), &app.state::<Account>(), &app.state::<Updates>())
 }
