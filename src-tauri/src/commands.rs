@@ -1,7 +1,7 @@
 //! Commands the window calls.
 
 use crate::account::Account;
-use crate::actions::{self, booking};
+use crate::actions;
 use crate::error::{Error, Result};
 use crate::session::endpoint;
 use crate::shell::web_link;
@@ -34,7 +34,7 @@ pub fn update_booking(app: AppHandle, booking_id: String, status: String) -> Res
     let status = BookingStatus::parse(&status)
         .filter(|s| *s != BookingStatus::Pending)
         .ok_or_else(|| Error::Invalid(format!("unknown booking status {status}")))?;
-    booking::invoke_from_window(&app, booking_id, status).map_err(Error::Invalid)
+    actions::move_booking(&app, booking_id, status).map_err(|why| Error::Invalid(why.into()))
 }
 
 /// Saves notification preferences; they apply to the next notification.

@@ -13,6 +13,7 @@
 //!   badge, and its menu; [`live`]: the pump, every client's news into the
 //!   history, popups, views and redraws.
 //! - [`actions`]: what the window, the tray and a popup's buttons can do.
+//! - [`effects`]: an input into the core, its effects carried out.
 //! - [`views`]: the window's data: bookings, chats, the snapshot.
 //! - [`session`]: signing in, the client core. [`error`]: what a command
 //!   can fail with.
@@ -25,6 +26,7 @@
 mod account;
 mod actions;
 mod commands;
+mod effects;
 mod error;
 mod live;
 mod session;
@@ -34,7 +36,7 @@ mod store;
 mod tray;
 mod views;
 
-use actions::{booking, popup_clicks};
+use actions::popup_clicks;
 use session::{client, endpoint, sign_in};
 use shell::{autostart, popups, relaunch, sound, updates, window};
 use state::{AppState, ConnectionView};
@@ -66,7 +68,7 @@ fn holds_this_process(app: &tauri::AppHandle) -> bool {
         || account.sign_in_view().waiting
         || account.renewal_under_way()
         || relaunch::memory_only(app)
-        || app.state::<booking::BookingActions>().waiting()
+        || app.state::<AppState>().lock().machine.answers_waiting()
         || app.state::<updates::Updates>().view().installing
 }
 
@@ -151,7 +153,6 @@ pub fn run() {
             app.manage(popups::Popups::new(notification_icon(app), popup_clicks::popup_clicked));
             app.manage(sound::Sounds::start());
             app.manage(account::Account::default());
-            app.manage(booking::BookingActions::default());
             app.manage(bookings::MyBookings::default());
             app.manage(chats::MyChats::default());
             app.manage(autostart::LeaveAlone(options.no_autostart));

@@ -1,28 +1,22 @@
 //! The bridge from the client core to the app: each report becomes an
 //! input of the core's state machine
-//! ([`urutibiz_desktop_core::machine`]), handled under the app's one lock;
-//! the effects it returns (popups, sounds, loads, redraws) are carried out
-//! here once the lock is released. The redraw task sleeps until something
+//! ([`urutibiz_desktop_core::machine`]), fed through [`crate::effects`]. The redraw task sleeps until something
 //! changes (or a deadline it knows of: the end of Do not disturb, a cache
 //! save, quiet hours ending with popups held), then gathers a burst for a
 //! moment, so a replay of hundreds of events costs a handful of redraws and
 //! an idle app runs no timer at all.
 
-use crate::session::client::{client_config, News};
-use crate::shell::popups;
-use crate::shell::sound::Sounds;
+use crate::effects::feed;
+use crate::session::client::News;
 use crate::shell::window;
-use crate::state::{AppState, ConnectionView, Known};
+use crate::state::{AppState, ConnectionView};
 use crate::tray;
-use crate::views::{bookings, chats};
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 use urutibiz_client::{ConnectionState, Update};
-use urutibiz_desktop_core::machine::{Context, Effect, Input};
-use urutibiz_desktop_core::popup_rules::Quiet;
-use urutibiz_protocol::ServerEvent;
+use urutibiz_desktop_core::machine::Input;
 
 /// A burst of changes becomes one redraw after this long.
 const GATHER: Duration = Duration::from_millis(200);
@@ -36,87 +30,23 @@ pub fn run(app: AppHandle, mut news: UnboundedReceiver<News>) {
     tauri::async_runtime::spawn(async move {
         while let Some(news) = news.recv().await {
             match news {
-                News::Started => feed(&app, Input::ClientStarted),
+                News::Started => {
+                    let _ = feed(&app, Input::ClientStarted);
+                }
                 News::Update(update) => match *update {
                     Update::State(connection) => {
                         let online = matches!(connection, ConnectionState::Online { .. });
                         app.state::<AppState>().lock().connection = ConnectionView::from(&connection);
                         app.state::<AppState>().changed(false);
                         if online {
-                            feed(&app, Input::Online);
+                            let _ = feed(&app, Input::Online);
                         }
                     }
                     Update::Event(frame) => {
-                        // The answer to one of the person's booking buttons
-                        // is the booking actions' to show.
-                        if !crate::actions::booking::answer(&app, &frame) {
-                            feed(&app, Input::Frame(&frame));
-                        }
+                        let _ = feed(&app, Input::Frame(&frame));
                     }
                 },
             }
-        }
-    });
-}
-
-/// Hands `input` to the core under the app's lock, then carries out what
-/// it decided with the lock released.
-pub fn feed(app: &AppHandle, input: Input<'_>) {
-    // What the machine reads besides its state, each from its own lock
-    // first (no lock is held while another is taken).
-    let me = crate::account::user_id(app);
-    // Asking the window is a round trip to the main thread: only a live
-    // message needs to know.
-    let message = matches!(input, Input::Frame(frame) if matches!(frame.event, ServerEvent::NewMessage(_)));
-    let in_sight = message && chats::window_in_sight(app);
-    let effects = {
-        let state = app.state::<AppState>();
-        let mut known = state.lock();
-        let Known { machine, settings, .. } = &mut *known;
-        let quiet = Quiet {
-            muted: settings.muted,
-            dnd_until: settings.dnd_until,
-            preferences: &settings.preferences,
-        };
-        let cx =
-            Context { quiet, me: &me, in_sight, now: chrono::Local::now(), at: std::time::Instant::now() };
-        machine.handle(input, &cx)
-    };
-    for effect in effects {
-        perform(app, effect);
-    }
-}
-
-fn perform(app: &AppHandle, effect: Effect) {
-    match effect {
-        Effect::Popup(order) => popups::show(app, order),
-        Effect::Sound(name) => app.state::<Sounds>().play(name),
-        Effect::WakeAt(at) => {
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move {
-                tokio::time::sleep_until(at.into()).await;
-                feed(&app, Input::GatherDue);
-            });
-        }
-        Effect::LoadHistory => load_history(app),
-        Effect::LoadBookings => bookings::reload(app),
-        Effect::LoadBookingsSoon => bookings::reload_soon(app),
-        Effect::LoadChats => chats::reload(app),
-        Effect::LoadChatsSoon => chats::reload_soon(app),
-        Effect::MarkChatRead(chat_id) => chats::mark_chat_read(app, &chat_id),
-        Effect::Redraw { cache } => app.state::<AppState>().changed(cache),
-    }
-}
-
-/// Loads recent notifications over HTTP: what a replay cannot bring (a first
-/// start, or after retention removed events the app had not seen).
-fn load_history(app: &AppHandle) {
-    let Some(config) = client_config(app) else { return };
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        match urutibiz_client::history::recent_notifications(&config, 200).await {
-            Ok(items) => feed(&app, Input::HistoryLoaded(&items)),
-            Err(e) => tracing::warn!(error = %e, "could not load history"),
         }
     });
 }
@@ -145,7 +75,7 @@ pub fn run_redraws(app: AppHandle) {
                 }
                 tray::refresh(&app);
             }
-            feed(&app, Input::Tick);
+            let _ = feed(&app, Input::Tick);
             if state.take_cache_dirty() {
                 save_due.get_or_insert(Instant::now() + SAVE_AFTER);
             }

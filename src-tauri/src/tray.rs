@@ -136,8 +136,7 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
         "update" => crate::shell::updates::install(app),
         id => {
             if let Some(item) = id.strip_prefix("item:") {
-                actions::mark_read(app, vec![item.to_owned()]);
-                window::show(app, Some(item.to_owned()));
+                actions::open_item(app, item.to_owned());
             }
         }
     }

@@ -2,8 +2,8 @@
 //! carry Confirm and Decline, which booking a popup stands for (later news
 //! replaces it), and what the server's answer says to the person
 //! ("Confirmed — Canon EOS R6", "Could not confirm — … Already cancelled by
-//! Jean."). The shell (`src-tauri/src/booking_actions.rs`) sends the
-//! request and shows the answer.
+//! Jean."). The [`crate::machine`] asks the server and shows the answer
+//! where the request came from.
 
 use crate::alert_text::{Alert, Urgency};
 use crate::history::Item;

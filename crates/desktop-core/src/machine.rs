@@ -1,32 +1,40 @@
-//! The app's live side as one state machine: what the client core reports,
-//! the popup timers and the history load come in as an [`Input`]; what the
-//! app must do comes out as [`Effect`]s, data the shell carries out
-//! (`src-tauri/src/live.rs`): show a popup, play a sound, wake later, load
-//! a page over HTTP, mark a conversation read, redraw.
+//! The app as one state machine: what the client core reports, what the
+//! person does (in the window, the tray, on a popup), the popup timers and
+//! the history load come in as an [`Input`]; what the app must do comes out
+//! as [`Effect`]s, data the shell carries out (`src-tauri/src/effects.rs`):
+//! show a popup, play a sound, wake later, ask the server, load a page over
+//! HTTP, open the window or a web page, redraw.
 //!
 //! [`Machine`] owns the state these decisions read and change: the
 //! history, the popups gathering or held, the Bookings and Chats views,
-//! and whether a replay is under way. The shell keeps it behind its one
-//! lock, calls [`Machine::handle`] and acts after releasing the lock.
+//! the booking requests awaiting their answer, and whether a replay is
+//! under way. The shell keeps it behind its one lock, calls
+//! [`Machine::handle`] and acts after releasing the lock.
 
 use crate::alert_text::Alert;
-use crate::booking_answers::{answerable, booking_of, sentence, Answerable};
+use crate::alert_text::Urgency;
+use crate::booking_answers::{answerable, booking_of, outcome, row_outcome, sentence, Answerable, Decision};
 use crate::bookings::BookingsView;
 use crate::chats::Chats;
 use crate::history::{Change, History, Item};
 use crate::popup_rules::{opens_at, Arrival, Popup, PopupRules, Quiet};
 use crate::web_page::Page;
 use chrono::{DateTime, Local};
+use std::collections::HashMap;
 use std::time::Instant;
 use urutibiz_protocol::api::NotificationItem;
-use urutibiz_protocol::{ServerEvent, ServerMessage};
+use urutibiz_protocol::{BookingStatus, ServerEvent, ServerMessage};
 
 /// The references of the person's own chat messages start with this, so a
 /// refusal (an `error` frame with that reference) finds its message.
 pub const CHAT_REFERENCE_PREFIX: &str = "send-";
 
+/// The references of the person's booking requests start with this, so
+/// the answer finds where the request came from.
+pub const BOOKING_REFERENCE_PREFIX: &str = "popup-";
+
 /// What happened.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Input<'a> {
     /// A client started for a (new) session: the views are forgotten.
     ClientStarted,
@@ -42,7 +50,70 @@ pub enum Input<'a> {
     Tick,
     /// The recent notifications, loaded over HTTP after [`Effect::LoadHistory`].
     HistoryLoaded(&'a [NotificationItem]),
+    /// The person did something.
+    Person(Act),
 }
+
+/// What the person did, in the window, the tray or on a popup.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Act {
+    /// Read these notifications (opened them).
+    MarkRead(Vec<String>),
+    /// "Mark all as read".
+    MarkAllRead,
+    /// Clear the history on every device.
+    Clear,
+    /// Chose a recent notification in the tray menu.
+    TrayItemChosen(String),
+    /// Clicked a popup or one of its buttons.
+    PopupClicked(PopupClick),
+    /// A move on a row of the Bookings view.
+    MoveBooking { booking_id: String, status: BookingStatus },
+}
+
+/// What the person chose on a popup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PopupChoice {
+    /// The popup itself: open the window at what it is about.
+    Open,
+    /// "Reply": open the conversation with its reply box.
+    Reply,
+    /// "Open in browser".
+    OpenOnWeb,
+    /// Confirm or Decline a booking request.
+    Decide(Decision),
+}
+
+/// A click on a popup, with what the popup was about (its order's target).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopupClick {
+    pub choice: PopupChoice,
+    /// Where the window opens: a history item, or `chat:<id>`.
+    pub focus: Option<String>,
+    /// Its page on the website.
+    pub web: Option<Page>,
+    /// The request its buttons answer.
+    pub answer: Option<Answerable>,
+    /// The notification it stands for, marked read when the person acts.
+    pub read: Option<String>,
+}
+
+/// What the app asks the server, through the running client.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServerRequest {
+    MarkRead(Vec<String>),
+    MarkAllRead,
+    Clear,
+    /// A booking move; the answer comes back with `reference`.
+    UpdateBooking {
+        booking_id: String,
+        status: BookingStatus,
+        reference: String,
+    },
+}
+
+/// The words for a booking move asked for while offline.
+pub const OFFLINE: &str = "Offline — try again when connected.";
 
 /// What the machine reads of the world besides its input.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +128,8 @@ pub struct Context<'a> {
     pub now: DateTime<Local>,
     /// Monotonic time (gathering popups).
     pub at: Instant,
+    /// A client is running and online: requests can be sent now.
+    pub online: bool,
 }
 
 /// What the shell must do, in order.
@@ -84,6 +157,15 @@ pub enum Effect {
     Redraw {
         cache: bool,
     },
+    /// Ask the server.
+    Request(ServerRequest),
+    /// Show the window, at this item (or `chat:<id>`) when given.
+    ShowWindow(Option<String>),
+    /// Open this page of the website in the browser.
+    OpenPage(Page),
+    /// The person's act could not be done; the words say why (the window
+    /// shows them where it asked).
+    Refused(&'static str),
 }
 
 /// A popup to show, with what it is about: where a click opens the window,
@@ -149,6 +231,18 @@ pub struct Machine {
     pub chats: Chats,
     /// From going online until `resumed`, events are a replay.
     replaying: bool,
+    /// Booking requests awaiting their answer, by reference.
+    waiting: HashMap<String, Origin>,
+    next_reference: u64,
+}
+
+/// Where a booking request came from, so its answer goes back there.
+#[derive(Debug, Clone)]
+enum Origin {
+    /// A popup's button: the answer is a popup in its place.
+    Popup(Answerable, Decision),
+    /// A button of the Bookings view: the answer shows on the row.
+    Window { booking_id: String },
 }
 
 impl Machine {
@@ -179,11 +273,123 @@ impl Machine {
                 self.history.replace_from_server(items);
                 effects.push(Effect::Redraw { cache: true });
             }
+            Input::Person(act) => self.act(act, cx, &mut effects),
         }
         effects
     }
 
+    fn act(&mut self, act: Act, cx: &Context<'_>, effects: &mut Vec<Effect>) {
+        match act {
+            Act::MarkRead(ids) => self.mark_read(ids, effects),
+            Act::MarkAllRead => {
+                self.history.mark_all_read_locally();
+                effects.extend([Effect::Request(ServerRequest::MarkAllRead), Effect::Redraw { cache: true }]);
+            }
+            Act::Clear => {
+                self.history.clear_locally();
+                effects.extend([Effect::Request(ServerRequest::Clear), Effect::Redraw { cache: true }]);
+            }
+            Act::TrayItemChosen(id) => {
+                self.mark_read(vec![id.clone()], effects);
+                effects.push(Effect::ShowWindow(Some(id)));
+            }
+            Act::PopupClicked(click) => {
+                // Acting on a popup about one notification is having seen
+                // it; a Confirm or Decline with no request behind it did
+                // nothing.
+                let acted = !matches!(click.choice, PopupChoice::Decide(_)) || click.answer.is_some();
+                if let Some(id) = click.read.filter(|_| acted) {
+                    self.mark_read(vec![id], effects);
+                }
+                match click.choice {
+                    PopupChoice::Open | PopupChoice::Reply => effects.push(Effect::ShowWindow(click.focus)),
+                    PopupChoice::OpenOnWeb => effects.extend(click.web.map(Effect::OpenPage)),
+                    PopupChoice::Decide(decision) => {
+                        if let Some(booking) = click.answer {
+                            self.decide(booking, decision, cx, effects);
+                        }
+                    }
+                }
+            }
+            Act::MoveBooking { booking_id, status } => {
+                if !cx.online {
+                    effects.push(Effect::Refused(OFFLINE));
+                    return;
+                }
+                self.bookings.mark(&booking_id, true, None);
+                effects.push(Effect::Redraw { cache: false });
+                let origin = Origin::Window { booking_id: booking_id.clone() };
+                effects.push(self.request_move(booking_id, status, origin));
+            }
+        }
+    }
+
+    fn mark_read(&mut self, ids: Vec<String>, effects: &mut Vec<Effect>) {
+        self.history.mark_read_locally(&ids);
+        effects.extend([Effect::Request(ServerRequest::MarkRead(ids)), Effect::Redraw { cache: true }]);
+    }
+
+    /// Confirm or Decline on a request's popup: asked of the server, or,
+    /// offline, a popup in its place saying to try again (an old click must
+    /// not land hours later).
+    fn decide(
+        &mut self,
+        booking: Answerable,
+        decision: Decision,
+        cx: &Context<'_>,
+        effects: &mut Vec<Effect>,
+    ) {
+        if !cx.online {
+            let alert = Alert {
+                title: format!("Offline — {}", booking.label),
+                body: "Try again when UrutiBiz is connected.".into(),
+                urgency: Urgency::Normal,
+                sound: "system",
+            };
+            effects.push(Effect::Popup(PopupOrder::for_booking(alert, &booking.booking_id, None)));
+            return;
+        }
+        let booking_id = booking.booking_id.clone();
+        effects.push(self.request_move(booking_id, decision.status(), Origin::Popup(booking, decision)));
+    }
+
+    fn request_move(&mut self, booking_id: String, status: BookingStatus, origin: Origin) -> Effect {
+        self.next_reference += 1;
+        let reference = format!("{BOOKING_REFERENCE_PREFIX}{}", self.next_reference);
+        self.waiting.insert(reference.clone(), origin);
+        Effect::Request(ServerRequest::UpdateBooking { booking_id, status, reference })
+    }
+
+    /// The answer to one of the person's booking requests: shown where the
+    /// request came from. `false` when the frame answers none.
+    fn answer(&mut self, frame: &ServerMessage, effects: &mut Vec<Effect>) -> bool {
+        let Some(reference) = frame.reference.as_deref().filter(|r| r.starts_with(BOOKING_REFERENCE_PREFIX))
+        else {
+            return false;
+        };
+        let Some(origin) = self.waiting.remove(reference) else { return false };
+        match origin {
+            Origin::Popup(booking, decision) => {
+                let alert = outcome(&booking, decision, frame);
+                effects.push(Effect::Popup(PopupOrder::for_booking(alert, &booking.booking_id, None)));
+            }
+            Origin::Window { booking_id } => {
+                self.bookings.mark(&booking_id, false, row_outcome(frame));
+                effects.extend([Effect::Redraw { cache: false }, Effect::LoadBookings]);
+            }
+        }
+        true
+    }
+
+    /// A booking request awaits its answer (only this process can show it).
+    pub fn answers_waiting(&self) -> bool {
+        !self.waiting.is_empty()
+    }
+
     fn frame(&mut self, frame: &ServerMessage, cx: &Context<'_>, effects: &mut Vec<Effect>) {
+        if self.answer(frame, effects) {
+            return;
+        }
         match &frame.event {
             ServerEvent::Resumed(_) | ServerEvent::ResyncRequired(_) => {
                 // The replay is over: what it brought becomes one popup, and
@@ -314,6 +520,7 @@ mod tests {
             in_sight: false,
             now: noon(),
             at,
+            online: true,
         }
     }
 
@@ -488,5 +695,131 @@ mod tests {
         // Not replaying any more: a notification pops up at once.
         let effects = machine.handle(Input::Frame(&system(1, "Hello")), &cx(&prefs, t));
         assert!(matches!(effects.as_slice(), [Effect::Sound(_), Effect::Popup(_), Effect::Redraw { .. }]));
+    }
+
+    fn click(choice: PopupChoice, answer: bool) -> PopupClick {
+        let order = request_popup();
+        PopupClick {
+            choice,
+            focus: order.focus,
+            web: order.web,
+            answer: order.answer.filter(|_| answer),
+            read: order.read,
+        }
+    }
+
+    fn read(ids: &[&str]) -> [Effect; 2] {
+        [
+            Effect::Request(ServerRequest::MarkRead(ids.iter().map(|id| id.to_string()).collect())),
+            Effect::Redraw { cache: true },
+        ]
+    }
+
+    #[test]
+    fn confirm_on_a_popup_reads_it_asks_the_server_and_the_answer_takes_its_place() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        machine.handle(Input::Frame(&request(1, "b-1")), &cx(&prefs, t));
+        let act = Act::PopupClicked(click(PopupChoice::Decide(Decision::Confirm), true));
+        let effects = machine.handle(Input::Person(act), &cx(&prefs, t));
+        let mut expected = read(&["n1"]).to_vec();
+        expected.push(Effect::Request(ServerRequest::UpdateBooking {
+            booking_id: "b-1".into(),
+            status: BookingStatus::Confirmed,
+            reference: "popup-1".into(),
+        }));
+        assert_eq!(effects, expected);
+        assert!(machine.history.items[0].read);
+        assert!(machine.answers_waiting(), "the answer holds the process");
+
+        let answer = frame(json!({"event": "booking-updated", "ref": "popup-1",
+            "data": {"bookingId": "b-1", "status": "confirmed", "previousStatus": "pending"}}));
+        let effects = machine.handle(Input::Frame(&answer), &cx(&prefs, t));
+        let [Effect::Popup(outcome)] = effects.as_slice() else { panic!("{effects:?}") };
+        assert_eq!(outcome.alert.title, "Confirmed — Camera");
+        assert_eq!(outcome.booking.as_deref(), Some("b-1"), "in the request popup's place");
+        assert!(!machine.answers_waiting());
+        assert_eq!(machine.handle(Input::Frame(&answer), &cx(&prefs, t)), [], "answered once");
+    }
+
+    #[test]
+    fn confirm_offline_says_so_in_the_popups_place_and_asks_nothing() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        let offline = Context { online: false, ..cx(&prefs, t) };
+        let act = Act::PopupClicked(click(PopupChoice::Decide(Decision::Decline), true));
+        let effects = machine.handle(Input::Person(act), &offline);
+        let [read_request, Effect::Redraw { cache: true }, Effect::Popup(popup)] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(read_request, &read(&["n1"])[0]);
+        assert_eq!(popup.alert.title, "Offline — Camera");
+        assert!(!machine.answers_waiting());
+    }
+
+    #[test]
+    fn a_button_with_no_request_behind_it_does_nothing() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        let act = Act::PopupClicked(click(PopupChoice::Decide(Decision::Confirm), false));
+        assert_eq!(machine.handle(Input::Person(act), &cx(&prefs, t)), []);
+    }
+
+    #[test]
+    fn opening_a_popup_or_its_page_reads_it() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        let open =
+            machine.handle(Input::Person(Act::PopupClicked(click(PopupChoice::Open, true))), &cx(&prefs, t));
+        let mut expected = read(&["n1"]).to_vec();
+        expected.push(Effect::ShowWindow(Some("n1".into())));
+        assert_eq!(open, expected);
+        let web = machine
+            .handle(Input::Person(Act::PopupClicked(click(PopupChoice::OpenOnWeb, true))), &cx(&prefs, t));
+        let mut expected = read(&["n1"]).to_vec();
+        expected.push(Effect::OpenPage(Page::Booking("b-1".into())));
+        assert_eq!(web, expected);
+        let tray = machine.handle(Input::Person(Act::TrayItemChosen("n7".into())), &cx(&prefs, t));
+        let mut expected = read(&["n7"]).to_vec();
+        expected.push(Effect::ShowWindow(Some("n7".into())));
+        assert_eq!(tray, expected);
+    }
+
+    #[test]
+    fn a_move_from_the_bookings_view_marks_its_row_and_shows_the_answer_there() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        let offline = Context { online: false, ..cx(&prefs, t) };
+        let act = || Act::MoveBooking { booking_id: "b-1".into(), status: BookingStatus::Cancelled };
+        assert_eq!(machine.handle(Input::Person(act()), &offline), [Effect::Refused(OFFLINE)]);
+        let effects = machine.handle(Input::Person(act()), &cx(&prefs, t));
+        assert_eq!(
+            effects,
+            [
+                Effect::Redraw { cache: false },
+                Effect::Request(ServerRequest::UpdateBooking {
+                    booking_id: "b-1".into(),
+                    status: BookingStatus::Cancelled,
+                    reference: "popup-1".into(),
+                })
+            ]
+        );
+        let refused = frame(json!({"event": "error", "ref": "popup-1",
+            "data": {"code": "invalid-transition", "message": "already cancelled by Jean", "ref": "popup-1"}}));
+        assert_eq!(
+            machine.handle(Input::Frame(&refused), &cx(&prefs, t)),
+            [Effect::Redraw { cache: false }, Effect::LoadBookings]
+        );
+    }
+
+    #[test]
+    fn marking_all_read_and_clearing_ask_the_server_too() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        machine.handle(Input::Frame(&system(1, "One")), &cx(&prefs, t));
+        assert_eq!(
+            machine.handle(Input::Person(Act::MarkAllRead), &cx(&prefs, t)),
+            [Effect::Request(ServerRequest::MarkAllRead), Effect::Redraw { cache: true }]
+        );
+        assert_eq!(machine.history.unread, 0);
+        assert_eq!(
+            machine.handle(Input::Person(Act::Clear), &cx(&prefs, t)),
+            [Effect::Request(ServerRequest::Clear), Effect::Redraw { cache: true }]
+        );
+        assert!(machine.history.items.is_empty());
     }
 }

@@ -1,40 +1,44 @@
 //! What the user can do, shared by commands (the window) and the tray menu.
 //! Read state goes through the server so other devices agree; the local
-//! view changes at once. [`booking`]: Confirm and Decline, from a popup or
-//! the Bookings view; [`popup_clicks`]: what a click on a popup does.
+//! view changes at once (the core decides both: [`crate::effects::feed`]).
+//! [`popup_clicks`]: what a click on a popup does.
 
-pub(crate) mod booking;
 pub(crate) mod popup_clicks;
 
 use crate::account;
+use crate::effects::feed;
 use crate::state::{AppState, ConnectionView};
 use crate::store::keychain;
 use tauri::{AppHandle, Manager};
 use urutibiz_client::Command;
 use urutibiz_desktop_core::dnd;
+use urutibiz_desktop_core::machine::{Act, Input};
+use urutibiz_protocol::BookingStatus;
 
 /// Marks notifications read.
 pub fn mark_read(app: &AppHandle, ids: Vec<String>) {
-    let state = app.state::<AppState>();
-    state.lock().machine.history.mark_read_locally(&ids);
-    state.send(Command::MarkRead(ids));
-    state.changed(true);
+    let _ = feed(app, Input::Person(Act::MarkRead(ids)));
 }
 
 /// Marks every notification read.
 pub fn mark_all_read(app: &AppHandle) {
-    let state = app.state::<AppState>();
-    state.lock().machine.history.mark_all_read_locally();
-    state.send(Command::MarkAllRead);
-    state.changed(true);
+    let _ = feed(app, Input::Person(Act::MarkAllRead));
 }
 
 /// Clears history on every device.
 pub fn clear(app: &AppHandle) {
-    let state = app.state::<AppState>();
-    state.lock().machine.history.clear_locally();
-    state.send(Command::Clear);
-    state.changed(true);
+    let _ = feed(app, Input::Person(Act::Clear));
+}
+
+/// A recent notification chosen in the tray menu: read, and shown.
+pub fn open_item(app: &AppHandle, id: String) {
+    let _ = feed(app, Input::Person(Act::TrayItemChosen(id)));
+}
+
+/// A move on a row of the Bookings view; `Err` (in words) when it cannot
+/// be asked now.
+pub fn move_booking(app: &AppHandle, booking_id: String, status: BookingStatus) -> Result<(), &'static str> {
+    feed(app, Input::Person(Act::MoveBooking { booking_id, status }))
 }
 
 /// Replies in a chat; the message shows at once as the user's own.

@@ -21,9 +21,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use tauri::{AppHandle, Manager};
 use urutibiz_desktop_core::alert_text::{Alert, Urgency};
-use urutibiz_desktop_core::booking_answers::{Answerable, Decision};
-use urutibiz_desktop_core::machine::PopupOrder;
-use urutibiz_desktop_core::web_page::Page;
+use urutibiz_desktop_core::booking_answers::Decision;
+use urutibiz_desktop_core::machine::{PopupChoice, PopupClick, PopupOrder};
 
 /// The popup action of a message that opens its conversation to answer.
 const REPLY: &str = "reply";
@@ -42,34 +41,7 @@ pub struct Popups {
     on_screen: AtomicUsize,
     /// What a click does: given by the app, which knows the actions
     /// (popups only show and listen).
-    on_click: fn(&AppHandle, Click),
-}
-
-/// What the person chose on a popup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Choice {
-    /// The popup itself: open the window at what it is about.
-    Open,
-    /// "Reply": open the conversation with its reply box.
-    Reply,
-    /// "Open in browser".
-    OpenOnWeb,
-    /// Confirm or Decline a booking request.
-    Decide(Decision),
-}
-
-/// A click on a popup, with what the popup is about.
-#[derive(Debug, Clone)]
-pub struct Click {
-    pub choice: Choice,
-    /// Where the window opens: a history item, or `chat:<id>`.
-    pub focus: Option<String>,
-    /// Its page on the website.
-    pub web: Option<Page>,
-    /// The request its buttons answer.
-    pub answer: Option<Answerable>,
-    /// The notification it stands for, marked read when the person acts.
-    pub read: Option<String>,
+    on_click: fn(&AppHandle, PopupClick),
 }
 
 /// A booking's popup on screen.
@@ -89,7 +61,7 @@ impl Popups {
 
     /// `icon` is a PNG path for the popup (the app icon); `on_click` is
     /// what a click on a popup does.
-    pub fn new(icon: Option<PathBuf>, on_click: fn(&AppHandle, Click)) -> Popups {
+    pub fn new(icon: Option<PathBuf>, on_click: fn(&AppHandle, PopupClick)) -> Popups {
         Popups {
             warned: AtomicBool::new(false),
             icon,
@@ -98,13 +70,6 @@ impl Popups {
             on_click,
         }
     }
-}
-
-/// A popup about a booking, in the place of the booking's earlier popup:
-/// the outcome of a button, which the person is waiting for (no sound, and
-/// shown even in Do not disturb).
-pub fn show_for_booking(app: &AppHandle, alert: Alert, booking_id: &str, answer: Option<Answerable>) {
-    show(app, PopupOrder::for_booking(alert, booking_id, answer));
 }
 
 /// A popup about the app itself (e.g. signed out), shown at once.
@@ -213,16 +178,16 @@ pub fn show(app: &AppHandle, order: PopupOrder) {
                         return;
                     }
                     let choice = match action {
-                        "default" => Choice::Open,
-                        REPLY => Choice::Reply,
-                        OPEN_ON_WEB => Choice::OpenOnWeb,
+                        "default" => PopupChoice::Open,
+                        REPLY => PopupChoice::Reply,
+                        OPEN_ON_WEB => PopupChoice::OpenOnWeb,
                         other => match Decision::from_action(other) {
-                            Some(decision) => Choice::Decide(decision),
+                            Some(decision) => PopupChoice::Decide(decision),
                             // Dismissed or expired.
                             None => return,
                         },
                     };
-                    let click = Click {
+                    let click = PopupClick {
                         choice,
                         focus: focus.clone(),
                         web: web.clone(),
