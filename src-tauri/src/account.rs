@@ -69,11 +69,6 @@ pub struct Account {
     pub(crate) renewing: AtomicBool,
 }
 
-/// The signed-in user's id (`""` before the account is known).
-pub fn user_id(app: &AppHandle) -> String {
-    app.state::<Account>().user().map(|u| u.id).unwrap_or_default()
-}
-
 impl Account {
     /// Who is signed in.
     pub fn user(&self) -> Option<UserView> {

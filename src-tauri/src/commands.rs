@@ -6,11 +6,10 @@ use crate::error::{Error, Result};
 use crate::session::endpoint;
 use crate::shell::web_link;
 use crate::state::AppState;
-use crate::views::bookings;
-use crate::views::chats;
 use crate::views::snapshot::Snapshot;
 use tauri::{AppHandle, State};
 use urutibiz_desktop_core::bookings::BookingChange;
+use urutibiz_desktop_core::machine::Act;
 use urutibiz_desktop_core::preferences::Preferences;
 use urutibiz_desktop_core::web_page::Page;
 use urutibiz_protocol::room::is_valid_id;
@@ -60,7 +59,7 @@ pub async fn booking_timeline(app: AppHandle, booking_id: String) -> Result<Vec<
 /// Loads the user's bookings again (the Bookings view's retry).
 #[tauri::command]
 pub fn reload_bookings(app: AppHandle) {
-    bookings::reload(&app);
+    actions::act(&app, Act::ReloadBookings);
 }
 
 /// The notification the window should open at, once.
@@ -126,7 +125,7 @@ pub fn open_chat(app: AppHandle, chat_id: String, mark_read: bool) -> Result<()>
     if !is_valid_id(&chat_id) {
         return Err(Error::Invalid("That is not a chat of yours.".into()));
     }
-    chats::open(&app, chat_id, mark_read);
+    actions::act(&app, Act::OpenChat { chat_id, mark_read });
     Ok(())
 }
 
@@ -138,26 +137,26 @@ pub fn read_chat(app: AppHandle, chat_id: String) -> Result<()> {
     if !is_valid_id(&chat_id) {
         return Err(Error::Invalid("That is not a chat of yours.".into()));
     }
-    chats::read_if_seen(&app, &chat_id);
+    actions::act(&app, Act::ReadChat(chat_id));
     Ok(())
 }
 
 /// Loads the open conversation's older messages (the user scrolled up).
 #[tauri::command]
 pub fn load_older_messages(app: AppHandle) {
-    chats::load_older(&app);
+    actions::act(&app, Act::LoadOlderMessages);
 }
 
 /// Lists more conversations.
 #[tauri::command]
 pub fn load_more_chats(app: AppHandle) {
-    chats::load_more(&app);
+    actions::act(&app, Act::LoadMoreChats);
 }
 
 /// Loads the conversation list again (the Chats view's retry).
 #[tauri::command]
 pub fn reload_chats(app: AppHandle) {
-    chats::reload(&app);
+    actions::act(&app, Act::ReloadChats);
 }
 
 /// Signs in through the system browser with the OpenID provider at

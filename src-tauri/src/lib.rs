@@ -45,7 +45,6 @@ use tauri::{Manager, RunEvent, WindowEvent};
 use tauri_plugin_store::StoreExt;
 use urutibiz_desktop_core::deep_link;
 use urutibiz_desktop_core::launch::LaunchOptions;
-use views::{bookings, chats};
 
 /// Writes the app icon where the notification daemon can read it.
 fn notification_icon(app: &tauri::App) -> Option<std::path::PathBuf> {
@@ -153,8 +152,7 @@ pub fn run() {
             app.manage(popups::Popups::new(notification_icon(app), popup_clicks::popup_clicked));
             app.manage(sound::Sounds::start());
             app.manage(account::Account::default());
-            app.manage(bookings::MyBookings::default());
-            app.manage(chats::MyChats::default());
+            app.manage(effects::Reloads::default());
             app.manage(autostart::LeaveAlone(options.no_autostart));
             app.manage(relaunch::RelaunchAfter::from_env());
             let update_endpoint = match &options.update_url {

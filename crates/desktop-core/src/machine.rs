@@ -14,7 +14,7 @@
 use crate::alert_text::Alert;
 use crate::alert_text::Urgency;
 use crate::booking_answers::{answerable, booking_of, outcome, row_outcome, sentence, Answerable, Decision};
-use crate::bookings::BookingsView;
+use crate::bookings::{BookingRow, BookingsView};
 use crate::chats::Chats;
 use crate::history::{Change, History, Item};
 use crate::popup_rules::{opens_at, Arrival, Popup, PopupRules, Quiet};
@@ -22,7 +22,7 @@ use crate::web_page::Page;
 use chrono::{DateTime, Local};
 use std::collections::HashMap;
 use std::time::Instant;
-use urutibiz_protocol::api::NotificationItem;
+use urutibiz_protocol::api::{self, ChatSummary, Cursor, MessageItem, NotificationItem};
 use urutibiz_protocol::{BookingStatus, ServerEvent, ServerMessage};
 
 /// The references of the person's own chat messages start with this, so a
@@ -50,6 +50,12 @@ pub enum Input<'a> {
     Tick,
     /// The recent notifications, loaded over HTTP after [`Effect::LoadHistory`].
     HistoryLoaded(&'a [NotificationItem]),
+    /// The bookings, loaded over HTTP (`Err`: why not, in words).
+    BookingsLoaded(Result<Vec<BookingRow>, String>),
+    /// A page of the chat list; `more`: a next page, added below.
+    ChatsLoaded { page: Result<api::Page<ChatSummary>, String>, more: bool },
+    /// A page of a conversation's messages.
+    MessagesLoaded { chat_id: String, page: Result<api::Page<MessageItem>, String> },
     /// The person did something.
     Person(Act),
 }
@@ -69,6 +75,25 @@ pub enum Act {
     PopupClicked(PopupClick),
     /// A move on a row of the Bookings view.
     MoveBooking { booking_id: String, status: BookingStatus },
+    /// Opened a conversation; `mark_read` when they opened it themselves
+    /// (a click, a popup), not a link's.
+    OpenChat { chat_id: String, mark_read: bool },
+    /// Is looking at the open conversation (read it if the window is in
+    /// sight and it is the open one).
+    ReadChat(String),
+    /// Scrolled up in the open conversation.
+    LoadOlderMessages,
+    /// Scrolled to the end of the chat list.
+    LoadMoreChats,
+    /// Wrote in a conversation.
+    SendMessage { chat_id: String, message: String },
+    /// Wrote to the other party of a booking (their chat's id known from
+    /// the booking; the server starts the chat).
+    MessageUser { to_user_id: String, chat_id: String, message: String },
+    /// Asked for the Bookings view again (its retry).
+    ReloadBookings,
+    /// Asked for the chat list again (its retry).
+    ReloadChats,
 }
 
 /// What the person chose on a popup.
@@ -104,6 +129,20 @@ pub enum ServerRequest {
     MarkRead(Vec<String>),
     MarkAllRead,
     Clear,
+    /// A conversation read on every device.
+    MarkChatRead(String),
+    /// A message, answered (or refused) with `reference`.
+    SendMessage {
+        chat_id: String,
+        message: String,
+        reference: String,
+    },
+    /// A message to a user, in the chat the server starts or finds.
+    MessageUser {
+        to_user_id: String,
+        message: String,
+        reference: String,
+    },
     /// A booking move; the answer comes back with `reference`.
     UpdateBooking {
         booking_id: String,
@@ -122,6 +161,8 @@ pub struct Context<'a> {
     pub quiet: Quiet<'a>,
     /// Who is signed in (their user id; empty when nobody is).
     pub me: &'a str,
+    /// Their name, on their own messages.
+    pub my_name: &'a str,
     /// The window is on screen in front of the person.
     pub in_sight: bool,
     /// Wall-clock time (quiet hours, Do not disturb).
@@ -147,11 +188,18 @@ pub enum Effect {
     /// Load the bookings now; or once a burst of changes has settled.
     LoadBookings,
     LoadBookingsSoon,
-    /// Load the chat list now; or once a burst of changes has settled.
+    /// Load the chat list's first page now; or once a burst of changes has
+    /// settled; or the page after `Cursor`. Each comes back as
+    /// [`Input::ChatsLoaded`].
     LoadChats,
     LoadChatsSoon,
-    /// The person saw this conversation: mark it read on every device.
-    MarkChatRead(String),
+    LoadMoreChats(Cursor),
+    /// Load a conversation's newest messages, or those before `before`
+    /// ([`Input::MessagesLoaded`]).
+    LoadMessages {
+        chat_id: String,
+        before: Option<Cursor>,
+    },
     /// The window and tray show something new; `cache`: the history
     /// changed and the cache is to be saved.
     Redraw {
@@ -234,6 +282,7 @@ pub struct Machine {
     /// Booking requests awaiting their answer, by reference.
     waiting: HashMap<String, Origin>,
     next_reference: u64,
+    next_message: u64,
 }
 
 /// Where a booking request came from, so its answer goes back there.
@@ -273,9 +322,54 @@ impl Machine {
                 self.history.replace_from_server(items);
                 effects.push(Effect::Redraw { cache: true });
             }
+            Input::BookingsLoaded(rows) => {
+                self.bookings.loaded(rows);
+                effects.push(Effect::Redraw { cache: false });
+            }
+            Input::ChatsLoaded { page, more } => {
+                self.chats.list_loaded(page, cx.me, more);
+                effects.push(Effect::Redraw { cache: false });
+            }
+            Input::MessagesLoaded { chat_id, page } => {
+                self.chats.messages_loaded(&chat_id, page, cx.me);
+                effects.push(Effect::Redraw { cache: false });
+            }
             Input::Person(act) => self.act(act, cx, &mut effects),
         }
         effects
+    }
+
+    /// A conversation was seen: its message notifications are read here
+    /// at once, and on every device by the server.
+    fn mark_chat_read(&mut self, chat_id: &str, effects: &mut Vec<Effect>) {
+        let ids: Vec<String> = (self.history.items.iter())
+            .filter(|i| !i.read && i.about().chat_id() == Some(chat_id))
+            .map(|i| i.id.clone())
+            .collect();
+        self.history.mark_read_locally(&ids);
+        effects.extend([
+            Effect::Request(ServerRequest::MarkChatRead(chat_id.to_owned())),
+            Effect::Redraw { cache: true },
+        ]);
+    }
+
+    /// The person's own message shows at once, as sending, under a fresh
+    /// reference; the request follows.
+    fn own_message(
+        &mut self,
+        chat_id: &str,
+        message: &str,
+        cx: &Context<'_>,
+        effects: &mut Vec<Effect>,
+    ) -> String {
+        self.next_message += 1;
+        let reference = format!("{CHAT_REFERENCE_PREFIX}{}", self.next_message);
+        let name = if cx.my_name.is_empty() { "You" } else { cx.my_name };
+        if self.chats.echo(chat_id, message, name, cx.now.timestamp_millis(), &reference) {
+            effects.push(Effect::LoadChatsSoon);
+        }
+        effects.push(Effect::Redraw { cache: false });
+        reference
     }
 
     fn act(&mut self, act: Act, cx: &Context<'_>, effects: &mut Vec<Effect>) {
@@ -311,6 +405,41 @@ impl Machine {
                     }
                 }
             }
+            Act::OpenChat { chat_id, mark_read } => {
+                self.chats.open(&chat_id, mark_read);
+                if mark_read {
+                    self.mark_chat_read(&chat_id, effects);
+                }
+                effects.extend([
+                    Effect::Redraw { cache: false },
+                    Effect::LoadMessages { chat_id, before: None },
+                ]);
+            }
+            Act::ReadChat(chat_id) => {
+                if cx.in_sight && self.chats.open_id() == Some(chat_id.as_str()) {
+                    self.chats.seen(&chat_id);
+                    self.mark_chat_read(&chat_id, effects);
+                }
+            }
+            Act::LoadOlderMessages => {
+                if let Some((chat_id, before)) = self.chats.want_older() {
+                    effects.extend([
+                        Effect::Redraw { cache: false },
+                        Effect::LoadMessages { chat_id, before: Some(before) },
+                    ]);
+                }
+            }
+            Act::LoadMoreChats => effects.extend(self.chats.next_chats().map(Effect::LoadMoreChats)),
+            Act::SendMessage { chat_id, message } => {
+                let reference = self.own_message(&chat_id, &message, cx, effects);
+                effects.push(Effect::Request(ServerRequest::SendMessage { chat_id, message, reference }));
+            }
+            Act::MessageUser { to_user_id, chat_id, message } => {
+                let reference = self.own_message(&chat_id, &message, cx, effects);
+                effects.push(Effect::Request(ServerRequest::MessageUser { to_user_id, message, reference }));
+            }
+            Act::ReloadBookings => effects.push(Effect::LoadBookings),
+            Act::ReloadChats => effects.push(Effect::LoadChats),
             Act::MoveBooking { booking_id, status } => {
                 if !cx.online {
                     effects.push(Effect::Refused(OFFLINE));
@@ -408,7 +537,7 @@ impl Machine {
                 }
                 let open = self.chats.open_id() == Some(message.chat_id.as_str());
                 if open && cx.in_sight && message.from_user_id != cx.me {
-                    effects.push(Effect::MarkChatRead(message.chat_id.clone()));
+                    self.mark_chat_read(&message.chat_id, effects);
                 }
                 effects.push(Effect::Redraw { cache: false });
             }
@@ -517,6 +646,7 @@ mod tests {
         Context {
             quiet: Quiet { muted: false, dnd_until: None, preferences },
             me: "host-amina",
+            my_name: "Amina",
             in_sight: false,
             now: noon(),
             at,
@@ -681,7 +811,12 @@ mod tests {
         let in_sight = Context { in_sight: true, ..cx(&prefs, t) };
         assert_eq!(
             machine.handle(Input::Frame(&message), &in_sight),
-            [Effect::LoadChatsSoon, Effect::MarkChatRead("dm-1".into()), Effect::Redraw { cache: false }]
+            [
+                Effect::LoadChatsSoon,
+                Effect::Request(ServerRequest::MarkChatRead("dm-1".into())),
+                Effect::Redraw { cache: true },
+                Effect::Redraw { cache: false }
+            ]
         );
     }
 
@@ -821,5 +956,98 @@ mod tests {
             [Effect::Request(ServerRequest::Clear), Effect::Redraw { cache: true }]
         );
         assert!(machine.history.items.is_empty());
+    }
+
+    fn chat_note(seq: i64, chat: &str) -> ServerMessage {
+        frame(json!({"event": "notification", "id": format!("n{seq}"), "seq": seq, "data": {
+            "id": format!("n{seq}"), "type": "message", "title": "Message from Jean", "body": "Hi",
+            "data": {"chatId": chat, "fromName": "Jean"}, "createdAt": 1}}))
+    }
+
+    #[test]
+    fn opening_a_conversation_reads_its_notifications_and_loads_its_messages() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        machine.handle(Input::Frame(&chat_note(1, "dm-1")), &cx(&prefs, t));
+        machine.handle(Input::Frame(&chat_note(2, "dm-2")), &cx(&prefs, t));
+        let act = Act::OpenChat { chat_id: "dm-1".into(), mark_read: true };
+        assert_eq!(
+            machine.handle(Input::Person(act), &cx(&prefs, t)),
+            [
+                Effect::Request(ServerRequest::MarkChatRead("dm-1".into())),
+                Effect::Redraw { cache: true },
+                Effect::Redraw { cache: false },
+                Effect::LoadMessages { chat_id: "dm-1".into(), before: None },
+            ]
+        );
+        let read: Vec<(&str, bool)> = machine.history.items.iter().map(|i| (i.id.as_str(), i.read)).collect();
+        assert_eq!(read, [("n2", false), ("n1", true)], "only that conversation's notification");
+        let page: api::Page<MessageItem> =
+            serde_json::from_value(json!({"items": [{"messageId": "m-1", "seq": 4, "chatId": "dm-1",
+            "fromUserId": "renter-jean", "fromName": "Jean", "message": "Hi", "at": 1}], "nextBefore": null}))
+            .unwrap();
+        let loaded = Input::MessagesLoaded { chat_id: "dm-1".into(), page: Ok(page) };
+        assert_eq!(machine.handle(loaded, &cx(&prefs, t)), [Effect::Redraw { cache: false }]);
+        assert_eq!(machine.chats.view().open.as_ref().map(|o| o.messages.len()), Some(1));
+    }
+
+    #[test]
+    fn a_link_s_conversation_is_read_only_once_the_window_is_in_sight() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        machine.handle(
+            Input::Person(Act::OpenChat { chat_id: "dm-1".into(), mark_read: false }),
+            &cx(&prefs, t),
+        );
+        let look = || Input::Person(Act::ReadChat("dm-1".into()));
+        assert_eq!(machine.handle(look(), &cx(&prefs, t)), [], "out of sight");
+        let in_sight = Context { in_sight: true, ..cx(&prefs, t) };
+        assert_eq!(
+            machine.handle(look(), &in_sight),
+            [Effect::Request(ServerRequest::MarkChatRead("dm-1".into())), Effect::Redraw { cache: true }]
+        );
+        let other = Input::Person(Act::ReadChat("dm-9".into()));
+        assert_eq!(machine.handle(other, &in_sight), [], "not the open conversation");
+    }
+
+    #[test]
+    fn an_own_message_shows_at_once_and_its_refusal_says_why() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        machine.handle(
+            Input::Person(Act::OpenChat { chat_id: "dm-1".into(), mark_read: false }),
+            &cx(&prefs, t),
+        );
+        let send = Act::SendMessage { chat_id: "dm-1".into(), message: "Still free?".into() };
+        let effects = machine.handle(Input::Person(send), &cx(&prefs, t));
+        assert_eq!(
+            effects.last(),
+            Some(&Effect::Request(ServerRequest::SendMessage {
+                chat_id: "dm-1".into(),
+                message: "Still free?".into(),
+                reference: "send-1".into(),
+            }))
+        );
+        let shown = machine.chats.view().open.as_ref().unwrap().messages.last().cloned().unwrap();
+        assert!(shown.mine && shown.sending && shown.from_name == "Amina", "{shown:?}");
+        let refused = frame(json!({"event": "error", "ref": "send-1",
+            "data": {"code": "forbidden", "message": "not a participant", "ref": "send-1"}}));
+        machine.handle(Input::Frame(&refused), &cx(&prefs, t));
+        let failed = machine.chats.view().open.as_ref().unwrap().messages.last().cloned().unwrap();
+        assert_eq!((failed.sending, failed.failed.as_deref()), (false, Some("Not a participant.")));
+    }
+
+    #[test]
+    fn loads_come_back_into_the_views() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        assert_eq!(
+            machine.handle(Input::Person(Act::ReloadBookings), &cx(&prefs, t)),
+            [Effect::LoadBookings]
+        );
+        let failed = Input::BookingsLoaded(Err("offline".into()));
+        assert_eq!(machine.handle(failed, &cx(&prefs, t)), [Effect::Redraw { cache: false }]);
+        assert_eq!(machine.bookings.error.as_deref(), Some("offline"));
+        assert_eq!(
+            machine.handle(Input::Person(Act::LoadMoreChats), &cx(&prefs, t)),
+            [],
+            "no next page known"
+        );
     }
 }

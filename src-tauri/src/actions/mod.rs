@@ -43,19 +43,19 @@ pub fn move_booking(app: &AppHandle, booking_id: String, status: BookingStatus) 
 
 /// Replies in a chat; the message shows at once as the user's own.
 pub fn send_message(app: &AppHandle, chat_id: String, message: String) {
-    let reference = crate::views::chats::next_reference();
-    crate::views::chats::on_own_message(app, &chat_id, &message, &reference);
-    app.state::<AppState>().send(Command::SendMessage { chat_id, message, reference });
-    app.state::<AppState>().changed(false);
+    let _ = feed(app, Input::Person(Act::SendMessage { chat_id, message }));
 }
 
 /// Writes to the other party of a booking: their chat (its id known from
 /// the booking) shows the message at once; the server starts the chat.
 pub fn message_user(app: &AppHandle, to_user_id: String, chat_id: String, message: String) {
-    let reference = crate::views::chats::next_reference();
-    crate::views::chats::on_own_message(app, &chat_id, &message, &reference);
-    app.state::<AppState>().send(Command::MessageUser { to_user_id, message, reference });
-    app.state::<AppState>().changed(false);
+    let _ = feed(app, Input::Person(Act::MessageUser { to_user_id, chat_id, message }));
+}
+
+/// Something else the person did in the window (open or read a chat, load
+/// more, retry a view), for the core to decide.
+pub fn act(app: &AppHandle, act: Act) {
+    let _ = feed(app, Input::Person(act));
 }
 
 /// `hour`, `tomorrow` or `off`.

@@ -51,3 +51,9 @@ pub fn release_memory() {
         });
     }
 }
+
+/// The main window is visible and focused: in front of the person.
+pub fn in_sight(app: &AppHandle) -> bool {
+    app.get_webview_window(MAIN)
+        .is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false))
+}
