@@ -126,7 +126,7 @@ pub fn claim_cache(app: &AppHandle, user_id: &str) {
     let owner = format!("{server}\n{user_id}");
     if state.store.cache_owner().as_deref() != Some(owner.as_str()) {
         state.store.forget_user_data();
-        state.lock().machine.history = Default::default();
+        state.lock().machine.forget_user();
         state.store.set_cache_owner(&owner);
         state.changed(true);
     }

@@ -510,6 +510,14 @@ impl Machine {
         true
     }
 
+    /// The person signed out, or someone else signed in on this computer:
+    /// their history, views, gathering and held popups, and the answers
+    /// their clicks await go with them (the shell forgets what its store
+    /// keeps of them at the same moment, under the same lock).
+    pub fn forget_user(&mut self) {
+        *self = Machine { next_reference: self.next_reference, ..Machine::default() };
+    }
+
     /// A booking request awaits its answer (only this process can show it).
     pub fn answers_waiting(&self) -> bool {
         !self.waiting.is_empty()
@@ -1049,5 +1057,38 @@ mod tests {
             [],
             "no next page known"
         );
+    }
+
+    #[test]
+    fn a_user_who_leaves_takes_everything_with_them_held_popups_included() {
+        let prefs = Preferences {
+            quiet_hours: QuietHours {
+                enabled: true,
+                start: "11:00".into(),
+                end: "12:30".into(),
+                days: (0..7).collect(),
+                urgent_stays_loud: true,
+            },
+            ..Preferences::default()
+        };
+        let (mut machine, t) = (Machine::default(), Instant::now());
+        machine.handle(Input::Frame(&system(1, "Amina's payout")), &cx(&prefs, t));
+        machine.handle(
+            Input::Person(Act::PopupClicked(click(PopupChoice::Decide(Decision::Confirm), true))),
+            &cx(&prefs, t),
+        );
+        assert!(machine.popups.holding() && machine.answers_waiting());
+        machine.forget_user();
+        assert!(machine.history.items.is_empty() && !machine.popups_waiting() && !machine.answers_waiting());
+        let after = Context { now: noon() + chrono::Duration::minutes(31), ..cx(&prefs, t) };
+        assert_eq!(
+            machine.handle(Input::Tick, &after),
+            [],
+            "no summary of the previous user's notifications"
+        );
+        // Their late answer finds nothing to show.
+        let answer = frame(json!({"event": "booking-updated", "ref": "popup-1",
+            "data": {"bookingId": "b-1", "status": "confirmed", "previousStatus": "pending"}}));
+        assert_eq!(machine.handle(Input::Frame(&answer), &cx(&prefs, t)), []);
     }
 }

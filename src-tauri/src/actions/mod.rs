@@ -108,7 +108,7 @@ pub fn sign_out(app: &AppHandle) {
         client.send(Command::Shutdown);
     }
     state.store.forget_user_data();
-    state.lock().machine.history = Default::default();
+    state.lock().machine.forget_user();
     state.lock().connection = ConnectionView::signed_out("Signed out");
     state.changed(true);
 }
