@@ -1,5 +1,5 @@
 # Sourced by the scripts that run inside a test D-Bus session
-# (desktop-session.sh, installed-session.sh, updater-session.sh), after they
+# (desktop-session.sh), after it
 # define `fail`: background processes killed on exit, waiting for a D-Bus
 # name or any condition, and the tray watcher plus a notification daemon.
 pids=()

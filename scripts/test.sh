@@ -66,9 +66,7 @@ cargo build --quiet -p urutibiz-realtime-server -p urutibiz-client -p urutibiz-d
 e2e/desktop.sh -v --durations=5
 step "Installers: versions A and B, .deb and .rpm (scripts/bundle.sh --debug on the test build's dependencies, a throwaway update key)"
 e2e/build-updates.sh --debug
-step "The .deb installed with apt, run under Xvfb, removed"
-e2e/installed.sh target/e2e-updater/a/*.deb
-step "Updates: A offered B over loopback, installed from the tray; a stranger's signature refused"
-e2e/updater.sh
+step "The packaged app: the .deb installed with apt, run, removed; updates from A to B installed from the tray, or refused"
+e2e/packaged.sh -v --durations=5
 step "done"
 echo "All tests passed in $SECONDS s."

@@ -49,11 +49,12 @@ class App:
     closes) is off unless a scenario sets URUTIBIZ_RELAUNCH_AFTER.
     """
 
-    def __init__(self, profile: Profile, log: Path, *args: str, env: dict | None = None):
+    def __init__(self, profile: Profile, log: Path, *args: str, env: dict | None = None,
+                 program: Path = APP):
         self.log = log
         self.args = [str(a) for a in args]
         environment = {**profile.env, "URUTIBIZ_RELAUNCH_AFTER": "off", **(env or {})}
-        self.proc = subprocess.Popen([APP, *self.args], env=environment, stdout=open(log, "a"),
+        self.proc = subprocess.Popen([program, *self.args], env=environment, stdout=open(log, "a"),
                                      stderr=subprocess.STDOUT, cwd=ROOT)
         self.pid = self.proc.pid
 

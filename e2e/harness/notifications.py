@@ -2,7 +2,6 @@
 dbus-monitor, with its arguments) and dunst's own view of its popups."""
 
 import json
-import re
 import subprocess
 import time
 from dataclasses import dataclass, field
