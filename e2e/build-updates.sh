@@ -14,7 +14,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=release debug=()
+# In the dev profile, cargo is asked for the same packages as the test
+# build (scripts/test.sh), so it resolves the same features and reuses
+# every dependency (the app alone would rebuild a hundred crates).
 [ "${1:-}" = --debug ] && profile=debug debug=(--debug)
+runner=()
+[ "$profile" = debug ] && runner=(-- -p urutibiz-desktop -p urutibiz-realtime-server -p urutibiz-client)
 bundle=target/$profile/bundle
 out=target/e2e-updater
 rm -rf "$out"; mkdir -p "$out/a" "$out/b"
@@ -36,10 +41,10 @@ PY
 config "$version_a" > "$out/a.conf.json"
 config "$version_b" > "$out/b.conf.json"
 rm -rf "$bundle"
-scripts/bundle.sh "${debug[@]}" --config "$out/a.conf.json"
+scripts/bundle.sh "${debug[@]}" --config "$out/a.conf.json" "${runner[@]}"
 cp "$bundle"/deb/*.deb "$bundle"/rpm/*.rpm "$out/a/"
 rm -rf "$bundle"
-scripts/bundle.sh "${debug[@]}" --config "$out/b.conf.json"
+scripts/bundle.sh "${debug[@]}" --config "$out/b.conf.json" "${runner[@]}"
 cp "$bundle"/deb/*.deb* "$bundle"/rpm/*.rpm* "$out/b/"
 ls -la "$out/a" "$out/b"
 ls "$out"/b/*.deb.sig >/dev/null || { echo "version B's .deb was not signed" >&2; exit 1; }
