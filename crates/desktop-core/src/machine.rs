@@ -113,14 +113,7 @@ pub enum PopupChoice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PopupClick {
     pub choice: PopupChoice,
-    /// Where the window opens: a history item, or `chat:<id>`.
-    pub focus: Option<String>,
-    /// Its page on the website.
-    pub web: Option<Page>,
-    /// The request its buttons answer.
-    pub answer: Option<Answerable>,
-    /// The notification it stands for, marked read when the person acts.
-    pub read: Option<String>,
+    pub target: PopupTarget,
 }
 
 /// What the app asks the server, through the running client.
@@ -216,12 +209,18 @@ pub enum Effect {
     Refused(&'static str),
 }
 
-/// A popup to show, with what it is about: where a click opens the window,
-/// which booking's popup it replaces, whether it carries Confirm and
-/// Decline, its page on the website, and the notification it stands for.
+/// A popup to show, and what it is about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PopupOrder {
     pub alert: Alert,
+    pub target: PopupTarget,
+}
+
+/// What a popup is about: where a click opens the window, which booking's
+/// popup it replaces, whether it carries Confirm and Decline, its page on
+/// the website, and the notification it stands for. A click hands it back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PopupTarget {
     /// The history item (or `chat:<id>`) the window opens at.
     pub focus: Option<String>,
     /// The booking whose popup it replaces.
@@ -237,32 +236,32 @@ pub struct PopupOrder {
 impl PopupOrder {
     /// A popup about nothing in particular (a summary, a notice).
     pub fn plain(alert: Alert) -> PopupOrder {
-        PopupOrder { alert, focus: None, booking: None, answer: None, web: None, read: None }
+        PopupOrder { alert, target: PopupTarget::default() }
     }
 
     /// A popup about one notification.
     pub fn about(alert: Alert, item: &Item) -> PopupOrder {
-        PopupOrder {
-            alert,
+        let target = PopupTarget {
             focus: Some(opens_at(item)),
             booking: booking_of(item),
             answer: answerable(item),
             web: Some(Page::of_item(item)),
             read: Some(item.id.clone()),
-        }
+        };
+        PopupOrder { alert, target }
     }
 
     /// The outcome of a booking button, in the place of the booking's
     /// popup; `answer` when it can still be answered (a refusal).
     pub fn for_booking(alert: Alert, booking_id: &str, answer: Option<Answerable>) -> PopupOrder {
-        PopupOrder {
-            alert,
+        let target = PopupTarget {
             focus: None,
             booking: Some(booking_id.to_owned()),
             answer,
             web: Some(Page::Booking(booking_id.to_owned())),
             read: None,
-        }
+        };
+        PopupOrder { alert, target }
     }
 }
 
@@ -387,15 +386,15 @@ impl Machine {
                 self.mark_read(vec![id.clone()], effects);
                 effects.push(Effect::ShowWindow(Some(id)));
             }
-            Act::PopupClicked(click) => {
+            Act::PopupClicked(PopupClick { choice, target: click }) => {
                 // Acting on a popup about one notification is having seen
                 // it; a Confirm or Decline with no request behind it did
                 // nothing.
-                let acted = !matches!(click.choice, PopupChoice::Decide(_)) || click.answer.is_some();
+                let acted = !matches!(choice, PopupChoice::Decide(_)) || click.answer.is_some();
                 if let Some(id) = click.read.filter(|_| acted) {
                     self.mark_read(vec![id], effects);
                 }
-                match click.choice {
+                match choice {
                     PopupChoice::Open | PopupChoice::Reply => effects.push(Effect::ShowWindow(click.focus)),
                     PopupChoice::OpenOnWeb => effects.extend(click.web.map(Effect::OpenPage)),
                     PopupChoice::Decide(decision) => {
@@ -670,11 +669,13 @@ mod tests {
                 urgency: Urgency::Normal,
                 sound: "booking",
             },
-            focus: Some("n1".into()),
-            booking: Some("b-1".into()),
-            answer: Some(Answerable { booking_id: "b-1".into(), label: "Camera".into() }),
-            web: Some(Page::Booking("b-1".into())),
-            read: Some("n1".into()),
+            target: PopupTarget {
+                focus: Some("n1".into()),
+                booking: Some("b-1".into()),
+                answer: Some(Answerable { booking_id: "b-1".into(), label: "Camera".into() }),
+                web: Some(Page::Booking("b-1".into())),
+                read: Some("n1".into()),
+            },
         }
     }
 
@@ -705,7 +706,7 @@ mod tests {
             panic!("unexpected effects {effects:?}");
         };
         assert_eq!(summary.alert.title, "3 new notifications");
-        assert_eq!((summary.focus.as_ref(), summary.read.as_ref()), (None, None), "a summary opens the list");
+        assert_eq!(summary.target, PopupTarget::default(), "a summary opens the list");
     }
 
     #[test]
@@ -841,14 +842,9 @@ mod tests {
     }
 
     fn click(choice: PopupChoice, answer: bool) -> PopupClick {
-        let order = request_popup();
-        PopupClick {
-            choice,
-            focus: order.focus,
-            web: order.web,
-            answer: order.answer.filter(|_| answer),
-            read: order.read,
-        }
+        let mut target = request_popup().target;
+        target.answer = target.answer.filter(|_| answer);
+        PopupClick { choice, target }
     }
 
     fn read(ids: &[&str]) -> [Effect; 2] {
@@ -879,7 +875,7 @@ mod tests {
         let effects = machine.handle(Input::Frame(&answer), &cx(&prefs, t));
         let [Effect::Popup(outcome)] = effects.as_slice() else { panic!("{effects:?}") };
         assert_eq!(outcome.alert.title, "Confirmed — Camera");
-        assert_eq!(outcome.booking.as_deref(), Some("b-1"), "in the request popup's place");
+        assert_eq!(outcome.target.booking.as_deref(), Some("b-1"), "in the request popup's place");
         assert!(!machine.answers_waiting());
         assert_eq!(machine.handle(Input::Frame(&answer), &cx(&prefs, t)), [], "answered once");
     }

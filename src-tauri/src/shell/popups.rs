@@ -102,14 +102,14 @@ pub fn escape_markup(text: &str) -> String {
 /// one; a thread waits for its click and hands it to the app.
 pub fn show(app: &AppHandle, order: PopupOrder) {
     let popups = app.state::<Popups>();
-    let PopupOrder { alert, focus, booking, answer, web, read } = order;
+    let PopupOrder { alert, target } = order;
     let mut popup = notify_rust::Notification::new();
     popup
         .appname("UrutiBiz")
         .summary(&escape_markup(&alert.title))
         .body(&escape_markup(&alert.body))
         .action("default", "Open");
-    if answer.is_some() {
+    if target.answer.is_some() {
         for decision in [Decision::Confirm, Decision::Decline] {
             let (action, label) = decision.action();
             popup.action(action, label);
@@ -117,15 +117,16 @@ pub fn show(app: &AppHandle, order: PopupOrder) {
     }
     // Inline replies are KDE's alone (notify-rust cannot read them back), so
     // "Reply" opens the conversation with its reply box focused.
-    let replies = focus.as_deref().is_some_and(|f| f.starts_with("chat:"));
+    let replies = target.focus.as_deref().is_some_and(|f| f.starts_with("chat:"));
     if replies {
         popup.action(REPLY, "Reply");
     }
     let has_site = app.state::<AppState>().lock().settings.web_url.is_some();
-    if has_site && web.is_some() {
+    if has_site && target.web.is_some() {
         popup.action(OPEN_ON_WEB, "Open in browser");
     }
     // Take the booking's earlier popup's place, and note this showing.
+    let booking = target.booking.clone();
     let showing = booking.as_ref().map(|booking| {
         let mut shown = popups.by_booking.lock().expect("popups lock");
         let entry = shown.entry(booking.clone()).or_default();
@@ -187,13 +188,7 @@ pub fn show(app: &AppHandle, order: PopupOrder) {
                             None => return,
                         },
                     };
-                    let click = PopupClick {
-                        choice,
-                        focus: focus.clone(),
-                        web: web.clone(),
-                        answer: answer.clone(),
-                        read: read.clone(),
-                    };
+                    let click = PopupClick { choice, target: target.clone() };
                     let handle = app.state::<Popups>().on_click;
                     handle(&app, click);
                 });
@@ -201,7 +196,7 @@ pub fn show(app: &AppHandle, order: PopupOrder) {
                 app.state::<Popups>().on_screen.fetch_sub(1, Ordering::SeqCst);
             }
             #[cfg(not(all(unix, not(target_os = "macos"))))]
-            let _ = (&booking, &answer, showing, &focus, &web, &read);
+            let _ = (&booking, showing, &target);
         }
         Err(e) => {
             let popups = app.state::<Popups>();
