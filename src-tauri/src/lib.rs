@@ -21,7 +21,8 @@
 //!   "Open in browser": the OS side.
 //! - [`account`]: who is signed in. [`state`]: what the app knows, one
 //!   owner behind one lock.
-//! - [`store`]: the settings store file and the OS keychain.
+//! - [`store`]: the settings store file and the OS keychain; [`news`]: the
+//!   channel to the pump (clients' reports, notices about the app).
 
 mod account;
 mod actions;
@@ -29,6 +30,7 @@ mod commands;
 mod effects;
 mod error;
 mod live;
+mod news;
 mod session;
 mod shell;
 mod state;
@@ -37,7 +39,7 @@ mod tray;
 mod views;
 
 use actions::popup_clicks;
-use session::{client, endpoint, sign_in};
+use session::{endpoint, sign_in};
 use shell::{autostart, popups, relaunch, sound, updates, window};
 use state::{AppState, ConnectionView};
 use store::settings::{self, SettingsStore};
@@ -59,16 +61,29 @@ fn notification_icon(app: &tauri::App) -> Option<std::path::PathBuf> {
 /// for: the window open, a popup on screen or popups held, a browser
 /// sign-in or a token renewal under way, a session kept in memory only, a
 /// booking click waiting for its answer, an update installing.
-fn holds_this_process(app: &tauri::AppHandle) -> bool {
+fn holds_this_process(app: &tauri::AppHandle) -> relaunch::Hold {
+    if app.get_webview_window(window::MAIN).is_some() {
+        return relaunch::Hold::WindowOpen;
+    }
     let account = app.state::<account::Account>();
-    app.get_webview_window(window::MAIN).is_some()
-        || app.state::<popups::Popups>().on_screen()
+    let busy = app.state::<popups::Popups>().on_screen()
         || app.state::<AppState>().lock().machine.popups_waiting()
         || account.sign_in_view().waiting
         || account.renewal_under_way()
         || relaunch::memory_only(app)
         || app.state::<AppState>().lock().machine.answers_waiting()
-        || app.state::<updates::Updates>().view().installing
+        || app.state::<updates::Updates>().view().installing;
+    if busy {
+        relaunch::Hold::Busy
+    } else {
+        relaunch::Hold::No
+    }
+}
+
+/// After an update is installed: back to the tray as the new version,
+/// whatever this launch showed.
+fn restart_after_update(app: &tauri::AppHandle) {
+    relaunch::hidden(app, |_| relaunch::Hold::No, "update installed; restarting to the tray");
 }
 
 /// Runs the app until Quit.
@@ -147,14 +162,14 @@ pub fn run() {
             app.manage(AppState::new(store));
             // Every client's news, in order, to one pump.
             let (news_to, news) = tokio::sync::mpsc::unbounded_channel();
-            app.manage(client::NewsTo(news_to));
+            app.manage(news::NewsTo(news_to));
             live::run(app.handle().clone(), news);
             app.manage(popups::Popups::new(notification_icon(app), popup_clicks::popup_clicked));
             app.manage(sound::Sounds::start());
             app.manage(account::Account::default());
             app.manage(effects::Reloads::default());
             app.manage(autostart::LeaveAlone(options.no_autostart));
-            app.manage(relaunch::RelaunchAfter::from_env());
+            app.manage(relaunch::RelaunchAfter::from_env(options.no_autostart));
             let update_endpoint = match &options.update_url {
                 Some(given) => match endpoint::check(given, "update address").map(|url| url.parse()) {
                     Ok(Ok(url)) => Some(url),
@@ -167,7 +182,7 @@ pub fn run() {
             };
             let version = app.package_info().version.to_string();
             tracing::info!(%version, "UrutiBiz starting");
-            app.manage(updates::Updates::new(version, update_endpoint));
+            app.manage(updates::Updates::new(version, update_endpoint, restart_after_update));
             let handle = app.handle().clone();
             let state = app.state::<AppState>();
             let mut refused = None;

@@ -7,7 +7,7 @@
 //! an idle app runs no timer at all.
 
 use crate::effects::feed;
-use crate::session::client::News;
+use crate::news::News;
 use crate::shell::window;
 use crate::state::{AppState, ConnectionView};
 use crate::tray;
@@ -30,6 +30,9 @@ pub fn run(app: AppHandle, mut news: UnboundedReceiver<News>) {
     tauri::async_runtime::spawn(async move {
         while let Some(news) = news.recv().await {
             match news {
+                News::Notice { title, body } => {
+                    let _ = feed(&app, Input::Notice { title: &title, body: &body });
+                }
                 News::Started => {
                     let _ = feed(&app, Input::ClientStarted);
                 }

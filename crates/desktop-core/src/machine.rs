@@ -56,6 +56,9 @@ pub enum Input<'a> {
     ChatsLoaded { page: Result<api::Page<ChatSummary>, String>, more: bool },
     /// A page of a conversation's messages.
     MessagesLoaded { chat_id: String, page: Result<api::Page<MessageItem>, String> },
+    /// A popup about the app itself (signed out, an update refused): shown
+    /// at once, with the system sound unless sounds are off.
+    Notice { title: &'a str, body: &'a str },
     /// The person did something.
     Person(Act),
 }
@@ -332,6 +335,18 @@ impl Machine {
             Input::MessagesLoaded { chat_id, page } => {
                 self.chats.messages_loaded(&chat_id, page, cx.me);
                 effects.push(Effect::Redraw { cache: false });
+            }
+            Input::Notice { title, body } => {
+                if !cx.quiet.muted {
+                    effects.push(Effect::Sound("system"));
+                }
+                let alert = Alert {
+                    title: title.to_owned(),
+                    body: body.to_owned(),
+                    urgency: Urgency::Normal,
+                    sound: "system",
+                };
+                effects.push(Effect::Popup(PopupOrder::plain(alert)));
             }
             Input::Person(act) => self.act(act, cx, &mut effects),
         }
@@ -1086,5 +1101,20 @@ mod tests {
         let answer = frame(json!({"event": "booking-updated", "ref": "popup-1",
             "data": {"bookingId": "b-1", "status": "confirmed", "previousStatus": "pending"}}));
         assert_eq!(machine.handle(Input::Frame(&answer), &cx(&prefs, t)), []);
+    }
+
+    #[test]
+    fn a_notice_about_the_app_pops_up_with_the_system_sound_unless_sounds_are_off() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        let notice =
+            || Input::Notice { title: "Signed out of UrutiBiz", body: "Open UrutiBiz to sign in again." };
+        let effects = machine.handle(notice(), &cx(&prefs, t));
+        let [Effect::Sound("system"), Effect::Popup(popup)] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(popup.alert.title, "Signed out of UrutiBiz");
+        assert_eq!(popup.target, PopupTarget::default());
+        let muted = Context { quiet: Quiet { muted: true, ..cx(&prefs, t).quiet }, ..cx(&prefs, t) };
+        assert!(matches!(machine.handle(notice(), &muted).as_slice(), [Effect::Popup(_)]));
     }
 }

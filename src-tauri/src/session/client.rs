@@ -1,27 +1,15 @@
 //! The client core as the app runs it: its settings from the token and
 //! server in use, and (re)starting it. What a client reports goes to the
-//! app's pump (`live.rs`, above this) through the channel the app set up at
-//! start, so the parts that start a client (signing in, reconnecting) need
-//! not know what becomes of its news.
+//! app's pump down the news channel ([`crate::news`]), so the parts that
+//! start a client (signing in, reconnecting) need not know what becomes of
+//! its news.
 
 use crate::account::Account;
+use crate::news::{News, NewsTo};
 use crate::state::AppState;
 use std::sync::Arc;
 use tauri::{AppHandle, Manager};
-use tokio::sync::mpsc::UnboundedSender;
-use urutibiz_client::{spawn, ClientConfig, Command, Update};
-
-/// What the pump hears.
-#[derive(Debug)]
-pub enum News {
-    /// A client was (re)started, perhaps for another person.
-    Started,
-    /// A running client's update.
-    Update(Box<Update>),
-}
-
-/// Where clients' news goes (a managed state).
-pub struct NewsTo(pub UnboundedSender<News>);
+use urutibiz_client::{spawn, ClientConfig, Command};
 
 /// The client settings for the current token and server; `None` when signed out.
 pub fn client_config(app: &AppHandle) -> Option<ClientConfig> {

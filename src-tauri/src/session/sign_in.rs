@@ -15,7 +15,6 @@
 //! forgotten ([`crate::account::claim_cache`]).
 
 use crate::account::{claim_cache, Account, SignInView, UserView, CLIENT_ID};
-use crate::shell::popups;
 use crate::state::{AppState, ConnectionView, KeychainView};
 use crate::store::keychain::{self, StoredSession};
 use std::sync::atomic::Ordering;
@@ -172,7 +171,7 @@ fn end_session(app: &AppHandle, reason: &str) {
     }
     state.lock().connection = ConnectionView::signed_out(reason);
     state.changed(false);
-    popups::notice(app, "Signed out of UrutiBiz", &format!("{reason}. Open UrutiBiz to sign in again."));
+    crate::news::notice(app, "Signed out of UrutiBiz", &format!("{reason}. Open UrutiBiz to sign in again."));
 }
 
 /// At start: renews a stored session without the browser, or uses a stored

@@ -1,6 +1,7 @@
 //! The shells: each turns what the app decided into OS calls and what the
-//! OS reports into calls up to the app, and none imports another shell
-//! above its floor. From the top:
+//! OS reports into calls up to the app, and none imports another: what one
+//! needs of another (a popup's click, what holds the relaunch, the restart
+//! after an update) the app hands it at start (`lib.rs`). They are:
 //!
 //! - [`web_link`]: "Open in browser".
 //! - [`updates`]: signed updates, offered in the tray. [`relaunch`]: a fresh

@@ -13,14 +13,13 @@
 //! has seen it. A summary's Open only opens the list, where its
 //! notifications still show as new.
 
-use crate::shell::sound::Sounds;
 use crate::state::AppState;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use tauri::{AppHandle, Manager};
-use urutibiz_desktop_core::alert_text::{Alert, Urgency};
+use urutibiz_desktop_core::alert_text::Urgency;
 use urutibiz_desktop_core::booking_answers::Decision;
 use urutibiz_desktop_core::machine::{PopupChoice, PopupClick, PopupOrder};
 
@@ -70,17 +69,6 @@ impl Popups {
             on_click,
         }
     }
-}
-
-/// A popup about the app itself (e.g. signed out), shown at once.
-pub fn notice(app: &AppHandle, title: &str, body: &str) {
-    let state = app.state::<AppState>();
-    if !state.lock().settings.muted {
-        app.state::<Sounds>().play("system");
-    }
-    let alert =
-        Alert { title: title.to_owned(), body: body.to_owned(), urgency: Urgency::Normal, sound: "system" };
-    show(app, PopupOrder::plain(alert));
 }
 
 /// Text as the notification daemon must get it: bodies are other people's

@@ -32,13 +32,30 @@ const DEFAULT_AFTER: Duration = Duration::from_secs(60);
 const RETRY: Duration = Duration::from_secs(5);
 
 /// When to relaunch after the window closes (a managed state).
-pub struct RelaunchAfter(pub Option<Duration>);
+pub struct RelaunchAfter {
+    after: Option<Duration>,
+    /// This launch was told to leave start at login alone: so is the copy.
+    no_autostart: bool,
+}
 
 impl RelaunchAfter {
     /// From `URUTIBIZ_RELAUNCH_AFTER`: seconds, `off`, or unset (the default).
-    pub fn from_env() -> RelaunchAfter {
-        RelaunchAfter(parse(std::env::var("URUTIBIZ_RELAUNCH_AFTER").ok().as_deref()))
+    pub fn from_env(no_autostart: bool) -> RelaunchAfter {
+        let after = parse(std::env::var("URUTIBIZ_RELAUNCH_AFTER").ok().as_deref());
+        RelaunchAfter { after, no_autostart }
     }
+}
+
+/// What keeps this process from being replaced now (the app says: it knows
+/// which of its parts have something only this process can finish).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// Nothing: a copy can take over.
+    No,
+    /// The window is open again: its next close starts over.
+    WindowOpen,
+    /// Something under way must finish here first.
+    Busy,
 }
 
 fn parse(value: Option<&str>) -> Option<Duration> {
@@ -85,19 +102,18 @@ pub fn memory_only(app: &AppHandle) -> bool {
 /// The window was destroyed: relaunch once it has stayed closed long enough
 /// and nothing holds this process (`hold` says what does: the app knows
 /// which of its parts have something only this process can finish).
-pub fn window_closed(app: &AppHandle, hold: fn(&AppHandle) -> bool) {
-    let Some(after) = app.state::<RelaunchAfter>().0 else { return };
+pub fn window_closed(app: &AppHandle, hold: fn(&AppHandle) -> Hold) {
+    let Some(after) = app.state::<RelaunchAfter>().after else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(after).await;
         let mut said = false;
         loop {
-            if app.get_webview_window(crate::shell::window::MAIN).is_some() {
+            match hold(&app) {
                 // Opened again; its next close starts over.
-                return;
-            }
-            if !hold(&app) {
-                break;
+                Hold::WindowOpen => return,
+                Hold::No => break,
+                Hold::Busy => {}
             }
             if !said && memory_only(&app) {
                 tracing::info!(
@@ -116,18 +132,17 @@ pub fn window_closed(app: &AppHandle, hold: fn(&AppHandle) -> bool) {
 /// Replaces this process with a fresh copy hidden in the tray (after an
 /// update too, which must come back to the tray whatever the first launch
 /// showed), unless `hold` says, on the main thread, that it must stay.
-pub fn hidden(app: &AppHandle, hold: fn(&AppHandle) -> bool, why: &'static str) {
+pub fn hidden(app: &AppHandle, hold: fn(&AppHandle) -> Hold, why: &'static str) {
     let handle = app.clone();
     let relaunched = app.run_on_main_thread(move || {
-        if hold(&handle) {
+        if hold(&handle) != Hold::No {
             return;
         }
         let mut env = handle.env();
         let state = handle.state::<AppState>();
         let program = env.args_os.first().cloned().unwrap_or_default();
         let settings = state.lock().settings.clone();
-        env.args_os =
-            relaunch_args(&program, &settings, handle.state::<crate::shell::autostart::LeaveAlone>().0);
+        env.args_os = relaunch_args(&program, &settings, handle.state::<RelaunchAfter>().no_autostart);
         // Save what a restart would otherwise redo from the server.
         let items = state.lock().machine.history.items.clone();
         state.store.save_items(&items);

@@ -43,15 +43,19 @@ pub struct Updates {
     offered: Mutex<Option<Update>>,
     /// `URUTIBIZ_UPDATE_URL`: another manifest (a staging channel, a test).
     endpoint: Option<Url>,
+    /// Restarts into the installed version (the app says how).
+    restart: fn(&AppHandle),
 }
 
 impl Updates {
-    /// No update known yet; `endpoint` replaces the configured manifest.
-    pub fn new(current: String, endpoint: Option<Url>) -> Updates {
+    /// No update known yet; `endpoint` replaces the configured manifest;
+    /// `restart` runs once an update is installed.
+    pub fn new(current: String, endpoint: Option<Url>, restart: fn(&AppHandle)) -> Updates {
         Updates {
             view: Mutex::new(UpdateView { current, ..UpdateView::default() }),
             offered: Mutex::new(None),
             endpoint,
+            restart,
         }
     }
 
@@ -158,7 +162,8 @@ pub fn install(app: &AppHandle) {
         };
         match result {
             Ok(()) => {
-                crate::shell::relaunch::hidden(&app, |_| false, "update installed; restarting to the tray")
+                let restart = app.state::<Updates>().restart;
+                restart(&app);
             }
             Err(e) => {
                 let why = explain(&e);
@@ -167,7 +172,7 @@ pub fn install(app: &AppHandle) {
                     v.installing = false;
                     v.error = Some(why.clone());
                 });
-                crate::shell::popups::notice(&app, "Update not installed", &why);
+                crate::news::notice(&app, "Update not installed", &why);
                 app.state::<AppState>().changed(false);
             }
         }
