@@ -47,6 +47,7 @@ use tauri::{Manager, RunEvent, WindowEvent};
 use tauri_plugin_store::StoreExt;
 use urutibiz_desktop_core::deep_link;
 use urutibiz_desktop_core::launch::LaunchOptions;
+use urutibiz_desktop_core::machine::{Act, Input};
 
 /// Writes the app icon where the notification daemon can read it.
 fn notification_icon(app: &tauri::App) -> Option<std::path::PathBuf> {
@@ -105,7 +106,7 @@ pub fn run() {
             if let Some(link) = &link {
                 tracing::info!(?link, "a second launch opened a link");
             }
-            window::show(app, link.map(|link| link.focus()))
+            let _ = effects::feed(app, Input::Person(Act::Launched(link)));
         }))
         // Registers the urutibiz:// scheme with the OS (the bundles carry it:
         // the Linux desktop entry's MimeType, the Windows installers'
@@ -218,7 +219,9 @@ pub fn run() {
                 (None, None) => sign_in::restore(&handle),
             }
             match &options.link {
-                Some(link) => window::show(&handle, Some(link.focus())),
+                Some(link) => {
+                    let _ = effects::feed(&handle, Input::Person(Act::Launched(Some(link.clone()))));
+                }
                 None if !options.hidden => window::show(&handle, None),
                 None => {}
             }

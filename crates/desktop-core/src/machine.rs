@@ -16,6 +16,7 @@ use crate::alert_text::Urgency;
 use crate::booking_answers::{answerable, booking_of, outcome, row_outcome, sentence, Answerable, Decision};
 use crate::bookings::{BookingRow, BookingsView};
 use crate::chats::Chats;
+use crate::deep_link;
 use crate::history::{Change, History, Item};
 use crate::popup_rules::{opens_at, Arrival, Popup, PopupRules, Quiet};
 use crate::web_page::Page;
@@ -97,6 +98,10 @@ pub enum Act {
     ReloadBookings,
     /// Asked for the chat list again (its retry).
     ReloadChats,
+    /// Launched the app again, perhaps with a `urutibiz:` link: the window
+    /// shows, at the link's booking or chat (a chat opened by a link is
+    /// shown, not read: a link can come from anyone).
+    Launched(Option<deep_link::Target>),
 }
 
 /// What the person chose on a popup.
@@ -454,6 +459,7 @@ impl Machine {
             }
             Act::ReloadBookings => effects.push(Effect::LoadBookings),
             Act::ReloadChats => effects.push(Effect::LoadChats),
+            Act::Launched(link) => effects.push(Effect::ShowWindow(link.map(|link| link.focus()))),
             Act::MoveBooking { booking_id, status } => {
                 if !cx.online {
                     effects.push(Effect::Refused(OFFLINE));
@@ -1116,5 +1122,22 @@ mod tests {
         assert_eq!(popup.target, PopupTarget::default());
         let muted = Context { quiet: Quiet { muted: true, ..cx(&prefs, t).quiet }, ..cx(&prefs, t) };
         assert!(matches!(machine.handle(notice(), &muted).as_slice(), [Effect::Popup(_)]));
+    }
+
+    #[test]
+    fn a_launch_with_a_link_shows_the_window_there_and_reads_nothing() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        machine.handle(Input::Frame(&chat_note(1, "dm-1")), &cx(&prefs, t));
+        let mut launched = |link| machine.handle(Input::Person(Act::Launched(link)), &cx(&prefs, t));
+        assert_eq!(
+            launched(Some(deep_link::Target::Booking("b-2".into()))),
+            [Effect::ShowWindow(Some("booking:b-2".into()))]
+        );
+        assert_eq!(
+            launched(Some(deep_link::Target::Chat("dm-1".into()))),
+            [Effect::ShowWindow(Some("chat-link:dm-1".into()))]
+        );
+        assert_eq!(launched(None), [Effect::ShowWindow(None)]);
+        assert!(!machine.history.items[0].read, "a link's conversation waits for the person to look");
     }
 }
