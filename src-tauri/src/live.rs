@@ -1,10 +1,11 @@
-//! The bridge from the client core to the app: each report becomes an
-//! input of the core's state machine
-//! ([`urutibiz_desktop_core::machine`]), fed through [`crate::effects`]. The redraw task sleeps until something
-//! changes (or a deadline it knows of: the end of Do not disturb, a cache
-//! save, quiet hours ending with popups held), then gathers a burst for a
-//! moment, so a replay of hundreds of events costs a handful of redraws and
-//! an idle app runs no timer at all.
+//! The pump: everything that comes down the news channel (a client's
+//! reports, notices about the app) becomes an input of the core's state
+//! machine ([`urutibiz_desktop_core::machine`]), fed through
+//! [`crate::effects`], in the order it was sent. And the redraws: the task
+//! sleeps until something changes (or a deadline it knows of: the end of Do
+//! not disturb, a cache save, quiet hours ending with popups held), then
+//! gathers a burst for a moment, so a replay of hundreds of events costs a
+//! handful of redraws and an idle app runs no timer at all.
 
 use crate::effects::feed;
 use crate::news::News;
