@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness import keychain
-from harness.app import App, Profile, screenshot
+from harness.app import App, Profile, screenshot, wait_live
 from harness.notifications import Dunst, NotifyCalls
 from harness.paths import APP, DEV_IDP, OUT
 from harness.server import Provider, Server
@@ -96,9 +96,9 @@ def host_token(server: Server) -> str:
 
 @pytest.fixture
 def host_app(launch: Callable[..., App], server: Server, host_token: str) -> App:
-    """Host Amina's app, signed in with a token on its command line, connected."""
+    """Host Amina's app, signed in with a token on its command line, live."""
     app = launch("--token", host_token, "--server", server.base)
-    wait_until("the app to connect", lambda: server.connections() == 1)
+    wait_live(app, server)
     return app
 
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .paths import APP, ROOT
+from .tray import Tray
 from .waiting import wait_until
 
 APP_ID = "biz.urutibiz.desktop"
@@ -121,3 +122,13 @@ class App:
 
 def screenshot(path: Path) -> None:
     subprocess.run(["import", "-window", "root", path], capture_output=True, timeout=30)
+
+
+def wait_live(app: App, server) -> None:
+    """Until the app follows live events: connected to `server`, and online
+    by its own account (the tray's plain bell). On a first start the client
+    begins at the head the server named when it authenticated, and what
+    came before is history loaded over HTTP, never a popup: a scenario that
+    publishes to see a popup waits for this first."""
+    wait_until("the app to connect", lambda: server.connections() == 1)
+    Tray.of(app.pid).wait_for_icon("bell.png", "the app to be online")

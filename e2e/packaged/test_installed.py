@@ -5,9 +5,8 @@ import os
 import re
 import subprocess
 
-from harness.app import App
+from harness.app import App, wait_live
 from harness.package import PROGRAM, field, files, install, remove, newer_than, settle_clock
-from harness.tray import Tray
 from harness.waiting import wait_until
 
 # Update checks go to a closed loopback port, never the internet.
@@ -49,8 +48,7 @@ def test_the_installed_app_sits_in_the_tray_and_pops_up_what_the_server_sends(
     app = App(profile, out / "app.log", "--hidden", "--token", server.token("host-amina", "host"),
               "--server", server.base, env=NO_UPDATES, program=PROGRAM)
     try:
-        Tray.of(app.pid)
-        wait_until("the installed app to connect", lambda: server.connections() == 1)
+        wait_live(app, server)
         server.notify("host-amina", "Installed and listening", "Hello from the server.")
         popup = wait_until("the popup", lambda: notify_calls.find("Installed and listening"))
         assert popup.body == "Hello from the server."

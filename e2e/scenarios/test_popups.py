@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from harness.app import wait_live
 from harness.paths import CLIENT
 from harness.server import BOOKING_TITLE
 from harness.sound import Recording
@@ -101,9 +102,9 @@ def test_open_in_browser_on_a_message_popup_opens_its_conversation(server, launc
     browser = out / "browser.sh"
     browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
     browser.chmod(0o755)
-    launch("--hidden", "--token", host_token, "--server", server.base, "--web-url", "https://urutibiz.example",
-           env={"BROWSER": str(browser)})
-    wait_until("the app to connect", lambda: server.connections() == 1)
+    app = launch("--hidden", "--token", host_token, "--server", server.base, "--web-url", "https://urutibiz.example",
+                 env={"BROWSER": str(browser)})
+    wait_live(app, server)
     server.notify("host-amina", "Message from Jean", "Still free on Friday?", kind="message",
                   data={"chatId": "dm-e2e", "fromName": "Jean"})
     popup = wait_until("the message popup", lambda: notify_calls.find("Jean"))
@@ -117,7 +118,7 @@ def test_open_in_browser_on_a_message_popup_opens_its_conversation(server, launc
 
 def test_clicking_a_popup_opens_the_window(server, launch, host_token, dunst):
     app = launch("--hidden", "--token", host_token, "--server", server.base)
-    wait_until("the app to connect", lambda: server.connections() == 1)
+    wait_live(app, server)
     assert not app.windows(), "a hidden start showed its window"
     server.notify("host-amina", "Review received", "renter-jean left 5 stars.")
     wait_until("the popup on screen", lambda: dunst.displayed() >= 1)
