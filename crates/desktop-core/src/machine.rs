@@ -666,6 +666,20 @@ mod tests {
         )
     }
 
+    /// Quiet hours every day from 11:00 to 12:30: noon is quiet.
+    fn quiet_around_noon() -> Preferences {
+        Preferences {
+            quiet_hours: QuietHours {
+                enabled: true,
+                start: "11:00".into(),
+                end: "12:30".into(),
+                days: (0..7).collect(),
+                urgent_stays_loud: true,
+            },
+            ..Preferences::default()
+        }
+    }
+
     fn noon() -> DateTime<Local> {
         Local.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()
     }
@@ -769,16 +783,7 @@ mod tests {
 
     #[test]
     fn quiet_hours_hold_popups_and_the_tick_after_them_summarises() {
-        let prefs = Preferences {
-            quiet_hours: QuietHours {
-                enabled: true,
-                start: "11:00".into(),
-                end: "12:30".into(),
-                days: (0..7).collect(),
-                urgent_stays_loud: true,
-            },
-            ..Preferences::default()
-        };
+        let prefs = quiet_around_noon();
         let (mut machine, t) = (Machine::default(), Instant::now());
         let held = machine.handle(Input::Frame(&system(1, "Quiet")), &cx(&prefs, t));
         assert_eq!(held, [Effect::Redraw { cache: true }]);
@@ -1078,16 +1083,7 @@ mod tests {
 
     #[test]
     fn a_user_who_leaves_takes_everything_with_them_held_popups_included() {
-        let prefs = Preferences {
-            quiet_hours: QuietHours {
-                enabled: true,
-                start: "11:00".into(),
-                end: "12:30".into(),
-                days: (0..7).collect(),
-                urgent_stays_loud: true,
-            },
-            ..Preferences::default()
-        };
+        let prefs = quiet_around_noon();
         let (mut machine, t) = (Machine::default(), Instant::now());
         machine.handle(Input::Frame(&system(1, "Amina's payout")), &cx(&prefs, t));
         machine.handle(
