@@ -79,13 +79,18 @@ pub fn feed(app: &AppHandle, input: Input<'_>) -> Result<(), &'static str> {
 
 fn perform(app: &AppHandle, effect: Effect) {
     match effect {
-        Effect::Popup(order) => popups::show(app, order),
+        Effect::Popup(order) => {
+            popups::show(app, order);
+            // The popup's token is saved with the history: its click may
+            // reach a later process (a Windows toast in the Action Center).
+            app.state::<AppState>().changed(true);
+        }
         Effect::Sound(name) => app.state::<Sounds>().play(name),
         Effect::WakeAt(at) => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 tokio::time::sleep_until(at.into()).await;
-                let _ = feed(&app, Input::GatherDue);
+                let _ = feed(&app, Input::Due);
             });
         }
         Effect::LoadHistory => load_history(app),

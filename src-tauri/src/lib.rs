@@ -100,11 +100,13 @@ pub fn run() {
     // token that was only meant for this run.
     std::env::remove_var("URUTIBIZ_TOKEN");
     let app = tauri::Builder::default()
-        // A second launch focuses the first, at the link it was given.
+        // A second launch focuses the first, at the link it was given, or
+        // is a click on a Windows toast (its link carries the popup's token).
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             let link = deep_link::from_args(argv.into_iter().skip(1));
             if let Some(link) = &link {
-                tracing::info!(?link, "a second launch opened a link");
+                // Not the token: it is the popup's to spend.
+                tracing::info!(to = ?link.target, popup = link.click.is_some(), "a second launch opened a link");
             }
             let _ = effects::feed(app, Input::Person(Act::Launched(link)));
         }))
@@ -166,6 +168,9 @@ pub fn run() {
             app.manage(news::NewsTo(news_to));
             live::run(app.handle().clone(), news);
             app.manage(popups::Popups::new(notification_icon(app), popup_clicks::popup_clicked));
+            // Before any window or toast: both carry the app's identity.
+            #[cfg(windows)]
+            popups::claim_app_id(app.handle());
             app.manage(sound::Sounds::start());
             app.manage(account::Account::default());
             app.manage(effects::Reloads::default());
@@ -232,7 +237,7 @@ pub fn run() {
                 app.deep_link().on_open_url(move |event| {
                     let links = event.urls().into_iter().map(|url| url.to_string());
                     if let Some(link) = deep_link::from_args(links) {
-                        window::show(&opened, Some(link.focus()));
+                        let _ = effects::feed(&opened, Input::Person(Act::Launched(Some(link))));
                     }
                 });
             }

@@ -105,7 +105,7 @@ impl AppState {
     /// A state from the settings file.
     pub fn new(store: SettingsStore) -> AppState {
         let known = Known {
-            machine: Machine::new(History::from_cache(store.items())),
+            machine: Machine::restored(History::from_cache(store.items()), store.popups_issued()),
             settings: store.settings(),
             connection: ConnectionView::signed_out("Not signed in"),
             client: None,

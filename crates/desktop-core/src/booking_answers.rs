@@ -60,7 +60,8 @@ impl Decision {
 
 /// The booking a popup is about, when its person can answer it: a request
 /// (a `booking` notification in status `pending`) goes to the host only.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Answerable {
     /// The booking.
     pub booking_id: String,

@@ -33,8 +33,9 @@ pub struct LaunchOptions {
     pub no_autostart: bool,
     /// Where to look for updates.
     pub update_url: Option<String>,
-    /// Where to open the window.
-    pub link: Option<deep_link::Target>,
+    /// Where to open the window, or a popup's click (a Windows toast's
+    /// button launches the app with its link).
+    pub link: Option<deep_link::Link>,
 }
 
 /// The flag that starts the app in the tray (also what start-at-login runs).
@@ -123,7 +124,7 @@ mod tests {
             );
         }
         let options = parse(&["urutibiz://booking/b1", "--server", "https://attacker.example"]);
-        assert_eq!(options.link, Some(deep_link::Target::Booking("b1".into())));
+        assert_eq!(options.link, Some(deep_link::Target::Booking("b1".into()).into()));
         // A link that is itself malformed opens nothing, and still takes no flags.
         let options = parse(&["urutibiz://b\" --server https://attacker.example \""]);
         assert_eq!((options.link, options.server), (None, None));
@@ -136,6 +137,6 @@ mod tests {
             |name| (name == "URUTIBIZ_SERVER").then(|| "https://rt.example".into()),
         );
         assert_eq!(options.server.as_deref(), Some("https://rt.example"));
-        assert_eq!(options.link, Some(deep_link::Target::Chat("c1".into())));
+        assert_eq!(options.link, Some(deep_link::Target::Chat("c1".into()).into()));
     }
 }

@@ -17,15 +17,18 @@
 //! - [`booking_answers`]: which popups carry Confirm and Decline, and the
 //!   server's answer in words.
 //! - [`web_page`]: the website's page of a notification.
+//! - [`popup_acts`]: what a popup is about, the choices on it, and the
+//!   one-time tokens that let a click (or a toast's link) act.
 //! - [`badge`]: what the tray bell shows.
 //! - [`bookings`]: the Bookings view: rows, live changes, click outcomes.
 //! - [`chats`]: the Chats view: the list, the open conversation, live and
 //!   own messages.
+//! - [`deep_link`] and [`launch`]: `urutibiz:` links (a popup's carry its
+//!   token) and the launch's flags (a link launch takes none); also built
+//!   by the fuzz targets.
 //! - [`machine`]: the live side as one state machine: what the client
-//!   core reports and the popup timers in, effects (popups, sounds, loads,
-//!   redraws) out, as data the shell carries out.
-//! - [`deep_link`] and [`launch`]: `urutibiz:` links and the launch's
-//!   flags (a link launch takes none); also built by the fuzz targets.
+//!   core reports, the person's acts and the timers in, effects (popups,
+//!   sounds, loads, redraws) out, as data the shell carries out.
 
 pub mod alert_text;
 pub mod badge;
@@ -37,6 +40,7 @@ pub mod dnd;
 pub mod history;
 pub mod launch;
 pub mod machine;
+pub mod popup_acts;
 pub mod popup_rules;
 pub mod preferences;
 pub mod web_page;

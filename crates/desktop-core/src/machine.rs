@@ -7,8 +7,9 @@
 //!
 //! [`Machine`] owns the state these decisions read and change: the
 //! history, the popups gathering or held, the Bookings and Chats views,
-//! the booking requests awaiting their answer, and whether a replay is
-//! under way. The shell keeps it behind its one lock, calls
+//! the booking requests awaiting their answer (or the connection, for a
+//! short while), the tokens of the popups shown ([`crate::popup_acts`]),
+//! and whether a replay is under way. The shell keeps it behind its one lock, calls
 //! [`Machine::handle`] and acts after releasing the lock.
 
 use crate::alert_text::Alert;
@@ -16,13 +17,15 @@ use crate::alert_text::Urgency;
 use crate::booking_answers::{answerable, booking_of, outcome, row_outcome, sentence, Answerable, Decision};
 use crate::bookings::{BookingRow, BookingsView};
 use crate::chats::Chats;
-use crate::deep_link;
+use crate::deep_link::{self, Link};
 use crate::history::{Change, History, Item};
+use crate::popup_acts::IssuedPopups;
+pub use crate::popup_acts::{PopupChoice, PopupClick, PopupTarget};
 use crate::popup_rules::{opens_at, Arrival, Popup, PopupRules, Quiet};
 use crate::web_page::Page;
 use chrono::{DateTime, Local};
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use urutibiz_protocol::api::{self, ChatSummary, Cursor, MessageItem, NotificationItem};
 use urutibiz_protocol::{BookingStatus, ServerEvent, ServerMessage};
 
@@ -33,6 +36,11 @@ pub const CHAT_REFERENCE_PREFIX: &str = "send-";
 /// The references of the person's booking requests start with this, so
 /// the answer finds where the request came from.
 pub const BOOKING_REFERENCE_PREFIX: &str = "popup-";
+
+/// How long a Confirm or Decline pressed while offline waits for the
+/// connection: a toast's button can start the app, which needs a moment to
+/// connect; an older click must not land much later.
+pub const HOLD_OFFLINE_ANSWER: Duration = Duration::from_secs(30);
 
 /// What happened.
 #[derive(Debug, Clone)]
@@ -45,8 +53,9 @@ pub enum Input<'a> {
     /// booking buttons, which the shell's booking actions take first).
     Frame(&'a ServerMessage),
     /// The moment an earlier [`Effect::WakeAt`] asked for: gathered
-    /// notifications become a popup.
-    GatherDue,
+    /// notifications become a popup, an answer that waited in vain for the
+    /// connection says so.
+    Due,
     /// Time passed: quiet hours or Do not disturb may have ended.
     Tick,
     /// The recent notifications, loaded over HTTP after [`Effect::LoadHistory`].
@@ -100,28 +109,9 @@ pub enum Act {
     ReloadChats,
     /// Launched the app again, perhaps with a `urutibiz:` link: the window
     /// shows, at the link's booking or chat (a chat opened by a link is
-    /// shown, not read: a link can come from anyone).
-    Launched(Option<deep_link::Target>),
-}
-
-/// What the person chose on a popup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PopupChoice {
-    /// The popup itself: open the window at what it is about.
-    Open,
-    /// "Reply": open the conversation with its reply box.
-    Reply,
-    /// "Open in browser".
-    OpenOnWeb,
-    /// Confirm or Decline a booking request.
-    Decide(Decision),
-}
-
-/// A click on a popup, with what the popup was about (its order's target).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PopupClick {
-    pub choice: PopupChoice,
-    pub target: PopupTarget,
+    /// shown, not read: a link can come from anyone); a popup's link with a
+    /// token this app issued is that popup's click.
+    Launched(Option<Link>),
 }
 
 /// What the app asks the server, through the running client.
@@ -181,7 +171,7 @@ pub enum Effect {
     Popup(PopupOrder),
     /// Play the named alert sound (`booking`, `message`, `system`).
     Sound(&'static str),
-    /// Hand back [`Input::GatherDue`] at this moment.
+    /// Hand back [`Input::Due`] at this moment.
     WakeAt(Instant),
     /// Load the recent notifications over HTTP and hand them back as
     /// [`Input::HistoryLoaded`].
@@ -217,34 +207,20 @@ pub enum Effect {
     Refused(&'static str),
 }
 
-/// A popup to show, and what it is about.
+/// A popup to show, what it is about, and the one-time token its click
+/// hands back ([`PopupClick`], or a link carrying it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PopupOrder {
     pub alert: Alert,
     pub target: PopupTarget,
-}
-
-/// What a popup is about: where a click opens the window, which booking's
-/// popup it replaces, whether it carries Confirm and Decline, its page on
-/// the website, and the notification it stands for. A click hands it back.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PopupTarget {
-    /// The history item (or `chat:<id>`) the window opens at.
-    pub focus: Option<String>,
-    /// The booking whose popup it replaces.
-    pub booking: Option<String>,
-    /// A request its person can answer: Confirm and Decline.
-    pub answer: Option<Answerable>,
-    /// Its page on the website ("Open in browser", when one is configured).
-    pub web: Option<Page>,
-    /// The notification it stands for, marked read when the person acts.
-    pub read: Option<String>,
+    /// Issued by [`Machine::handle`] for every popup it orders.
+    pub token: String,
 }
 
 impl PopupOrder {
     /// A popup about nothing in particular (a summary, a notice).
     pub fn plain(alert: Alert) -> PopupOrder {
-        PopupOrder { alert, target: PopupTarget::default() }
+        PopupOrder { alert, target: PopupTarget::default(), token: String::new() }
     }
 
     /// A popup about one notification.
@@ -256,7 +232,7 @@ impl PopupOrder {
             web: Some(Page::of_item(item)),
             read: Some(item.id.clone()),
         };
-        PopupOrder { alert, target }
+        PopupOrder { alert, target, token: String::new() }
     }
 
     /// The outcome of a booking button, in the place of the booking's
@@ -269,7 +245,22 @@ impl PopupOrder {
             web: Some(Page::Booking(booking_id.to_owned())),
             read: None,
         };
-        PopupOrder { alert, target }
+        PopupOrder { alert, target, token: String::new() }
+    }
+
+    /// The link a popup's button launches where the OS acts by links
+    /// (Windows toasts): it leads where the popup is about (all an unknown
+    /// token can show) and carries the popup's token and the choice.
+    pub fn link(&self, choice: PopupChoice) -> Link {
+        let target = &self.target;
+        let target = if let Some(booking) = &target.booking {
+            deep_link::Target::Booking(booking.clone())
+        } else if let Some(chat) = target.chat() {
+            deep_link::Target::Chat(chat.to_owned())
+        } else {
+            deep_link::Target::Notifications
+        };
+        Link { target, click: Some(PopupClick { choice, token: self.token.clone() }) }
     }
 }
 
@@ -288,6 +279,12 @@ pub struct Machine {
     replaying: bool,
     /// Booking requests awaiting their answer, by reference.
     waiting: HashMap<String, Origin>,
+    /// Confirm or Decline pressed offline, waiting for the connection until
+    /// the instant each carries.
+    held: Vec<(Answerable, Decision, Instant)>,
+    /// The tokens of the popups shown, saved with the history (a click can
+    /// come back to a later process).
+    pub issued: IssuedPopups,
     next_reference: u64,
     next_message: u64,
 }
@@ -307,6 +304,12 @@ impl Machine {
         Machine { history, ..Machine::default() }
     }
 
+    /// A machine starting from the cached history and the saved tokens of
+    /// the popups shown before.
+    pub fn restored(history: History, issued: IssuedPopups) -> Machine {
+        Machine { history, issued, ..Machine::default() }
+    }
+
     /// Something happened: the state changes, and what the shell must do
     /// comes back.
     pub fn handle(&mut self, input: Input<'_>, cx: &Context<'_>) -> Vec<Effect> {
@@ -317,9 +320,21 @@ impl Machine {
                 self.bookings.forget();
                 self.chats.forget();
             }
-            Input::Online => self.replaying = true,
+            Input::Online => {
+                self.replaying = true;
+                for (booking, decision, _) in std::mem::take(&mut self.held) {
+                    self.decide(booking, decision, cx, &mut effects);
+                }
+            }
             Input::Frame(frame) => self.frame(frame, cx, &mut effects),
-            Input::GatherDue => self.flush(cx, &mut effects),
+            Input::Due => {
+                self.flush(cx, &mut effects);
+                let (due, waiting) = std::mem::take(&mut self.held).into_iter().partition(|h| h.2 <= cx.at);
+                self.held = waiting;
+                for (booking, _, _) in due {
+                    effects.push(Effect::Popup(offline(&booking)));
+                }
+            }
             Input::Tick => {
                 if let Some(popup) = self.popups.after_quiet_hours(cx.quiet, cx.now) {
                     show(popup, &mut effects);
@@ -354,6 +369,12 @@ impl Machine {
                 effects.push(Effect::Popup(PopupOrder::plain(alert)));
             }
             Input::Person(act) => self.act(act, cx, &mut effects),
+        }
+        let now_ms = cx.now.timestamp_millis();
+        for effect in &mut effects {
+            if let Effect::Popup(order) = effect {
+                order.token = self.issued.issue(&order.target, now_ms);
+            }
         }
         effects
     }
@@ -406,22 +427,11 @@ impl Machine {
                 self.mark_read(vec![id.clone()], effects);
                 effects.push(Effect::ShowWindow(Some(id)));
             }
-            Act::PopupClicked(PopupClick { choice, target: click }) => {
-                // Acting on a popup about one notification is having seen
-                // it; a Confirm or Decline with no request behind it did
-                // nothing.
-                let acted = !matches!(choice, PopupChoice::Decide(_)) || click.answer.is_some();
-                if let Some(id) = click.read.filter(|_| acted) {
-                    self.mark_read(vec![id], effects);
-                }
-                match choice {
-                    PopupChoice::Open | PopupChoice::Reply => effects.push(Effect::ShowWindow(click.focus)),
-                    PopupChoice::OpenOnWeb => effects.extend(click.web.map(Effect::OpenPage)),
-                    PopupChoice::Decide(decision) => {
-                        if let Some(booking) = click.answer {
-                            self.decide(booking, decision, cx, effects);
-                        }
-                    }
+            Act::PopupClicked(PopupClick { choice, token }) => {
+                // A popup replaced since, or one of a previous run whose
+                // token went: nothing to act on.
+                if let Some(target) = self.issued.redeem(&token, cx.now.timestamp_millis()) {
+                    self.popup_clicked(choice, target, cx, effects);
                 }
             }
             Act::OpenChat { chat_id, mark_read } => {
@@ -459,7 +469,17 @@ impl Machine {
             }
             Act::ReloadBookings => effects.push(Effect::LoadBookings),
             Act::ReloadChats => effects.push(Effect::LoadChats),
-            Act::Launched(link) => effects.push(Effect::ShowWindow(link.map(|link| link.focus()))),
+            Act::Launched(None) => effects.push(Effect::ShowWindow(None)),
+            Act::Launched(Some(Link { target, click })) => {
+                let now_ms = cx.now.timestamp_millis();
+                match click.and_then(|click| Some((click.choice, self.issued.redeem(&click.token, now_ms)?)))
+                {
+                    Some((choice, popup)) => self.popup_clicked(choice, popup, cx, effects),
+                    // Not a token of ours (a link from a page or a mail, a
+                    // spent or revoked one): it only shows what it names.
+                    None => effects.push(Effect::ShowWindow(target.focus())),
+                }
+            }
             Act::MoveBooking { booking_id, status } => {
                 if !cx.online {
                     effects.push(Effect::Refused(OFFLINE));
@@ -473,14 +493,40 @@ impl Machine {
         }
     }
 
+    /// A click on a popup the app showed (its token checked).
+    fn popup_clicked(
+        &mut self,
+        choice: PopupChoice,
+        target: PopupTarget,
+        cx: &Context<'_>,
+        effects: &mut Vec<Effect>,
+    ) {
+        // Acting on a popup about one notification is having seen it; a
+        // Confirm or Decline with no request behind it did nothing.
+        let acted = !matches!(choice, PopupChoice::Decide(_)) || target.answer.is_some();
+        if let Some(id) = target.read.filter(|_| acted) {
+            self.mark_read(vec![id], effects);
+        }
+        match choice {
+            PopupChoice::Open | PopupChoice::Reply => effects.push(Effect::ShowWindow(target.focus)),
+            PopupChoice::OpenOnWeb => effects.extend(target.web.map(Effect::OpenPage)),
+            PopupChoice::Decide(decision) => {
+                if let Some(booking) = target.answer {
+                    self.decide(booking, decision, cx, effects);
+                }
+            }
+        }
+    }
+
     fn mark_read(&mut self, ids: Vec<String>, effects: &mut Vec<Effect>) {
         self.history.mark_read_locally(&ids);
         effects.extend([Effect::Request(ServerRequest::MarkRead(ids)), Effect::Redraw { cache: true }]);
     }
 
     /// Confirm or Decline on a request's popup: asked of the server, or,
-    /// offline, a popup in its place saying to try again (an old click must
-    /// not land hours later).
+    /// offline, held for the connection a little while (a toast's button
+    /// may have just started the app), then a popup in its place saying to
+    /// try again (an old click must not land hours later).
     fn decide(
         &mut self,
         booking: Answerable,
@@ -489,13 +535,9 @@ impl Machine {
         effects: &mut Vec<Effect>,
     ) {
         if !cx.online {
-            let alert = Alert {
-                title: format!("Offline — {}", booking.label),
-                body: "Try again when UrutiBiz is connected.".into(),
-                urgency: Urgency::Normal,
-                sound: "system",
-            };
-            effects.push(Effect::Popup(PopupOrder::for_booking(alert, &booking.booking_id, None)));
+            let until = cx.at + HOLD_OFFLINE_ANSWER;
+            self.held.push((booking, decision, until));
+            effects.push(Effect::WakeAt(until));
             return;
         }
         let booking_id = booking.booking_id.clone();
@@ -538,9 +580,10 @@ impl Machine {
         *self = Machine { next_reference: self.next_reference, ..Machine::default() };
     }
 
-    /// A booking request awaits its answer (only this process can show it).
+    /// A booking request awaits its answer, or the connection (only this
+    /// process can show it).
     pub fn answers_waiting(&self) -> bool {
-        !self.waiting.is_empty()
+        !self.waiting.is_empty() || !self.held.is_empty()
     }
 
     fn frame(&mut self, frame: &ServerMessage, cx: &Context<'_>, effects: &mut Vec<Effect>) {
@@ -624,6 +667,17 @@ impl Machine {
     }
 }
 
+/// The popup, in a request's place, saying its answer could not be sent.
+fn offline(booking: &Answerable) -> PopupOrder {
+    let alert = Alert {
+        title: format!("Offline — {}", booking.label),
+        body: "Try again when UrutiBiz is connected.".into(),
+        urgency: Urgency::Normal,
+        sound: "system",
+    };
+    PopupOrder::for_booking(alert, &booking.booking_id, None)
+}
+
 fn show(Popup { alert, sound, about }: Popup, effects: &mut Vec<Effect>) {
     if sound {
         effects.push(Effect::Sound(alert.sound));
@@ -696,8 +750,21 @@ mod tests {
         }
     }
 
+    /// Effects with their popups' tokens blanked (each checked to be one):
+    /// tokens are random.
+    fn tokenless(mut effects: Vec<Effect>) -> Vec<Effect> {
+        for effect in &mut effects {
+            if let Effect::Popup(order) = effect {
+                assert!(crate::popup_acts::is_token(&order.token), "{order:?}");
+                order.token.clear();
+            }
+        }
+        effects
+    }
+
     fn request_popup() -> PopupOrder {
         PopupOrder {
+            token: String::new(),
             alert: Alert {
                 title: "Booking requested — Camera (Jean)".into(),
                 body: "Jean requested Camera.".into(),
@@ -719,7 +786,7 @@ mod tests {
         let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
         let effects = machine.handle(Input::Frame(&request(1, "b-1")), &cx(&prefs, t));
         assert_eq!(
-            effects,
+            tokenless(effects),
             [Effect::Sound("booking"), Effect::Popup(request_popup()), Effect::Redraw { cache: true }]
         );
         assert_eq!(machine.history.unread, 1);
@@ -775,7 +842,7 @@ mod tests {
         assert!(machine.popups_waiting(), "the gathering holds the process");
         let third = machine.handle(Input::Frame(&system(3, "Three")), &cx(&prefs, soon));
         assert_eq!(third, [Effect::Redraw { cache: true }], "one wake-up for the burst");
-        let due = machine.handle(Input::GatherDue, &cx(&prefs, soon + crate::popup_rules::GATHER));
+        let due = machine.handle(Input::Due, &cx(&prefs, soon + crate::popup_rules::GATHER));
         let [Effect::Sound("system"), Effect::Popup(summary)] = due.as_slice() else { panic!("{due:?}") };
         assert_eq!(summary.alert.title, "2 new notifications");
         assert!(!machine.popups_waiting());
@@ -867,10 +934,13 @@ mod tests {
         assert!(matches!(effects.as_slice(), [Effect::Sound(_), Effect::Popup(_), Effect::Redraw { .. }]));
     }
 
-    fn click(choice: PopupChoice, answer: bool) -> PopupClick {
+    /// A click on a booking request's popup (`answer`: with its Confirm
+    /// and Decline) that `machine` showed.
+    fn click(machine: &mut Machine, choice: PopupChoice, answer: bool) -> PopupClick {
         let mut target = request_popup().target;
         target.answer = target.answer.filter(|_| answer);
-        PopupClick { choice, target }
+        let token = machine.issued.issue(&target, noon().timestamp_millis());
+        PopupClick { choice, token }
     }
 
     fn read(ids: &[&str]) -> [Effect; 2] {
@@ -884,7 +954,7 @@ mod tests {
     fn confirm_on_a_popup_reads_it_asks_the_server_and_the_answer_takes_its_place() {
         let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
         machine.handle(Input::Frame(&request(1, "b-1")), &cx(&prefs, t));
-        let act = Act::PopupClicked(click(PopupChoice::Decide(Decision::Confirm), true));
+        let act = Act::PopupClicked(click(&mut machine, PopupChoice::Decide(Decision::Confirm), true));
         let effects = machine.handle(Input::Person(act), &cx(&prefs, t));
         let mut expected = read(&["n1"]).to_vec();
         expected.push(Effect::Request(ServerRequest::UpdateBooking {
@@ -907,36 +977,163 @@ mod tests {
     }
 
     #[test]
-    fn confirm_offline_says_so_in_the_popups_place_and_asks_nothing() {
+    fn confirm_offline_waits_for_the_connection_and_is_asked_when_it_comes() {
         let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
         let offline = Context { online: false, ..cx(&prefs, t) };
-        let act = Act::PopupClicked(click(PopupChoice::Decide(Decision::Decline), true));
+        let act = Act::PopupClicked(click(&mut machine, PopupChoice::Decide(Decision::Confirm), true));
         let effects = machine.handle(Input::Person(act), &offline);
-        let [read_request, Effect::Redraw { cache: true }, Effect::Popup(popup)] = effects.as_slice() else {
-            panic!("{effects:?}")
-        };
-        assert_eq!(read_request, &read(&["n1"])[0]);
+        let mut expected = read(&["n1"]).to_vec();
+        expected.push(Effect::WakeAt(t + HOLD_OFFLINE_ANSWER));
+        assert_eq!(effects, expected);
+        assert!(machine.answers_waiting(), "the held answer holds the process");
+        let online = Context { at: t + Duration::from_secs(3), ..cx(&prefs, t) };
+        assert_eq!(
+            machine.handle(Input::Online, &online),
+            [Effect::Request(ServerRequest::UpdateBooking {
+                booking_id: "b-1".into(),
+                status: BookingStatus::Confirmed,
+                reference: "popup-1".into(),
+            })]
+        );
+        let at_deadline = Context { at: t + HOLD_OFFLINE_ANSWER, ..online };
+        assert_eq!(machine.handle(Input::Due, &at_deadline), [], "sent, so nothing to say at the deadline");
+    }
+
+    #[test]
+    fn confirm_offline_that_never_connects_says_so_in_the_popups_place_and_asks_nothing() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        let offline = Context { online: false, ..cx(&prefs, t) };
+        let act = Act::PopupClicked(click(&mut machine, PopupChoice::Decide(Decision::Decline), true));
+        machine.handle(Input::Person(act), &offline);
+        let early = Context { at: t + Duration::from_secs(29), ..offline };
+        assert_eq!(machine.handle(Input::Due, &early), [], "still waiting");
+        let late = Context { at: t + HOLD_OFFLINE_ANSWER, ..offline };
+        let effects = machine.handle(Input::Due, &late);
+        let [Effect::Popup(popup)] = effects.as_slice() else { panic!("{effects:?}") };
         assert_eq!(popup.alert.title, "Offline — Camera");
+        assert_eq!(popup.target.booking.as_deref(), Some("b-1"), "in the request popup's place");
         assert!(!machine.answers_waiting());
+        assert_eq!(machine.handle(Input::Online, &cx(&prefs, t)), [], "an old click does not land later");
+    }
+
+    /// The popup `machine` ordered among `effects`.
+    fn popup_of(effects: &[Effect]) -> PopupOrder {
+        effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Popup(order) => Some(order.clone()),
+                _ => None,
+            })
+            .expect("a popup")
+    }
+
+    #[test]
+    fn a_popup_s_click_acts_once_and_a_replaced_popup_s_not_at_all() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        let shown = popup_of(&machine.handle(Input::Frame(&request(1, "b-1")), &cx(&prefs, t)));
+        let open = || Act::PopupClicked(PopupClick { choice: PopupChoice::Open, token: shown.token.clone() });
+        assert_eq!(
+            machine.handle(Input::Person(open()), &cx(&prefs, t)).last(),
+            Some(&Effect::ShowWindow(Some("n1".into())))
+        );
+        assert_eq!(machine.handle(Input::Person(open()), &cx(&prefs, t)), [], "spent");
+
+        let apart = t + crate::popup_rules::GATHER * 2;
+        let request = popup_of(&machine.handle(Input::Frame(&request(2, "b-2")), &cx(&prefs, apart)));
+        let cancelled = frame(json!({"event": "notification", "id": "n3", "seq": 3, "data": {
+            "id": "n3", "type": "booking", "title": "Booking cancelled", "body": "Jean cancelled Camera.",
+            "data": {"bookingId": "b-2", "status": "cancelled", "item": "Camera"}, "createdAt": 1}}));
+        let later = apart + crate::popup_rules::GATHER * 2;
+        let replacing = popup_of(&machine.handle(Input::Frame(&cancelled), &cx(&prefs, later)));
+        assert_eq!(replacing.target.booking.as_deref(), Some("b-2"));
+        let confirm = Act::PopupClicked(PopupClick {
+            choice: PopupChoice::Decide(Decision::Confirm),
+            token: request.token.clone(),
+        });
+        assert_eq!(
+            machine.handle(Input::Person(confirm), &cx(&prefs, later)),
+            [],
+            "the request's popup was replaced: its Confirm must not act"
+        );
+    }
+
+    #[test]
+    fn a_toast_s_link_acts_as_its_click_and_any_other_link_only_shows() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        let shown = popup_of(&machine.handle(Input::Frame(&request(1, "b-1")), &cx(&prefs, t)));
+        let confirm = shown.link(PopupChoice::Decide(Decision::Confirm));
+        assert_eq!(confirm.target, deep_link::Target::Booking("b-1".into()), "what a stranger's token shows");
+        let forged = Link {
+            click: Some(PopupClick { token: "f".repeat(32), ..confirm.click.clone().unwrap() }),
+            ..confirm.clone()
+        };
+        let launched = |link: &Link| Input::Person(Act::Launched(Some(link.clone())));
+        assert_eq!(
+            machine.handle(launched(&forged), &cx(&prefs, t)),
+            [Effect::ShowWindow(Some("booking:b-1".into()))],
+            "a token this app did not issue confirms nothing"
+        );
+        assert!(!machine.history.items[0].read);
+        let effects = machine.handle(launched(&confirm), &cx(&prefs, t));
+        assert_eq!(
+            effects.last(),
+            Some(&Effect::Request(ServerRequest::UpdateBooking {
+                booking_id: "b-1".into(),
+                status: BookingStatus::Confirmed,
+                reference: "popup-1".into(),
+            }))
+        );
+        assert_eq!(
+            machine.handle(launched(&confirm), &cx(&prefs, t)),
+            [Effect::ShowWindow(Some("booking:b-1".into()))],
+            "the same link again only shows"
+        );
+    }
+
+    #[test]
+    fn a_toast_clicked_after_a_restart_still_acts() {
+        let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
+        let shown = popup_of(&machine.handle(Input::Frame(&request(1, "b-1")), &cx(&prefs, t)));
+        let saved = serde_json::to_value(&machine.issued).unwrap();
+        let history = History::from_cache(machine.history.items.clone());
+        let mut restarted = Machine::restored(history, serde_json::from_value(saved).unwrap());
+        let decline = Act::Launched(Some(shown.link(PopupChoice::Decide(Decision::Decline))));
+        let offline = Context { online: false, ..cx(&prefs, t) };
+        let effects = restarted.handle(Input::Person(decline), &offline);
+        assert_eq!(effects.last(), Some(&Effect::WakeAt(t + HOLD_OFFLINE_ANSWER)), "{effects:?}");
+        let [Effect::Request(ServerRequest::UpdateBooking { status: BookingStatus::Rejected, .. })] =
+            restarted.handle(Input::Online, &cx(&prefs, t)).as_slice()
+        else {
+            panic!("the decline is sent once connected")
+        };
+    }
+
+    #[test]
+    fn popup_links_lead_where_the_popup_is_about() {
+        let order = |target| PopupOrder { target, ..request_popup() };
+        let chat = order(PopupTarget { focus: Some("chat:dm-1".into()), ..PopupTarget::default() });
+        assert_eq!(chat.link(PopupChoice::Reply).target, deep_link::Target::Chat("dm-1".into()));
+        let summary = order(PopupTarget::default());
+        assert_eq!(summary.link(PopupChoice::Open).target, deep_link::Target::Notifications);
     }
 
     #[test]
     fn a_button_with_no_request_behind_it_does_nothing() {
         let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
-        let act = Act::PopupClicked(click(PopupChoice::Decide(Decision::Confirm), false));
+        let act = Act::PopupClicked(click(&mut machine, PopupChoice::Decide(Decision::Confirm), false));
         assert_eq!(machine.handle(Input::Person(act), &cx(&prefs, t)), []);
     }
 
     #[test]
     fn opening_a_popup_or_its_page_reads_it() {
         let (mut machine, prefs, t) = (Machine::default(), Preferences::default(), Instant::now());
-        let open =
-            machine.handle(Input::Person(Act::PopupClicked(click(PopupChoice::Open, true))), &cx(&prefs, t));
+        let act = Act::PopupClicked(click(&mut machine, PopupChoice::Open, true));
+        let open = machine.handle(Input::Person(act), &cx(&prefs, t));
         let mut expected = read(&["n1"]).to_vec();
         expected.push(Effect::ShowWindow(Some("n1".into())));
         assert_eq!(open, expected);
-        let web = machine
-            .handle(Input::Person(Act::PopupClicked(click(PopupChoice::OpenOnWeb, true))), &cx(&prefs, t));
+        let act = Act::PopupClicked(click(&mut machine, PopupChoice::OpenOnWeb, true));
+        let web = machine.handle(Input::Person(act), &cx(&prefs, t));
         let mut expected = read(&["n1"]).to_vec();
         expected.push(Effect::OpenPage(Page::Booking("b-1".into())));
         assert_eq!(web, expected);
@@ -1086,12 +1283,16 @@ mod tests {
         let prefs = quiet_around_noon();
         let (mut machine, t) = (Machine::default(), Instant::now());
         machine.handle(Input::Frame(&system(1, "Amina's payout")), &cx(&prefs, t));
-        machine.handle(
-            Input::Person(Act::PopupClicked(click(PopupChoice::Decide(Decision::Confirm), true))),
-            &cx(&prefs, t),
-        );
+        let confirm = click(&mut machine, PopupChoice::Decide(Decision::Confirm), true);
+        machine.handle(Input::Person(Act::PopupClicked(confirm)), &cx(&prefs, t));
+        let open_later = click(&mut machine, PopupChoice::Open, true);
         assert!(machine.popups.holding() && machine.answers_waiting());
         machine.forget_user();
+        assert_eq!(
+            machine.handle(Input::Person(Act::PopupClicked(open_later)), &cx(&prefs, t)),
+            [],
+            "their popups' tokens went with them"
+        );
         assert!(machine.history.items.is_empty() && !machine.popups_waiting() && !machine.answers_waiting());
         let after = Context { now: noon() + chrono::Duration::minutes(31), ..cx(&prefs, t) };
         assert_eq!(
@@ -1126,11 +1327,11 @@ mod tests {
         machine.handle(Input::Frame(&chat_note(1, "dm-1")), &cx(&prefs, t));
         let mut launched = |link| machine.handle(Input::Person(Act::Launched(link)), &cx(&prefs, t));
         assert_eq!(
-            launched(Some(deep_link::Target::Booking("b-2".into()))),
+            launched(Some(deep_link::Target::Booking("b-2".into()).into())),
             [Effect::ShowWindow(Some("booking:b-2".into()))]
         );
         assert_eq!(
-            launched(Some(deep_link::Target::Chat("dm-1".into()))),
+            launched(Some(deep_link::Target::Chat("dm-1".into()).into())),
             [Effect::ShowWindow(Some("chat-link:dm-1".into()))]
         );
         assert_eq!(launched(None), [Effect::ShowWindow(None)]);

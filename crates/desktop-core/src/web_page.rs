@@ -7,7 +7,8 @@ use crate::history::Item;
 use urutibiz_protocol::api::path_segment;
 
 /// What a web link leads to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Page {
     /// A booking's page.
     Booking(String),

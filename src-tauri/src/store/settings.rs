@@ -1,6 +1,7 @@
 //! Settings and cache in the tauri-plugin-store file: server URL, sound,
-//! do-not-disturb, theme, the cached history, the last position and whose
-//! they are. Never a token.
+//! do-not-disturb, theme, the cached history, the one-time tokens of the
+//! popups shown (a click on one can come back after a restart), the last
+//! position and whose they are. Never a sign-in token (the keychain's).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -10,6 +11,7 @@ use tauri_plugin_store::Store;
 use ts_rs::TS;
 use urutibiz_client::PositionStore;
 use urutibiz_desktop_core::history::Item;
+use urutibiz_desktop_core::popup_acts::IssuedPopups;
 use urutibiz_desktop_core::preferences::Preferences;
 
 /// The store file, in the app's data directory.
@@ -83,15 +85,23 @@ impl SettingsStore {
         self.store.get("history").and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
     }
 
-    /// Caches the history.
-    pub fn save_items(&self, items: &[Item]) {
+    /// The tokens of the popups shown before (their clicks may come back).
+    pub fn popups_issued(&self) -> IssuedPopups {
+        self.store.get("popups").and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+    }
+
+    /// Caches the history and the popups' tokens.
+    pub fn save_cache(&self, items: &[Item], issued: &IssuedPopups) {
         self.store.set("history", serde_json::to_value(items).unwrap_or(Value::Null));
+        self.store.set("popups", serde_json::to_value(issued).unwrap_or(Value::Null));
         self.flush();
     }
 
-    /// Forgets history and position (on sign-out: another user may sign in).
+    /// Forgets history, popups and position (on sign-out: another user may
+    /// sign in).
     pub fn forget_user_data(&self) {
         self.store.delete("history");
+        self.store.delete("popups");
         self.store.delete("position");
         self.store.delete("cacheOwner");
         self.flush();
