@@ -96,6 +96,43 @@ def test_confirm_on_a_request_popup_confirms_it_for_the_renter_and_reads_it(
     wait_until("the answered request to be read on the server", request_read)
 
 
+def test_a_popup_s_link_as_a_windows_toast_launches_it_acts_only_with_the_token_the_app_issued(
+        server, host_app, host_token, launch, profile, notify_calls, renter_log):
+    # A Windows toast's buttons are urutibiz: links carrying the popup's
+    # one-time token; Windows launches the app with one, and a second launch
+    # hands it to the running app. The same path runs here.
+    server.put_booking("b-3", "pending")
+    wait_until("the request popup", lambda: notify_calls.find("Booking requested"))
+
+    # The app saves each popup's token with its history (a click may reach a
+    # later process); the toast would carry it.
+    def saved_token():
+        issued = profile.store().get("popups") or []
+        return next((i["token"] for i in issued if i["target"]["booking"] == "b-3"), None)
+    token = wait_until("the popup's token in the app's store", saved_token)
+
+    def status():
+        return server.request("GET", "/api/v1/bookings/b-3", token=host_token)["status"]
+
+    def handed_over(link: str, log: str) -> None:
+        second = launch(link, log=log)
+        wait_until(f"{log} to hand its link to the running app", lambda: not second.running())
+
+    # A page could make such a link, with any token: it only shows the booking.
+    handed_over(f"urutibiz://booking/b-3?popup={'f' * 32}&act=confirm", "app-forged-link")
+    host_app.wait_for_window()
+    time.sleep(2)
+    assert status() == "pending", "a link with a token the app never issued confirmed the booking"
+
+    handed_over(f"urutibiz://booking/b-3?popup={token}&act=confirm", "app-toast-link")
+    wait_until("the booking to be confirmed on the server", lambda: status() == "confirmed")
+    wait_until("the renter's booking-status-changed",
+               lambda: any('"booking-status-changed"' in line and '"b-3"' in line
+                           for line in renter_log.read_text().splitlines()))
+    wait_until("the outcome popup", lambda: notify_calls.find(f"Confirmed — {BOOKING_TITLE}"))
+    assert token not in host_app.log_text(), "the popup's token was written to the log"
+
+
 def test_open_in_browser_on_a_message_popup_opens_its_conversation(server, launch, host_token, notify_calls, dunst, out):
     # This app knows the website, and its "browser" writes down what it is asked to open.
     opened = out / "opened-urls"
