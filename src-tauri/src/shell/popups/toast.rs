@@ -108,9 +108,10 @@ pub fn build(order: &PopupOrder, has_site: bool) -> Toast {
 }
 
 /// Windows: the app's AppUserModelID for this process, so its toasts and
-/// taskbar button carry the app's name and icon (the installer gives the
-/// Start menu shortcut the same id: Tauri's NSIS and MSI bundles use the
-/// bundle identifier).
+/// taskbar button carry the app's name and icon. The installer gives the
+/// Start menu shortcut the same id (Tauri's NSIS template sets it to the
+/// bundle identifier); without such a shortcut (an .exe copied by hand)
+/// Windows may drop the toasts silently.
 #[cfg(windows)]
 pub fn claim_app_id(app_id: &str) {
     use windows::core::HSTRING;
