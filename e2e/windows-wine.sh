@@ -8,7 +8,8 @@
 # as Windows does when a toast's button is pressed: with a forged token the
 # running app only opens its window (which fails: no WebView2 under Wine)
 # and the booking stays pending; with the token the app issued, the
-# running app confirms it on the server.
+# running app confirms it on the server. Then the app's and the core's unit
+# tests, built for Windows, run under Wine.
 #
 # Not run by CI: it needs the linked executable (scripts/bundle-windows.sh,
 # about 9 minutes warm, much longer cold) and Wine. Run by hand:
@@ -117,4 +118,22 @@ if grep -q "$token" "$work/app.log"; then
     echo "windows-wine: the popup's token was written to the log" >&2
     exit 1
 fi
-echo "The Windows executable passed under Wine (logs in $work)."
+
+# The unit tests of the app and its core, built for Windows, run under Wine
+# too (what the release workflow's Windows job runs natively). Their
+# TypeScript exports land in the scratch directory they run in.
+tests=$(windows_cargo test --no-run --message-format=json -p urutibiz-desktop-core -p urutibiz-desktop 2>/dev/null |
+    python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("profile", {}).get("test") and m.get("executable"):
+        print(m["executable"])')
+mkdir -p "$work/unit"
+for test in $tests; do
+    cp "$app_dir/bcryptprimitives.dll" "$(dirname "$test")/"
+    output=$work/unit/$(basename "$test").log
+    (cd "$work/unit" && timeout 300 "$wine" "$test" >"$output" 2>&1) || true
+    grep -E '^test result|FAILED|panicked' "$output" || true
+    grep -q '^test result: ok' "$output" || { echo "windows-wine: $(basename "$test") did not pass under Wine" >&2; exit 1; }
+done
+echo "The Windows executable and the app's unit tests passed under Wine (logs in $work)."
