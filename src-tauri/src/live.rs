@@ -85,11 +85,7 @@ pub fn run_redraws(app: AppHandle) {
             }
             if save_due.is_some_and(|due| due <= Instant::now()) {
                 save_due = None;
-                let (items, issued) = {
-                    let known = state.lock();
-                    (known.machine.history.items.clone(), known.machine.issued.clone())
-                };
-                state.store.save_cache(&items, &issued);
+                state.save_cache();
             }
         }
     });

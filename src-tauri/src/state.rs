@@ -149,6 +149,16 @@ impl AppState {
         self.dirty.swap(false, Ordering::SeqCst)
     }
 
+    /// Saves the history and the popups' tokens (copied out under the lock,
+    /// written after it).
+    pub fn save_cache(&self) {
+        let (items, issued) = {
+            let known = self.lock();
+            (known.machine.history.items.clone(), known.machine.issued.clone())
+        };
+        self.store.save_cache(&items, &issued);
+    }
+
     /// Takes the "history changed" flag.
     pub fn take_cache_dirty(&self) -> bool {
         self.cache_dirty.swap(false, Ordering::SeqCst)

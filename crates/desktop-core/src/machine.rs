@@ -427,12 +427,10 @@ impl Machine {
                 self.mark_read(vec![id.clone()], effects);
                 effects.push(Effect::ShowWindow(Some(id)));
             }
-            Act::PopupClicked(PopupClick { choice, token }) => {
+            Act::PopupClicked(click) => {
                 // A popup replaced since, or one of a previous run whose
                 // token went: nothing to act on.
-                if let Some(target) = self.issued.redeem(&token, cx.now.timestamp_millis()) {
-                    self.popup_clicked(choice, target, cx, effects);
-                }
+                self.popup_clicked(click, cx, effects);
             }
             Act::OpenChat { chat_id, mark_read } => {
                 self.chats.open(&chat_id, mark_read);
@@ -471,13 +469,10 @@ impl Machine {
             Act::ReloadChats => effects.push(Effect::LoadChats),
             Act::Launched(None) => effects.push(Effect::ShowWindow(None)),
             Act::Launched(Some(Link { target, click })) => {
-                let now_ms = cx.now.timestamp_millis();
-                match click.and_then(|click| Some((click.choice, self.issued.redeem(&click.token, now_ms)?)))
-                {
-                    Some((choice, popup)) => self.popup_clicked(choice, popup, cx, effects),
-                    // Not a token of ours (a link from a page or a mail, a
-                    // spent or revoked one): it only shows what it names.
-                    None => effects.push(Effect::ShowWindow(target.focus())),
+                // Not a token of ours (a link from a page or a mail, a spent
+                // or revoked one): it only shows what it names.
+                if !click.is_some_and(|click| self.popup_clicked(click, cx, effects)) {
+                    effects.push(Effect::ShowWindow(target.focus()));
                 }
             }
             Act::MoveBooking { booking_id, status } => {
@@ -493,14 +488,11 @@ impl Machine {
         }
     }
 
-    /// A click on a popup the app showed (its token checked).
-    fn popup_clicked(
-        &mut self,
-        choice: PopupChoice,
-        target: PopupTarget,
-        cx: &Context<'_>,
-        effects: &mut Vec<Effect>,
-    ) {
+    /// A click on a popup: acted on if its token is one the app issued and
+    /// has not spent (`false` otherwise).
+    fn popup_clicked(&mut self, click: PopupClick, cx: &Context<'_>, effects: &mut Vec<Effect>) -> bool {
+        let PopupClick { choice, token } = click;
+        let Some(target) = self.issued.redeem(&token, cx.now.timestamp_millis()) else { return false };
         // Acting on a popup about one notification is having seen it; a
         // Confirm or Decline with no request behind it did nothing.
         let acted = !matches!(choice, PopupChoice::Decide(_)) || target.answer.is_some();
@@ -516,6 +508,7 @@ impl Machine {
                 }
             }
         }
+        true
     }
 
     fn mark_read(&mut self, ids: Vec<String>, effects: &mut Vec<Effect>) {

@@ -144,11 +144,7 @@ pub fn hidden(app: &AppHandle, hold: fn(&AppHandle) -> Hold, why: &'static str) 
         let settings = state.lock().settings.clone();
         env.args_os = relaunch_args(&program, &settings, handle.state::<RelaunchAfter>().no_autostart);
         // Save what a restart would otherwise redo from the server.
-        let (items, issued) = {
-            let known = state.lock();
-            (known.machine.history.items.clone(), known.machine.issued.clone())
-        };
-        state.store.save_cache(&items, &issued);
+        state.save_cache();
         tracing::info!("{why}");
         // The copy must find no running instance to hand itself to.
         tauri_plugin_single_instance::destroy(&handle);
